@@ -1,0 +1,150 @@
+import { realpathSync } from 'node:fs';
+import { basename } from 'node:path';
+import { Command, Option } from 'commander';
+import { CiftError } from '../src/errors.js';
+import { MarketData } from '../src/market-data.js';
+import { isTickKind, type TickBatch, type TickKind } from '../src/schema.js';
+import { parseMapFlags } from '../src/sources/columns.js';
+import { readTabularFile } from '../src/sources/files.js';
+import { readLobster } from '../src/sources/lobster.js';
+import type { SeriesSummary, SourceRef, WriteSummary } from '../src/store/ticks/types.js';
+import { formatTs } from '../src/time.js';
+import { uiFrom } from './context.js';
+import { examples, formatCount, printJson, printTable, withSpinner, type Ui } from './ui.js';
+
+interface Pending {
+  batch: TickBatch;
+  source: SourceRef;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Source identity is the file's real path, so re-ingesting it through another relative path still replaces. */
+const sourceRef = (file: string): SourceRef => ({ id: realpathSync(file), label: basename(file) });
+
+/** Writes every pending batch (all inputs were validated before this is called) and prints the summary. */
+async function store(ui: Ui, pending: Pending[]): Promise<void> {
+  const market = await MarketData.open(ui.settings);
+  const written: Array<{ source: string; summary: WriteSummary; batchRows: number; batchFirst: bigint; batchLast: bigint }> = [];
+  await withSpinner(ui, `storing ${pending.length} series`, async () => {
+    for (const { batch, source } of pending) {
+      const summary = await market.write(batch, source);
+      const n = batch.ts.length;
+      written.push({ source: source.label, summary, batchRows: n, batchFirst: batch.ts[0], batchLast: batch.ts[n - 1] });
+    }
+  });
+  if (ui.json) {
+    printJson(
+      written.map((w) => ({
+        source: w.source,
+        symbol: w.summary.symbol,
+        kind: w.summary.kind,
+        rows: w.batchRows,
+        first: w.batchRows ? formatTs(w.batchFirst) : null,
+        last: w.batchRows ? formatTs(w.batchLast) : null,
+        replaced_rows: w.summary.replacedRows,
+        stored_rows: w.summary.rows,
+      })),
+    );
+    return;
+  }
+  printTable(
+    ui,
+    ['symbol', 'kind', 'rows', 'first', 'last', 'source', 'replaced'],
+    written.map((w) => [
+      w.summary.symbol,
+      w.summary.kind,
+      formatCount(w.batchRows),
+      w.batchRows ? formatTs(w.batchFirst) : '-',
+      w.batchRows ? formatTs(w.batchLast) : '-',
+      w.source,
+      formatCount(w.summary.replacedRows),
+    ]),
+    ['left', 'left', 'right', 'left', 'left', 'left', 'right'],
+  );
+}
+
+export function printSeriesList(ui: Ui, list: SeriesSummary[]): void {
+  if (ui.json) {
+    printJson(list.map((s) => ({ symbol: s.symbol, kind: s.kind, rows: s.rows, first: formatTs(s.first), last: formatTs(s.last), sources: s.sources, builtin: s.builtin })));
+    return;
+  }
+  printTable(
+    ui,
+    ['symbol', 'kind', 'rows', 'first', 'last', 'origin'],
+    list.map((s) => [s.symbol, s.kind, formatCount(s.rows), formatTs(s.first), formatTs(s.last), s.builtin ? 'shipped sample' : `${s.sources} source${s.sources === 1 ? '' : 's'}`]),
+    ['left', 'left', 'right', 'left', 'left', 'left'],
+  );
+}
+
+interface FileOptions {
+  symbol?: string;
+  map?: string[];
+  tz?: string;
+  adjusted?: boolean;
+  kind?: string;
+  list?: boolean;
+}
+
+const lobster = new Command('lobster')
+  .description('ingest a LOBSTER message/orderbook pair: trades (event types 4, 5) and top-of-book quotes')
+  .argument('<message>', 'the ..._message_N.csv file')
+  .argument('<orderbook>', 'the matching ..._orderbook_N.csv file')
+  .option('--symbol <SYMBOL>', 'override the symbol from the file name')
+  .option('--date <YYYY-MM-DD>', 'override the trading day from the file name')
+  .addHelpText(
+    'after',
+    examples([
+      'cift ingest lobster AAPL_2012-06-21_34200000_57600000_message_1.csv AAPL_2012-06-21_34200000_57600000_orderbook_1.csv',
+      'cift ingest lobster msgs.csv book.csv --symbol AAPL --date 2012-06-21',
+    ]),
+  )
+  .action(async (message: string, orderbook: string, opts: { symbol?: string; date?: string }, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    const day = readLobster(message, orderbook, opts);
+    const source = sourceRef(message);
+    await store(ui, [
+      { batch: day.trades, source },
+      { batch: day.quotes, source },
+    ]);
+  });
+
+export const ingestCommand = new Command('ingest')
+  .description('read bars, trades or quotes from CSV, Parquet or LOBSTER files into the tick store')
+  .argument('[paths...]', 'CSV or Parquet files; the kind (bars, trades, quotes) is read from the header')
+  .option('--symbol <SYMBOL>', 'symbol for files without a symbol column')
+  .option('--map <field=Column>', 'take a field from a named column (repeatable), e.g. --map ts=Date', collect)
+  .option('--tz <ZONE>', 'IANA time zone of timestamps that have no offset', 'UTC')
+  .option('--adjusted', 'take close from "Adj Close"')
+  .addOption(new Option('--kind <kind>', 'force the kind instead of detecting it').choices(['bars', 'trades', 'quotes']))
+  .option('--list', 'list what is stored (and the shipped sample data) instead of ingesting')
+  .addCommand(lobster)
+  .addHelpText(
+    'after',
+    examples([
+      'cift ingest data/GOOG.csv --symbol GOOG',
+      'cift ingest trades.parquet --symbol BTCUSD --map ts=time --tz America/New_York',
+      'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
+      'cift ingest --list --json',
+    ]),
+  )
+  .action(async (paths: string[], opts: FileOptions, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    if (opts.list) {
+      const market = await MarketData.open(ui.settings);
+      printSeriesList(ui, await market.list());
+      return;
+    }
+    if (paths.length === 0) throw new CiftError('USAGE', 'nothing to ingest', 'give one or more files, `cift ingest lobster MESSAGE ORDERBOOK`, or --list');
+    const map = parseMapFlags(opts.map);
+    const kind: TickKind | undefined = opts.kind !== undefined && isTickKind(opts.kind) ? opts.kind : undefined;
+    // Read and validate every input before writing any of them.
+    const pending: Pending[] = [];
+    await withSpinner(ui, `reading ${paths.length} file${paths.length === 1 ? '' : 's'}`, async () => {
+      for (const path of paths) {
+        const batches = await readTabularFile(path, { symbol: opts.symbol, map, tz: opts.tz, adjusted: opts.adjusted, kind });
+        for (const batch of batches) pending.push({ batch, source: sourceRef(path) });
+      }
+    });
+    await store(ui, pending);
+  });

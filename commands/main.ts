@@ -1,0 +1,75 @@
+/**
+ * The cift program: global flags, one addCommand per command, and the one place errors become exit codes.
+ * Exit 0 on success, 1 on a failure (a CiftError or anything unexpected), 2 on a usage error.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { packageRoot } from '../src/config.js';
+import { CiftError, isCiftError } from '../src/errors.js';
+import { barsCommand } from './bars.js';
+import { ingestCommand } from './ingest.js';
+import { colorEnabled, examples, paint } from './ui.js';
+
+const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+
+export function buildProgram(): Command {
+  const program = new Command('cift')
+    .description('a command-line quant toolkit: ticks to bars, indicator kernels, backtests')
+    .version(version, '-V, --version')
+    .option('--json', 'machine-readable JSON on stdout')
+    .option('--debug', 'show stack traces on errors')
+    .option('--home <dir>', 'data folder (env CIFT_HOME, default ~/.cift)')
+    .option('--no-color', 'no colour (also when NO_COLOR is set)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      examples([
+        'cift bars GOOG --interval 1w',
+        'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
+        'cift bars AAPL --interval 1m --export csv --out aapl.csv',
+        'cift ingest --list',
+      ]),
+    );
+  program.addCommand(ingestCommand);
+  program.addCommand(barsCommand);
+  // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
+  const applyToAll = (cmd: Command) => {
+    cmd.exitOverride();
+    cmd.configureOutput({ outputError: (str, write) => write(`cift: ${str.replace(/^error: /, '')}`) });
+    cmd.commands.forEach(applyToAll);
+  };
+  applyToAll(program);
+  return program;
+}
+
+function reportError(e: unknown, debug: boolean): number {
+  const color = colorEnabled(undefined, process.stderr) && !process.argv.includes('--no-color');
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return e.exitCode === 0 ? 0 : 2;
+  }
+  if (isCiftError(e)) {
+    process.stderr.write(`${paint({ color }, 'red', 'cift:')} ${e.message}\n`);
+    if (e.hint) process.stderr.write(`${paint({ color }, 'dim', 'hint:')} ${e.hint}\n`);
+    if (debug && e.stack) process.stderr.write(`${e.stack}\n`);
+    return e.code === 'USAGE' ? 2 : 1;
+  }
+  const message = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  process.stderr.write(`${paint({ color }, 'red', 'cift:')} internal error: ${message}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
+  else process.stderr.write('hint: run again with --debug for the stack trace\n');
+  return 1;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  const debug = argv.includes('--debug');
+  try {
+    await buildProgram().parseAsync(argv);
+    process.exitCode = 0;
+  } catch (e) {
+    process.exitCode = reportError(e, debug);
+  }
+}
+
+export { CiftError };

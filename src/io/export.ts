@@ -1,0 +1,90 @@
+/**
+ * Frames → files or text: CSV, JSON, Parquet, Arrow IPC. Timestamps leave as ISO-8601 UTC strings in CSV/JSON
+ * and as Datetime('ns') in Parquet/Arrow; NaN and null are an empty CSV cell and JSON null.
+ */
+import type pl from 'nodejs-polars';
+import { extname } from 'node:path';
+import { CiftError } from '../errors.js';
+import type { Polars } from '../polars.js';
+import { formatTs } from '../time.js';
+import { writeAtomically, writeFileAtomic } from './atomic.js';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'parquet', 'arrow'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export const TEXT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];
+
+export function parseExportFormat(text: string): ExportFormat {
+  const f = text.toLowerCase();
+  if (!(EXPORT_FORMATS as readonly string[]).includes(f)) {
+    throw new CiftError('USAGE', `--export "${text}" is not a format`, `use one of ${EXPORT_FORMATS.join(', ')}`);
+  }
+  return f as ExportFormat;
+}
+
+/** The format a path's extension implies, if any. */
+export function formatFromPath(path: string): ExportFormat | undefined {
+  const ext = extname(path).toLowerCase().slice(1);
+  if (ext === 'pq') return 'parquet';
+  if (ext === 'ipc' || ext === 'feather') return 'arrow';
+  return (EXPORT_FORMATS as readonly string[]).includes(ext) ? (ext as ExportFormat) : undefined;
+}
+
+/** Column values as JS values: ts as ISO strings, NaN as null. One pass per column, no per-cell frame access. */
+export function frameColumns(polars: Polars, frame: pl.DataFrame): Array<{ name: string; values: Array<string | number | null> }> {
+  return frame.columns.map((name) => {
+    const s = frame.getColumn(name);
+    const variant = s.dtype.variant;
+    if (variant === 'Datetime') {
+      const ns = s.cast(polars.Datetime('ns')).cast(polars.Int64);
+      const nullAt = new Set((ns.isNull().argTrue().toArray() as number[]));
+      const raw = nullAt.size ? (ns.fillNull('zero').toTypedArray() as BigInt64Array) : (ns.toTypedArray() as BigInt64Array);
+      return { name, values: Array.from(raw, (v, i) => (nullAt.has(i) ? null : formatTs(v))) };
+    }
+    if (s.isNumeric()) {
+      const nullAt = s.isNull().argTrue();
+      const values = (nullAt.length ? s.cast(polars.Float64).fillNull('zero') : s.cast(polars.Float64)).toTypedArray() as Float64Array;
+      const out: Array<number | null> = Array.from(values, (v) => (Number.isNaN(v) ? null : v));
+      for (const i of nullAt.toArray() as number[]) out[i] = null;
+      return { name, values: out };
+    }
+    return { name, values: (s.toArray() as unknown[]).map((v) => (v === null || v === undefined ? null : String(v))) };
+  });
+}
+
+const csvCell = (v: string | number | null): string => {
+  if (v === null) return '';
+  if (typeof v === 'number') return String(v);
+  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+};
+
+export function frameToCsv(polars: Polars, frame: pl.DataFrame): string {
+  const cols = frameColumns(polars, frame);
+  const lines = [cols.map((c) => csvCell(c.name)).join(',')];
+  for (let i = 0; i < frame.height; i++) lines.push(cols.map((c) => csvCell(c.values[i])).join(','));
+  return `${lines.join('\n')}\n`;
+}
+
+export function frameToRecords(polars: Polars, frame: pl.DataFrame): Array<Record<string, string | number | null>> {
+  const cols = frameColumns(polars, frame);
+  const out = new Array(frame.height);
+  for (let i = 0; i < frame.height; i++) {
+    const rec: Record<string, string | number | null> = {};
+    for (const c of cols) rec[c.name] = c.values[i];
+    out[i] = rec;
+  }
+  return out;
+}
+
+/** Text of a CSV or JSON export (for stdout). */
+export function frameToText(polars: Polars, frame: pl.DataFrame, format: ExportFormat): string {
+  if (format === 'csv') return frameToCsv(polars, frame);
+  if (format === 'json') return `${JSON.stringify(frameToRecords(polars, frame))}\n`;
+  throw new CiftError('USAGE', `--export ${format} writes binary data`, 'give --out FILE');
+}
+
+/** Writes a frame to `path` atomically in the given format. */
+export function writeFrame(polars: Polars, frame: pl.DataFrame, format: ExportFormat, path: string): void {
+  if (format === 'parquet') writeAtomically(path, (temp) => frame.writeParquet(temp, { compression: 'zstd' }));
+  else if (format === 'arrow') writeAtomically(path, (temp) => frame.writeIPC(temp));
+  else writeFileAtomic(path, frameToText(polars, frame, format));
+}

@@ -1,0 +1,42 @@
+/**
+ * Which stored series to turn into bars for a symbol: its trades when it has them (the finest data), else its
+ * bars. Shared by `bars`, `features` and `backtest` so they agree on what "the symbol's data" is.
+ */
+import type pl from 'nodejs-polars';
+import { CiftError } from '../errors.js';
+import type { MarketData } from '../market-data.js';
+import type { Polars } from '../polars.js';
+import type { TimeRange } from '../store/ticks/types.js';
+import { parseInterval } from '../time.js';
+import { aggregateBars, type BarSource } from './bars.js';
+
+export interface BarsRequest {
+  symbol: string;
+  /** Omitted: 1m from trades, or the stored bars unchanged. */
+  interval?: string;
+  range?: TimeRange;
+}
+
+export interface BarsResult {
+  frame: pl.DataFrame;
+  from: BarSource;
+  interval: string | undefined;
+}
+
+const DEFAULT_TICK_INTERVAL = '1m';
+
+export async function loadBars(polars: Polars, market: MarketData, req: BarsRequest): Promise<BarsResult> {
+  const kinds = await market.kindsOf(req.symbol);
+  const from: BarSource | undefined = kinds.includes('trades') ? 'trades' : kinds.includes('bars') ? 'bars' : undefined;
+  if (from === undefined) {
+    throw new CiftError('NO_DATA', `symbol "${req.symbol}" has only ${kinds.join(', ')}; bars need trades or bars`);
+  }
+  const input = (await market.read(from, req.symbol, req.range))!;
+  const text = req.interval ?? (from === 'trades' ? DEFAULT_TICK_INTERVAL : undefined);
+  if (text === undefined) {
+    const frame = input.drop('seq').withColumns(polars.lit(null).cast(polars.Float64).alias('vwap'), polars.lit(null).cast(polars.Int64).alias('trades'));
+    return { frame, from, interval: undefined };
+  }
+  const interval = parseInterval(text);
+  return { frame: aggregateBars(polars, input, from, interval), from, interval: interval.text };
+}

@@ -1,0 +1,168 @@
+/**
+ * Columnar files (CSV, Parquet) → canonical batches. One place validates every row, so each source only says how
+ * to open its file and how to name a row in an error ("line 5 (row 4)" for CSV, "row 4" for Parquet).
+ */
+import type pl from 'nodejs-polars';
+import { CiftError } from '../errors.js';
+import { type TickBatch, type TickKind, VALUE_COLUMNS } from '../schema.js';
+import { parseTimestamp, assertTimeZone } from '../time.js';
+import { resolveColumns, type MappingOptions } from './columns.js';
+import { validateBatch, type RowLabeler } from './validate.js';
+
+type Polars = typeof pl;
+
+/** A file opened as columns; values are still as the file has them. */
+export interface RawTable {
+  /** The path as the user gave it, for messages. */
+  file: string;
+  frame: pl.DataFrame;
+  rowLabel: RowLabeler;
+}
+
+export interface TabularOptions extends MappingOptions {
+  /** Symbol for files without a symbol column. */
+  symbol?: string;
+  /** IANA zone for timestamps without an offset. */
+  tz?: string;
+}
+
+const fail = (table: RawTable, row: number, message: string): never => {
+  throw new CiftError('INPUT_INVALID', `${table.file} ${table.rowLabel(row)}: ${message}`);
+};
+
+const fieldLabel = (column: string): string => (column === '' ? 'timestamp (unnamed first column)' : column);
+
+/** Reads the timestamp column to UTC ns, whatever its type. */
+function readTimestamps(polars: Polars, table: RawTable, column: string, tz: string): BigInt64Array {
+  const series = table.frame.getColumn(column);
+  const n = series.length;
+  const variant = series.dtype.variant;
+  const nulls = series.isNull().argTrue();
+  if (nulls.length > 0) fail(table, nulls.get(0) as number, `${fieldLabel(column)} is empty`);
+  if (variant === 'Datetime') {
+    const zone = (series.dtype as unknown as { timeZone?: string }).timeZone;
+    if (zone === undefined || zone === null) {
+      // Naive datetimes are wall-clock times: shift them like naive strings.
+      if (tz !== 'UTC') return readTimestamps(polars, { ...table, frame: polars.DataFrame([series.cast(polars.String)]) }, column, tz);
+    }
+    return series.cast(polars.Datetime('ns')).cast(polars.Int64).toTypedArray() as BigInt64Array;
+  }
+  if (variant === 'Date') {
+    return readTimestamps(polars, { ...table, frame: polars.DataFrame([series.cast(polars.String)]) }, column, tz);
+  }
+  const out = new BigInt64Array(n);
+  if (series.isNumeric()) {
+    const ints = series.cast(polars.Int64).toTypedArray() as BigInt64Array;
+    for (let i = 0; i < n; i++) out[i] = parseTimestamp(ints[i].toString(), tz)!;
+    return out;
+  }
+  const texts = series.cast(polars.String).toArray() as string[];
+  for (let i = 0; i < n; i++) {
+    const ns = parseTimestamp(texts[i], tz);
+    if (ns === undefined) fail(table, i, `${fieldLabel(column)} "${texts[i]}" is not a date or time`);
+    out[i] = ns!;
+  }
+  return out;
+}
+
+/** Reads a numeric column; a cell that is empty or not a number fails naming its row. */
+function readNumbers(polars: Polars, table: RawTable, column: string): Float64Array {
+  const original = table.frame.getColumn(column);
+  const empty = original.isNull().argTrue();
+  if (empty.length > 0) fail(table, empty.get(0) as number, `${column} is empty`);
+  const numbers = original.cast(polars.Float64, false);
+  const bad = numbers.isNull().argTrue();
+  if (bad.length > 0) {
+    const row = bad.get(0) as number;
+    fail(table, row, `${column} "${String(original.get(row)).trim()}" is not a number`);
+  }
+  return numbers.toTypedArray() as Float64Array;
+}
+
+const SIDE_WORDS: Record<string, number> = { b: 1, buy: 1, bid: 1, '1': 1, s: -1, sell: -1, ask: -1, '-1': -1, '': 0, '0': 0, n: 0, unknown: 0 };
+
+function readSides(table: RawTable, column: string): Float64Array {
+  const texts = table.frame.getColumn(column).toArray() as unknown[];
+  const out = new Float64Array(texts.length);
+  for (let i = 0; i < texts.length; i++) {
+    const word = texts[i] === null || texts[i] === undefined ? '' : String(texts[i]).trim().toLowerCase();
+    const side = SIDE_WORDS[word];
+    if (side === undefined) fail(table, i, `${column} "${String(texts[i])}" is not a side (buy/sell/b/s/1/-1)`);
+    out[i] = side;
+  }
+  return out;
+}
+
+/** Canonical batches (one per symbol, rows in file order) from an opened table. Throws on the first bad row. */
+export function batchesFromTable(polars: Polars, table: RawTable, opts: TabularOptions = {}): TickBatch[] {
+  const tz = opts.tz ?? 'UTC';
+  assertTimeZone(tz);
+  const mapping = resolveColumns(table.file, table.frame.columns, opts);
+  const { kind, fields } = mapping;
+  const n = table.frame.height;
+  if (n === 0) throw new CiftError('INPUT_INVALID', `${table.file}: no data rows`);
+  const ts = readTimestamps(polars, table, fields.ts, tz);
+  const values: Record<string, Float64Array> = {};
+  for (const name of VALUE_COLUMNS[kind]) {
+    const column = fields[name];
+    if (column === undefined) values[name] = defaultColumn(kind, name, n);
+    else values[name] = name === 'side' ? readSides(table, column) : readNumbers(polars, table, column);
+  }
+  const columnNames: Record<string, string> = {};
+  for (const name of VALUE_COLUMNS[kind]) columnNames[name] = fields[name] ?? name;
+
+  const symbols = symbolPerRow(table, fields.symbol, opts.symbol);
+  const batches: TickBatch[] = [];
+  for (const [symbol, rows] of symbols) {
+    const batch = rows === undefined ? wholeBatch(kind, symbol, ts, values) : pickRows(kind, symbol, ts, values, rows);
+    validateBatch(batch, columnNames, (i) => `${table.file} ${table.rowLabel(rows === undefined ? i : rows[i])}`);
+    batches.push(batch);
+  }
+  return batches;
+}
+
+/** Missing optional columns: bars without volume get 0; quotes without sizes get NaN (unknown), trades unknown side 0. */
+function defaultColumn(kind: TickKind, name: string, n: number): Float64Array {
+  const out = new Float64Array(n);
+  if (kind === 'quotes') out.fill(NaN);
+  return out;
+}
+
+function wholeBatch(kind: TickKind, symbol: string, ts: BigInt64Array, values: Record<string, Float64Array>): TickBatch {
+  const seq = new Float64Array(ts.length);
+  for (let i = 0; i < seq.length; i++) seq[i] = i;
+  return { kind, symbol, ts, seq, values };
+}
+
+function pickRows(kind: TickKind, symbol: string, ts: BigInt64Array, values: Record<string, Float64Array>, rows: number[]): TickBatch {
+  const picked: Record<string, Float64Array> = {};
+  for (const [name, col] of Object.entries(values)) picked[name] = Float64Array.from(rows, (r) => col[r]);
+  return { kind, symbol, ts: BigInt64Array.from(rows, (r) => ts[r]), seq: Float64Array.from(rows), values: picked };
+}
+
+/** symbol → row indexes (undefined = every row), in order of first appearance. */
+function symbolPerRow(table: RawTable, column: string | undefined, given: string | undefined): Map<string, number[] | undefined> {
+  if (given !== undefined) return new Map([[normalizeSymbol(given), undefined]]);
+  if (column === undefined) {
+    throw new CiftError('USAGE', `${table.file} has no symbol column`, 'give one with --symbol, e.g. --symbol GOOG');
+  }
+  const texts = table.frame.getColumn(column).toArray() as unknown[];
+  const groups = new Map<string, number[] | undefined>();
+  for (let i = 0; i < texts.length; i++) {
+    if (texts[i] === null || String(texts[i]).trim() === '') fail(table, i, `${column} is empty`);
+    const symbol = normalizeSymbol(String(texts[i]));
+    let rows = groups.get(symbol);
+    if (rows === undefined) groups.set(symbol, (rows = []));
+    rows!.push(i);
+  }
+  return groups;
+}
+
+/** Symbols are stored upper-case; they name directories, so only a safe alphabet is allowed. */
+export function normalizeSymbol(text: string): string {
+  const symbol = text.trim().toUpperCase();
+  if (!/^[A-Z0-9][A-Z0-9._^=-]{0,31}$/.test(symbol)) {
+    throw new CiftError('USAGE', `symbol "${text}" is not valid`, 'use letters, digits and . _ - ^ = (at most 32)');
+  }
+  return symbol;
+}
