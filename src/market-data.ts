@@ -10,6 +10,7 @@ import { CiftError, didYouMean } from './errors.js';
 import { loadPolars, type Polars } from './polars.js';
 import { TICK_KINDS, type TickBatch, type TickKind } from './schema.js';
 import { readTabularFile } from './sources/files.js';
+import { sliceByTime } from './frames.js';
 import { ParquetTickStore, batchToFrame } from './store/ticks/parquet.js';
 import type { SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './store/ticks/types.js';
 
@@ -60,10 +61,7 @@ export class MarketData implements TickStore {
     const batch = await this.builtin.batch(symbol);
     if (batch === undefined) return undefined;
     const pl = this.polars;
-    let frame = batchToFrame(pl, batch);
-    if (range.from !== undefined) frame = frame.filter(pl.col('ts').cast(pl.Int64).gtEq(pl.lit(range.from)));
-    if (range.to !== undefined) frame = frame.filter(pl.col('ts').cast(pl.Int64).ltEq(pl.lit(range.to)));
-    return frame;
+    return sliceByTime(pl, batchToFrame(pl, batch), range.from, range.to);
   }
 
   async list(): Promise<SeriesSummary[]> {

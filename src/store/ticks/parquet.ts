@@ -16,6 +16,7 @@ import type { Polars } from '../../polars.js';
 import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
 import { NS_PER_DAY } from '../../time.js';
 import { writeAtomically, writeFileAtomic } from '../../io/atomic.js';
+import { sliceByTime } from '../../frames.js';
 import type { SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './types.js';
 
 interface StoredFile {
@@ -142,14 +143,9 @@ export class ParquetTickStore implements TickStore {
     }
     const pl = this.polars;
     if (paths.length === 0) return batchToFrame(pl, { kind, symbol, ts: new BigInt64Array(0), seq: new Float64Array(0), values: emptyValues(kind) });
-    let frame = paths.length === 1 ? pl.readParquet(paths[0]) : pl.concat(paths.map((p) => pl.readParquet(p)));
-    if (range.from !== undefined || range.to !== undefined) {
-      let cond = pl.lit(true);
-      if (range.from !== undefined) cond = cond.and(pl.col('ts').cast(pl.Int64).gtEq(pl.lit(range.from)));
-      if (range.to !== undefined) cond = cond.and(pl.col('ts').cast(pl.Int64).ltEq(pl.lit(range.to)));
-      frame = frame.filter(cond);
-    }
-    return manifests.length > 1 ? frame.sort(['ts', 'seq']) : frame;
+    const frame = paths.length === 1 ? pl.readParquet(paths[0]) : pl.concat(paths.map((p) => pl.readParquet(p)));
+    const sorted = manifests.length > 1 || paths.length > 1 ? frame.sort(['ts', 'seq']) : frame;
+    return sliceByTime(pl, sorted, range.from, range.to);
   }
 
   private summarize(kind: TickKind, symbol: string): SeriesSummary | undefined {

@@ -1,0 +1,97 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AAPL_MESSAGE, AAPL_ORDERBOOK, cift, hasLobster, tempDir, writeText } from '../helpers.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+const home = join(tmp.dir, 'home');
+
+describe('cift CLI', () => {
+  it('prints help with an Examples block for the program and every command', () => {
+    for (const args of [['--help'], ['ingest', '--help'], ['ingest', 'lobster', '--help'], ['bars', '--help']]) {
+      const r = cift(args, { home });
+      expect(r.status, args.join(' ')).toBe(0);
+      expect(r.stdout, args.join(' ')).toMatch(/Examples:\n {2}cift /);
+    }
+  });
+
+  it('prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8'));
+    expect(cift(['--version'], { home }).stdout.trim()).toBe(pkg.version);
+  });
+
+  it('makes weekly GOOG bars from the shipped data with no ingest', () => {
+    const r = cift(['bars', 'GOOG', '--interval', '1w', '--export', 'json'], { home: join(tmp.dir, 'empty-home') });
+    expect(r.status).toBe(0);
+    const bars = JSON.parse(r.stdout);
+    expect(Object.keys(bars[0])).toEqual(['ts', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades']);
+    expect(bars[0].ts, 'GOOG starts Thu 2004-08-19; its week starts Monday 16th').toBe('2004-08-16T00:00:00.000Z');
+    expect(bars[0].trades, 'daily input has no trade counts').toBeNull();
+  });
+
+  it('fails on a malformed CSV with one stderr line, exit 1, and stores nothing', () => {
+    const bad = writeText(tmp.dir, 'bad.csv', ['Date,Open,High,Low,Close,Volume', '2004-08-19,1,2,1,2,5', '2004-08-20,1,2,1,2,5', '2004-08-23,1,2,1,2,5', '2004-08-24,1,2,1,abc,5'].join('\n'));
+    const r = cift(['ingest', 'bad.csv', '--symbol', 'BAD'], { home, cwd: tmp.dir });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('cift: bad.csv line 5 (row 4): Close "abc" is not a number\n');
+    expect(r.stdout).toBe('');
+    const list = JSON.parse(cift(['ingest', '--list', '--json'], { home }).stdout);
+    expect(list.some((s: { symbol: string }) => s.symbol === 'BAD')).toBe(false);
+    void bad;
+  });
+
+  it('exits 2 on a usage error and names the problem on stderr', () => {
+    const r = cift(['bars', 'GOOG', '--interval', 'weekly'], { home });
+    expect(r.status).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('cift: interval "weekly" is not valid');
+    const unknown = cift(['bars', 'GOOG', '--bogus'], { home });
+    expect(unknown.status).toBe(2);
+    expect(unknown.stderr).toMatch(/^cift: unknown option '--bogus'/);
+  });
+
+  it('suggests a symbol for a typo, exit 1', () => {
+    const r = cift(['bars', 'GOGO'], { home });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('cift: no data for symbol "GOGO"\nhint: did you mean GOOG?\n');
+  });
+
+  it('ingests a CSV, lists it as JSON, and re-ingesting replaces rather than doubles', () => {
+    const file = writeText(tmp.dir, 'ticks.csv', ['timestamp,price,size', '2024-01-02T10:00:00Z,10,1', '2024-01-02T10:00:00Z,10,1', '2024-01-02T10:00:30Z,11,2'].join('\n'));
+    const first = cift(['ingest', file, '--symbol', 'TCK', '--json'], { home });
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual([
+      { source: 'ticks.csv', symbol: 'TCK', kind: 'trades', rows: 3, first: '2024-01-02T10:00:00.000Z', last: '2024-01-02T10:00:30.000Z', replaced_rows: 0, stored_rows: 3 },
+    ]);
+    const again = JSON.parse(cift(['ingest', file, '--symbol', 'TCK', '--json'], { home }).stdout);
+    expect(again[0]).toMatchObject({ replaced_rows: 3, stored_rows: 3 });
+    const bars = JSON.parse(cift(['bars', 'TCK', '--interval', '1m', '--json'], { home }).stdout);
+    expect(bars).toEqual([{ ts: '2024-01-02T10:00:00.000Z', open: 10, high: 11, low: 10, close: 11, volume: 4, vwap: 10.5, trades: 3 }]);
+  });
+
+  it('respects NO_COLOR: no escape codes in errors', () => {
+    const r = cift(['bars', 'NOPE'], { home, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
+    expect(r.stderr).not.toMatch(/\u001b\[/);
+  });
+});
+
+describe.runIf(hasLobster)('cift on the LOBSTER AAPL day', () => {
+  it('ingests the pair and writes the 390 one-minute trade bars to a CSV file', () => {
+    const lobsterHome = join(tmp.dir, 'lobster-home');
+    const ingest = cift(['ingest', 'lobster', AAPL_MESSAGE, AAPL_ORDERBOOK, '--json'], { home: lobsterHome });
+    expect(ingest.status, ingest.stderr).toBe(0);
+    const summary = JSON.parse(ingest.stdout);
+    expect(summary.map((s: { kind: string; rows: number }) => [s.kind, s.rows])).toEqual([
+      ['trades', 34990],
+      ['quotes', 118497],
+    ]);
+    const out = join(tmp.dir, 'aapl-1m.csv');
+    const bars = cift(['bars', 'AAPL', '--interval', '1m', '--export', 'csv', '--out', out], { home: lobsterHome });
+    expect(bars.status, bars.stderr).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('ts,open,high,low,close,volume,vwap,trades');
+    expect(lines.length - 1).toBe(390);
+    expect(lines[1].startsWith('2012-06-21T13:30:00.000Z,')).toBe(true);
+    expect(lines[390].startsWith('2012-06-21T19:59:00.000Z,')).toBe(true);
+  });
+});

@@ -1,0 +1,55 @@
+/** Paths and small utilities shared by tests. */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+/** ../shared beside the checkout (CI lays a copy there); CIFT_SHARED_DIR overrides. */
+export const SHARED = resolve(process.env.CIFT_SHARED_DIR ?? join(ROOT, '..', 'shared'));
+export const LOBSTER_DIR = join(SHARED, 'data', 'lobster');
+export const REAL_DIR = join(SHARED, 'data', 'real');
+export const VECTORS_DIR = join(SHARED, 'data', 'vectors');
+
+export const AAPL_MESSAGE = join(LOBSTER_DIR, 'AAPL_2012-06-21_34200000_57600000_message_1.csv');
+export const AAPL_ORDERBOOK = join(LOBSTER_DIR, 'AAPL_2012-06-21_34200000_57600000_orderbook_1.csv');
+export const hasLobster = existsSync(AAPL_MESSAGE) && existsSync(AAPL_ORDERBOOK);
+export const hasReal = existsSync(join(REAL_DIR, 'GOOG.csv'));
+export const hasVectors = existsSync(join(VECTORS_DIR, 'talib_goog.csv'));
+export const LOBSTER_SKIP_REASON = `LOBSTER sample files not found at ${LOBSTER_DIR} (research-only data, never shipped in the repo)`;
+
+if (!hasLobster) console.warn(`skipping LOBSTER tests: ${LOBSTER_SKIP_REASON}`);
+
+/** A fresh temporary folder, removed by the returned cleanup. */
+export function tempDir(prefix = 'cift-test-'): { dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function writeText(dir: string, name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+export interface CliResult {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI (bin/cift.js) with a given CIFT_HOME. */
+export function cift(args: string[], opts: { home: string; env?: Record<string, string>; cwd?: string }): CliResult {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'cift.js'), ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, CIFT_HOME: opts.home, NO_COLOR: '1', FORCE_COLOR: '', ...opts.env },
+    encoding: 'utf8',
+  });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Minimal RFC-4180-free CSV reader for files the test itself controls (no quoted commas). */
+export function parseSimpleCsv(text: string): { header: string[]; rows: string[][] } {
+  const lines = text.trim().split('\n');
+  return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+}
