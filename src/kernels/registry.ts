@@ -1,0 +1,322 @@
+/**
+ * Every kernel described as data (vectorbt's IndicatorFactory as a plain object): its inputs, parameters with
+ * defaults and bounds, outputs, warm-up, batch function and streaming constructor. `cift features`, the
+ * contract tests and the benchmark all drive kernels through this table, so adding a kernel here is enough for
+ * them to pick it up.
+ */
+import { atr, Atr, trueRange } from './atr.js';
+import { bollinger, Bollinger } from './bollinger.js';
+import { ema, Ema } from './ema.js';
+import { macd, Macd } from './macd.js';
+import { microprice, mid, spread, spreadBps } from './microstructure.js';
+import { ofi } from './ofi.js';
+import { forwardReturn, lag, logReturn, roc } from './returns.js';
+import { rsi, Rsi } from './rsi.js';
+import { sma, Sma } from './sma.js';
+import { rollingStd, RollingStd } from './stddev.js';
+import { rollingVwap, typicalPrice, vwap, Vwap } from './vwap.js';
+
+/** Column a kernel reads. `session` is a per-row session id (UTC day number unless a zone is given). */
+export type KernelInput = 'open' | 'high' | 'low' | 'close' | 'volume' | 'session' | 'bid' | 'ask' | 'bid_size' | 'ask_size';
+
+export interface ParamSpec {
+  name: string;
+  default: number;
+  min: number;
+  max: number;
+  integer: boolean;
+}
+
+/** A streaming instance: update() takes the inputs in `inputs` order and returns one value or one per output. */
+export interface KernelStream {
+  update(...values: number[]): number | readonly number[];
+}
+
+export interface KernelSpec {
+  name: string;
+  summary: string;
+  /** The reference convention the numbers follow. */
+  reference: string;
+  /** bars: computed on bar columns; quotes: on top-of-book quotes (aggregated per bar with `perBar`). */
+  on: 'bars' | 'quotes';
+  inputs: readonly KernelInput[];
+  params: readonly ParamSpec[];
+  /** Output suffixes; '' is the feature's own column name. */
+  outputs: readonly string[];
+  /** Leading NaN count of each output for the given parameters. */
+  warmup(p: readonly number[]): number[];
+  batch(inputs: readonly Float64Array[], p: readonly number[], outs: readonly Float64Array[]): void;
+  stream?(p: readonly number[]): KernelStream;
+  /** How per-quote values become one value per bar: the bar's last value or the sum over the bar. */
+  perBar?: 'last' | 'sum';
+  /** A label (uses future data): kept out of anything that trades on it. */
+  target?: boolean;
+}
+
+const period = (name: string, dflt: number, min = 1, max = 100_000): ParamSpec => ({ name, default: dflt, min, max, integer: true });
+const real = (name: string, dflt: number, min: number, max: number): ParamSpec => ({ name, default: dflt, min, max, integer: false });
+
+const scalar = (update: (...v: number[]) => number): KernelStream => ({ update });
+
+export const KERNELS: readonly KernelSpec[] = [
+  {
+    name: 'sma',
+    summary: 'simple moving average',
+    reference: 'TA-Lib SMA; pandas rolling(n).mean()',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20)],
+    outputs: [''],
+    warmup: ([n]) => [n - 1],
+    batch: ([x], [n], [y]) => void sma(x, n, y),
+    stream: ([n]) => {
+      const s = new Sma(n);
+      return scalar((v) => s.update(v));
+    },
+  },
+  {
+    name: 'ema',
+    summary: 'exponential moving average, SMA seed',
+    reference: 'TA-Lib EMA (α = 2/(n+1), first value = SMA of the first n)',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20)],
+    outputs: [''],
+    warmup: ([n]) => [n - 1],
+    batch: ([x], [n], [y]) => void ema(x, n, y, 'sma'),
+    stream: ([n]) => {
+      const s = new Ema(n, 'sma');
+      return scalar((v) => s.update(v));
+    },
+  },
+  {
+    name: 'ewm',
+    summary: 'exponential moving average seeded with the first value',
+    reference: 'pandas ewm(span=n, adjust=False).mean()',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20)],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([x], [n], [y]) => void ema(x, n, y, 'first'),
+    stream: ([n]) => {
+      const s = new Ema(n, 'first');
+      return scalar((v) => s.update(v));
+    },
+  },
+  {
+    name: 'rsi',
+    summary: 'relative strength index (Wilder)',
+    reference: 'TA-Lib RSI (first value at n from plain means; 0 when there is no movement)',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 14, 2)],
+    outputs: [''],
+    warmup: ([n]) => [n],
+    batch: ([x], [n], [y]) => void rsi(x, n, y),
+    stream: ([n]) => {
+      const s = new Rsi(n);
+      return scalar((v) => s.update(v));
+    },
+  },
+  {
+    name: 'macd',
+    summary: 'MACD line, signal and histogram',
+    reference: "TA-Lib MACD alignment (both EMAs seeded at bar slow−1)",
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('fast', 12), period('slow', 26, 2), period('signal', 9)],
+    outputs: ['', 'signal', 'hist'],
+    warmup: ([, slow, signal]) => [slow - 1, slow + signal - 2, slow + signal - 2],
+    batch: ([x], [f, s, g], [a, b, c]) => void macd(x, f, s, g, a, b, c),
+    stream: ([f, s, g]) => new Macd(f, s, g),
+  },
+  {
+    name: 'bbands',
+    summary: 'Bollinger bands (SMA middle, population σ)',
+    reference: 'TA-Lib BBANDS (MA type SMA, nbdevup = nbdevdn = k)',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20, 2), real('k', 2, 0, 100)],
+    outputs: ['lower', 'mid', 'upper'],
+    warmup: ([n]) => [n - 1, n - 1, n - 1],
+    batch: ([x], [n, k], [a, b, c]) => void bollinger(x, n, k, a, b, c),
+    stream: ([n, k]) => new Bollinger(n, k),
+  },
+  {
+    name: 'stddev',
+    summary: 'rolling standard deviation (population, ddof 0)',
+    reference: 'TA-Lib STDDEV (nbdev 1); numpy std(ddof=0) of the window',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20, 2)],
+    outputs: [''],
+    warmup: ([n]) => [n - 1],
+    batch: ([x], [n], [y]) => void rollingStd(x, n, y),
+    stream: ([n]) => {
+      const s = new RollingStd(n);
+      return scalar((v) => s.update(v));
+    },
+  },
+  {
+    name: 'atr',
+    summary: 'average true range (Wilder)',
+    reference: 'TA-Lib ATR (first value at n = mean of TR[1..n])',
+    on: 'bars',
+    inputs: ['high', 'low', 'close'],
+    params: [period('n', 14)],
+    outputs: [''],
+    warmup: ([n]) => [n],
+    batch: ([h, l, c], [n], [y]) => void atr(h, l, c, n, y),
+    stream: ([n]) => {
+      const s = new Atr(n);
+      return scalar((h, l, c) => s.update(h, l, c));
+    },
+  },
+  {
+    name: 'trange',
+    summary: 'true range',
+    reference: 'TA-Lib TRANGE (first value at index 1)',
+    on: 'bars',
+    inputs: ['high', 'low', 'close'],
+    params: [],
+    outputs: [''],
+    warmup: () => [1],
+    batch: ([h, l, c], _p, [y]) => void trueRange(h, l, c, y),
+  },
+  {
+    name: 'roc',
+    summary: 'rate of change, percent',
+    reference: 'TA-Lib ROC: (x/x[−n] − 1)·100',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 10)],
+    outputs: [''],
+    warmup: ([n]) => [n],
+    batch: ([x], [n], [y]) => void roc(x, n, y),
+  },
+  {
+    name: 'logret',
+    summary: 'log return over n bars',
+    reference: 'ln(x/x[−n])',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 1)],
+    outputs: [''],
+    warmup: ([n]) => [n],
+    batch: ([x], [n], [y]) => void logReturn(x, n, y),
+  },
+  {
+    name: 'lag',
+    summary: 'the close k bars ago',
+    reference: 'pandas shift(k)',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('k', 1)],
+    outputs: [''],
+    warmup: ([k]) => [k],
+    batch: ([x], [k], [y]) => void lag(x, k, y),
+  },
+  {
+    name: 'fwdret',
+    summary: 'forward return over h bars (a label: uses future data)',
+    reference: 'x[+h]/x − 1; the last h rows are NaN',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('h', 1)],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([x], [h], [y]) => void forwardReturn(x, h, y),
+    target: true,
+  },
+  {
+    name: 'vwap',
+    summary: 'session VWAP of the typical price, reset each session (UTC day)',
+    reference: 'Σ((h+l+c)/3·v)/Σv since the session start (StockCharts)',
+    on: 'bars',
+    inputs: ['high', 'low', 'close', 'volume', 'session'],
+    params: [],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([h, l, c, v, s], _p, [y]) => {
+      typicalPrice(h, l, c, y);
+      vwap(y, v, s, y);
+    },
+    stream: () => {
+      const s = new Vwap();
+      return scalar((h, l, c, v, session) => s.update((h + l + c) / 3, v, session));
+    },
+  },
+  {
+    name: 'rvwap',
+    summary: 'rolling VWAP of the typical price over n bars',
+    reference: 'Σ((h+l+c)/3·v)/Σv over the window',
+    on: 'bars',
+    inputs: ['high', 'low', 'close', 'volume'],
+    params: [period('n', 14)],
+    outputs: [''],
+    warmup: ([n]) => [n - 1],
+    batch: ([h, l, c, v], [n], [y]) => {
+      // The typical price needs its own buffer: rollingVwap reads values n rows back.
+      rollingVwap(typicalPrice(h, l, c), v, n, y);
+    },
+  },
+  {
+    name: 'mid',
+    summary: 'quote midpoint',
+    reference: '(bid + ask)/2',
+    on: 'quotes',
+    inputs: ['bid', 'ask'],
+    params: [],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([b, a], _p, [y]) => void mid(b, a, y),
+    perBar: 'last',
+  },
+  {
+    name: 'spread',
+    summary: 'quoted spread, absolute and in basis points of the mid',
+    reference: 'ask − bid; 10⁴·(ask − bid)/mid',
+    on: 'quotes',
+    inputs: ['bid', 'ask'],
+    params: [],
+    outputs: ['', 'bps'],
+    warmup: () => [0, 0],
+    batch: ([b, a], _p, [y, z]) => {
+      spread(b, a, y);
+      spreadBps(b, a, z);
+    },
+    perBar: 'last',
+  },
+  {
+    name: 'microprice',
+    summary: 'size-weighted mid',
+    reference: '(bid·ask_size + ask·bid_size)/(bid_size + ask_size)',
+    on: 'quotes',
+    inputs: ['bid', 'ask', 'bid_size', 'ask_size'],
+    params: [],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([b, a, bs, as], _p, [y]) => void microprice(b, a, bs, as, y),
+    perBar: 'last',
+  },
+  {
+    name: 'ofi',
+    summary: 'order-flow imbalance (per quote update; summed per bar)',
+    reference: 'Cont, Kukanov & Stoikov (2014), eq. 2',
+    on: 'quotes',
+    inputs: ['bid', 'ask', 'bid_size', 'ask_size'],
+    params: [],
+    outputs: [''],
+    warmup: () => [1],
+    batch: ([b, a, bs, as], _p, [y]) => void ofi(b, a, bs, as, y),
+    perBar: 'sum',
+  },
+];
+
+export const KERNEL_NAMES = KERNELS.map((k) => k.name);
+const BY_NAME = new Map(KERNELS.map((k) => [k.name, k]));
+
+export function findKernel(name: string): KernelSpec | undefined {
+  return BY_NAME.get(name);
+}

@@ -1,0 +1,118 @@
+import { checkPeriod, outFor } from './util.js';
+
+/** Every this many outputs the window's mean and M2 are recomputed two-pass, so sliding updates cannot drift. */
+export const REANCHOR_EVERY = 1024;
+
+/**
+ * Rolling mean and population standard deviation (ddof 0, TA-Lib STDDEV with nbDev 1) over n values.
+ * Sliding Welford update: mean' = mean + (in − out)/n; M2' = M2 + (in − out)(in − mean' + out − mean),
+ * re-anchored by an exact two-pass recomputation every REANCHOR_EVERY outputs.
+ * Warm-up: out[0..n−2] = NaN. NaN policy: like sma(), a NaN poisons every window that holds it.
+ * `outMean` (optional) receives the rolling mean computed alongside.
+ */
+export function rollingStd(x: Float64Array, n: number, out?: Float64Array, outMean?: Float64Array): Float64Array {
+  checkPeriod('n', n);
+  const len = x.length;
+  const y = outFor(len, out);
+  const mu = outMean === undefined ? undefined : outFor(len, outMean, 'outMean');
+  let valid = 0;
+  let mean = 0;
+  let m2 = 0;
+  let sinceAnchor = 0;
+  for (let i = 0; i < len; i++) {
+    const v = x[i];
+    if (v !== v) {
+      valid = 0;
+      y[i] = NaN;
+      if (mu) mu[i] = NaN;
+      continue;
+    }
+    valid++;
+    if (valid < n) {
+      y[i] = NaN;
+      if (mu) mu[i] = NaN;
+      continue;
+    }
+    if (valid === n || sinceAnchor >= REANCHOR_EVERY) {
+      // Two-pass over the window x[i−n+1..i].
+      let s = 0;
+      for (let j = i - n + 1; j <= i; j++) s += x[j];
+      mean = s / n;
+      let q = 0;
+      for (let j = i - n + 1; j <= i; j++) {
+        const d = x[j] - mean;
+        q += d * d;
+      }
+      m2 = q;
+      sinceAnchor = 0;
+    } else {
+      const old = x[i - n];
+      const newMean = mean + (v - old) / n;
+      m2 += (v - old) * (v - newMean + old - mean);
+      mean = newMean;
+      sinceAnchor++;
+    }
+    y[i] = m2 > 0 ? Math.sqrt(m2 / n) : 0;
+    if (mu) mu[i] = mean;
+  }
+  return y;
+}
+
+/** Streaming rolling mean and population std with the same numbers as rollingStd(). */
+export class RollingStd {
+  readonly warmup: number;
+  private readonly window: Float64Array;
+  private valid = 0;
+  private mean = 0;
+  private m2 = 0;
+  private sinceAnchor = 0;
+
+  constructor(readonly n: number) {
+    checkPeriod('n', n);
+    this.window = new Float64Array(n);
+    this.warmup = n - 1;
+  }
+
+  get ready(): boolean {
+    return this.valid >= this.n;
+  }
+
+  /** The current rolling mean (NaN until ready). */
+  get currentMean(): number {
+    return this.valid >= this.n ? this.mean : NaN;
+  }
+
+  update(v: number): number {
+    const n = this.n;
+    if (v !== v) {
+      this.valid = 0;
+      return NaN;
+    }
+    const slot = this.valid % n;
+    const old = this.window[slot];
+    this.window[slot] = v;
+    this.valid++;
+    if (this.valid < n) return NaN;
+    if (this.valid === n || this.sinceAnchor >= REANCHOR_EVERY) {
+      // Oldest value sits at the slot after the one just written.
+      const start = this.valid % n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += this.window[(start + j) % n];
+      const mean = s / n;
+      let q = 0;
+      for (let j = 0; j < n; j++) {
+        const d = this.window[(start + j) % n] - mean;
+        q += d * d;
+      }
+      this.mean = mean;
+      this.m2 = q;
+      this.sinceAnchor = 0;
+    } else {
+      const newMean = this.mean + (v - old) / n;
+      this.m2 += (v - old) * (v - newMean + old - this.mean);
+      this.mean = newMean;
+      this.sinceAnchor++;
+    }
+    return this.m2 > 0 ? Math.sqrt(this.m2 / n) : 0;
+  }
+}
