@@ -51,6 +51,8 @@ export interface KernelSpec {
   perBar?: 'last' | 'sum';
   /** A label (uses future data): kept out of anything that trades on it. */
   target?: boolean;
+  /** 'skip': a row with a NaN input is ignored (the output repeats the running value) instead of giving NaN. */
+  nanPolicy?: 'skip';
 }
 
 const period = (name: string, dflt: number, min = 1, max = 100_000): ParamSpec => ({ name, default: dflt, min, max, integer: true });
@@ -233,6 +235,7 @@ export const KERNELS: readonly KernelSpec[] = [
     name: 'vwap',
     summary: 'session VWAP of the typical price, reset each session (UTC day)',
     reference: 'Σ((h+l+c)/3·v)/Σv since the session start (StockCharts)',
+    nanPolicy: 'skip',
     on: 'bars',
     inputs: ['high', 'low', 'close', 'volume', 'session'],
     params: [],

@@ -1,0 +1,124 @@
+/**
+ * The contract every registered kernel meets, registered once per kernel (trading-signals' testIndicatorContract
+ * pattern): output length, warm-up length equal to the registry's, NaN handling, batch == streaming, `out` reuse.
+ */
+import { describe, expect, it } from 'vitest';
+import type { KernelInput, KernelSpec } from '../../src/kernels/registry.js';
+
+/** Deterministic pseudo-random walk (mulberry32) so failures reproduce. */
+export function randomMarket(n: number, seed = 7): Record<KernelInput, Float64Array> {
+  let s = seed >>> 0;
+  const rand = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = {} as Record<KernelInput, Float64Array>;
+  for (const k of ['open', 'high', 'low', 'close', 'volume', 'session', 'bid', 'ask', 'bid_size', 'ask_size'] as const) out[k] = new Float64Array(n);
+  let price = 100;
+  for (let i = 0; i < n; i++) {
+    const open = price;
+    price *= 1 + (rand() - 0.5) * 0.02;
+    const close = price;
+    out.open[i] = open;
+    out.close[i] = close;
+    out.high[i] = Math.max(open, close) * (1 + rand() * 0.005);
+    out.low[i] = Math.min(open, close) * (1 - rand() * 0.005);
+    out.volume[i] = 1000 + Math.floor(rand() * 9000);
+    out.session[i] = Math.floor(i / 50);
+    const half = 0.01 + Math.floor(rand() * 5) * 0.01;
+    out.bid[i] = Math.round((close - half) * 100) / 100;
+    out.ask[i] = Math.round((close + half) * 100) / 100;
+    out.bid_size[i] = 100 * (1 + Math.floor(rand() * 10));
+    out.ask_size[i] = 100 * (1 + Math.floor(rand() * 10));
+  }
+  return out;
+}
+
+function leadingNaNs(a: Float64Array): number {
+  let i = 0;
+  while (i < a.length && Number.isNaN(a[i])) i++;
+  return i;
+}
+
+/** Parameters to exercise: defaults, plus small ones so warm-up edges are visible. */
+function paramSets(spec: KernelSpec): number[][] {
+  const defaults = spec.params.map((p) => p.default);
+  const small = spec.params.map((p) => (p.integer ? Math.max(p.min, Math.min(p.default, 3 + spec.params.indexOf(p) * 2)) : p.default));
+  return JSON.stringify(defaults) === JSON.stringify(small) ? [defaults] : [defaults, small];
+}
+
+function runBatch(spec: KernelSpec, inputs: Float64Array[], p: number[]): Float64Array[] {
+  const outs = spec.outputs.map(() => new Float64Array(inputs[0].length));
+  spec.batch(inputs, p, outs);
+  return outs;
+}
+
+export function kernelContract(spec: KernelSpec): void {
+  describe(`kernel contract: ${spec.name}`, () => {
+    const N = 300;
+    const market = randomMarket(N);
+    const inputs = spec.inputs.map((k) => market[k]);
+
+    for (const p of paramSets(spec)) {
+      const label = `(${p.join(', ')})`;
+      it(`${label}: every output has the input's length and the registry's warm-up`, () => {
+        const outs = runBatch(spec, inputs, p);
+        const warm = spec.warmup(p);
+        expect(warm.length).toBe(spec.outputs.length);
+        outs.forEach((o, j) => {
+          expect(o.length).toBe(N);
+          if (spec.target) {
+            expect(leadingNaNs(o), 'targets have no leading NaNs').toBe(0);
+          } else {
+            expect(leadingNaNs(o), `output "${spec.outputs[j]}" leading NaNs`).toBe(warm[j]);
+          }
+          for (let i = warm[j]; i < N - (spec.target ? p[0] : 0); i++) expect(Number.isFinite(o[i]), `output ${j}[${i}] finite`).toBe(true);
+        });
+      });
+
+      it(`${label}: writes into a given out array and returns the same numbers on reuse`, () => {
+        const first = runBatch(spec, inputs, p);
+        const dirty = spec.outputs.map(() => new Float64Array(N).fill(12345));
+        spec.batch(inputs, p, dirty);
+        dirty.forEach((o, j) => expect(Array.from(o)).toEqual(Array.from(first[j])));
+      });
+
+      it(`${label}: a NaN input shows as NaN near its row (or is skipped, where the kernel says so) and values recover`, () => {
+        const holed = inputs.map((a) => Float64Array.from(a));
+        const at = 157; // not the first row of a session (sessions are 50 rows)
+        // Hole every input except the session id, which is a label not a measurement.
+        spec.inputs.forEach((k, j) => {
+          if (k !== 'session') holed[j][at] = NaN;
+        });
+        const outs = runBatch(spec, holed, p);
+        outs.forEach((o, j) => {
+          const near = Array.from(o.subarray(at - 60, at + 61));
+          if (spec.nanPolicy === 'skip') expect(Number.isFinite(o[at]), 'a skipped row repeats the running value').toBe(true);
+          else expect(near.some(Number.isNaN), `output ${j} has a NaN near row ${at}`).toBe(true);
+          expect(Number.isFinite(o[N - 1 - (spec.target ? p[0] : 0)]), `output ${j} recovers`).toBe(true);
+        });
+      });
+
+      if (spec.stream) {
+        it(`${label}: streaming update() gives the batch numbers, NaN holes included`, () => {
+          const holed = inputs.map((a) => Float64Array.from(a));
+          spec.inputs.forEach((k, j) => {
+            if (k !== 'session') holed[j][120] = NaN;
+          });
+          const batch = runBatch(spec, holed, p);
+          const stream = spec.stream!(p);
+          for (let i = 0; i < N; i++) {
+            const r = stream.update(...holed.map((a) => a[i]));
+            const values = typeof r === 'number' ? [r] : r;
+            values.forEach((v, j) => {
+              expect(Object.is(v, batch[j][i]) || v === batch[j][i], `${spec.name} output ${j}[${i}]: stream ${v} vs batch ${batch[j][i]}`).toBe(true);
+            });
+          }
+        });
+      }
+    }
+  });
+}
