@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../src/config.js';
 import { CiftError, isCiftError } from '../src/errors.js';
 import { barsCommand } from './bars.js';
+import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
 import { colorEnabled, examples, paint } from './ui.js';
 
@@ -29,10 +30,12 @@ export function buildProgram(): Command {
         'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
         'cift bars AAPL --interval 1m --export csv --out aapl.csv',
         'cift ingest --list',
+        'cift features GOOG --set "rsi:14,macd,bbands:20:2" --export csv',
       ]),
     );
   program.addCommand(ingestCommand);
   program.addCommand(barsCommand);
+  program.addCommand(featuresCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {
     cmd.exitOverride();

@@ -1,0 +1,35 @@
+/** Writing a result frame the way `bars` and `features` both do: file, CSV/JSON on stdout, or a table on a TTY. */
+import type pl from 'nodejs-polars';
+import { CiftError } from '../src/errors.js';
+import { formatFromPath, frameToText, parseExportFormat, writeFrame, type ExportFormat } from '../src/io/export.js';
+import type { Polars } from '../src/polars.js';
+import { printFramePreview } from './preview.js';
+import { formatCount, printJson, type Ui } from './ui.js';
+
+export interface OutputFlags {
+  export?: string;
+  out?: string;
+}
+
+/** Resolves --export/--out before any work, so a bad combination fails fast. */
+export function outputFormat(flags: OutputFlags): ExportFormat | undefined {
+  const format = flags.export !== undefined ? parseExportFormat(flags.export) : flags.out !== undefined ? formatFromPath(flags.out) : undefined;
+  if (flags.out !== undefined && format === undefined) {
+    throw new CiftError('USAGE', `cannot tell the format of --out "${flags.out}"`, 'add --export csv|json|parquet|arrow');
+  }
+  if (flags.out === undefined && (format === 'parquet' || format === 'arrow')) throw new CiftError('USAGE', `--export ${format} is binary`, 'give --out FILE');
+  return format;
+}
+
+export function emitFrame(ui: Ui, polars: Polars, frame: pl.DataFrame, flags: OutputFlags, format: ExportFormat | undefined, title: string, meta: Record<string, unknown>): void {
+  if (flags.out !== undefined) {
+    writeFrame(polars, frame, format!, flags.out);
+    if (ui.json) printJson({ ...meta, rows: frame.height, columns: frame.columns, out: flags.out, format });
+    else if (ui.tty) process.stdout.write(`wrote ${formatCount(frame.height)} rows to ${flags.out}\n`);
+    return;
+  }
+  if (format !== undefined) process.stdout.write(frameToText(polars, frame, format));
+  else if (ui.json) process.stdout.write(frameToText(polars, frame, 'json'));
+  else if (ui.tty) printFramePreview(ui, polars, frame, title);
+  else process.stdout.write(frameToText(polars, frame, 'csv'));
+}
