@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { packageRoot } from '../src/config.js';
 import { CiftError, isCiftError } from '../src/errors.js';
 import { barsCommand } from './bars.js';
+import { benchCommand } from './bench.js';
 import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
 import { colorEnabled, examples, paint } from './ui.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(ingestCommand);
   program.addCommand(barsCommand);
   program.addCommand(featuresCommand);
+  program.addCommand(benchCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {
     cmd.exitOverride();

@@ -4,38 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { KernelInput, KernelSpec } from '../../src/kernels/registry.js';
+import { syntheticMarket } from '../../src/sources/synthetic.js';
 
-/** Deterministic pseudo-random walk (mulberry32) so failures reproduce. */
-export function randomMarket(n: number, seed = 7): Record<KernelInput, Float64Array> {
-  let s = seed >>> 0;
-  const rand = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const out = {} as Record<KernelInput, Float64Array>;
-  for (const k of ['open', 'high', 'low', 'close', 'volume', 'session', 'bid', 'ask', 'bid_size', 'ask_size'] as const) out[k] = new Float64Array(n);
-  let price = 100;
-  for (let i = 0; i < n; i++) {
-    const open = price;
-    price *= 1 + (rand() - 0.5) * 0.02;
-    const close = price;
-    out.open[i] = open;
-    out.close[i] = close;
-    out.high[i] = Math.max(open, close) * (1 + rand() * 0.005);
-    out.low[i] = Math.min(open, close) * (1 - rand() * 0.005);
-    out.volume[i] = 1000 + Math.floor(rand() * 9000);
-    out.session[i] = Math.floor(i / 50);
-    const half = 0.01 + Math.floor(rand() * 5) * 0.01;
-    out.bid[i] = Math.round((close - half) * 100) / 100;
-    out.ask[i] = Math.round((close + half) * 100) / 100;
-    out.bid_size[i] = 100 * (1 + Math.floor(rand() * 10));
-    out.ask_size[i] = 100 * (1 + Math.floor(rand() * 10));
-  }
-  return out;
-}
+/** The seeded synthetic market with short sessions, so VWAP resets happen inside a 300-row test. */
+export const randomMarket = (n: number, seed = 7): Record<KernelInput, Float64Array> => syntheticMarket(n, seed, 50);
 
 function leadingNaNs(a: Float64Array): number {
   let i = 0;

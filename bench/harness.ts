@@ -1,0 +1,106 @@
+/**
+ * The benchmark harness: warm-up runs, then timed repeats; median (quoted), min and max. Every case checks its
+ * output against a reference before it is timed: a benchmark of wrong numbers proves nothing.
+ */
+import { cpus, totalmem, arch, platform } from 'node:os';
+
+export interface CaseResult {
+  suite: string;
+  name: string;
+  size: number;
+  median_ms: number;
+  min_ms: number;
+  max_ms: number;
+  ns_per_element?: number;
+  floor_ratio?: number;
+  peer?: string;
+  peer_ratio?: number;
+  peer_max_diff?: number;
+  /** Largest relative error against the reference (checked before timing). */
+  max_rel_error?: number;
+  [extra: string]: unknown;
+}
+
+export interface BenchDocument {
+  machine: Record<string, unknown>;
+  cases: CaseResult[];
+}
+
+export interface Timing {
+  median: number;
+  min: number;
+  max: number;
+}
+
+export interface BenchOptions {
+  size: number;
+  repeat: number;
+  warmup: number;
+  peers: boolean;
+  onProgress?: (label: string) => void;
+}
+
+/** Times `run` (ms): `warmup` untimed runs, then `repeat` timed ones. */
+export function time(run: () => void, repeat: number, warmup: number): Timing {
+  for (let i = 0; i < warmup; i++) run();
+  const samples: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = process.hrtime.bigint();
+    run();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const mid = samples.length >> 1;
+  const median = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return { median, min: samples[0], max: samples[samples.length - 1] };
+}
+
+export async function timeAsync(run: () => Promise<void>, repeat: number, warmup: number): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await run();
+  const samples: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = process.hrtime.bigint();
+    await run();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const mid = samples.length >> 1;
+  const median = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
+  return { median, min: samples[0], max: samples[samples.length - 1] };
+}
+
+export function machineInfo(): Record<string, unknown> {
+  const cpu = cpus();
+  return {
+    node: process.version,
+    v8: process.versions.v8,
+    platform: platform(),
+    arch: arch(),
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    memory_gb: Math.round(totalmem() / 2 ** 30),
+  };
+}
+
+export interface Regression {
+  suite: string;
+  name: string;
+  size: number;
+  baseline_ms: number;
+  current_ms: number;
+  slower_pct: number;
+}
+
+/** Cases slower than the baseline's same (suite, name, size) by more than maxPct percent. */
+export function regressions(current: BenchDocument, baseline: BenchDocument, maxPct: number): Regression[] {
+  const key = (c: CaseResult) => `${c.suite}\u0000${c.name}\u0000${c.size}`;
+  const base = new Map(baseline.cases.map((c) => [key(c), c]));
+  const out: Regression[] = [];
+  for (const c of current.cases) {
+    const b = base.get(key(c));
+    if (!b || !(b.median_ms > 0)) continue;
+    const slower = (c.median_ms / b.median_ms - 1) * 100;
+    if (slower > maxPct) out.push({ suite: c.suite, name: c.name, size: c.size, baseline_ms: b.median_ms, current_ms: c.median_ms, slower_pct: slower });
+  }
+  return out;
+}

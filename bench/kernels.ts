@@ -1,0 +1,161 @@
+/**
+ * The kernels suite: every kernel on a seeded synthetic market, timed with a preallocated `out`, against
+ * (a) the floor — copying as many float64 arrays as the kernel reads and writes — and (b) with --peers, the
+ * JavaScript indicator libraries a TypeScript quant would otherwise use, each fed input in its native form.
+ */
+import { atr, bollinger, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap } from '../src/index.js';
+import { syntheticMarket } from '../src/sources/synthetic.js';
+import { maxRelativeError, refAtr, refEma, refMacd, refRollingVwap, refRsi, refSma, refStd, refVwap } from './reference.js';
+import { time, type BenchOptions, type CaseResult } from './harness.js';
+import { peersFor, type PeerRun } from './peers.js';
+
+interface Tolerance {
+  /** Relative tolerance (relative to max(|ref|, floor)). */
+  rel: number;
+  floor?: number;
+}
+
+export interface KernelCase {
+  name: string;
+  read: Float64Array[];
+  write: Float64Array[];
+  run: () => void;
+  /** Expected outputs (NaN = not evaluated when `sampled`). */
+  reference: () => Float64Array[];
+  sampled?: boolean;
+  tolerance: Tolerance;
+}
+
+const REL = { rel: 1e-10 };
+/** RSI is checked to 1e-10 absolute: it lives on [0, 100]. */
+const RSI_ABS = { rel: 1e-10, floor: 1 };
+
+export function kernelCases(size: number, seed = 42): KernelCase[] {
+  const m = syntheticMarket(size, seed);
+  const out = () => new Float64Array(size);
+  const [o1, o2, o3] = [out(), out(), out()];
+  const stride = Math.max(1, Math.floor(size / 100_000));
+  const typical = typicalPrice(m.high, m.low, m.close);
+  const direct = (f: (i: number) => number) => () => [Float64Array.from({ length: size }, (_, i) => f(i))];
+  return [
+    { name: 'sma(20)', read: [m.close], write: [o1], run: () => sma(m.close, 20, o1), reference: () => [refSma(m.close, 20, stride)], sampled: true, tolerance: REL },
+    { name: 'ema(20)', read: [m.close], write: [o1], run: () => ema(m.close, 20, o1), reference: () => [refEma(m.close, 20)], tolerance: REL },
+    { name: 'rsi(14)', read: [m.close], write: [o1], run: () => rsi(m.close, 14, o1), reference: () => [refRsi(m.close, 14)], tolerance: RSI_ABS },
+    {
+      name: 'macd(12,26,9)',
+      read: [m.close],
+      write: [o1, o2, o3],
+      run: () => macd(m.close, 12, 26, 9, o1, o2, o3),
+      reference: () => refMacd(m.close, 12, 26, 9),
+      // The line is a difference of two EMAs near each other: judge it relative to the price scale.
+      tolerance: { rel: 1e-10, floor: 1 },
+    },
+    { name: 'stddev(20)', read: [m.close], write: [o1], run: () => rollingStd(m.close, 20, o1), reference: () => [refStd(m.close, 20, stride).std], sampled: true, tolerance: REL },
+    {
+      name: 'bbands(20,2)',
+      read: [m.close],
+      write: [o1, o2, o3],
+      run: () => bollinger(m.close, 20, 2, o1, o2, o3),
+      reference: () => {
+        const { std, mean } = refStd(m.close, 20, stride);
+        return [mean.map((v, i) => v - 2 * std[i]), mean, mean.map((v, i) => v + 2 * std[i])];
+      },
+      sampled: true,
+      tolerance: REL,
+    },
+    { name: 'atr(14)', read: [m.high, m.low, m.close], write: [o1], run: () => atr(m.high, m.low, m.close, 14, o1), reference: () => [refAtr(m.high, m.low, m.close, 14)], tolerance: REL },
+    { name: 'roc(10)', read: [m.close], write: [o1], run: () => roc(m.close, 10, o1), reference: direct((i) => (i < 10 ? NaN : (m.close[i] / m.close[i - 10] - 1) * 100)), tolerance: { rel: 1e-10, floor: 1 } },
+    { name: 'logret(1)', read: [m.close], write: [o1], run: () => logReturn(m.close, 1, o1), reference: direct((i) => (i < 1 ? NaN : Math.log(m.close[i] / m.close[i - 1]))), tolerance: { rel: 1e-10, floor: 1 } },
+    { name: 'vwap(session)', read: [typical, m.volume, m.session], write: [o1], run: () => vwap(typical, m.volume, m.session, o1), reference: () => [refVwap(typical, m.volume, m.session)], tolerance: REL },
+    { name: 'rvwap(14)', read: [typical, m.volume], write: [o1], run: () => rollingVwap(typical, m.volume, 14, o1), reference: () => [refRollingVwap(typical, m.volume, 14, stride)], sampled: true, tolerance: REL },
+    { name: 'mid', read: [m.bid, m.ask], write: [o1], run: () => mid(m.bid, m.ask, o1), reference: direct((i) => (m.bid[i] + m.ask[i]) / 2), tolerance: REL },
+    { name: 'spread', read: [m.bid, m.ask], write: [o1], run: () => spread(m.bid, m.ask, o1), reference: direct((i) => m.ask[i] - m.bid[i]), tolerance: REL },
+    {
+      name: 'microprice',
+      read: [m.bid, m.ask, m.bid_size, m.ask_size],
+      write: [o1],
+      run: () => microprice(m.bid, m.ask, m.bid_size, m.ask_size, o1),
+      reference: direct((i) => (m.bid[i] * m.ask_size[i] + m.ask[i] * m.bid_size[i]) / (m.bid_size[i] + m.ask_size[i])),
+      tolerance: REL,
+    },
+    {
+      name: 'ofi',
+      read: [m.bid, m.ask, m.bid_size, m.ask_size],
+      write: [o1],
+      run: () => ofi(m.bid, m.ask, m.bid_size, m.ask_size, o1),
+      // Cont–Kukanov–Stoikov, written as the paper's four cases.
+      reference: direct((i) => {
+        if (i === 0) return NaN;
+        const bidPart = m.bid[i] > m.bid[i - 1] ? m.bid_size[i] : m.bid[i] < m.bid[i - 1] ? -m.bid_size[i - 1] : m.bid_size[i] - m.bid_size[i - 1];
+        const askPart = m.ask[i] < m.ask[i - 1] ? -m.ask_size[i] : m.ask[i] > m.ask[i - 1] ? m.ask_size[i - 1] : m.ask_size[i - 1] - m.ask_size[i];
+        return bidPart + askPart;
+      }),
+      tolerance: { rel: 0, floor: 1 },
+    },
+  ];
+}
+
+/** Checks a case's outputs against its reference; throws naming the worst index when they disagree. */
+export function checkCase(c: KernelCase): number {
+  c.run();
+  const expected = c.reference();
+  let worst = 0;
+  c.write.forEach((actual, j) => {
+    const { worst: w, index } = maxRelativeError(actual, expected[j], c.tolerance.floor ?? 1e-300, c.sampled);
+    if (!(w <= c.tolerance.rel)) {
+      throw new Error(`${c.name} output ${j} differs from its reference at index ${index}: ${actual[index]} vs ${expected[j][index]} (relative error ${w})`);
+    }
+    worst = Math.max(worst, w);
+  });
+  return worst;
+}
+
+/** Time to copy as many float64 arrays as the case reads and writes, into preallocated arrays. */
+function floorRun(c: KernelCase): () => void {
+  const sources = [...c.read, ...c.write];
+  const targets = sources.map((s) => new Float64Array(s.length));
+  return () => {
+    for (let k = 0; k < sources.length; k++) targets[k].set(sources[k]);
+  };
+}
+
+export async function runKernelSuite(opts: BenchOptions): Promise<CaseResult[]> {
+  const results: CaseResult[] = [];
+  for (const c of kernelCases(opts.size)) {
+    opts.onProgress?.(`kernels: ${c.name} (checking)`);
+    const maxErr = checkCase(c);
+    opts.onProgress?.(`kernels: ${c.name}`);
+    const t = time(c.run, opts.repeat, opts.warmup);
+    const floor = time(floorRun(c), opts.repeat, opts.warmup);
+    const result: CaseResult = {
+      suite: 'kernels',
+      name: c.name,
+      size: opts.size,
+      median_ms: t.median,
+      min_ms: t.min,
+      max_ms: t.max,
+      ns_per_element: (t.median * 1e6) / opts.size,
+      floor_ratio: t.median / floor.median,
+      max_rel_error: maxErr,
+    };
+    if (opts.peers) {
+      const peers = await peersFor(c.name, opts.size);
+      const measured: Array<PeerRun & { median_ms: number; ratio: number; max_diff: number }> = [];
+      for (const p of peers) {
+        opts.onProgress?.(`kernels: ${c.name} vs ${p.peer}`);
+        const input = p.prepare();
+        const pt = time(() => p.run(input), Math.max(1, Math.min(opts.repeat, 3)), 1);
+        measured.push({ ...p, median_ms: pt.median, ratio: pt.median / t.median, max_diff: p.maxDiff(p.run(input), c.write) });
+      }
+      if (measured.length) {
+        const fastest = measured.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
+        result.peer = fastest.peer;
+        result.peer_ratio = fastest.ratio;
+        result.peer_max_diff = fastest.max_diff;
+        result.peers = measured.map((p) => ({ peer: p.peer, median_ms: p.median_ms, peer_ratio: p.ratio, max_diff: p.max_diff, convention: p.convention }));
+      }
+    }
+    results.push(result);
+  }
+  return results;
+}

@@ -1,0 +1,9 @@
+/** The suites `cift bench` can run, by name. Later suites (pipelines, backtest, trading, codec) register here. */
+import type { BenchOptions, CaseResult } from './harness.js';
+import { runKernelSuite } from './kernels.js';
+
+export type Suite = (opts: BenchOptions) => Promise<CaseResult[]>;
+
+export const SUITES: Record<string, Suite> = {
+  kernels: runKernelSuite,
+};

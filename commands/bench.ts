@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { CiftError } from '../src/errors.js';
+import { writeFileAtomic } from '../src/io/atomic.js';
+import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
+import { SUITES } from '../bench/suites.js';
+import { uiFrom } from './context.js';
+import { examples, printJson, printTable, type Ui } from './ui.js';
+
+interface BenchFlags {
+  suite: string;
+  size: string;
+  repeat: string;
+  warmup: string;
+  peers?: boolean;
+  baseline?: string;
+  maxRegression: string;
+  save?: string;
+}
+
+const positiveInt = (text: string, flag: string): number => {
+  const n = Number(text.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new CiftError('USAGE', `${flag} "${text}" is not a positive whole number`);
+  return n;
+};
+
+const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
+
+function printResults(ui: Ui, cases: CaseResult[]): void {
+  printTable(
+    ui,
+    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×'],
+    cases.map((c) => [c.suite, c.name, c.size.toLocaleString('en-US'), fmt(c.median_ms), fmt(c.min_ms), fmt(c.ns_per_element), fmt(c.floor_ratio), c.peer ?? '', fmt(c.peer_ratio)]),
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right'],
+  );
+}
+
+export const benchCommand = new Command('bench')
+  .description('benchmarks of kernels (and later pipelines, backtests, trading), each checked against a reference before timing')
+  .option('--suite <name>', `suite to run: ${Object.keys(SUITES).join(', ')} or all`, 'kernels')
+  .option('--size <N>', 'elements per case', '1000000')
+  .option('--repeat <R>', 'timed repetitions (the median is quoted)', '10')
+  .option('--warmup <W>', 'untimed runs before timing', '3')
+  .option('--peers', 'also time technicalindicators, trading-signals and @ixjb94/indicators on the same input')
+  .option('--baseline <file>', 'compare with a saved --json document; exit 1 on a regression')
+  .option('--max-regression <pct>', 'allowed slowdown against the baseline, percent', '25')
+  .option('--save <file>', 'write the JSON document to this file')
+  .addHelpText(
+    'after',
+    examples([
+      'cift bench',
+      'cift bench --suite kernels --size 1000000 --peers --json',
+      'cift bench --size 10000000 --repeat 5 --save bench/baseline.json',
+      'cift bench --baseline bench/baseline.json --max-regression 25',
+    ]),
+  )
+  .action(async (flags: BenchFlags, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    const names = flags.suite === 'all' ? Object.keys(SUITES) : [flags.suite];
+    for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
+    const size = positiveInt(flags.size, '--size');
+    const repeat = positiveInt(flags.repeat, '--repeat');
+    const warmup = Number(flags.warmup);
+    const maxRegression = Number(flags.maxRegression);
+    if (!(maxRegression >= 0)) throw new CiftError('USAGE', `--max-regression "${flags.maxRegression}" is not a percentage`);
+    const baseline = flags.baseline === undefined ? undefined : readBaseline(flags.baseline);
+
+    let spinner: { text: string; stop(): void } | undefined;
+    if (ui.tty && !ui.json && process.stderr.isTTY) {
+      const { default: ora } = await import('ora');
+      spinner = ora({ text: 'benchmarking', stream: process.stderr, isEnabled: ui.color }).start();
+    }
+    const cases: CaseResult[] = [];
+    try {
+      for (const n of names) cases.push(...(await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => spinner && (spinner.text = t) })));
+    } finally {
+      spinner?.stop();
+    }
+    const doc: BenchDocument = { machine: machineInfo(), cases };
+    if (flags.save) writeFileAtomic(flags.save, `${JSON.stringify(doc, null, 2)}\n`);
+    if (ui.json) printJson(doc);
+    else printResults(ui, cases);
+    if (baseline) {
+      const slow = regressions(doc, baseline, maxRegression);
+      if (slow.length) {
+        const worst = slow.map((r) => `${r.suite}/${r.name}@${r.size} +${r.slower_pct.toFixed(0)}%`).join(', ');
+        throw new CiftError('BENCH_REGRESSION', `${slow.length} case(s) slower than the baseline by more than ${maxRegression}%: ${worst}`);
+      }
+    }
+  });
+
+function readBaseline(path: string): BenchDocument {
+  try {
+    const doc = JSON.parse(readFileSync(path, 'utf8')) as BenchDocument;
+    if (!Array.isArray(doc.cases)) throw new Error('no "cases" array');
+    return doc;
+  } catch (e) {
+    throw new CiftError('INPUT_INVALID', `${path}: not a bench document (${e instanceof Error ? e.message : String(e)})`, 'make one with `cift bench --save FILE`');
+  }
+}
