@@ -26,59 +26,87 @@ export function macd(
   const ks = 2 / (slow + 1);
   const kg = 2 / (signal + 1);
   const fastFrom = slow - fast; // seed window of the fast EMA starts here
-  let c = 0; // inputs since the last restart
-  let sumSlow = 0;
-  let sumFast = 0;
-  let emaFast = 0;
-  let emaSlow = 0;
-  let sc = 0; // line values seen
-  let sumSig = 0;
-  let emaSig = 0;
-  for (let i = 0; i < len; i++) {
-    const v = x[i];
-    if (v !== v) {
-      c = 0;
-      sumSlow = 0;
-      sumFast = 0;
-      sc = 0;
-      sumSig = 0;
+  // Three phases per run of valid input (seed, signal warm-up, steady state), each its own tight loop: one loop
+  // with warm-up branches inside runs several times slower in V8. A NaN ends the run and starts a new one.
+  let i = 0;
+  outer: while (i < len) {
+    let c = 0;
+    let sumSlow = 0;
+    let sumFast = 0;
+    for (; i < len; i++) {
+      const v = x[i];
+      if (v !== v) {
+        c = 0;
+        sumSlow = 0;
+        sumFast = 0;
+      } else {
+        sumSlow += v;
+        if (c >= fastFrom) sumFast += v;
+        c++;
+        if (c === slow) break;
+      }
       line[i] = NaN;
       sig[i] = NaN;
       hist[i] = NaN;
-      continue;
     }
-    if (c < slow) {
-      sumSlow += v;
-      if (c >= fastFrom) sumFast += v;
-      c++;
-      if (c < slow) {
+    if (i >= len) break;
+    let emaFast = sumFast / fast;
+    let emaSlow = sumSlow / slow;
+    let m = emaFast - emaSlow;
+    let sc = 1;
+    let sumSig = m;
+    let emaSig = 0;
+    line[i] = m;
+    if (sc === signal) {
+      emaSig = sumSig / signal;
+      sig[i] = emaSig;
+      hist[i] = m - emaSig;
+    } else {
+      sig[i] = NaN;
+      hist[i] = NaN;
+    }
+    i++;
+    for (; i < len && sc < signal; i++) {
+      const v = x[i];
+      if (v !== v) {
         line[i] = NaN;
         sig[i] = NaN;
         hist[i] = NaN;
-        continue;
+        i++;
+        continue outer;
       }
-      emaFast = sumFast / fast;
-      emaSlow = sumSlow / slow;
-    } else {
       emaFast = (v - emaFast) * kf + emaFast;
       emaSlow = (v - emaSlow) * ks + emaSlow;
-    }
-    const m = emaFast - emaSlow;
-    line[i] = m;
-    if (sc < signal) {
+      m = emaFast - emaSlow;
+      line[i] = m;
       sumSig += m;
       sc++;
-      if (sc < signal) {
+      if (sc === signal) {
+        emaSig = sumSig / signal;
+        sig[i] = emaSig;
+        hist[i] = m - emaSig;
+      } else {
         sig[i] = NaN;
         hist[i] = NaN;
-        continue;
       }
-      emaSig = sumSig / signal;
-    } else {
-      emaSig = (m - emaSig) * kg + emaSig;
     }
-    sig[i] = emaSig;
-    hist[i] = m - emaSig;
+    for (; i < len; i++) {
+      const v = x[i];
+      if (v !== v) {
+        line[i] = NaN;
+        sig[i] = NaN;
+        hist[i] = NaN;
+        i++;
+        continue outer;
+      }
+      emaFast = (v - emaFast) * kf + emaFast;
+      emaSlow = (v - emaSlow) * ks + emaSlow;
+      const mm = emaFast - emaSlow;
+      emaSig = (mm - emaSig) * kg + emaSig;
+      line[i] = mm;
+      sig[i] = emaSig;
+      hist[i] = mm - emaSig;
+    }
   }
   return [line, sig, hist];
 }

@@ -14,14 +14,32 @@ export function roc(x: Float64Array, n = 10, out?: Float64Array): Float64Array {
   return y;
 }
 
-/** Log returns over n bars: out[i] = ln(x[i]/x[i−n]). Warm-up: out[0..n−1] = NaN. NaN in, NaN out. */
+/** Beyond this |u| the series below is not used: its truncation error, < u¹⁰/11, stays under 1e-14 relative. */
+const ATANH_SERIES_LIMIT = 0.05;
+
+/**
+ * Log returns over n bars: out[i] = ln(x[i]/x[i−n]). Warm-up: out[0..n−1] = NaN. NaN in, NaN out.
+ * Computed as 2·atanh(u) with u = (b − a)/(b + a), which needs one division and no Math.log for ordinary
+ * moves: the odd series 2u(1 + u²/3 + … + u⁸/9) is within 1e-14 relative for |u| < 0.05 (a move of under
+ * about ±10 %); larger moves (and non-positive prices) fall back to Math.log.
+ */
 export function logReturn(x: Float64Array, n = 1, out?: Float64Array): Float64Array {
   checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
   const warm = n < len ? n : len;
   for (let i = 0; i < warm; i++) y[i] = NaN;
-  for (let i = n; i < len; i++) y[i] = Math.log(x[i] / x[i - n]);
+  for (let i = n; i < len; i++) {
+    const a = x[i - n];
+    const b = x[i];
+    const u = (b - a) / (b + a);
+    if (u > -ATANH_SERIES_LIMIT && u < ATANH_SERIES_LIMIT) {
+      const u2 = u * u;
+      y[i] = 2 * u * (1 + u2 * (1 / 3 + u2 * (1 / 5 + u2 * (1 / 7 + u2 * (1 / 9)))));
+    } else {
+      y[i] = Math.log(b / a);
+    }
+  }
   return y;
 }
 

@@ -6,13 +6,17 @@ const ZERO = 1e-8;
 /**
  * Relative strength index, Wilder smoothing with TA-Lib's seed (TA_RSI, unstable period 0).
  * The first value, at index n, uses the plain means of gains and losses over the diffs x[1..n] − x[0..n−1];
- * after that avg = (avg·(n−1) + today) / n. RSI = 100·avgGain/(avgGain + avgLoss), and 0 when both are ~0.
+ * after that avg = avg·(n−1)/n + today/n (TA-Lib's (avg·(n−1) + today)/n, rearranged so the loop has no division on
+ * its dependency chain; the two agree to ~1 ulp per step and the recursion does not amplify it).
+ * RSI = 100·avgGain/(avgGain + avgLoss), and 0 when both are ~0.
  * Warm-up: out[0..n−1] = NaN. NaN policy: a NaN input gives NaN and restarts the warm-up after it.
  */
 export function rsi(x: Float64Array, n = 14, out?: Float64Array): Float64Array {
   checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
+  const half = 0.5 / n;
+  const keep = (n - 1) / n;
   let count = 0; // diffs seen since the last restart
   let gain = 0;
   let loss = 0;
@@ -41,15 +45,14 @@ export function rsi(x: Float64Array, n = 14, out?: Float64Array): Float64Array {
       gain /= n;
       loss /= n;
     } else {
-      gain *= n - 1;
-      loss *= n - 1;
-      if (d > 0) gain += d;
-      else loss -= d;
-      gain /= n;
-      loss /= n;
+      // Branch-free: up and down days are unpredictable, and a mispredicted branch costs more than the whole
+      // update. (|d| + d)·(½/n) is exactly d/n for a gain and exactly 0 otherwise (doubling and halving are exact).
+      const a = Math.abs(d);
+      gain = gain * keep + (a + d) * half;
+      loss = loss * keep + (a - d) * half;
     }
     const total = gain + loss;
-    y[i] = total > -ZERO && total < ZERO ? 0 : 100 * (gain / total);
+    y[i] = total > -ZERO && total < ZERO ? 0 : (100 * gain) / total;
   }
   return y;
 }
@@ -57,6 +60,8 @@ export function rsi(x: Float64Array, n = 14, out?: Float64Array): Float64Array {
 /** Streaming RSI with the same numbers as rsi(). */
 export class Rsi {
   readonly warmup: number;
+  private readonly half: number;
+  private readonly keep: number;
   private count = 0;
   private gain = 0;
   private loss = 0;
@@ -65,6 +70,8 @@ export class Rsi {
   constructor(readonly n = 14) {
     checkPeriod('n', n);
     this.warmup = n;
+    this.half = 0.5 / n;
+    this.keep = (n - 1) / n;
   }
 
   get ready(): boolean {
@@ -90,14 +97,11 @@ export class Rsi {
       this.gain /= n;
       this.loss /= n;
     } else {
-      this.gain *= n - 1;
-      this.loss *= n - 1;
-      if (d > 0) this.gain += d;
-      else this.loss -= d;
-      this.gain /= n;
-      this.loss /= n;
+      const a = Math.abs(d);
+      this.gain = this.gain * this.keep + (a + d) * this.half;
+      this.loss = this.loss * this.keep + (a - d) * this.half;
     }
     const total = this.gain + this.loss;
-    return total > -ZERO && total < ZERO ? 0 : 100 * (this.gain / total);
+    return total > -ZERO && total < ZERO ? 0 : (100 * this.gain) / total;
   }
 }

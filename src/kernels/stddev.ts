@@ -15,45 +15,50 @@ export function rollingStd(x: Float64Array, n: number, out?: Float64Array, outMe
   const len = x.length;
   const y = outFor(len, out);
   const mu = outMean === undefined ? undefined : outFor(len, outMean, 'outMean');
-  let valid = 0;
-  let mean = 0;
-  let m2 = 0;
-  let sinceAnchor = 0;
-  for (let i = 0; i < len; i++) {
-    const v = x[i];
-    if (v !== v) {
-      valid = 0;
+  const inv = 1 / n;
+  // Per run of valid input: fill the first window, then alternate an exact two-pass anchor with up to
+  // REANCHOR_EVERY sliding updates in a tight loop. A NaN ends the run.
+  let i = 0;
+  outer: while (i < len) {
+    let valid = 0;
+    for (; i < len; i++) {
+      if (x[i] !== x[i]) valid = 0;
+      else if (++valid === n) break;
       y[i] = NaN;
       if (mu) mu[i] = NaN;
-      continue;
     }
-    valid++;
-    if (valid < n) {
-      y[i] = NaN;
-      if (mu) mu[i] = NaN;
-      continue;
-    }
-    if (valid === n || sinceAnchor >= REANCHOR_EVERY) {
+    if (i >= len) break;
+    for (;;) {
       // Two-pass over the window x[i−n+1..i].
       let s = 0;
       for (let j = i - n + 1; j <= i; j++) s += x[j];
-      mean = s / n;
-      let q = 0;
+      let mean = s / n;
+      let m2 = 0;
       for (let j = i - n + 1; j <= i; j++) {
         const d = x[j] - mean;
-        q += d * d;
+        m2 += d * d;
       }
-      m2 = q;
-      sinceAnchor = 0;
-    } else {
-      const old = x[i - n];
-      const newMean = mean + (v - old) / n;
-      m2 += (v - old) * (v - newMean + old - mean);
-      mean = newMean;
-      sinceAnchor++;
+      y[i] = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+      if (mu) mu[i] = mean;
+      i++;
+      const stop = Math.min(len, i + REANCHOR_EVERY);
+      for (; i < stop; i++) {
+        const v = x[i];
+        if (v !== v) {
+          y[i] = NaN;
+          if (mu) mu[i] = NaN;
+          i++;
+          continue outer;
+        }
+        const old = x[i - n];
+        const newMean = mean + (v - old) * inv;
+        m2 += (v - old) * (v - newMean + old - mean);
+        mean = newMean;
+        y[i] = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+        if (mu) mu[i] = mean;
+      }
+      if (i >= len) break outer;
     }
-    y[i] = m2 > 0 ? Math.sqrt(m2 / n) : 0;
-    if (mu) mu[i] = mean;
   }
   return y;
 }
@@ -108,11 +113,11 @@ export class RollingStd {
       this.m2 = q;
       this.sinceAnchor = 0;
     } else {
-      const newMean = this.mean + (v - old) / n;
+      const newMean = this.mean + (v - old) * (1 / n);
       this.m2 += (v - old) * (v - newMean + old - this.mean);
       this.mean = newMean;
       this.sinceAnchor++;
     }
-    return this.m2 > 0 ? Math.sqrt(this.m2 / n) : 0;
+    return this.m2 > 0 ? Math.sqrt(this.m2 * (1 / n)) : 0;
   }
 }
