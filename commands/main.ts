@@ -2,18 +2,15 @@
  * The cift program: global flags, one addCommand per command, and the one place errors become exit codes.
  * Exit 0 on success, 1 on a failure (a CiftError or anything unexpected), 2 on a usage error.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { packageRoot } from '../src/config.js';
+import { VERSION as version } from '../src/version.js';
 import { CiftError, isCiftError } from '../src/errors.js';
+import { backtestCommand } from './backtest.js';
 import { barsCommand } from './bars.js';
 import { benchCommand } from './bench.js';
 import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
 import { colorEnabled, examples, paint } from './ui.js';
-
-const version = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 
 export function buildProgram(): Command {
   const program = new Command('cift')
@@ -37,6 +34,7 @@ export function buildProgram(): Command {
   program.addCommand(ingestCommand);
   program.addCommand(barsCommand);
   program.addCommand(featuresCommand);
+  program.addCommand(backtestCommand);
   program.addCommand(benchCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {

@@ -20,8 +20,10 @@ export interface RawTable {
 }
 
 export interface TabularOptions extends MappingOptions {
-  /** Symbol for files without a symbol column. */
+  /** Symbol for every row (overrides a symbol column). */
   symbol?: string;
+  /** Symbol for files without a symbol column, when `symbol` is not given. */
+  defaultSymbol?: string;
   /** IANA zone for timestamps without an offset. */
   tz?: string;
 }
@@ -111,7 +113,7 @@ export function batchesFromTable(polars: Polars, table: RawTable, opts: TabularO
   const columnNames: Record<string, string> = {};
   for (const name of VALUE_COLUMNS[kind]) columnNames[name] = fields[name] ?? name;
 
-  const symbols = symbolPerRow(table, fields.symbol, opts.symbol);
+  const symbols = symbolPerRow(table, fields.symbol, opts.symbol ?? (fields.symbol === undefined ? opts.defaultSymbol : undefined));
   const batches: TickBatch[] = [];
   for (const [symbol, rows] of symbols) {
     const batch = rows === undefined ? wholeBatch(kind, symbol, ts, values) : pickRows(kind, symbol, ts, values, rows);

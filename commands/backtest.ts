@@ -1,0 +1,177 @@
+import { Command } from 'commander';
+import type pl from 'nodejs-polars';
+import { BUILTIN_STRATEGIES } from '../strategies/index.js';
+import { barsFromFile, barsFromStore } from '../src/backtest/data.js';
+import { backtest, type BacktestReport } from '../src/backtest/report-data.js';
+import { STAT_KEYS } from '../src/backtest/stats.js';
+import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';
+import { DEFAULT_BROKER, type BrokerSettings } from '../src/backtest/types.js';
+import { CiftError } from '../src/errors.js';
+import { formatFromPath, writeFrame } from '../src/io/export.js';
+import { MarketData } from '../src/market-data.js';
+import { loadPolars, type Polars } from '../src/polars.js';
+import { normalizeSymbol } from '../src/sources/tabular.js';
+import { parseBound, parseInterval } from '../src/time.js';
+import { VERSION } from '../src/version.js';
+import { uiFrom } from './context.js';
+import { examples, formatCount, paint, printJson, printTable, withSpinner, type Ui } from './ui.js';
+
+interface BacktestFlags {
+  strategy: string;
+  symbol?: string;
+  data?: string;
+  param: string[];
+  interval?: string;
+  from?: string;
+  to?: string;
+  cash: string;
+  commission: string;
+  spread: string;
+  margin: string;
+  tradeOnClose?: boolean;
+  exclusiveOrders?: boolean;
+  finalizeTrades?: boolean;
+  fractional?: string | boolean;
+  slippage: string;
+  trades?: string;
+  equity?: string;
+}
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function number(text: string, flag: string, check: (v: number) => boolean, rule: string): number {
+  const v = Number(text);
+  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new CiftError('USAGE', `${flag} "${text}" ${rule}`);
+  return v;
+}
+
+/** Broker settings from flags; every number is checked before the run. */
+export function brokerSettings(f: BacktestFlags): BrokerSettings {
+  const parts = f.commission.split(',');
+  if (parts.length > 2) throw new CiftError('USAGE', `--commission "${f.commission}" is not RATE or FIXED,RATE`);
+  const commission = number(parts[parts.length - 1], '--commission', (v) => v >= -0.1 && v < 0.1, 'must be a rate between -0.1 and 0.1 (e.g. 0.002 = 0.2 %)');
+  const commissionFixed = parts.length === 2 ? number(parts[0], '--commission fixed part', (v) => v >= 0, 'must be ≥ 0') : 0;
+  const unit = f.fractional === undefined || f.fractional === false ? 1 : f.fractional === true ? 1e-8 : number(f.fractional, '--fractional', (v) => v > 0 && v <= 1, 'must be a unit size in (0, 1], e.g. 1e-8');
+  return {
+    ...DEFAULT_BROKER,
+    cash: number(f.cash, '--cash', (v) => v > 0, 'must be positive'),
+    commission,
+    commissionFixed,
+    spread: number(f.spread, '--spread', (v) => v >= 0 && v < 0.1, 'must be a relative spread in [0, 0.1)'),
+    margin: number(f.margin, '--margin', (v) => v > 0 && v <= 1, 'must be in (0, 1] (0.1 = 10:1 leverage)'),
+    tradeOnClose: Boolean(f.tradeOnClose),
+    exclusiveOrders: Boolean(f.exclusiveOrders),
+    finalizeTrades: Boolean(f.finalizeTrades),
+    unit,
+    slippageBps: number(f.slippage, '--slippage', (v) => v >= 0 && v < 10_000, 'must be basis points ≥ 0'),
+  };
+}
+
+const fmtStat = (v: number | string | undefined): string => (v === undefined ? '' : typeof v === 'string' ? v : Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 1000 ? 2 : 4));
+
+function printReport(ui: Ui, r: BacktestReport): void {
+  const rows = STAT_KEYS.filter((k) => r.stats[k] !== undefined).map((k) => {
+    const v = r.stats[k];
+    const label = /Duration$/.test(k) ? `${k} [days]` : k;
+    return [label, fmtStat(v)];
+  });
+  printTable(ui, ['statistic', 'value'], rows, ['left', 'right']);
+  const n = r.trades.length;
+  if (n === 0) {
+    process.stdout.write('no trades\n');
+    return;
+  }
+  const shown = n <= 6 ? r.trades : [...r.trades.slice(0, 3), ...r.trades.slice(-3)];
+  printTable(
+    ui,
+    ['#', 'side', 'size', 'entry', 'exit', 'entry price', 'exit price', 'P&L', 'return %', 'reason'],
+    shown.map((t) => {
+      const k = r.trades.indexOf(t);
+      const pnl = t.PnL.toFixed(2);
+      return [k, t.Size > 0 ? 'long' : 'short', t.Size, t.EntryTime.slice(0, 19), t.ExitTime.slice(0, 19), t.EntryPrice.toFixed(4), t.ExitPrice.toFixed(4), t.PnL >= 0 ? paint(ui, 'green', pnl) : paint(ui, 'red', pnl), (t.ReturnPct * 100).toFixed(2), t.Reason ?? ''];
+    }),
+    ['right', 'left', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'left'],
+  );
+  const wins = r.trades.filter((t) => t.PnL > 0).length;
+  process.stdout.write(`${formatCount(n)} trades (${wins} won, ${n - wins} lost)${n > 6 ? '; first and last 3 shown, all with --trades FILE or --json' : ''}\n`);
+}
+
+function exportTrades(polars: Polars, r: BacktestReport, path: string): void {
+  const cols = Object.keys(r.trades[0] ?? { Size: 0 }) as Array<keyof BacktestReport['trades'][number]>;
+  const frame = polars.DataFrame(Object.fromEntries(cols.map((c) => [c, r.trades.map((t) => t[c])])));
+  writeFrame(polars, frame, exportFormat(path, '--trades'), path);
+}
+
+function exportEquity(polars: Polars, r: BacktestReport, path: string): void {
+  const frame: pl.DataFrame = polars.DataFrame([
+    polars.Series('ts', r.equity.ts as unknown as number[]).cast(polars.Datetime('ns')),
+    polars.Series('equity', r.equity.equity),
+    polars.Series('drawdown_pct', r.equity.drawdownPct.map((v) => v * 100)),
+  ]);
+  writeFrame(polars, frame, exportFormat(path, '--equity'), path);
+}
+
+function exportFormat(path: string, flag: string) {
+  const f = formatFromPath(path);
+  if (f !== 'csv' && f !== 'parquet') throw new CiftError('USAGE', `${flag} "${path}" must end in .csv or .parquet`);
+  return f;
+}
+
+/** NaN and ±Infinity become null in JSON (backtesting.py shows them as NaN). */
+const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
+
+export const backtestCommand = new Command('backtest')
+  .description('run a strategy over stored, shipped or file data with backtesting.py-compatible fills and statistics')
+  .requiredOption('-s, --strategy <name|path>', `built-in (${Object.keys(BUILTIN_STRATEGIES).join(', ')}) or your .ts/.js file`)
+  .option('--symbol <SYMBOL>', 'a stored or shipped symbol')
+  .option('--data <file>', 'a CSV or Parquet file of bars or trades instead of a symbol')
+  .option('-p, --param <name=value>', 'override a strategy parameter (repeatable)', collect, [])
+  .option('-i, --interval <interval>', 'resample to this bar length (default: as stored; 1m for ticks)')
+  .option('--from <time>', 'first bar time, inclusive')
+  .option('--to <time>', 'last bar time, inclusive')
+  .option('--cash <amount>', 'starting cash', '10000')
+  .option('--commission <rate|fixed,rate>', 'commission per fill: a rate (0.002 = 0.2 %) or a fixed amount plus a rate', '0')
+  .option('--spread <rate>', 'relative bid-ask spread paid on entry', '0')
+  .option('--margin <ratio>', 'initial margin (0.1 = 10:1 leverage)', '1')
+  .option('--trade-on-close', 'fill market orders at the close of the bar they are placed on')
+  .option('--exclusive-orders', 'each new order closes the open position first')
+  .option('--finalize-trades', 'close trades still open at the end, so they count in the statistics')
+  .option('--fractional [unit]', 'trade fractional units (multiples of unit, default 1e-8), e.g. for crypto')
+  .option('--slippage <bps>', 'adverse slippage on every fill, basis points', '0')
+  .option('--trades <file>', 'write the trade list (.csv or .parquet)')
+  .option('--equity <file>', 'write the equity curve (.csv or .parquet)')
+  .addHelpText(
+    'after',
+    examples([
+      'cift backtest --strategy sma-cross --symbol GOOG',
+      'cift backtest --strategy sma-cross --symbol GOOG -p fast=10 -p slow=20 --commission 0.002 --exclusive-orders --json',
+      'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
+      'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
+    ]),
+  )
+  .action(async (flags: BacktestFlags, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    if ((flags.symbol === undefined) === (flags.data === undefined)) throw new CiftError('USAGE', 'give exactly one of --symbol or --data', 'e.g. --symbol GOOG');
+    const settings = brokerSettings(flags);
+    const { strategy, name } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
+    const params = resolveParams(strategy.params, flags.param);
+    const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
+    const range = { from: parseBound(flags.from, '--from'), to: parseBound(flags.to, '--to') };
+    for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
+    const polars = await loadPolars();
+    const report = await withSpinner(ui, `backtesting ${name}`, async () => {
+      const input =
+        flags.symbol !== undefined
+          ? await barsFromStore(polars, await MarketData.open(ui.settings), normalizeSymbol(flags.symbol), interval, range)
+          : await barsFromFile(polars, flags.data!, { interval, range });
+      return backtest(input, strategy, name, params, settings, VERSION);
+    });
+    if (flags.trades) exportTrades(polars, report, flags.trades);
+    if (flags.equity) exportEquity(polars, report, flags.equity);
+    if (ui.json) {
+      const { stats, trades, params: p, settings: s, run } = report;
+      process.stdout.write(`${JSON.stringify({ stats, trades, params: p, settings: s, run }, jsonSafe, 2)}\n`);
+    } else printReport(ui, report);
+  });
+
+export { printJson };

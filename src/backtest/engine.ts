@@ -1,0 +1,140 @@
+/**
+ * The bar loop. init() runs once over whole arrays; then, for every bar i from warm-up + 1 on, the broker first
+ * fills pending orders with bar i's prices and records equity at its close, and then next() decides on bar i.
+ * next() receives an index and one reused Trader object: nothing is sliced or allocated per bar.
+ */
+import * as kernels from '../kernels/index.js';
+import { crossedAbove, crossedBelow } from '../kernels/cross.js';
+import { Broker, FULL_EQUITY } from './broker.js';
+import type { BacktestResult, BarArrays, BarView, BrokerSettings, Indicators, OrderOptions, Params, Strategy, Trader } from './types.js';
+import { CiftError } from '../errors.js';
+
+/** First index at which every indicator array is defined (backtesting.py: argmin of isnan; all-NaN counts as 0). */
+export function warmupOf(indicators: Indicators): number {
+  let warm = 0;
+  const visit = (a: ArrayLike<number>) => {
+    let k = 0;
+    while (k < a.length && Number.isNaN(a[k])) k++;
+    if (k < a.length && k > warm) warm = k;
+  };
+  for (const value of Object.values(indicators)) {
+    if (value === null || typeof value !== 'object' || typeof (value as ArrayLike<unknown>).length !== 'number') continue;
+    const first = (value as ArrayLike<unknown>)[0];
+    if (first !== null && typeof first === 'object') for (const row of value as ReadonlyArray<ArrayLike<number>>) visit(row);
+    else visit(value as ArrayLike<number>);
+  }
+  return warm;
+}
+
+class Bar implements BarView {
+  i = 0;
+  constructor(private readonly b: BarArrays) {}
+  get ts(): bigint {
+    return this.b.ts[this.i];
+  }
+  get open(): number {
+    return this.b.open[this.i];
+  }
+  get high(): number {
+    return this.b.high[this.i];
+  }
+  get low(): number {
+    return this.b.low[this.i];
+  }
+  get close(): number {
+    return this.b.close[this.i];
+  }
+  get volume(): number {
+    return this.b.volume[this.i];
+  }
+}
+
+function orderSize(arg: number | OrderOptions | undefined, unit: number): { size: number; opts: OrderOptions } {
+  const opts: OrderOptions = typeof arg === 'number' ? { size: arg } : (arg ?? {});
+  const size = opts.size ?? FULL_EQUITY;
+  if (!(size > 0) || !Number.isFinite(size)) throw new CiftError('INPUT_INVALID', `order size must be positive, got ${size}`, 'use 0 < size < 1 for a fraction of equity, or a number of units');
+  if (size >= 1 && Math.abs(Math.round(size / unit) * unit - size) > 1e-9 * size) {
+    throw new CiftError('INPUT_INVALID', `order size ${size} is not a whole number of units`, unit === 1 ? 'use --fractional for fractional units' : `units are multiples of ${unit}`);
+  }
+  return { size, opts };
+}
+
+class Engine implements Trader {
+  i = 0;
+  readonly bar: Bar;
+
+  constructor(
+    private readonly broker: Broker,
+    bars: BarArrays,
+    private readonly unit: number,
+  ) {
+    this.bar = new Bar(bars);
+  }
+
+  get position(): number {
+    return this.broker.position;
+  }
+
+  get equity(): number {
+    return this.broker.equityAt(this.i);
+  }
+
+  buy(arg?: number | OrderOptions): void {
+    const { size, opts } = orderSize(arg, this.unit);
+    this.broker.newOrder(size, opts.limit, opts.stop, opts.reason);
+  }
+
+  sell(arg?: number | OrderOptions): void {
+    const { size, opts } = orderSize(arg, this.unit);
+    this.broker.newOrder(-size, opts.limit, opts.stop, opts.reason);
+  }
+
+  close(reason?: string): void {
+    for (const t of this.broker.trades) this.broker.closeTradeOrder(t, reason);
+  }
+
+  crossedAbove(a: ArrayLike<number>, b: ArrayLike<number> | number): boolean {
+    if (typeof b === 'number') return this.i > 0 && a[this.i - 1] < b && a[this.i] > b;
+    return crossedAbove(a, b, this.i);
+  }
+
+  crossedBelow(a: ArrayLike<number>, b: ArrayLike<number> | number): boolean {
+    if (typeof b === 'number') return this.i > 0 && a[this.i - 1] > b && a[this.i] < b;
+    return crossedBelow(a, b, this.i);
+  }
+}
+
+export function runBacktest<P extends Params>(bars: BarArrays, strategy: Strategy<P>, params: P, settings: BrokerSettings): BacktestResult {
+  const n = bars.close.length;
+  const indicators = strategy.init(bars, params, kernels);
+  const warmup = warmupOf(indicators);
+  const start = 1 + warmup;
+  const broker = new Broker(bars, settings);
+  const t = new Engine(broker, bars, settings.unit);
+  let outOfMoney = false;
+  for (let i = start; i < n; i++) {
+    if (!broker.next(i)) {
+      outOfMoney = true;
+      break;
+    }
+    t.i = i;
+    t.bar.i = i;
+    strategy.next(t, indicators, params);
+  }
+  if (!outOfMoney && settings.finalizeTrades) {
+    // Close what is still open with one more broker step on the last bar (backtesting.py's finalize_trades).
+    for (const trade of [...broker.trades].reverse()) broker.closeTradeOrder(trade, 'end of data');
+    if (start < n) outOfMoney = !broker.next(n - 1);
+  }
+  // Bars before the first broker step carry the first recorded equity (backfill), or the cash if none.
+  const equity = broker.equity;
+  let firstKnown = NaN;
+  for (let i = 0; i < n; i++) {
+    if (!Number.isNaN(equity[i])) {
+      firstKnown = equity[i];
+      break;
+    }
+  }
+  for (let i = 0; i < n && Number.isNaN(equity[i]); i++) equity[i] = Number.isNaN(firstKnown) ? broker.cash : firstKnown;
+  return { trades: broker.closed, equity, warmup, commissions: broker.commissions, outOfMoney, cancelledOrders: broker.cancelledOrders };
+}

@@ -1,0 +1,89 @@
+/**
+ * A finished backtest as plain data: statistics, trade records, the equity curve, and what makes it
+ * reproducible. The JSON output, the exports and (later) the HTML report and optimiser all read this object,
+ * never the engine.
+ */
+import { computeStats, type Stats } from './stats.js';
+import { runBacktest } from './engine.js';
+import type { BacktestInput } from './data.js';
+import type { AnyStrategy } from './strategy.js';
+import type { BacktestResult, BrokerSettings, Params } from './types.js';
+import { formatTs } from '../time.js';
+
+export interface TradeRecord {
+  Size: number;
+  EntryBar: number;
+  ExitBar: number;
+  EntryPrice: number;
+  ExitPrice: number;
+  PnL: number;
+  Commission: number;
+  ReturnPct: number;
+  EntryTime: string;
+  ExitTime: string;
+  /** Days (fractional for intraday bars). */
+  Duration: number;
+  Reason: string | null;
+  ExitReason: string | null;
+}
+
+export interface BacktestReport {
+  stats: Stats;
+  trades: TradeRecord[];
+  params: Params;
+  settings: BrokerSettings;
+  run: Record<string, unknown>;
+  /** Equity per bar and its times, for exports and charts. */
+  equity: { ts: BigInt64Array; equity: Float64Array; drawdownPct: Float64Array };
+  result: BacktestResult;
+}
+
+export function tradeRecords(result: BacktestResult, ts: BigInt64Array): TradeRecord[] {
+  const t = result.trades;
+  return t.size.map((size, k) => ({
+    Size: size,
+    EntryBar: t.entryBar[k],
+    ExitBar: t.exitBar[k],
+    EntryPrice: t.entryPrice[k],
+    ExitPrice: t.exitPrice[k],
+    PnL: t.pnl[k],
+    Commission: t.commission[k],
+    ReturnPct: t.returnPct[k],
+    EntryTime: formatTs(ts[t.entryBar[k]]),
+    ExitTime: formatTs(ts[t.exitBar[k]]),
+    Duration: Number(ts[t.exitBar[k]] - ts[t.entryBar[k]]) / 86_400e9,
+    Reason: t.reason[k] ?? null,
+    ExitReason: t.exitReason[k] ?? null,
+  }));
+}
+
+export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyName: string, params: Params, settings: BrokerSettings, version: string): BacktestReport {
+  const t0 = process.hrtime.bigint();
+  const result = runBacktest(input.bars, strategy, params, settings);
+  const engineMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const { ts, close } = input.bars;
+  const stats = computeStats({ trades: result.trades, equity: result.equity, ts, close, warmup: result.warmup, commissions: result.commissions });
+  const drawdownPct = new Float64Array(result.equity.length);
+  let peak = -Infinity;
+  result.equity.forEach((e, i) => {
+    peak = Math.max(peak, e);
+    drawdownPct[i] = 1 - e / peak;
+  });
+  return {
+    stats,
+    trades: tradeRecords(result, ts),
+    params,
+    settings,
+    run: {
+      cift_version: version,
+      strategy: strategyName,
+      input: input.source,
+      warmup_bars: result.warmup,
+      out_of_money: result.outOfMoney,
+      cancelled_orders: result.cancelledOrders,
+      engine_ms: engineMs,
+    },
+    equity: { ts, equity: result.equity, drawdownPct },
+    result,
+  };
+}

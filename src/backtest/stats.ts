@@ -1,0 +1,268 @@
+/**
+ * Backtest statistics: a pure function of trades, equity and bars, with backtesting.py 0.6.6's names and
+ * formulas (_stats.py; ../shared/specs/backtesting-parity.md §4). Durations are in days (fractional for intraday
+ * bars), rounded up to the bar resolution as pandas' Timedelta.ceil does; undefined values are NaN.
+ */
+import type { TradeLog } from './types.js';
+
+export const STAT_KEYS = [
+  'Start',
+  'End',
+  'Duration',
+  'Exposure Time [%]',
+  'Equity Final [$]',
+  'Equity Peak [$]',
+  'Commissions [$]',
+  'Return [%]',
+  'Buy & Hold Return [%]',
+  'Return (Ann.) [%]',
+  'Volatility (Ann.) [%]',
+  'CAGR [%]',
+  'Sharpe Ratio',
+  'Sortino Ratio',
+  'Calmar Ratio',
+  'Alpha [%]',
+  'Beta',
+  'Max. Drawdown [%]',
+  'Avg. Drawdown [%]',
+  'Max. Drawdown Duration',
+  'Avg. Drawdown Duration',
+  '# Trades',
+  'Win Rate [%]',
+  'Best Trade [%]',
+  'Worst Trade [%]',
+  'Avg. Trade [%]',
+  'Max. Trade Duration',
+  'Avg. Trade Duration',
+  'Profit Factor',
+  'Expectancy [%]',
+  'SQN',
+  'Kelly Criterion',
+] as const;
+
+export type StatKey = (typeof STAT_KEYS)[number];
+/** Start/End are ISO strings; everything else a number (NaN when undefined). Commissions only when non-zero. */
+export type Stats = Partial<Record<StatKey, number | string>>;
+
+const NS_PER_DAY = 86_400e9;
+const UNIT_NS = [86_400e9, 3_600e9, 60e9, 1e9, 1e6, 1e3, 1] as const;
+
+export interface StatsInput {
+  trades: TradeLog;
+  equity: Float64Array;
+  /** Bar times, UTC ns. */
+  ts: BigInt64Array;
+  close: Float64Array;
+  /** First bar with every indicator defined. */
+  warmup: number;
+  commissions: number;
+}
+
+const mean = (a: ArrayLike<number>): number => {
+  if (a.length === 0) return NaN;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i];
+  return s / a.length;
+};
+
+/** Sample variance (ddof 1), NaN for fewer than two values, like pandas. */
+function variance(a: ArrayLike<number>): number {
+  if (a.length < 2) return NaN;
+  const m = mean(a);
+  let q = 0;
+  for (let i = 0; i < a.length; i++) q += (a[i] - m) * (a[i] - m);
+  return q / (a.length - 1);
+}
+
+/** backtesting.py's geometric_mean: 0 if any 1 + r ≤ 0. */
+export function geometricMean(returns: ArrayLike<number>): number {
+  if (returns.length === 0) return NaN;
+  let logSum = 0;
+  for (let i = 0; i < returns.length; i++) {
+    const g = (Number.isNaN(returns[i]) ? 0 : returns[i]) + 1;
+    if (g <= 0) return 0;
+    logSum += Math.log(g);
+  }
+  return Math.exp(logSum / returns.length) - 1;
+}
+
+/** Median spacing of the last 100 bars (backtesting.py's _data_period), in ns. */
+function dataPeriodNs(ts: BigInt64Array): number {
+  const from = Math.max(0, ts.length - 100);
+  const diffs: number[] = [];
+  for (let i = from + 1; i < ts.length; i++) diffs.push(Number(ts[i] - ts[i - 1]));
+  if (diffs.length === 0) return NaN;
+  diffs.sort((a, b) => a - b);
+  const mid = diffs.length >> 1;
+  return diffs.length % 2 ? diffs[mid] : (diffs[mid - 1] + diffs[mid]) / 2;
+}
+
+/** pandas Timedelta.resolution_string as a length: the smallest non-zero component of the period. */
+function resolutionNs(periodNs: number): number {
+  if (!(periodNs > 0)) return 1;
+  let rest = periodNs;
+  let smallest: number = UNIT_NS[0];
+  for (const u of UNIT_NS) {
+    const whole = Math.floor(rest / u);
+    if (whole > 0) smallest = u;
+    rest -= whole * u;
+  }
+  return smallest;
+}
+
+/** Round a duration up to the data's resolution and express it in days. */
+const ceilDays = (ns: number, resolution: number): number => (Number.isNaN(ns) ? NaN : (Math.ceil(ns / resolution - 1e-9) * resolution) / NS_PER_DAY);
+
+/** Calendar bucket of an instant for pandas resample: 'D', 'W' (weeks ending Sunday), 'ME', 'YE'. */
+function bucketOf(ns: bigint, freq: 'D' | 'W' | 'ME' | 'YE'): number {
+  const day = Math.floor(Number(ns / 86_400_000_000n) - (ns < 0n && ns % 86_400_000_000n !== 0n ? 1 : 0));
+  if (freq === 'D') return day;
+  if (freq === 'W') return Math.floor((day - 4) / 7); // 1970-01-05 (day 4) is a Monday
+  const d = new Date(day * 86_400_000);
+  return freq === 'ME' ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
+}
+
+/** Drawdown periods between bars at a peak (dd = 0), the last bar counting as an end. */
+function drawdownPeriods(dd: Float64Array, ts: BigInt64Array): { durations: number[]; peaks: number[] } {
+  const ends: number[] = [];
+  for (let i = 0; i < dd.length; i++) if (dd[i] === 0) ends.push(i);
+  if (ends[ends.length - 1] !== dd.length - 1) ends.push(dd.length - 1);
+  const durations: number[] = [];
+  const peaks: number[] = [];
+  for (let k = 1; k < ends.length; k++) {
+    const prev = ends[k - 1];
+    const cur = ends[k];
+    if (cur <= prev + 1) continue;
+    durations.push(Number(ts[cur] - ts[prev]));
+    let peak = -Infinity;
+    for (let j = prev; j <= cur; j++) if (dd[j] > peak) peak = dd[j];
+    peaks.push(peak);
+  }
+  return { durations, peaks };
+}
+
+export function computeStats(input: StatsInput): Stats {
+  const { trades, equity, ts, close, warmup } = input;
+  const n = equity.length;
+  const s: Stats = {};
+  const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
+  s.Start = iso(ts[0]);
+  s.End = iso(ts[n - 1]);
+  const durationNs = Number(ts[n - 1] - ts[0]);
+  s.Duration = durationNs / NS_PER_DAY;
+
+  const period = dataPeriodNs(ts);
+  const resolution = resolutionNs(period);
+
+  // Drawdown: dd = 1 − eq / running max.
+  const dd = new Float64Array(n);
+  let peakEquity = -Infinity;
+  let maxDd = 0;
+  for (let i = 0; i < n; i++) {
+    if (equity[i] > peakEquity) peakEquity = equity[i];
+    dd[i] = 1 - equity[i] / peakEquity;
+    if (dd[i] > maxDd) maxDd = dd[i];
+  }
+  const periods = drawdownPeriods(dd, ts);
+
+  const nTrades = trades.size.length;
+  const inTrade = new Uint8Array(n);
+  for (let k = 0; k < nTrades; k++) inTrade.fill(1, trades.entryBar[k], trades.exitBar[k] + 1);
+  let exposed = 0;
+  for (let i = 0; i < n; i++) exposed += inTrade[i];
+  s['Exposure Time [%]'] = (exposed / n) * 100;
+  s['Equity Final [$]'] = equity[n - 1];
+  let eqMax = -Infinity;
+  for (let i = 0; i < n; i++) if (equity[i] > eqMax) eqMax = equity[i];
+  s['Equity Peak [$]'] = eqMax;
+  if (input.commissions) s['Commissions [$]'] = input.commissions;
+  const totalReturn = (equity[n - 1] - equity[0]) / equity[0];
+  s['Return [%]'] = totalReturn * 100;
+  const c0 = close[Math.min(warmup, n - 1)];
+  const buyHold = (close[n - 1] - c0) / c0;
+  s['Buy & Hold Return [%]'] = buyHold * 100;
+
+  // Periodic returns of equity, as backtesting.py resamples them.
+  const freqDays = Math.floor(period / NS_PER_DAY);
+  let weekendBars = 0;
+  for (let i = 0; i < n; i++) {
+    const dow = new Date(Number(ts[i] / 1_000_000n)).getUTCDay();
+    if (dow === 0 || dow === 6) weekendBars++;
+  }
+  const haveWeekends = weekendBars / n > (2 / 7) * 0.6;
+  const annual = freqDays === 7 ? 52 : freqDays === 31 ? 12 : freqDays === 365 ? 1 : haveWeekends ? 365 : 252;
+  const freq = freqDays === 7 ? 'W' : freqDays === 31 ? 'ME' : freqDays === 365 ? 'YE' : 'D';
+  const lastPerBucket: number[] = [];
+  let bucket = NaN;
+  for (let i = 0; i < n; i++) {
+    const b = bucketOf(ts[i], freq);
+    if (b !== bucket) {
+      lastPerBucket.push(equity[i]);
+      bucket = b;
+    } else lastPerBucket[lastPerBucket.length - 1] = equity[i];
+  }
+  const r: number[] = [];
+  for (let k = 1; k < lastPerBucket.length; k++) {
+    const v = lastPerBucket[k] / lastPerBucket[k - 1] - 1;
+    if (!Number.isNaN(v)) r.push(v);
+  }
+  const g = r.length ? geometricMean(r) : 0;
+  const annReturn = (1 + g) ** annual - 1;
+  s['Return (Ann.) [%]'] = annReturn * 100;
+  const annVol = Math.sqrt((variance(r) + (1 + g) ** 2) ** annual - (1 + g) ** (2 * annual));
+  s['Volatility (Ann.) [%]'] = annVol * 100;
+  const durationDays = durationNs / NS_PER_DAY;
+  s['CAGR [%]'] = durationDays ? ((equity[n - 1] / equity[0]) ** (365.25 / durationDays) - 1) * 100 : NaN;
+  s['Sharpe Ratio'] = (annReturn * 100) / (annVol * 100 || NaN);
+  let downside = 0;
+  for (const v of r) if (v < 0) downside += v * v;
+  s['Sortino Ratio'] = annReturn / (Math.sqrt(downside / r.length) * Math.sqrt(annual));
+  s['Calmar Ratio'] = annReturn / (maxDd || NaN);
+
+  // Beta of log equity returns on log market returns over every bar (np.cov, ddof 1).
+  let beta = NaN;
+  if (n > 2) {
+    const eqLog = new Float64Array(n - 1);
+    const mkLog = new Float64Array(n - 1);
+    for (let i = 1; i < n; i++) {
+      eqLog[i - 1] = Math.log(equity[i] / equity[i - 1]);
+      mkLog[i - 1] = Math.log(close[i] / close[i - 1]);
+    }
+    const me = mean(eqLog);
+    const mm = mean(mkLog);
+    let cov = 0;
+    let varM = 0;
+    for (let k = 0; k < n - 1; k++) {
+      cov += (eqLog[k] - me) * (mkLog[k] - mm);
+      varM += (mkLog[k] - mm) * (mkLog[k] - mm);
+    }
+    beta = cov / (n - 2) / (varM / (n - 2));
+  }
+  s['Alpha [%]'] = totalReturn * 100 - beta * (buyHold * 100);
+  s.Beta = beta;
+  s['Max. Drawdown [%]'] = -maxDd * 100;
+  s['Avg. Drawdown [%]'] = periods.peaks.length ? -mean(periods.peaks) * 100 : NaN;
+  s['Max. Drawdown Duration'] = periods.durations.length ? ceilDays(Math.max(...periods.durations), resolution) : NaN;
+  s['Avg. Drawdown Duration'] = periods.durations.length ? ceilDays(mean(periods.durations), resolution) : NaN;
+
+  s['# Trades'] = nTrades;
+  const pl = trades.pnl;
+  const rets = trades.returnPct;
+  const winRate = nTrades ? pl.filter((v) => v > 0).length / nTrades : NaN;
+  s['Win Rate [%]'] = winRate * 100;
+  s['Best Trade [%]'] = nTrades ? Math.max(...rets) * 100 : NaN;
+  s['Worst Trade [%]'] = nTrades ? Math.min(...rets) * 100 : NaN;
+  s['Avg. Trade [%]'] = geometricMean(rets) * 100;
+  const tradeDurations = trades.entryBar.map((e, k) => Number(ts[trades.exitBar[k]] - ts[e]));
+  s['Max. Trade Duration'] = nTrades ? ceilDays(Math.max(...tradeDurations), resolution) : NaN;
+  s['Avg. Trade Duration'] = nTrades ? ceilDays(mean(tradeDurations), resolution) : NaN;
+  const gains = rets.filter((v) => v > 0).reduce((a, b) => a + b, 0);
+  const losses = Math.abs(rets.filter((v) => v < 0).reduce((a, b) => a + b, 0));
+  s['Profit Factor'] = gains / (losses || NaN);
+  s['Expectancy [%]'] = mean(rets) * 100;
+  s.SQN = (Math.sqrt(nTrades) * mean(pl)) / (Math.sqrt(variance(pl)) || NaN);
+  const wins = pl.filter((v) => v > 0);
+  const lossesPl = pl.filter((v) => v < 0);
+  s['Kelly Criterion'] = winRate - (1 - winRate) / (mean(wins) / -mean(lossesPl));
+  return s;
+}

@@ -1,0 +1,11 @@
+/** The built-in strategies, by the name `--strategy` takes. Explicit and ordered: no directory scanning. */
+import type { Strategy } from 'cift';
+import meanReversion from './mean-reversion.js';
+import momentum from './momentum.js';
+import smaCross from './sma-cross.js';
+
+export const BUILTIN_STRATEGIES: Readonly<Record<string, Strategy<any, any>>> = {
+  'sma-cross': smaCross,
+  momentum,
+  'mean-reversion': meanReversion,
+};
