@@ -62,7 +62,7 @@ export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyNa
   const result = runBacktest(input.bars, strategy, params, settings);
   const engineMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const { ts, close } = input.bars;
-  const stats = computeStats({ trades: result.trades, equity: result.equity, ts, close, warmup: result.warmup, commissions: result.commissions });
+  const stats = computeStats({ trades: result.trades, equity: result.equity, ts, close, warmup: result.warmup });
   const drawdownPct = new Float64Array(result.equity.length);
   let peak = -Infinity;
   result.equity.forEach((e, i) => {

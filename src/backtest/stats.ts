@@ -55,7 +55,6 @@ export interface StatsInput {
   close: Float64Array;
   /** First bar with every indicator defined. */
   warmup: number;
-  commissions: number;
 }
 
 const mean = (a: ArrayLike<number>): number => {
@@ -175,7 +174,9 @@ export function computeStats(input: StatsInput): Stats {
   let eqMax = -Infinity;
   for (let i = 0; i < n; i++) if (equity[i] > eqMax) eqMax = equity[i];
   s['Equity Peak [$]'] = eqMax;
-  if (input.commissions) s['Commissions [$]'] = input.commissions;
+  // Commissions of closed trades (a trade still open at the end is not counted, as in backtesting.py).
+  const commissions = trades.commission.reduce((a, b) => a + b, 0);
+  if (commissions) s['Commissions [$]'] = commissions;
   const totalReturn = (equity[n - 1] - equity[0]) / equity[0];
   s['Return [%]'] = totalReturn * 100;
   const c0 = close[Math.min(warmup, n - 1)];
