@@ -14,19 +14,15 @@ export function trueRange(high: Float64Array, low: Float64Array, close: Float64A
     const h = high[i];
     const l = low[i];
     const pc = close[i - 1];
-    let tr = h - l;
-    const a = h > pc ? h - pc : pc - h;
-    const b = l > pc ? l - pc : pc - l;
-    if (a > tr) tr = a;
-    if (b > tr) tr = b;
-    y[i] = h !== h || l !== l || pc !== pc ? NaN : tr;
+    y[i] = h !== h || l !== l || pc !== pc ? NaN : Math.max(h, pc) - Math.min(l, pc);
   }
   return y;
 }
 
 /**
  * Average true range, Wilder smoothing with TA-Lib's seed (TA_ATR): the first ATR, at index n, is the mean of
- * TR[1..n]; then ATR = (ATR·(n−1) + TR)/n. Warm-up: out[0..n−1] = NaN.
+ * TR[1..n]; then ATR = ATR·(n−1)/n + TR/n (TA-Lib's (ATR·(n−1) + TR)/n without a division on the loop's
+ * dependency chain; the two agree to ~1 ulp per step). Warm-up: out[0..n−1] = NaN.
  * NaN policy: a NaN in any input gives NaN and restarts the warm-up (the next bar has no previous close either).
  */
 export function atr(high: Float64Array, low: Float64Array, close: Float64Array, n = 14, out?: Float64Array): Float64Array {
@@ -34,37 +30,43 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
   const len = high.length;
   checkSameLength(len, low, close);
   const y = outFor(len, out);
-  let count = 0; // TR values since the last restart
-  let prev = 0;
-  let pc = NaN;
-  for (let i = 0; i < len; i++) {
-    const h = high[i];
-    const l = low[i];
-    const c = close[i];
-    if (h !== h || l !== l || c !== c || pc !== pc) {
-      count = 0;
-      prev = 0;
-      pc = h !== h || l !== l ? NaN : c;
+  const keep = (n - 1) / n;
+  const inv = 1 / n;
+  // Per run of valid bars: a warm-up loop summing TR[1..n], then a tight steady-state loop; a NaN ends the run.
+  let i = 0;
+  outer: while (i < len) {
+    let count = 0; // TR values since the run started
+    let prev = 0;
+    let pc = NaN;
+    for (; i < len; i++) {
+      const h = high[i];
+      const l = low[i];
+      const c = close[i];
       y[i] = NaN;
-      continue;
+      if (h !== h || l !== l || c !== c || pc !== pc) {
+        count = 0;
+        prev = 0;
+        pc = h !== h || l !== l ? NaN : c;
+        continue;
+      }
+      // max(h − l, |h − pc|, |l − pc|) equals max(h, pc) − min(l, pc) exactly when h ≥ l; Math.max/min compile
+      // without branches on which term wins, which the CPU cannot predict.
+      prev += Math.max(h, pc) - Math.min(l, pc);
+      pc = c;
+      if (++count === n) {
+        prev /= n;
+        y[i] = prev;
+        i++;
+        break;
+      }
     }
-    let tr = h - l;
-    const a = h > pc ? h - pc : pc - h;
-    const b = l > pc ? l - pc : pc - l;
-    if (a > tr) tr = a;
-    if (b > tr) tr = b;
-    pc = c;
-    count++;
-    if (count < n) {
-      prev += tr;
-      y[i] = NaN;
-    } else if (count === n) {
-      prev = (prev + tr) / n;
-      y[i] = prev;
-    } else {
-      prev *= n - 1;
-      prev += tr;
-      prev /= n;
+    for (; i < len; i++) {
+      const h = high[i];
+      const l = low[i];
+      const c = close[i];
+      if (h !== h || l !== l || c !== c) continue outer;
+      prev = prev * keep + (Math.max(h, pc) - Math.min(l, pc)) * inv;
+      pc = c;
       y[i] = prev;
     }
   }
@@ -96,11 +98,9 @@ export class Atr {
       this.pc = h !== h || l !== l ? NaN : c;
       return NaN;
     }
-    let tr = h - l;
-    const a = h > pc ? h - pc : pc - h;
-    const b = l > pc ? l - pc : pc - l;
-    if (a > tr) tr = a;
-    if (b > tr) tr = b;
+    // max(h − l, |h − pc|, |l − pc|) equals max(h, pc) − min(l, pc) exactly when h ≥ l; Math.max/min compile
+    // without branches on which term wins, which the CPU cannot predict.
+    const tr = Math.max(h, pc) - Math.min(l, pc);
     this.pc = c;
     this.count++;
     if (this.count < n) {
@@ -111,9 +111,7 @@ export class Atr {
       this.prev = (this.prev + tr) / n;
       return this.prev;
     }
-    this.prev *= n - 1;
-    this.prev += tr;
-    this.prev /= n;
+    this.prev = this.prev * ((n - 1) / n) + tr * (1 / n);
     return this.prev;
   }
 }

@@ -1,7 +1,7 @@
 import { checkPeriod, outFor } from './util.js';
 
 /** Every this many outputs the window's mean and M2 are recomputed two-pass, so sliding updates cannot drift. */
-export const REANCHOR_EVERY = 1024;
+export const REANCHOR_EVERY = 128;
 
 /**
  * Rolling mean and population standard deviation (ddof 0, TA-Lib STDDEV with nbDev 1) over n values.

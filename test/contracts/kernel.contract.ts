@@ -30,7 +30,7 @@ function runBatch(spec: KernelSpec, inputs: Float64Array[], p: number[]): Float6
 
 export function kernelContract(spec: KernelSpec): void {
   describe(`kernel contract: ${spec.name}`, () => {
-    const N = 2500; // long enough to cross rollingStd's re-anchoring (every 1024 outputs)
+    const N = 2500; // long enough to cross rollingStd's re-anchoring (every 128 outputs) many times
     const market = randomMarket(N);
     const inputs = spec.inputs.map((k) => market[k]);
 
