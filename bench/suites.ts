@@ -1,9 +1,11 @@
 /** The suites `cift bench` can run, by name. Later suites (pipelines, backtest, trading, codec) register here. */
 import type { BenchOptions, CaseResult } from './harness.js';
+import { runBacktestSuite } from './backtest.js';
 import { runKernelSuite } from './kernels.js';
 
 export type Suite = (opts: BenchOptions) => Promise<CaseResult[]>;
 
 export const SUITES: Record<string, Suite> = {
   kernels: runKernelSuite,
+  backtest: runBacktestSuite,
 };
