@@ -10,6 +10,7 @@ import { barsCommand } from './bars.js';
 import { benchCommand } from './bench.js';
 import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
+import { orderCommand } from './order.js';
 import { colorEnabled, examples, paint } from './ui.js';
 
 export function buildProgram(): Command {
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(barsCommand);
   program.addCommand(featuresCommand);
   program.addCommand(backtestCommand);
+  program.addCommand(orderCommand);
   program.addCommand(benchCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {

@@ -34,7 +34,7 @@ export function renderTable(ui: Pick<Ui, 'color'>, head: string[], rows: Array<A
     head: head.map((h) => paint(ui, 'bold', h)),
     style: { head: [], border: [] },
     chars: { mid: '', 'left-mid': '', 'mid-mid': '', 'right-mid': '' },
-    colAligns: align,
+    ...(align ? { colAligns: align } : {}),
   });
   for (const row of rows) table.push(row.map((c) => String(c)));
   return table.toString();

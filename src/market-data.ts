@@ -11,8 +11,8 @@ import { loadPolars, type Polars } from './polars.js';
 import { TICK_KINDS, type TickBatch, type TickKind } from './schema.js';
 import { readTabularFile } from './sources/files.js';
 import { sliceByTime } from './frames.js';
-import { ParquetTickStore, batchToFrame } from './store/ticks/parquet.js';
-import type { SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './store/ticks/types.js';
+import { ParquetTickStore, batchToFrame, lastRowOf } from './store/ticks/parquet.js';
+import type { LatestRow, SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './store/ticks/types.js';
 
 /** Shipped CSVs of daily (or other) bars, one symbol per file named SYMBOL.csv. */
 class BuiltinCatalog {
@@ -62,6 +62,13 @@ export class MarketData implements TickStore {
     if (batch === undefined) return undefined;
     const pl = this.polars;
     return sliceByTime(pl, batchToFrame(pl, batch), range.from, range.to);
+  }
+
+  async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
+    const stored = await this.stored.latest(kind, symbol);
+    if (stored !== undefined || kind !== 'bars') return stored;
+    const batch = await this.builtin.batch(symbol);
+    return batch === undefined ? undefined : lastRowOf(this.polars, batchToFrame(this.polars, batch), 'bars');
   }
 
   async list(): Promise<SeriesSummary[]> {

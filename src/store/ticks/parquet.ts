@@ -17,7 +17,7 @@ import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../
 import { NS_PER_DAY } from '../../time.js';
 import { writeAtomically, writeFileAtomic } from '../../io/atomic.js';
 import { sliceByTime } from '../../frames.js';
-import type { SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './types.js';
+import type { LatestRow, SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './types.js';
 
 interface StoredFile {
   name: string;
@@ -148,6 +148,18 @@ export class ParquetTickStore implements TickStore {
     return sliceByTime(pl, sorted, range.from, range.to);
   }
 
+  async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
+    let newest: { path: string; last: bigint } | undefined;
+    for (const m of this.manifests(kind, symbol)) {
+      for (const f of m.files) {
+        const last = BigInt(f.last);
+        if (newest === undefined || last > newest.last) newest = { path: join(this.seriesDir(kind, symbol), f.name), last };
+      }
+    }
+    if (newest === undefined) return undefined;
+    return lastRowOf(this.polars, this.polars.readParquet(newest.path), kind);
+  }
+
   private summarize(kind: TickKind, symbol: string): SeriesSummary | undefined {
     const manifests = this.manifests(kind, symbol);
     if (manifests.length === 0) return undefined;
@@ -177,6 +189,16 @@ export class ParquetTickStore implements TickStore {
     }
     return out;
   }
+}
+
+/** The last row of a frame in (ts, seq) order, as numbers. */
+export function lastRowOf(polars: Polars, frame: pl.DataFrame, kind: TickKind): LatestRow | undefined {
+  if (frame.height === 0) return undefined;
+  const last = frame.sort(['ts', 'seq']).tail(1);
+  const ts = (last.getColumn('ts').cast(polars.Int64).toTypedArray() as BigInt64Array)[0];
+  const values: Record<string, number> = {};
+  for (const c of VALUE_COLUMNS[kind]) values[c] = (last.getColumn(c).cast(polars.Float64).toTypedArray() as Float64Array)[0];
+  return { ts, values };
 }
 
 function emptyValues(kind: TickKind): Record<string, Float64Array> {

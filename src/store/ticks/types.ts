@@ -43,4 +43,12 @@ export interface TickStore {
    */
   read(kind: TickKind, symbol: string, range?: TimeRange): Promise<pl.DataFrame | undefined>;
   list(): Promise<SeriesSummary[]>;
+  /** The last row of one symbol and kind (reads only the newest file), or undefined when nothing is stored. */
+  latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined>;
+}
+
+export interface LatestRow {
+  ts: bigint;
+  /** The kind's value columns. */
+  values: Record<string, number>;
 }

@@ -1,0 +1,67 @@
+/**
+ * The embedded ledger database: one DuckDB file in $CIFT_HOME. DuckDB's file lock keeps a second process out
+ * (reported as LEDGER_LOCKED with the holder's pid); inside this process every statement goes through one queue,
+ * so a transaction's statements never interleave with another caller's on the shared connection.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { CiftError } from '../../errors.js';
+import type { Row, SqlDatabase, SqlRunner } from './sql.js';
+
+type DuckConnection = {
+  runAndReadAll(sql: string, values?: unknown[]): Promise<{ getRowObjectsJson(): unknown[] }>;
+  closeSync?(): void;
+  disconnectSync?(): void;
+};
+
+export async function openDuckDb(path: string): Promise<SqlDatabase> {
+  mkdirSync(dirname(path), { recursive: true });
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
+  try {
+    instance = await DuckDBInstance.create(path);
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    const pid = /PID (\d+)/.exec(message)?.[1];
+    if (/lock/i.test(message)) {
+      throw new CiftError('LEDGER_LOCKED', `the ledger ${path} is in use by another process${pid ? ` (pid ${pid})` : ''}`, 'wait for it to finish, or stop it (e.g. a running `cift serve`)');
+    }
+    throw new CiftError('STORE_UNAVAILABLE', `cannot open the ledger ${path}: ${message.split('\n')[0]}`);
+  }
+  const connection = (await instance.connect()) as unknown as DuckConnection;
+
+  const run = async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
+    const reader = await connection.runAndReadAll(sql, params.length ? [...params] : undefined);
+    return reader.getRowObjectsJson() as Row[];
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialised = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = queue.then(work, work);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  const direct: SqlRunner = { query: run };
+
+  return {
+    dialect: 'duckdb',
+    query: (sql, params) => serialised(() => run(sql, params)),
+    transaction: (fn) =>
+      serialised(async () => {
+        await run('BEGIN TRANSACTION');
+        try {
+          const result = await fn(direct);
+          await run('COMMIT');
+          return result;
+        } catch (e) {
+          await run('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+      }),
+    close: async () => {
+      await queue;
+      connection.closeSync?.();
+      connection.disconnectSync?.();
+      (instance as unknown as { closeSync?(): void }).closeSync?.();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/** Applies migrations/*.sql in order, once each, recording them in cift_migrations. Runs on first connect. */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../config.js';
+import { migrationLock } from './dialect.js';
+import type { SqlDatabase } from './sql.js';
+
+const MIGRATIONS_DIR = join(packageRoot(), 'src', 'store', 'ledger', 'migrations');
+
+export function migrationFiles(): Array<{ version: number; name: string; sql: string }> {
+  return readdirSync(MIGRATIONS_DIR)
+    .filter((f) => /^\d+_.+\.sql$/.test(f))
+    .sort()
+    .map((f) => ({ version: Number(f.split('_')[0]), name: f, sql: readFileSync(join(MIGRATIONS_DIR, f), 'utf8') }));
+}
+
+/** Splits a migration into statements (no semicolons inside strings in our migrations). */
+const statements = (sql: string): string[] =>
+  sql
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+export async function migrate(db: SqlDatabase): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    const lock = migrationLock(db.dialect);
+    if (lock) await tx.query(lock);
+    await tx.query('CREATE TABLE IF NOT EXISTS cift_migrations (version INTEGER PRIMARY KEY, name VARCHAR(200) NOT NULL, applied_ns BIGINT NOT NULL)');
+    const done = new Set((await tx.query('SELECT version FROM cift_migrations')).map((r) => Number(r.version)));
+    const applied: number[] = [];
+    for (const m of migrationFiles()) {
+      if (done.has(m.version)) continue;
+      for (const s of statements(m.sql)) await tx.query(s);
+      await tx.query('INSERT INTO cift_migrations (version, name, applied_ns) VALUES ($1, $2, $3)', [m.version, m.name, String(BigInt(Date.now()) * 1_000_000n)]);
+      applied.push(m.version);
+    }
+    return applied;
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * The one ledger implementation, over the SQL port. Every business action is one transaction; submit locks the
+ * account row (PostgreSQL) or runs alone (DuckDB), so no order is lost or doubled and positions always equal the
+ * sum of their fills.
+ */
+import { CiftError } from '../../errors.js';
+import { add, dec, fmt, neg, type Dec } from '../../money.js';
+import { forUpdate } from './dialect.js';
+import type { Row, SqlDatabase, SqlRunner } from './sql.js';
+import type { Account, AccountLimits, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
+
+const nowNs = (): string => String(BigInt(Date.now()) * 1_000_000n);
+const str = (v: Row[string]): string => (v === null ? '' : String(v));
+
+function toAccount(r: Row): Account {
+  return {
+    name: str(r.name),
+    currency: str(r.currency),
+    cash: dec(str(r.cash)),
+    feeRate: dec(str(r.fee_rate)),
+    maxPositionQty: dec(str(r.max_position_qty)),
+    maxOrderNotional: dec(str(r.max_order_notional)),
+    maxLeverage: dec(str(r.max_leverage)),
+  };
+}
+
+function toPosition(r: Row): Position {
+  return { account: str(r.account), symbol: str(r.symbol), quantity: dec(str(r.quantity)), avgCost: dec(str(r.avg_cost)), realizedPnl: dec(str(r.realized_pnl)) };
+}
+
+function toOrder(r: Row): Order {
+  return {
+    id: str(r.id),
+    account: str(r.account),
+    clientOrderId: str(r.client_order_id),
+    symbol: str(r.symbol),
+    side: str(r.side) as Order['side'],
+    type: 'market',
+    quantity: dec(str(r.quantity)),
+    status: str(r.status) as OrderStatus,
+    rejectCodes: r.reject_codes ? str(r.reject_codes).split(',') : [],
+    rejectReason: r.reject_reason === null ? undefined : str(r.reject_reason),
+    createdNs: BigInt(str(r.created_ns)),
+    updatedNs: BigInt(str(r.updated_ns)),
+    fill:
+      r.fill_id === null || r.fill_id === undefined
+        ? undefined
+        : { id: str(r.fill_id), orderId: str(r.id), quantity: dec(str(r.fill_quantity)), price: dec(str(r.fill_price)), fee: dec(str(r.fill_fee)), priceSource: str(r.price_source), filledNs: BigInt(str(r.filled_ns)) },
+  };
+}
+
+const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
+  FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
+
+export class SqlLedger implements Ledger {
+  constructor(private readonly db: SqlDatabase) {}
+
+  get backend(): 'duckdb' | 'postgres' {
+    return this.db.dialect;
+  }
+
+  async ensureAccount(name: string, opening: { cash: Dec; currency: string } & AccountLimits): Promise<Account> {
+    const existing = await this.getAccount(name);
+    if (existing) return existing;
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx.query(
+        `INSERT INTO accounts (name, currency, cash, fee_rate, max_position_qty, max_order_notional, max_leverage, created_ns)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING name`,
+        [name, opening.currency, fmt(opening.cash), fmt(opening.feeRate), fmt(opening.maxPositionQty), fmt(opening.maxOrderNotional), fmt(opening.maxLeverage), nowNs()],
+      );
+      if (inserted.length) {
+        await tx.query('INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, $3, NULL, $4)', [name, fmt(opening.cash), 'deposit', nowNs()]);
+      }
+      return toAccount((await tx.query('SELECT * FROM accounts WHERE name = $1', [name]))[0]);
+    });
+  }
+
+  async getAccount(name: string): Promise<Account | undefined> {
+    const rows = await this.db.query('SELECT * FROM accounts WHERE name = $1', [name]);
+    return rows.length ? toAccount(rows[0]) : undefined;
+  }
+
+  async setLimits(name: string, limits: Partial<AccountLimits>): Promise<Account> {
+    const columns: Array<[string, Dec | undefined]> = [
+      ['fee_rate', limits.feeRate],
+      ['max_position_qty', limits.maxPositionQty],
+      ['max_order_notional', limits.maxOrderNotional],
+      ['max_leverage', limits.maxLeverage],
+    ];
+    return this.db.transaction(async (tx) => {
+      const set = columns.filter(([, v]) => v !== undefined);
+      if (set.length) {
+        await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => fmt(v!))]);
+      }
+      const rows = await tx.query('SELECT * FROM accounts WHERE name = $1', [name]);
+      if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${name}"`);
+      return toAccount(rows[0]);
+    });
+  }
+
+  private async orderBy(tx: SqlRunner, where: string, params: unknown[]): Promise<Order | undefined> {
+    const rows = await tx.query(`${ORDER_SELECT} WHERE ${where}`, params);
+    return rows.length ? toOrder(rows[0]) : undefined;
+  }
+
+  async submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision): Promise<{ order: Order; duplicate: boolean }> {
+    return this.db.transaction(async (tx) => {
+      const accountRows = await tx.query(`SELECT * FROM accounts WHERE name = $1${forUpdate(this.db.dialect)}`, [intent.account]);
+      if (!accountRows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${intent.account}"`);
+      const existing = await this.orderBy(tx, 'o.account = $1 AND o.client_order_id = $2', [intent.account, intent.clientOrderId]);
+      if (existing) return { order: existing, duplicate: true };
+      const account = toAccount(accountRows[0]);
+      const positions = (await tx.query('SELECT * FROM positions WHERE account = $1', [intent.account])).map(toPosition);
+      const decision = decide({ account, positions });
+      const now = nowNs();
+      const [{ id }] = await tx.query(
+        `INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns)
+         VALUES ($1, $2, $3, $4, 'market', $5, $6, $7, $8, $9, $9) RETURNING id`,
+        [intent.account, intent.clientOrderId, intent.symbol, intent.side, fmt(intent.quantity), decision.status, decision.status === 'rejected' ? decision.codes.join(',') : null, decision.status === 'rejected' ? decision.reason : null, now],
+      );
+      if (decision.status === 'filled') {
+        const notional = decision.cashDelta;
+        await tx.query(
+          `INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+          [str(id), intent.account, intent.symbol, intent.side, fmt(intent.quantity), fmt(decision.price), fmt(decision.fee), decision.priceSource, now],
+        );
+        await tx.query(
+          `INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (account, symbol) DO UPDATE SET quantity = EXCLUDED.quantity, avg_cost = EXCLUDED.avg_cost, realized_pnl = EXCLUDED.realized_pnl, updated_ns = EXCLUDED.updated_ns`,
+          [intent.account, intent.symbol, fmt(decision.position.quantity), fmt(decision.position.avgCost), fmt(decision.position.realizedPnl), now],
+        );
+        await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', [intent.account, fmt(add(add(account.cash, notional), neg(decision.fee)))]);
+        await tx.query('INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, $3, $4, $5)', [intent.account, fmt(notional), 'trade', str(id), now]);
+        if (decision.fee !== 0n) {
+          await tx.query('INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, $3, $4, $5)', [intent.account, fmt(neg(decision.fee)), 'fee', str(id), now]);
+        }
+      }
+      const order = await this.orderBy(tx, 'o.id = $1', [str(id)]);
+      return { order: order!, duplicate: false };
+    });
+  }
+
+  async cancel(account: string, orderId: string): Promise<Order> {
+    return this.db.transaction(async (tx) => {
+      if (!/^\d+$/.test(orderId)) throw new CiftError('ORDER_NOT_FOUND', `no order "${orderId}" in account "${account}"`);
+      const order = await this.orderBy(tx, 'o.account = $1 AND o.id = $2', [account, orderId]);
+      if (!order) throw new CiftError('ORDER_NOT_FOUND', `no order "${orderId}" in account "${account}"`);
+      if (order.status !== 'accepted') {
+        throw new CiftError('ORDER_NOT_CANCELABLE', `ORDER_NOT_CANCELABLE: id=${orderId} status=${order.status}`, 'only resting orders can be cancelled; market orders fill or are rejected at once');
+      }
+      await tx.query("UPDATE orders SET status = 'canceled', updated_ns = $2 WHERE id = $1", [orderId, nowNs()]);
+      return (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
+    });
+  }
+
+  async orders(account: string, status?: OrderStatus): Promise<Order[]> {
+    const rows = status
+      ? await this.db.query(`${ORDER_SELECT} WHERE o.account = $1 AND o.status = $2 ORDER BY o.id`, [account, status])
+      : await this.db.query(`${ORDER_SELECT} WHERE o.account = $1 ORDER BY o.id`, [account]);
+    return rows.map(toOrder);
+  }
+
+  async positions(account: string): Promise<Position[]> {
+    return (await this.db.query('SELECT * FROM positions WHERE account = $1 ORDER BY symbol', [account])).map(toPosition);
+  }
+
+  async cashMovements(account: string): Promise<CashMovement[]> {
+    const rows = await this.db.query('SELECT * FROM cash_movements WHERE account = $1 ORDER BY id', [account]);
+    return rows.map((r) => ({ amount: dec(str(r.amount)), kind: str(r.kind) as CashMovement['kind'], orderId: r.order_id === null ? undefined : str(r.order_id) }));
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

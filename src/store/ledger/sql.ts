@@ -1,0 +1,18 @@
+/**
+ * The tiny SQL port the ledger is written against: parameterised queries ($1, $2, … in both databases) that
+ * return rows of plain values (DECIMAL and BIGINT as strings), and transactions.
+ */
+export type Row = Record<string, string | number | boolean | null>;
+
+export interface SqlRunner {
+  query(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export type Dialect = 'duckdb' | 'postgres';
+
+export interface SqlDatabase extends SqlRunner {
+  readonly dialect: Dialect;
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

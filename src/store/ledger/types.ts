@@ -1,0 +1,97 @@
+/** The ledger port: accounts, orders, fills, positions and cash movements, the same on DuckDB and PostgreSQL. */
+import type { Dec } from '../../money.js';
+
+export type Side = 'buy' | 'sell';
+export type OrderStatus = 'filled' | 'rejected' | 'canceled' | 'accepted';
+export const ORDER_STATUSES: readonly OrderStatus[] = ['filled', 'rejected', 'canceled', 'accepted'];
+
+export interface AccountLimits {
+  feeRate: Dec;
+  maxPositionQty: Dec;
+  maxOrderNotional: Dec;
+  maxLeverage: Dec;
+}
+
+export interface Account extends AccountLimits {
+  name: string;
+  currency: string;
+  cash: Dec;
+}
+
+export interface Position {
+  account: string;
+  symbol: string;
+  quantity: Dec;
+  avgCost: Dec;
+  realizedPnl: Dec;
+}
+
+export interface Fill {
+  id: string;
+  orderId: string;
+  quantity: Dec;
+  price: Dec;
+  fee: Dec;
+  priceSource: string;
+  filledNs: bigint;
+}
+
+export interface Order {
+  id: string;
+  account: string;
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  type: 'market';
+  quantity: Dec;
+  status: OrderStatus;
+  rejectCodes: string[];
+  rejectReason: string | undefined;
+  createdNs: bigint;
+  updatedNs: bigint;
+  fill: Fill | undefined;
+}
+
+export interface CashMovement {
+  amount: Dec;
+  kind: 'deposit' | 'trade' | 'fee';
+  orderId: string | undefined;
+}
+
+export interface OrderIntent {
+  account: string;
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  quantity: Dec;
+}
+
+/** What the trading layer decided, inside the transaction, for an intent. */
+export type Decision =
+  | { status: 'rejected'; codes: string[]; reason: string }
+  | { status: 'filled'; price: Dec; fee: Dec; priceSource: string; position: Omit<Position, 'account' | 'symbol'>; cashDelta: Dec };
+
+export interface DecisionContext {
+  account: Account;
+  positions: Position[];
+}
+
+export interface Ledger {
+  readonly backend: 'duckdb' | 'postgres';
+  /** The account, created with `opening` cash and limits (and a deposit movement) if it does not exist. */
+  ensureAccount(name: string, opening: { cash: Dec; currency: string } & AccountLimits): Promise<Account>;
+  getAccount(name: string): Promise<Account | undefined>;
+  setLimits(name: string, limits: Partial<AccountLimits>): Promise<Account>;
+  /**
+   * One transaction with the account locked: returns the existing order when the client order id was seen
+   * before (duplicate = true); otherwise records decide()'s outcome (the order, and for a fill the fill, the
+   * position, the cash and its movements) atomically.
+   */
+  submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision): Promise<{ order: Order; duplicate: boolean }>;
+  /** Cancels an order that can still be cancelled; throws ORDER_NOT_FOUND / ORDER_NOT_CANCELABLE otherwise. */
+  cancel(account: string, orderId: string): Promise<Order>;
+  orders(account: string, status?: OrderStatus): Promise<Order[]>;
+  positions(account: string): Promise<Position[]>;
+  cashMovements(account: string): Promise<CashMovement[]>;
+  close(): Promise<void>;
+}
