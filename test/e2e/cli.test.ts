@@ -9,11 +9,28 @@ const home = join(tmp.dir, 'home');
 
 describe('cift CLI', () => {
   it('prints help with an Examples block for the program and every command', () => {
-    for (const args of [['--help'], ['ingest', '--help'], ['ingest', 'lobster', '--help'], ['bars', '--help']]) {
+    const commands = [
+      ['--help'], ['ingest', '--help'], ['ingest', 'lobster', '--help'], ['bars', '--help'], ['features', '--help'], ['backtest', '--help'], ['bench', '--help'],
+      ['order', '--help'], ['order', 'buy', '--help'], ['order', 'sell', '--help'], ['order', 'cancel', '--help'], ['order', 'list', '--help'],
+      ['order', 'positions', '--help'], ['order', 'portfolio', '--help'], ['order', 'limits', '--help'],
+    ];
+    for (const args of commands) {
       const r = cift(args, { home });
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(/Examples:\n {2}cift /);
     }
+  });
+
+  it('lists every feature kernel as a table and as JSON', () => {
+    const table = cift(['features', '--list'], { home });
+    expect(table.status, table.stderr).toBe(0);
+    const json = JSON.parse(cift(['features', '--list', '--json'], { home }).stdout);
+    const names = json.map((k: { name: string }) => k.name);
+    for (const k of ['sma', 'ema', 'rsi', 'macd', 'bbands', 'stddev', 'atr', 'roc', 'logret', 'vwap', 'rvwap', 'mid', 'spread', 'microprice', 'ofi']) {
+      expect(names, k).toContain(k);
+      expect(table.stdout, k).toContain(k);
+    }
+    expect(json.find((k: { name: string }) => k.name === 'macd').warmup).toEqual([25, 33, 33]);
   });
 
   it('prints the package version', () => {

@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { AAPL_MESSAGE, AAPL_ORDERBOOK, ROOT, cift, hasLobster, tempDir } from '../helpers.js';
+import { freshPostgresDatabase, hasPostgres } from '../services.js';
+
+const tmp = tempDir();
+afterAll(tmp.cleanup);
+
+function paperFlow(name: string, env: () => Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }>): void {
+  describe.runIf(hasLobster)(`cift order on the AAPL LOBSTER day: ${name}`, () => {
+    it('buys at the last ask, sells with realised P&L, shows the position, rejects an order beyond buying power', async () => {
+      const { env: extra, cleanup } = await env();
+      const home = join(tmp.dir, `home-${name.replace(/\W/g, '')}`);
+      try {
+        expect(cift(['ingest', 'lobster', AAPL_MESSAGE, AAPL_ORDERBOOK], { home, env: extra }).status).toBe(0);
+        const buy = cift(['order', 'buy', 'AAPL', '10', '--json'], { home, env: extra });
+        expect(buy.status, buy.stderr).toBe(0);
+        const b = JSON.parse(buy.stdout);
+        expect([b.status, b.fill.price, b.fill.quantity, b.fill.fee], "the day's last ask").toEqual(['filled', '577.670000', '10.000000', '0.000000']);
+        expect(b.id).toMatch(/^\d+$/);
+        expect(typeof b.client_order_id).toBe('string');
+
+        const sell = cift(['order', 'sell', 'AAPL', '4', '--json'], { home, env: extra });
+        expect(sell.status, sell.stderr).toBe(0);
+        expect(JSON.parse(sell.stdout).fill.price, "the day's last bid").toBe('577.540000');
+
+        const positions = JSON.parse(cift(['order', 'positions', '--json'], { home, env: extra }).stdout);
+        // realised: (577.54 − 577.67) × 4 = −0.52
+        expect(positions).toEqual([{ symbol: 'AAPL', quantity: '6.000000', avg_cost: '577.670000', realized_pnl: '-0.520000' }]);
+
+        const big = cift(['order', 'buy', 'AAPL', '100000000'], { home, env: extra });
+        expect(big.status).toBe(1);
+        expect(big.stderr).toMatch(/^cift: order \d+ rejected: .*INSUFFICIENT_BUYING_POWER: need=\d+\.\d{6} have=\d+\.\d{6}/);
+        expect(big.stderr.trim().split('\n').length, 'one line').toBe(1);
+
+        const again = JSON.parse(cift(['order', 'buy', 'AAPL', '10', '--client-id', b.client_order_id, '--json'], { home, env: extra }).stdout);
+        expect([again.id, again.duplicate], 'the same client id returns the original order').toEqual([b.id, true]);
+
+        const portfolio = JSON.parse(cift(['order', 'portfolio', '--json'], { home, env: extra }).stdout);
+        // cash = 100000 − 5776.70 + 2310.16 = 96533.46; mark = last mid (577.54 + 577.67)/2 = 577.605
+        expect(portfolio.cash).toBe('96533.460000');
+        expect(portfolio.positions[0].last).toBe('577.605000');
+        expect(portfolio.equity).toBe('99999.090000');
+      } finally {
+        await cleanup();
+      }
+    });
+  });
+}
+
+paperFlow('embedded DuckDB', async () => ({ env: { CIFT_DATABASE_URL: '' }, cleanup: async () => undefined }));
+if (hasPostgres) {
+  paperFlow('PostgreSQL', async () => {
+    const db = await freshPostgresDatabase();
+    return { env: { CIFT_DATABASE_URL: db.url }, cleanup: db.drop };
+  });
+}
+
+describe('the embedded ledger is single-process', () => {
+  it('a second process gets LEDGER_LOCKED naming the holder pid, not a hang', async () => {
+    const home = join(tmp.dir, 'locked');
+    expect(cift(['order', 'list'], { home, env: { CIFT_DATABASE_URL: '' } }).status).toBe(0);
+    const holder = spawn(
+      process.execPath,
+      ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(join(home, 'ledger.duckdb'))}); await i.connect(); console.log('ready'); setTimeout(() => {}, 30000);`],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+        holder.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
+      });
+      const r = cift(['order', 'list'], { home, env: { CIFT_DATABASE_URL: '' } });
+      expect(r.status).toBe(1);
+      expect(r.stderr.split('\n')[0]).toBe(`cift: the ledger ${join(home, 'ledger.duckdb')} is in use by another process (pid ${holder.pid})`);
+    } finally {
+      holder.kill();
+    }
+  });
+});
