@@ -2,10 +2,12 @@
 import type { BenchOptions, CaseResult } from './harness.js';
 import { runBacktestSuite } from './backtest.js';
 import { runKernelSuite } from './kernels.js';
+import { runTradingSuite } from './trading.js';
 
 export type Suite = (opts: BenchOptions) => Promise<CaseResult[]>;
 
 export const SUITES: Record<string, Suite> = {
   kernels: runKernelSuite,
   backtest: runBacktestSuite,
+  trading: runTradingSuite,
 };

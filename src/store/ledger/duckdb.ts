@@ -8,8 +8,11 @@ import { dirname } from 'node:path';
 import { CiftError } from '../../errors.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 
+type Reader = { getRowObjectsJson(): unknown[] };
+type Prepared = { bind(values: unknown[]): void; clearBindings?(): void; runAndReadAll(): Promise<Reader> };
 type DuckConnection = {
-  runAndReadAll(sql: string, values?: unknown[]): Promise<{ getRowObjectsJson(): unknown[] }>;
+  runAndReadAll(sql: string, values?: unknown[]): Promise<Reader>;
+  prepare(sql: string): Promise<Prepared>;
   closeSync?(): void;
   disconnectSync?(): void;
 };
@@ -30,9 +33,18 @@ export async function openDuckDb(path: string): Promise<SqlDatabase> {
   }
   const connection = (await instance.connect()) as unknown as DuckConnection;
 
+  // Statements with parameters are prepared once and reused: DuckDB spends most of a small query parsing and
+  // planning it.
+  const prepared = new Map<string, Prepared>();
   const run = async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
-    const reader = await connection.runAndReadAll(sql, params.length ? [...params] : undefined);
-    return reader.getRowObjectsJson() as Row[];
+    if (params.length === 0) return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Row[];
+    let statement = prepared.get(sql);
+    if (statement === undefined) {
+      statement = await connection.prepare(sql);
+      prepared.set(sql, statement);
+    }
+    statement.bind(params.map((p) => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p)) as unknown[]);
+    return (await statement.runAndReadAll()).getRowObjectsJson() as Row[];
   };
   let queue: Promise<unknown> = Promise.resolve();
   const serialised = <T>(work: () => Promise<T>): Promise<T> => {

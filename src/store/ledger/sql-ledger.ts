@@ -107,12 +107,13 @@ export class SqlLedger implements Ledger {
     return this.db.transaction(async (tx) => {
       const accountRows = await tx.query(`SELECT * FROM accounts WHERE name = $1${forUpdate(this.db.dialect)}`, [intent.account]);
       if (!accountRows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${intent.account}"`);
-      const existing = await this.orderBy(tx, 'o.account = $1 AND o.client_order_id = $2', [intent.account, intent.clientOrderId]);
-      if (existing) return { order: existing, duplicate: true };
+      const seen = await tx.query('SELECT id FROM orders WHERE account = $1 AND client_order_id = $2', [intent.account, intent.clientOrderId]);
+      if (seen.length) return { order: (await this.orderBy(tx, 'o.id = $1', [str(seen[0].id)]))!, duplicate: true };
       const account = toAccount(accountRows[0]);
       const positions = (await tx.query('SELECT * FROM positions WHERE account = $1', [intent.account])).map(toPosition);
       const decision = decide({ account, positions });
       const now = nowNs();
+      let fillId = '';
       const [{ id }] = await tx.query(
         `INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns)
          VALUES ($1, $2, $3, $4, 'market', $5, $6, $7, $8, $9, $9) RETURNING id`,
@@ -120,23 +121,58 @@ export class SqlLedger implements Ledger {
       );
       if (decision.status === 'filled') {
         const notional = decision.cashDelta;
-        await tx.query(
-          `INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+        const [fill] = await tx.query(
+          `INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
           [str(id), intent.account, intent.symbol, intent.side, fmt(intent.quantity), fmt(decision.price), fmt(decision.fee), decision.priceSource, now],
         );
-        await tx.query(
-          `INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (account, symbol) DO UPDATE SET quantity = EXCLUDED.quantity, avg_cost = EXCLUDED.avg_cost, realized_pnl = EXCLUDED.realized_pnl, updated_ns = EXCLUDED.updated_ns`,
-          [intent.account, intent.symbol, fmt(decision.position.quantity), fmt(decision.position.avgCost), fmt(decision.position.realizedPnl), now],
-        );
-        await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', [intent.account, fmt(add(add(account.cash, notional), neg(decision.fee)))]);
-        await tx.query('INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, $3, $4, $5)', [intent.account, fmt(notional), 'trade', str(id), now]);
-        if (decision.fee !== 0n) {
-          await tx.query('INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, $3, $4, $5)', [intent.account, fmt(neg(decision.fee)), 'fee', str(id), now]);
+        fillId = str(fill.id);
+        // The positions were read above, so we know whether to update or insert (cheaper than an upsert in DuckDB).
+        const p = decision.position;
+        if (positions.some((x) => x.symbol === intent.symbol)) {
+          await tx.query('UPDATE positions SET quantity = $3, avg_cost = $4, realized_pnl = $5, updated_ns = $6 WHERE account = $1 AND symbol = $2', [
+            intent.account,
+            intent.symbol,
+            fmt(p.quantity),
+            fmt(p.avgCost),
+            fmt(p.realizedPnl),
+            now,
+          ]);
+        } else {
+          await tx.query('INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)', [
+            intent.account,
+            intent.symbol,
+            fmt(p.quantity),
+            fmt(p.avgCost),
+            fmt(p.realizedPnl),
+            now,
+          ]);
         }
+        await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', [intent.account, fmt(add(add(account.cash, notional), neg(decision.fee)))]);
+        // The trade and its fee as two movements in one statement (a zero fee is recorded too, keeping one shape).
+        await tx.query("INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, 'trade', $4, $5), ($1, $3, 'fee', $4, $5)", [
+          intent.account,
+          fmt(notional),
+          fmt(neg(decision.fee)),
+          str(id),
+          now,
+        ]);
       }
-      const order = await this.orderBy(tx, 'o.id = $1', [str(id)]);
-      return { order: order!, duplicate: false };
+      const order: Order = {
+        id: str(id),
+        account: intent.account,
+        clientOrderId: intent.clientOrderId,
+        symbol: intent.symbol,
+        side: intent.side,
+        type: 'market',
+        quantity: intent.quantity,
+        status: decision.status,
+        rejectCodes: decision.status === 'rejected' ? decision.codes : [],
+        rejectReason: decision.status === 'rejected' ? decision.reason : undefined,
+        createdNs: BigInt(now),
+        updatedNs: BigInt(now),
+        fill: decision.status === 'filled' ? { id: fillId, orderId: str(id), quantity: intent.quantity, price: decision.price, fee: decision.fee, priceSource: decision.priceSource, filledNs: BigInt(now) } : undefined,
+      };
+      return { order, duplicate: false };
     });
   }
 

@@ -53,6 +53,8 @@ export function batchToFrame(polars: Polars, batch: TickBatch): pl.DataFrame {
 }
 
 export class ParquetTickStore implements TickStore {
+  private readonly lastRows = new Map<string, LatestRow | undefined>();
+
   constructor(
     private readonly polars: Polars,
     private readonly root: string,
@@ -157,7 +159,14 @@ export class ParquetTickStore implements TickStore {
       }
     }
     if (newest === undefined) return undefined;
-    return lastRowOf(this.polars, this.polars.readParquet(newest.path), kind);
+    // Data files never change once written (a rewrite makes new names), so their last row can be remembered.
+    let row = this.lastRows.get(newest.path);
+    if (row === undefined) {
+      row = lastRowOf(this.polars, this.polars.readParquet(newest.path), kind);
+      if (this.lastRows.size > 1000) this.lastRows.clear();
+      this.lastRows.set(newest.path, row);
+    }
+    return row;
   }
 
   private summarize(kind: TickKind, symbol: string): SeriesSummary | undefined {

@@ -1,0 +1,81 @@
+/**
+ * The trading suite: order submit latency (risk + insert + fill in one transaction) inside one process, on the
+ * embedded ledger and, when CIFT_DATABASE_URL or the local test server is reachable, on PostgreSQL; and the wall
+ * time of a whole `cift order buy` process. Goals: p50 < 5 ms embedded, < 2 ms PostgreSQL, CLI < 0.5 s.
+ * Each run checks that every timed order filled and the position equals the number of fills.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packageRoot } from '../src/config.js';
+import { dec, fmt } from '../src/money.js';
+import { loadPolars } from '../src/polars.js';
+import { ParquetTickStore } from '../src/store/ticks/parquet.js';
+import { openLedger } from '../src/store/ledger/open.js';
+import type { Ledger } from '../src/store/ledger/types.js';
+import { DEFAULT_ACCOUNT_SETTINGS, submitOrder } from '../src/trading/orders.js';
+import type { BenchOptions, CaseResult } from './harness.js';
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+async function measureSubmits(ledger: Ledger, store: ParquetTickStore, n: number, label: string): Promise<CaseResult> {
+  const account = `bench-${Date.now()}`;
+  await ledger.ensureAccount(account, { ...DEFAULT_ACCOUNT_SETTINGS, cash: dec('100000000'), maxOrderNotional: dec('100000000'), maxPositionQty: dec('100000000') });
+  for (let k = 0; k < 20; k++) await submitOrder(ledger, store, { account, symbol: 'BENCH', side: 'buy', quantity: dec('1') });
+  const samples: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t0 = process.hrtime.bigint();
+    const r = await submitOrder(ledger, store, { account, symbol: 'BENCH', side: 'buy', quantity: dec('1') });
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.order.status !== 'filled') throw new Error(`${label}: order ${r.order.id} ${r.order.status}: ${r.order.rejectReason}`);
+  }
+  const [pos] = await ledger.positions(account);
+  if (fmt(pos.quantity) !== fmt(dec(String(n + 20)))) throw new Error(`${label}: position ${fmt(pos.quantity)} after ${n + 20} fills`);
+  samples.sort((a, b) => a - b);
+  return { suite: 'trading', name: `order submit (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99) };
+}
+
+export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'cift-bench-trading-'));
+  const results: CaseResult[] = [];
+  const n = Math.max(50, Math.min(opts.repeat * 50, 2000));
+  try {
+    const store = new ParquetTickStore(await loadPolars(), join(dir, 'ticks'));
+    await store.write(
+      { kind: 'quotes', symbol: 'BENCH', ts: BigInt64Array.from([1_700_000_000_000_000_000n]), seq: Float64Array.from([0]), values: { bid: Float64Array.from([99.99]), ask: Float64Array.from([100.01]), bid_size: Float64Array.from([100]), ask_size: Float64Array.from([100]) } },
+      { id: 'bench', label: 'bench' },
+    );
+    opts.onProgress?.('trading: submits on the embedded ledger');
+    const embedded = await openLedger({ home: join(dir, 'home'), databaseUrl: undefined });
+    try {
+      results.push(await measureSubmits(embedded, store, n, 'embedded DuckDB'));
+    } finally {
+      await embedded.close();
+    }
+    const url = process.env.CIFT_DATABASE_URL || process.env.CIFT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/test';
+    opts.onProgress?.('trading: submits on PostgreSQL');
+    const pg = await openLedger({ home: dir, databaseUrl: url }).catch(() => undefined);
+    if (pg) {
+      try {
+        results.push(await measureSubmits(pg, store, n, 'PostgreSQL'));
+      } finally {
+        await pg.close();
+      }
+    }
+    opts.onProgress?.('trading: cift order buy (whole process)');
+    const home = join(dir, 'cli-home');
+    const cliSamples: number[] = [];
+    for (let k = 0; k < Math.max(3, Math.min(opts.repeat, 10)); k++) {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(process.execPath, [join(packageRoot(), 'bin', 'cift.js'), 'order', 'buy', 'GOOG', '1', '--json'], { env: { ...process.env, CIFT_HOME: home, CIFT_DATABASE_URL: '' }, encoding: 'utf8' });
+      cliSamples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (r.status !== 0 || JSON.parse(r.stdout).status !== 'filled') throw new Error(`cift order buy failed: ${r.stderr}`);
+    }
+    cliSamples.sort((a, b) => a - b);
+    results.push({ suite: 'trading', name: 'cift order buy (process wall time)', size: cliSamples.length, median_ms: percentile(cliSamples, 50), min_ms: cliSamples[0], max_ms: cliSamples[cliSamples.length - 1] });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
