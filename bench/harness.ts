@@ -40,6 +40,14 @@ export interface BenchOptions {
   onProgress?: (label: string) => void;
 }
 
+/** Median, min and max of timing samples in ms. */
+export function summarize(samples: number[]): Timing {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { median, min: sorted[0], max: sorted[sorted.length - 1] };
+}
+
 /** Times `run` (ms): `warmup` untimed runs, then `repeat` timed ones. */
 export function time(run: () => void, repeat: number, warmup: number): Timing {
   for (let i = 0; i < warmup; i++) run();
@@ -49,24 +57,7 @@ export function time(run: () => void, repeat: number, warmup: number): Timing {
     run();
     samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  const median = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
-  return { median, min: samples[0], max: samples[samples.length - 1] };
-}
-
-export async function timeAsync(run: () => Promise<void>, repeat: number, warmup: number): Promise<Timing> {
-  for (let i = 0; i < warmup; i++) await run();
-  const samples: number[] = [];
-  for (let i = 0; i < repeat; i++) {
-    const t0 = process.hrtime.bigint();
-    await run();
-    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  samples.sort((a, b) => a - b);
-  const mid = samples.length >> 1;
-  const median = samples.length % 2 ? samples[mid] : (samples[mid - 1] + samples[mid]) / 2;
-  return { median, min: samples[0], max: samples[samples.length - 1] };
+  return summarize(samples);
 }
 
 export function machineInfo(): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { checkPeriod, outFor } from './util.js';
+import { checkPeriod, nanWarmup, outFor } from './util.js';
 
 /**
  * Rate of change in percent (TA-Lib ROC): out[i] = (x[i]/x[i−n] − 1)·100. Warm-up: out[0..n−1] = NaN.
@@ -8,8 +8,7 @@ export function roc(x: Float64Array, n = 10, out?: Float64Array): Float64Array {
   checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
-  const warm = n < len ? n : len;
-  for (let i = 0; i < warm; i++) y[i] = NaN;
+  nanWarmup(y, n);
   for (let i = n; i < len; i++) y[i] = (x[i] / x[i - n] - 1) * 100;
   return y;
 }
@@ -27,8 +26,7 @@ export function logReturn(x: Float64Array, n = 1, out?: Float64Array): Float64Ar
   checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
-  const warm = n < len ? n : len;
-  for (let i = 0; i < warm; i++) y[i] = NaN;
+  nanWarmup(y, n);
   for (let i = n; i < len; i++) {
     const a = x[i - n];
     const b = x[i];
@@ -61,8 +59,7 @@ export function lag(x: Float64Array, k = 1, out?: Float64Array): Float64Array {
   checkPeriod('k', k);
   const len = x.length;
   const y = outFor(len, out);
-  const warm = k < len ? k : len;
-  for (let i = 0; i < warm; i++) y[i] = NaN;
+  nanWarmup(y, k);
   for (let i = k; i < len; i++) y[i] = x[i - k];
   return y;
 }

@@ -21,3 +21,8 @@ export function checkPeriod(name: string, value: number, min = 1): void {
 export function checkSameLength(n: number, ...arrays: Float64Array[]): void {
   for (const a of arrays) if (a.length !== n) throw new RangeError(`inputs differ in length: ${a.length} vs ${n}`);
 }
+
+/** Sets out[0..k−1] to NaN (clamped to the array): the warm-up of kernels that look k rows back. */
+export function nanWarmup(out: Float64Array, k: number): void {
+  out.fill(NaN, 0, Math.min(k, out.length));
+}

@@ -128,25 +128,13 @@ export class SqlLedger implements Ledger {
         fillId = str(fill.id);
         // The positions were read above, so we know whether to update or insert (cheaper than an upsert in DuckDB).
         const p = decision.position;
-        if (positions.some((x) => x.symbol === intent.symbol)) {
-          await tx.query('UPDATE positions SET quantity = $3, avg_cost = $4, realized_pnl = $5, updated_ns = $6 WHERE account = $1 AND symbol = $2', [
-            intent.account,
-            intent.symbol,
-            fmt(p.quantity),
-            fmt(p.avgCost),
-            fmt(p.realizedPnl),
-            now,
-          ]);
-        } else {
-          await tx.query('INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)', [
-            intent.account,
-            intent.symbol,
-            fmt(p.quantity),
-            fmt(p.avgCost),
-            fmt(p.realizedPnl),
-            now,
-          ]);
-        }
+        const positionValues = [intent.account, intent.symbol, fmt(p.quantity), fmt(p.avgCost), fmt(p.realizedPnl), now];
+        await tx.query(
+          positions.some((x) => x.symbol === intent.symbol)
+            ? 'UPDATE positions SET quantity = $3, avg_cost = $4, realized_pnl = $5, updated_ns = $6 WHERE account = $1 AND symbol = $2'
+            : 'INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)',
+          positionValues,
+        );
         await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', [intent.account, fmt(add(add(account.cash, notional), neg(decision.fee)))]);
         // The trade and its fee as two movements in one statement (a zero fee is recorded too, keeping one shape).
         await tx.query("INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, 'trade', $4, $5), ($1, $3, 'fee', $4, $5)", [
