@@ -16,6 +16,7 @@ import { batchToFrame } from '../../src/store/ticks/parquet.js';
 import { loadPolars } from '../../src/polars.js';
 import { parseInterval } from '../../src/time.js';
 import smaCross from '../../strategies/sma-cross.js';
+import { sma } from '../../src/kernels/sma.js';
 import { REAL_DIR, VECTORS_DIR, hasReal, hasVectors } from '../helpers.js';
 
 const pl = await loadPolars();
@@ -236,5 +237,53 @@ describe.runIf(hasReal)('backtesting.py §5 cases', () => {
     expectClose(stats['Return (Ann.) [%]'], -3.4500351949939057, 1e-8, 'Return (Ann.)');
     expect(stats['# Trades']).toBe(18);
     expectDigits(stats['Equity Final [$]'], '7404.80', 'Equity Final');
+  });
+});
+
+describe.runIf(hasReal)('backtesting.py §5 cases 2 and 3', () => {
+  const day = (t: bigint) => new Date(Number(t / 1_000_000n)).toISOString().slice(0, 10);
+
+  it('stop-limit orders at 10:1 margin end in a wipe-out on 2009-09-21 (test_wellknown)', async () => {
+    const wellKnown: Strategy<Record<string, never>, Record<string, never>> = {
+      params: {},
+      init: () => ({}),
+      next(t) {
+        const d = day(t.bar.ts);
+        if (d === '2006-10-19') t.buy({ stop: 484, limit: 466, size: 100 });
+        else if (d === '2007-10-30') t.close();
+        else if (d === '2008-11-11') t.sell({ stop: t.bar.low, limit: 324.9, size: 200 });
+      },
+    };
+    const bars = await goog();
+    const { stats, result } = run(bars, wellKnown, {}, { margin: 0.1 });
+    const t = result.trades;
+    expect(t.size).toEqual([100, -200]);
+    expect(t.entryBar.map((b) => day(bars.ts[b]))).toEqual(['2006-11-01', '2008-11-14']);
+    expect(t.exitBar.map((b) => day(bars.ts[b]))).toEqual(['2007-10-31', '2009-09-21']);
+    expect([t.entryPrice[0], t.exitPrice[0], t.entryPrice[1], t.exitPrice[1]]).toEqual([466, 700.69, 324.9, 497]);
+    expectDigits(t.pnl[0], '23469', 'first trade PnL');
+    expectDigits(t.pnl[1], '-34420', 'second trade PnL');
+    expect(stats['Equity Peak [$]']).toBe(46961);
+    expect(stats['Equity Final [$]']).toBe(0);
+    expect(result.outOfMoney).toBe(true);
+    expectDigits(stats['Exposure Time [%]'], '21.6015', 'Exposure');
+    expect(stats['Max. Drawdown [%]']).toBe(-100);
+    expect(stats['Avg. Drawdown Duration']).toBe(135);
+  });
+
+  it('fractional BTC on monthly bars: 42 trades in µBTC units (test_FractionalBacktest)', async () => {
+    const [b] = await readTabularFile(join(REAL_DIR, 'BTCUSD.csv'), { symbol: 'BTCUSD' });
+    const from = b.ts.findIndex((t) => t >= BigInt(Date.UTC(2015, 0, 1)) * 1_000_000n);
+    const slice = (a: Float64Array) => a.slice(from);
+    const bars: BarArrays = { ts: b.ts.slice(from), open: slice(b.values.open), high: slice(b.values.high), low: slice(b.values.low), close: slice(b.values.close), volume: slice(b.values.volume) };
+    const { stats, result } = run(bars, smaCross, { fast: 2, slow: 3 }, { cash: 100, unit: 1e-6, finalizeTrades: true });
+    const t = result.trades;
+    expect(stats['# Trades']).toBe(42);
+    expect(t.entryPrice[0]).toBeCloseTo(236.69, 7);
+    expect(sma(bars.close, 2)[t.entryBar[0]], 'the strategy\'s SMA(2) at the first entry bar').toBeCloseTo(234.14, 7);
+    expect(t.size[0]).toBeCloseTo(-0.422493, 9);
+    expect([day(bars.ts[t.entryBar[0]]), day(bars.ts[t.exitBar[0]])]).toEqual(['2015-05-31', '2015-07-31']);
+    expectDigits(stats['Equity Final [$]'], '2577.4498177', 'Equity Final');
+    expectDigits(stats['Return (Ann.) [%]'], '38.77297', 'Return (Ann.), 12 periods a year');
   });
 });
