@@ -7,6 +7,9 @@ import { isTickKind, type TickBatch, type TickKind } from '../src/schema.js';
 import { parseMapFlags } from '../src/sources/columns.js';
 import { readTabularFile } from '../src/sources/files.js';
 import { readLobster } from '../src/sources/lobster.js';
+import { syntheticBatch } from '../src/sources/synthetic.js';
+import { normalizeSymbol } from '../src/sources/tabular.js';
+import { parseBound, parseInterval } from '../src/time.js';
 import type { SeriesSummary, SourceRef, WriteSummary } from '../src/store/ticks/types.js';
 import { formatTs } from '../src/time.js';
 import { uiFrom } from './context.js';
@@ -18,6 +21,15 @@ interface Pending {
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/**
+ * `ingest` and its subcommands share --symbol and --kind. Commander parses an option the parent also declares
+ * at the parent (the global flags must work after subcommands, so options cannot be positional), so a
+ * subcommand reads such a value from itself or, failing that, from `ingest`.
+ */
+function shared<T>(cmd: Command, name: string): T | undefined {
+  return (cmd.opts()[name] ?? cmd.parent?.opts()[name]) as T | undefined;
+}
 
 /** Source identity is the file's real path, so re-ingesting it through another relative path still replaces. */
 const sourceRef = (file: string): SourceRef => ({ id: realpathSync(file), label: basename(file) });
@@ -101,12 +113,37 @@ const lobster = new Command('lobster')
   )
   .action(async (message: string, orderbook: string, opts: { symbol?: string; date?: string }, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const day = readLobster(message, orderbook, opts);
+    const day = readLobster(message, orderbook, { ...opts, symbol: shared<string>(cmd, 'symbol') });
     const source = sourceRef(message);
     await store(ui, [
       { batch: day.trades, source },
       { batch: day.quotes, source },
     ]);
+  });
+
+const synthetic = new Command('synthetic')
+  .description('generate a seeded synthetic series (same seed, same numbers) and store it')
+  .option('--symbol <SYMBOL>', 'symbol to store it under (required)')
+  .addOption(new Option('--kind <kind>', 'what to generate (default trades)').choices(['trades', 'quotes', 'bars']))
+  .option('--rows <N>', 'number of rows', '100000')
+  .option('--seed <S>', 'random seed', '7')
+  .option('--start <time>', 'time of the first row (UTC)', '2024-01-02T14:30:00Z')
+  .option('--every <interval>', 'spacing between rows', '1s')
+  .addHelpText('after', examples(['cift ingest synthetic --symbol SYN --rows 1000000', 'cift ingest synthetic --symbol SYNB --kind bars --every 1m --seed 42']))
+  .action(async (opts: { rows: string; seed: string; start: string; every: string }, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    const symbolText = shared<string>(cmd, 'symbol');
+    if (symbolText === undefined) throw new CiftError('USAGE', 'ingest synthetic needs --symbol', 'e.g. cift ingest synthetic --symbol SYN');
+    const kind = shared<'trades' | 'quotes' | 'bars'>(cmd, 'kind') ?? 'trades';
+    const rows = Number(opts.rows);
+    if (!Number.isInteger(rows) || rows < 1 || rows > 100_000_000) throw new CiftError('USAGE', `--rows "${opts.rows}" must be a whole number from 1 to 100000000`);
+    const seed = Number(opts.seed);
+    if (!Number.isInteger(seed)) throw new CiftError('USAGE', `--seed "${opts.seed}" must be a whole number`);
+    const step = parseInterval(opts.every).ns;
+    if (step === undefined) throw new CiftError('USAGE', `--every "${opts.every}" must be a fixed length (s, m, h, d, w)`);
+    const symbol = normalizeSymbol(symbolText);
+    const batch = syntheticBatch({ symbol, kind, rows, seed, start: parseBound(opts.start, '--start')!, stepNs: step });
+    await store(ui, [{ batch, source: { id: `synthetic:${symbol}:${kind}`, label: `synthetic seed ${seed}` } }]);
   });
 
 export const ingestCommand = new Command('ingest')
@@ -119,12 +156,14 @@ export const ingestCommand = new Command('ingest')
   .addOption(new Option('--kind <kind>', 'force the kind instead of detecting it').choices(['bars', 'trades', 'quotes']))
   .option('--list', 'list what is stored (and the shipped sample data) instead of ingesting')
   .addCommand(lobster)
+  .addCommand(synthetic)
   .addHelpText(
     'after',
     examples([
       'cift ingest data/GOOG.csv --symbol GOOG',
       'cift ingest trades.parquet --symbol BTCUSD --map ts=time --tz America/New_York',
       'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
+      'cift ingest synthetic --symbol SYN --rows 1000000 --seed 7',
       'cift ingest --list --json',
     ]),
   )

@@ -65,3 +65,29 @@ export function syntheticMarket(n: number, seed = 7, sessionLength = 390): Synth
   }
   return m;
 }
+
+export interface SyntheticBatchOptions {
+  symbol: string;
+  kind: 'bars' | 'trades' | 'quotes';
+  rows: number;
+  seed: number;
+  /** UTC ns of the first row. */
+  start: bigint;
+  /** Spacing between rows, ns. */
+  stepNs: bigint;
+}
+
+/** A seeded synthetic series as a canonical batch, for `cift ingest synthetic`, demos and benchmarks. */
+export function syntheticBatch(o: SyntheticBatchOptions): import('../schema.js').TickBatch {
+  const m = syntheticMarket(o.rows, o.seed);
+  const ts = new BigInt64Array(o.rows);
+  for (let i = 0; i < o.rows; i++) ts[i] = o.start + BigInt(i) * o.stepNs;
+  const seq = Float64Array.from({ length: o.rows }, (_, i) => i);
+  if (o.kind === 'bars') return { kind: 'bars', symbol: o.symbol, ts, seq, values: { open: m.open, high: m.high, low: m.low, close: m.close, volume: m.volume } };
+  if (o.kind === 'quotes') return { kind: 'quotes', symbol: o.symbol, ts, seq, values: { bid: m.bid, ask: m.ask, bid_size: m.bid_size, ask_size: m.ask_size } };
+  // Trades print at the close with a side from the move: up-ticks buyer-initiated, down-ticks seller-initiated.
+  const side = new Float64Array(o.rows);
+  for (let i = 0; i < o.rows; i++) side[i] = m.close[i] >= m.open[i] ? 1 : -1;
+  const size = Float64Array.from(m.volume, (v) => Math.max(1, Math.round(v / 100)));
+  return { kind: 'trades', symbol: o.symbol, ts, seq, values: { price: m.close, size, side } };
+}

@@ -86,6 +86,18 @@ describe('cift CLI', () => {
     expect(bars).toEqual([{ ts: '2024-01-02T10:00:00.000Z', open: 10, high: 11, low: 10, close: 11, volume: 4, vwap: 10.5, trades: 3 }]);
   });
 
+  it('generates the same seeded synthetic series every time, and stores it like any source', () => {
+    const a = join(tmp.dir, 'syn-a');
+    const b = join(tmp.dir, 'syn-b');
+    for (const h of [a, b]) expect(cift(['ingest', 'synthetic', '--symbol', 'syn', '--rows', '5000', '--seed', '3', '--kind', 'bars', '--every', '1m'], { home: h }).status).toBe(0);
+    const barsA = cift(['bars', 'SYN', '--interval', '1h', '--export', 'csv'], { home: a }).stdout;
+    const barsB = cift(['bars', 'SYN', '--interval', '1h', '--export', 'csv'], { home: b }).stdout;
+    expect(barsA.split('\n').length - 2, '5000 minutes starting 14:30 span 84 hours').toBe(84);
+    expect(barsA).toBe(barsB);
+    const list = JSON.parse(cift(['ingest', '--list', '--json'], { home: a }).stdout);
+    expect(list.find((s: { symbol: string }) => s.symbol === 'SYN')).toMatchObject({ kind: 'bars', rows: 5000, first: '2024-01-02T14:30:00.000Z' });
+  });
+
   it('respects NO_COLOR: no escape codes in errors', () => {
     const r = cift(['bars', 'NOPE'], { home, env: { NO_COLOR: '1', FORCE_COLOR: '1' } });
     expect(r.stderr).not.toMatch(/\u001b\[/);
