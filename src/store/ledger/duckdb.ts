@@ -22,7 +22,8 @@ export async function openDuckDb(path: string): Promise<SqlDatabase> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
   try {
-    instance = await DuckDBInstance.create(path);
+    // The ledger runs many tiny statements: one thread avoids DuckDB's parallel-scheduling overhead on each.
+    instance = await DuckDBInstance.create(path, { threads: '1' });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     const pid = /PID (\d+)/.exec(message)?.[1];
