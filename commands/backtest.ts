@@ -14,7 +14,7 @@ import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseBound, parseInterval } from '../src/time.js';
 import { VERSION } from '../src/version.js';
 import { uiFrom } from './context.js';
-import { examples, formatCount, paint, printJson, printTable, withSpinner, type Ui } from './ui.js';
+import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
 
 interface BacktestFlags {
   strategy: string;
@@ -174,4 +174,3 @@ export const backtestCommand = new Command('backtest')
     } else printReport(ui, report);
   });
 
-export { printJson };

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { VERSION as version } from '../src/version.js';
-import { CiftError, isCiftError } from '../src/errors.js';
+import { isCiftError } from '../src/errors.js';
 import { backtestCommand } from './backtest.js';
 import { barsCommand } from './bars.js';
 import { benchCommand } from './bench.js';
@@ -77,4 +77,3 @@ export async function run(argv: string[]): Promise<void> {
   }
 }
 
-export { CiftError };
