@@ -69,6 +69,11 @@ function reportError(e: unknown, debug: boolean): number {
 
 export async function run(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug');
+  // `cift bars GOOG | head`: the reader leaving early is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     await buildProgram().parseAsync(argv);
     process.exitCode = 0;

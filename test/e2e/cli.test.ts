@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AAPL_MESSAGE, AAPL_ORDERBOOK, cift, hasLobster, tempDir, writeText } from '../helpers.js';
+import { AAPL_MESSAGE, AAPL_ORDERBOOK, ROOT, cift, hasLobster, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -96,6 +96,17 @@ describe('cift CLI', () => {
     expect(barsA).toBe(barsB);
     const list = JSON.parse(cift(['ingest', '--list', '--json'], { home: a }).stdout);
     expect(list.find((s: { symbol: string }) => s.symbol === 'SYN')).toMatchObject({ kind: 'bars', rows: 5000, first: '2024-01-02T14:30:00.000Z' });
+  });
+
+  it('exits 0 quietly when the reader of its output goes away (cift … | head)', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG', '--json'], { env: { ...process.env, CIFT_HOME: home } });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('respects NO_COLOR: no escape codes in errors', () => {
