@@ -103,7 +103,8 @@ describe('cift CLI', () => {
     const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG', '--json'], { env: { ...process.env, CIFT_HOME: home } });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.stdout.once('data', () => child.stdout.destroy());
+    // Close the read end before the program writes anything, so its first write meets a broken pipe.
+    child.stdout.destroy();
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
     expect(stderr).toBe('');
     expect(code).toBe(0);
