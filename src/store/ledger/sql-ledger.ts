@@ -112,18 +112,18 @@ export class SqlLedger implements Ledger {
       // waited for the lock still sees the snapshot it started with, so a joined read would miss the positions the
       // previous holder just wrote (the concurrency test catches exactly that).
       const positions = (await tx.query('SELECT * FROM positions WHERE account = $1', [intent.account])).map(toPosition);
+      // Idempotency: with the account locked, an earlier order with this client id is committed and visible here.
+      // (The unique (account, client_order_id) constraint stays as the backstop.)
+      const seen = await tx.query('SELECT id FROM orders WHERE account = $1 AND client_order_id = $2', [intent.account, intent.clientOrderId]);
+      if (seen.length) return { order: (await this.orderBy(tx, 'o.id = $1', [str(seen[0].id)]))!, duplicate: true };
       const decision = decide({ account, positions });
       const now = nowNs();
       let fillId = '';
-      // The unique (account, client_order_id) decides idempotency: a resubmission inserts nothing and gets the
-      // original order back, and nothing else is written.
-      const inserted = await tx.query(
+      const [{ id }] = await tx.query(
         `INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns)
-         VALUES ($1, $2, $3, $4, 'market', $5, $6, $7, $8, $9, $9) ON CONFLICT (account, client_order_id) DO NOTHING RETURNING id`,
+         VALUES ($1, $2, $3, $4, 'market', $5, $6, $7, $8, $9, $9) RETURNING id`,
         [intent.account, intent.clientOrderId, intent.symbol, intent.side, fmt(intent.quantity), decision.status, decision.status === 'rejected' ? decision.codes.join(',') : null, decision.status === 'rejected' ? decision.reason : null, now],
       );
-      if (!inserted.length) return { order: (await this.orderBy(tx, 'o.account = $1 AND o.client_order_id = $2', [intent.account, intent.clientOrderId]))!, duplicate: true };
-      const id = inserted[0].id;
       if (decision.status === 'filled') {
         const notional = decision.cashDelta;
         const [fill] = await tx.query(
