@@ -1,4 +1,6 @@
 import { Command } from 'commander';
+import { z } from 'zod';
+import { numberFlag, parseFlags } from './flags.js';
 import type pl from 'nodejs-polars';
 import { BUILTIN_STRATEGIES } from '../strategies/index.js';
 import { barsFromFile, barsFromStore } from '../src/backtest/data.js';
@@ -39,31 +41,67 @@ interface BacktestFlags {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-function number(text: string, flag: string, check: (v: number) => boolean, rule: string): number {
-  const v = Number(text);
-  if (text.trim() === '' || !Number.isFinite(v) || !check(v)) throw new CiftError('USAGE', `${flag} "${text}" ${rule}`);
-  return v;
-}
+const commissionFlag = z.string().transform((text, ctx) => {
+  const parts = text.split(',');
+  const nums = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
+  const rate = nums[nums.length - 1];
+  const fixed = parts.length === 2 ? nums[0] : 0;
+  if (parts.length > 2 || !Number.isFinite(rate) || !Number.isFinite(fixed)) {
+    ctx.addIssue({ code: 'custom', message: 'is not RATE or FIXED,RATE' });
+    return z.NEVER;
+  }
+  if (!(rate >= -0.1 && rate < 0.1)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a rate between -0.1 and 0.1 (e.g. 0.002 = 0.2 %)' });
+    return z.NEVER;
+  }
+  if (!(fixed >= 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must have a fixed part ≥ 0' });
+    return z.NEVER;
+  }
+  return { rate, fixed };
+});
 
-/** Broker settings from flags; every number is checked before the run. */
+/** The broker flags: every number checked before the run, each error naming its flag. */
+const BrokerFlags = z.object({
+  cash: numberFlag('must be positive', (v) => v > 0),
+  commission: commissionFlag,
+  spread: numberFlag('must be a relative spread in [0, 0.1)', (v) => v >= 0 && v < 0.1),
+  margin: numberFlag('must be in (0, 1] (0.1 = 10:1 leverage)', (v) => v > 0 && v <= 1),
+  slippage: numberFlag('must be basis points ≥ 0', (v) => v >= 0 && v < 10_000),
+  // `--fractional` alone means satoshi-sized units; `--fractional 1e-6` names the unit.
+  fractional: z
+    .union([z.boolean(), z.string()])
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === false) return 1;
+      if (v === true) return 1e-8;
+      const unit = Number(v);
+      if (v.trim() === '' || !(unit > 0 && unit <= 1)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a unit size in (0, 1], e.g. 1e-8' });
+        return z.NEVER;
+      }
+      return unit;
+    }),
+  tradeOnClose: z.boolean().optional(),
+  exclusiveOrders: z.boolean().optional(),
+  finalizeTrades: z.boolean().optional(),
+});
+
+/** Broker settings from flags. */
 export function brokerSettings(f: BacktestFlags): BrokerSettings {
-  const parts = f.commission.split(',');
-  if (parts.length > 2) throw new CiftError('USAGE', `--commission "${f.commission}" is not RATE or FIXED,RATE`);
-  const commission = number(parts[parts.length - 1], '--commission', (v) => v >= -0.1 && v < 0.1, 'must be a rate between -0.1 and 0.1 (e.g. 0.002 = 0.2 %)');
-  const commissionFixed = parts.length === 2 ? number(parts[0], '--commission fixed part', (v) => v >= 0, 'must be ≥ 0') : 0;
-  const unit = f.fractional === undefined || f.fractional === false ? 1 : f.fractional === true ? 1e-8 : number(f.fractional, '--fractional', (v) => v > 0 && v <= 1, 'must be a unit size in (0, 1], e.g. 1e-8');
+  const b = parseFlags(BrokerFlags, f as unknown as Record<string, unknown>);
   return {
     ...DEFAULT_BROKER,
-    cash: number(f.cash, '--cash', (v) => v > 0, 'must be positive'),
-    commission,
-    commissionFixed,
-    spread: number(f.spread, '--spread', (v) => v >= 0 && v < 0.1, 'must be a relative spread in [0, 0.1)'),
-    margin: number(f.margin, '--margin', (v) => v > 0 && v <= 1, 'must be in (0, 1] (0.1 = 10:1 leverage)'),
-    tradeOnClose: Boolean(f.tradeOnClose),
-    exclusiveOrders: Boolean(f.exclusiveOrders),
-    finalizeTrades: Boolean(f.finalizeTrades),
-    unit,
-    slippageBps: number(f.slippage, '--slippage', (v) => v >= 0 && v < 10_000, 'must be basis points ≥ 0'),
+    cash: b.cash,
+    commission: b.commission.rate,
+    commissionFixed: b.commission.fixed,
+    spread: b.spread,
+    margin: b.margin,
+    tradeOnClose: Boolean(b.tradeOnClose),
+    exclusiveOrders: Boolean(b.exclusiveOrders),
+    finalizeTrades: Boolean(b.finalizeTrades),
+    unit: b.fractional,
+    slippageBps: b.slippage,
   };
 }
 

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { z } from 'zod';
+import { numberFlag, parseFlags, positiveInt } from './flags.js';
 import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
@@ -18,11 +20,12 @@ interface BenchFlags {
   save?: string;
 }
 
-const positiveInt = (text: string, flag: string): number => {
-  const n = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(n) || n < 1) throw new CiftError('USAGE', `${flag} "${text}" is not a positive whole number`);
-  return n;
-};
+const BenchFlags = z.object({
+  size: positiveInt,
+  repeat: positiveInt,
+  warmup: numberFlag('must be a whole number ≥ 0', (v) => Number.isInteger(v) && v >= 0),
+  maxRegression: numberFlag('must be a percentage ≥ 0', (v) => v >= 0),
+});
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
 
@@ -58,11 +61,7 @@ export const benchCommand = new Command('bench')
     const ui = uiFrom(cmd);
     const names = flags.suite === 'all' ? Object.keys(SUITES) : [flags.suite];
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
-    const size = positiveInt(flags.size, '--size');
-    const repeat = positiveInt(flags.repeat, '--repeat');
-    const warmup = Number(flags.warmup);
-    const maxRegression = Number(flags.maxRegression);
-    if (!(maxRegression >= 0)) throw new CiftError('USAGE', `--max-regression "${flags.maxRegression}" is not a percentage`);
+    const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBaseline(flags.baseline);
 
     let spinner: { text: string; stop(): void } | undefined;

@@ -70,10 +70,16 @@ export default {
     expect(p.stderr).toBe('cift: unknown parameter "fsat"\nhint: did you mean fast?\n');
   });
 
-  it('rejects bad broker flags before running, exit 2', () => {
-    const r = cift(['backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG', '--margin', '2'], { home });
+  it.each([
+    [['--margin', '2'], 'cift: --margin "2" must be in (0, 1] (0.1 = 10:1 leverage)'],
+    [['--commission', '1,2,3'], 'cift: --commission "1,2,3" is not RATE or FIXED,RATE'],
+    [['--commission', '0.5'], 'cift: --commission "0.5" must be a rate between -0.1 and 0.1 (e.g. 0.002 = 0.2 %)'],
+    [['--cash', 'lots'], 'cift: --cash "lots" must be positive'],
+    [['--fractional', '5'], 'cift: --fractional "5" must be a unit size in (0, 1], e.g. 1e-8'],
+  ])('rejects bad broker flags %j before running, exit 2', (flags, message) => {
+    const r = cift(['backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG', ...flags], { home });
     expect(r.status).toBe(2);
-    expect(r.stderr.split('\n')[0]).toBe('cift: --margin "2" must be in (0, 1] (0.1 = 10:1 leverage)');
+    expect(r.stderr.split('\n')[0]).toBe(message);
   });
 
   it('exports trades and equity as CSV', () => {
