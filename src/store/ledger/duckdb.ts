@@ -17,8 +17,15 @@ type DuckConnection = {
   disconnectSync?(): void;
 };
 
+/** Files this process has open: DuckDB would hand a second open the same instance, and the ledger's remembered
+ * state assumes it is the only writer. */
+const openInProcess = new Set<string>();
+
 export async function openDuckDb(path: string): Promise<SqlDatabase> {
   mkdirSync(dirname(path), { recursive: true });
+  if (openInProcess.has(path)) {
+    throw new CiftError('LEDGER_LOCKED', `the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
+  }
   const { DuckDBInstance } = await import('@duckdb/node-api');
   let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
   try {
@@ -33,6 +40,7 @@ export async function openDuckDb(path: string): Promise<SqlDatabase> {
     throw new CiftError('STORE_UNAVAILABLE', `cannot open the ledger ${path}: ${message.split('\n')[0]}`);
   }
   const connection = (await instance.connect()) as unknown as DuckConnection;
+  openInProcess.add(path);
 
   // Statements with parameters are prepared once and reused: DuckDB spends most of a small query parsing and
   // planning it.
@@ -57,6 +65,7 @@ export async function openDuckDb(path: string): Promise<SqlDatabase> {
 
   return {
     dialect: 'duckdb',
+    exclusive: true,
     query: (sql, params) => serialised(() => run(sql, params)),
     transaction: (fn) =>
       serialised(async () => {
@@ -72,6 +81,7 @@ export async function openDuckDb(path: string): Promise<SqlDatabase> {
       }),
     close: async () => {
       await queue;
+      openInProcess.delete(path);
       connection.closeSync?.();
       connection.disconnectSync?.();
       (instance as unknown as { closeSync?(): void }).closeSync?.();

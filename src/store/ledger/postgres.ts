@@ -20,6 +20,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     (await runner.query(sql, [...params])).rows;
   return {
     dialect: 'postgres',
+    exclusive: false,
     query: (sql, params) => rows(pool, sql, params),
     transaction: async (fn) => {
       const client = await pool.connect();

@@ -12,6 +12,11 @@ export type Dialect = 'duckdb' | 'postgres';
 
 export interface SqlDatabase extends SqlRunner {
   readonly dialect: Dialect;
+  /**
+   * True when this connection is the only writer of the database (the embedded file is locked to this process
+   * and opened once in it), so state it wrote can be remembered instead of read back.
+   */
+  readonly exclusive: boolean;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
   close(): Promise<void>;
