@@ -130,6 +130,13 @@ export function ledgerContract(name: string, makeFixture: () => Promise<LedgerFi
       for (const p of await ledger.positions(account)) expect(p.quantity, p.symbol).toBe(qty.get(p.symbol));
     });
 
+    it('applies new limits to the very next order', async () => {
+      await ledger.setLimits(account, { maxPositionQty: dec('7') });
+      const r = await buy('AAA', '2');
+      expect(r.order.rejectCodes, 'AAA is 6; 6 + 2 > 7').toEqual(['MAX_POSITION_EXCEEDED']);
+      await ledger.setLimits(account, { maxPositionQty: DEFAULT_ACCOUNT_SETTINGS.maxPositionQty });
+    });
+
     it('values the portfolio at the latest marks', async () => {
       const p = await portfolio(ledger, store, (await ledger.getAccount(account))!);
       const aaa = p.positions.find((x) => x.symbol === 'AAA')!;
