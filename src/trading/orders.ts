@@ -115,28 +115,33 @@ export function decide(ctx: DecisionContext, req: SubmitRequest, price: MarketPr
   };
 }
 
-/** Marks for the order's symbol and every symbol the account holds, read before the transaction (no I/O under the lock). */
-async function marksFor(ledger: Ledger, store: Pick<TickStore, 'latest'>, account: string, symbol: string): Promise<{ price: MarketPrice | undefined; marks: Map<string, Dec> }> {
-  const held = (await ledger.positions(account)).map((p) => p.symbol);
-  const symbols = [...new Set([symbol, ...held])];
-  const prices = await Promise.all(symbols.map((s) => latestPrice(store, s)));
+/**
+ * Marks for the symbols an account holds, as Decs. Called under the account lock with the positions the lock
+ * protects; the tick store remembers the last row of each (immutable) data file, so after the first order per
+ * file this reads only the small manifests.
+ */
+async function marksFor(store: Pick<TickStore, 'latest'>, symbols: readonly string[], known: ReadonlyMap<string, MarketPrice | undefined>): Promise<Map<string, Dec>> {
+  const prices = await Promise.all(symbols.map((s) => (known.has(s) ? known.get(s) : latestPrice(store, s))));
   const marks = new Map<string, Dec>();
   symbols.forEach((s, k) => {
     const p = prices[k];
     if (p) marks.set(s, dec(p.mark));
   });
-  return { price: prices[0], marks };
+  return marks;
 }
 
 export async function submitOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<SubmitResult> {
   if (!(req.quantity > 0n)) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} must be positive`);
-  const { price, marks } = await marksFor(ledger, store, req.account, req.symbol);
+  const price = await latestPrice(store, req.symbol);
   let staleness: Denial | undefined;
   if (req.maxQuoteAgeSeconds !== undefined && price !== undefined) {
     const ageS = ((req.now ?? Date.now)() - Number(price.ts / 1_000_000n)) / 1000;
     if (ageS > req.maxQuoteAgeSeconds) staleness = { code: 'STALE_QUOTE', context: { age_s: ageS.toFixed(0), max_s: String(req.maxQuoteAgeSeconds) } };
   }
   const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), symbol: req.symbol, side: req.side, quantity: req.quantity };
-  const { order, duplicate } = await ledger.submit(intent, (ctx) => decide(ctx, req, price, marks, staleness));
+  const { order, duplicate } = await ledger.submit(intent, async (ctx) => {
+    const marks = await marksFor(store, [req.symbol, ...ctx.positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
+    return decide(ctx, req, price, marks, staleness);
+  });
   return { order, duplicate, denials: order.rejectReason ? order.rejectReason.split('; ') : [] };
 }

@@ -132,7 +132,7 @@ export class SqlLedger implements Ledger {
     return rows.length ? toOrder(rows[0]) : undefined;
   }
 
-  async submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision): Promise<{ order: Order; duplicate: boolean }> {
+  async submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     try {
       return await this.db.transaction((tx) => this.submitIn(tx, intent, decide));
     } catch (e) {
@@ -159,9 +159,9 @@ export class SqlLedger implements Ledger {
     return { account: toAccount(accountRows[0]), positions };
   }
 
-  private async submitIn(tx: SqlRunner, intent: OrderIntent, decide: (ctx: DecisionContext) => Decision): Promise<{ order: Order; duplicate: boolean }> {
+  private async submitIn(tx: SqlRunner, intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     const { account, positions } = await this.lockedState(tx, intent.account);
-    const decision = decide({ account, positions });
+    const decision = await decide({ account, positions });
     const now = nowNs();
     let fillId = '';
     const [{ id }] = await tx.query(

@@ -87,7 +87,7 @@ export interface Ledger {
    * before (duplicate = true); otherwise records decide()'s outcome (the order, and for a fill the fill, the
    * position, the cash and its movements) atomically.
    */
-  submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision): Promise<{ order: Order; duplicate: boolean }>;
+  submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }>;
   /** Cancels an order that can still be cancelled; throws ORDER_NOT_FOUND / ORDER_NOT_CANCELABLE otherwise. */
   cancel(account: string, orderId: string): Promise<Order>;
   orders(account: string, status?: OrderStatus): Promise<Order[]>;
