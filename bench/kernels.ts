@@ -3,7 +3,7 @@
  * (a) the floor — copying as many float64 arrays as the kernel reads and writes — and (b) with --peers, the
  * JavaScript indicator libraries a TypeScript quant would otherwise use, each fed input in its native form.
  */
-import { atr, bollinger, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap } from '../src/index.js';
+import { atr, bollinger, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap, zscore } from '../src/index.js';
 import { syntheticMarket } from '../src/sources/synthetic.js';
 import { maxRelativeError, refAtr, refEma, refMacd, refRollingVwap, refRsi, refSma, refStd, refVwap } from './reference.js';
 import { time, type BenchOptions, type CaseResult } from './harness.js';
@@ -62,6 +62,19 @@ export function kernelCases(size: number, seed = 42): KernelCase[] {
       },
       sampled: true,
       tolerance: REL,
+    },
+    {
+      name: 'zscore(20)',
+      read: [m.close],
+      write: [o1],
+      run: () => zscore(m.close, 20, o1),
+      reference: () => {
+        const { std, mean } = refStd(m.close, 20, stride);
+        return [mean.map((v, i) => (m.close[i] - v) / std[i])];
+      },
+      sampled: true,
+      // z is a difference of nearby numbers divided by σ: judge it on the scale of one σ.
+      tolerance: { rel: 1e-9, floor: 1 },
     },
     { name: 'atr(14)', read: [m.high, m.low, m.close], write: [o1], run: () => atr(m.high, m.low, m.close, 14, o1), reference: () => [refAtr(m.high, m.low, m.close, 14)], tolerance: REL },
     { name: 'roc(10)', read: [m.close], write: [o1], run: () => roc(m.close, 10, o1), reference: direct((i) => (i < 10 ? NaN : (m.close[i] / m.close[i - 10] - 1) * 100)), tolerance: { rel: 1e-10, floor: 1 } },

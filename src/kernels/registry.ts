@@ -9,6 +9,7 @@ import { bollinger, Bollinger } from './bollinger.js';
 import { ema, Ema } from './ema.js';
 import { macd, Macd } from './macd.js';
 import { microprice, mid, spread, spreadBps } from './microstructure.js';
+import { zscore } from './normalize.js';
 import { ofi } from './ofi.js';
 import { forwardReturn, lag, logReturn, roc } from './returns.js';
 import { rsi, Rsi } from './rsi.js';
@@ -207,6 +208,17 @@ export const KERNELS: readonly KernelSpec[] = [
     outputs: [''],
     warmup: ([n]) => [n],
     batch: ([x], [n], [y]) => void logReturn(x, n, y),
+  },
+  {
+    name: 'zscore',
+    summary: 'rolling z-score (standardise)',
+    reference: '(x − mean)/σ over n, σ population (ddof 0)',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20, 2)],
+    outputs: [''],
+    warmup: ([n]) => [n - 1],
+    batch: ([x], [n], [y]) => void zscore(x, n, y),
   },
   {
     name: 'lag',

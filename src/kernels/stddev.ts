@@ -11,10 +11,19 @@ export const REANCHOR_EVERY = 128;
  * `outMean` (optional) receives the rolling mean computed alongside.
  */
 export function rollingStd(x: Float64Array, n: number, out?: Float64Array, outMean?: Float64Array): Float64Array {
-  checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
-  const mu = outMean === undefined ? undefined : outFor(len, outMean, 'outMean');
+  rollingMoments(x, n, y, outMean === undefined ? undefined : outFor(len, outMean, 'outMean'), undefined);
+  return y;
+}
+
+/**
+ * The rolling-window loop behind rollingStd and zscore; each output is optional (σ, mean, z = (x − mean)/σ with
+ * 0 for a flat window). The `if (out)` tests are the same every iteration, so the CPU predicts them.
+ */
+export function rollingMoments(x: Float64Array, n: number, sigma: Float64Array | undefined, mu: Float64Array | undefined, z: Float64Array | undefined): void {
+  checkPeriod('n', n);
+  const len = x.length;
   const inv = 1 / n;
   // Per run of valid input: fill the first window, then alternate an exact two-pass anchor with up to
   // REANCHOR_EVERY sliding updates in a tight loop. A NaN ends the run.
@@ -24,8 +33,9 @@ export function rollingStd(x: Float64Array, n: number, out?: Float64Array, outMe
     for (; i < len; i++) {
       if (x[i] !== x[i]) valid = 0;
       else if (++valid === n) break;
-      y[i] = NaN;
+      if (sigma) sigma[i] = NaN;
       if (mu) mu[i] = NaN;
+      if (z) z[i] = NaN;
     }
     if (i >= len) break;
     for (;;) {
@@ -38,15 +48,18 @@ export function rollingStd(x: Float64Array, n: number, out?: Float64Array, outMe
         const d = x[j] - mean;
         m2 += d * d;
       }
-      y[i] = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+      let sd = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+      if (sigma) sigma[i] = sd;
       if (mu) mu[i] = mean;
+      if (z) z[i] = sd > 0 ? (x[i] - mean) / sd : 0;
       i++;
       const stop = Math.min(len, i + REANCHOR_EVERY);
       for (; i < stop; i++) {
         const v = x[i];
         if (v !== v) {
-          y[i] = NaN;
+          if (sigma) sigma[i] = NaN;
           if (mu) mu[i] = NaN;
+          if (z) z[i] = NaN;
           i++;
           continue outer;
         }
@@ -54,13 +67,14 @@ export function rollingStd(x: Float64Array, n: number, out?: Float64Array, outMe
         const newMean = mean + (v - old) * inv;
         m2 += (v - old) * (v - newMean + old - mean);
         mean = newMean;
-        y[i] = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+        sd = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+        if (sigma) sigma[i] = sd;
         if (mu) mu[i] = mean;
+        if (z) z[i] = sd > 0 ? (v - mean) / sd : 0;
       }
       if (i >= len) break outer;
     }
   }
-  return y;
 }
 
 /** Streaming rolling mean and population std with the same numbers as rollingStd(). */

@@ -1,6 +1,6 @@
 /** Small cases worked by hand; the arithmetic is shown next to each expectation. */
 import { describe, expect, it } from 'vitest';
-import { crossedAbove, crossedBelow, ema, forwardReturn, lag, logReturn, microprice, mid, ofi, roc, rollingVwap, rsi, sma, spread, spreadBps, vwap, effectiveSpread } from '../../src/index.js';
+import { crossedAbove, crossedBelow, ema, zscore, forwardReturn, lag, logReturn, microprice, mid, ofi, roc, rollingVwap, rsi, sma, spread, spreadBps, vwap, effectiveSpread } from '../../src/index.js';
 
 const f = (...v: number[]) => Float64Array.from(v);
 const arr = (a: Float64Array) => Array.from(a);
@@ -103,5 +103,16 @@ describe('crossovers (backtesting.py lib.crossover)', () => {
     expect(crossedAbove([1, 3], [2, 2], 1)).toBe(true);
     expect(crossedBelow([3, 1], [2, 2], 1)).toBe(true);
     expect(crossedAbove([NaN, 3], [2, 2], 1), 'NaN never crosses').toBe(false);
+  });
+});
+
+describe('standardise', () => {
+  it('zscore(3): (x − mean)/σ with population σ', () => {
+    // window 1,2,3: mean 2, σ = sqrt(2/3) → (3 − 2)/0.816… = 1.2247…; window 2,3,3: mean 8/3, σ = sqrt(2/9)
+    const out = zscore(f(1, 2, 3, 3), 3);
+    expect(out[1]).toBeNaN();
+    expect(out[2]).toBeCloseTo(1 / Math.sqrt(2 / 3), 12);
+    expect(out[3]).toBeCloseTo((3 - 8 / 3) / Math.sqrt(2 / 9), 12);
+    expect(zscore(f(5, 5, 5), 3)[2], 'flat window').toBe(0);
   });
 });
