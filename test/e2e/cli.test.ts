@@ -47,6 +47,26 @@ describe('cift CLI', () => {
     expect(bars[0].trades, 'daily input has no trade counts').toBeNull();
   });
 
+  it('exports bars as Parquet and Arrow IPC that read back with the same rows and ns timestamps', async () => {
+    const { loadPolars } = await import('../../src/polars.js');
+    const { readFileSync: read } = await import('node:fs');
+    const pl = await loadPolars();
+    const pq = join(tmp.dir, 'goog-weekly.parquet');
+    const ipc = join(tmp.dir, 'goog-weekly.arrow');
+    expect(cift(['bars', 'GOOG', '--interval', '1w', '--out', pq], { home }).status).toBe(0);
+    expect(cift(['bars', 'GOOG', '--interval', '1w', '--export', 'arrow', '--out', ipc], { home }).status).toBe(0);
+    const fromJson = JSON.parse(cift(['bars', 'GOOG', '--interval', '1w', '--json'], { home }).stdout);
+    for (const frame of [pl.readParquet(pq), pl.readIPC(read(ipc))]) {
+      expect(frame.columns).toEqual(['ts', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades']);
+      expect(frame.height).toBe(fromJson.length);
+      const ts = frame.getColumn('ts').cast(pl.Int64).toTypedArray() as BigInt64Array;
+      expect(new Date(Number(ts[0] / 1_000_000n)).toISOString()).toBe(fromJson[0].ts);
+      expect((frame.getColumn('close').toTypedArray() as Float64Array)[5]).toBe(fromJson[5].close);
+    }
+    const binary = cift(['bars', 'GOOG', '--export', 'parquet'], { home });
+    expect(binary.status, 'binary formats need --out').toBe(2);
+  });
+
   it('fails on a malformed CSV with one stderr line, exit 1, and stores nothing', () => {
     const bad = writeText(tmp.dir, 'bad.csv', ['Date,Open,High,Low,Close,Volume', '2004-08-19,1,2,1,2,5', '2004-08-20,1,2,1,2,5', '2004-08-23,1,2,1,2,5', '2004-08-24,1,2,1,abc,5'].join('\n'));
     const r = cift(['ingest', 'bad.csv', '--symbol', 'BAD'], { home, cwd: tmp.dir });
