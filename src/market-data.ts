@@ -85,9 +85,11 @@ export class MarketData implements TickStore {
 
   /** The kinds stored for a symbol, or an UNKNOWN_SYMBOL error with a did-you-mean hint. */
   async kindsOf(symbol: string): Promise<TickKind[]> {
-    const all = await this.list();
-    const kinds = TICK_KINDS.filter((k) => all.some((s) => s.symbol === symbol && s.kind === k));
+    // Existence only: summarising everything (list()) would parse every shipped CSV on each command.
+    const shipped = this.builtin.symbols().includes(symbol);
+    const kinds = TICK_KINDS.filter((k) => this.stored.has(k, symbol) || (k === 'bars' && shipped));
     if (kinds.length === 0) {
+      const all = await this.list();
       const known = [...new Set(all.map((s) => s.symbol))];
       const guess = didYouMean(symbol, known);
       throw new CiftError(

@@ -72,6 +72,11 @@ export class ParquetTickStore implements TickStore {
       .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Manifest);
   }
 
+  /** Whether any source has stored rows of this kind for the symbol (reads only the manifest folder). */
+  has(kind: TickKind, symbol: string): boolean {
+    return this.manifests(kind, symbol).length > 0;
+  }
+
   async write(batch: TickBatch, source: SourceRef): Promise<WriteSummary> {
     const dir = this.seriesDir(batch.kind, batch.symbol);
     const sourceId = sourceIdOf(source);
