@@ -6,8 +6,6 @@
 export const TICK_KINDS = ['trades', 'quotes', 'bars'] as const;
 export type TickKind = (typeof TICK_KINDS)[number];
 
-export const KEY_COLUMNS = ['ts', 'symbol', 'seq'] as const;
-
 /** Value columns of each kind, after the key columns. */
 export const VALUE_COLUMNS: Readonly<Record<TickKind, readonly string[]>> = {
   /** side: +1 buyer-initiated, −1 seller-initiated, 0 unknown. */

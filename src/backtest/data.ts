@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type pl from 'nodejs-polars';
 import { CiftError } from '../errors.js';
-import { timestampsOf } from '../frames.js';
+import { sliceByTime, timestampsOf } from '../frames.js';
 import type { MarketData } from '../market-data.js';
 import { aggregateBars } from '../pipelines/bars.js';
 import { numericColumn } from '../pipelines/features.js';
@@ -15,7 +15,6 @@ import { readTabularFile } from '../sources/files.js';
 import { batchToFrame } from '../store/ticks/parquet.js';
 import type { TimeRange } from '../store/ticks/types.js';
 import { formatTs, parseInterval } from '../time.js';
-import { sliceByTime } from '../frames.js';
 import type { BarArrays } from './types.js';
 
 export interface BacktestInput {

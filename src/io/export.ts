@@ -11,7 +11,6 @@ import { writeAtomically, writeFileAtomic } from './atomic.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'parquet', 'arrow'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-export const TEXT_FORMATS: readonly ExportFormat[] = ['csv', 'json'];
 
 export function parseExportFormat(text: string): ExportFormat {
   const f = text.toLowerCase();

@@ -11,6 +11,7 @@
  */
 import type pl from 'nodejs-polars';
 import type { Polars } from '../polars.js';
+import { BAR_OUTPUT_COLUMNS } from '../schema.js';
 import type { Interval } from '../time.js';
 
 export type BarSource = 'trades' | 'bars';
@@ -43,7 +44,7 @@ export function aggregateBars(polars: Polars, input: pl.DataFrame, from: BarSour
     .agg(...aggs)
     .sort('bucket')
     .rename({ bucket: 'ts' })
-    .select('ts', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades');
+    .select(...BAR_OUTPUT_COLUMNS);
 }
 
 function typicalPrice(polars: Polars, input: pl.DataFrame): pl.Expr {

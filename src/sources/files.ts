@@ -9,8 +9,6 @@ import { loadPolars, type Polars } from '../polars.js';
 import type { TickBatch } from '../schema.js';
 import { batchesFromTable, type RawTable, type TabularOptions } from './tabular.js';
 
-export const TABULAR_EXTENSIONS = ['.csv', '.parquet', '.pq'] as const;
-
 export function assertReadableFile(file: string): void {
   if (!existsSync(file)) throw new CiftError('FILE_NOT_FOUND', `${file}: no such file`);
   if (!statSync(file).isFile()) throw new CiftError('INPUT_INVALID', `${file}: not a file`);
