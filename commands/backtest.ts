@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { numberFlag, parseFlags } from './flags.js';
 import type pl from 'nodejs-polars';
 import { BUILTIN_STRATEGIES } from '../strategies/index.js';
-import { barsFromFile, barsFromStore } from '../src/backtest/data.js';
+import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
 import { backtest, type BacktestReport } from '../src/backtest/report-data.js';
 import { STAT_KEYS } from '../src/backtest/stats.js';
 import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS } from '../src/io/export.js';
 import { MarketData } from '../src/market-data.js';
-import { loadBars } from '../src/pipelines/select.js';
+import { loadBars } from '../src/usecases/load-bars.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseBound, parseInterval } from '../src/time.js';

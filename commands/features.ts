@@ -5,7 +5,7 @@ import { KERNELS } from '../src/kernels/registry.js';
 import { MarketData } from '../src/market-data.js';
 import { parseFeatureSet } from '../src/pipelines/feature-set.js';
 import { computeFeatures, quoteFeaturesPerBar } from '../src/pipelines/features.js';
-import { loadBars } from '../src/pipelines/select.js';
+import { loadBars } from '../src/usecases/load-bars.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { assertTimeZone, parseBound, parseInterval } from '../src/time.js';

@@ -1,6 +1,8 @@
 /**
  * The dependency rules of ARCHITECTURE.md, as a test: src/ never imports commands/, strategies/ or bench/;
- * kernels import nothing; only src/store imports a datastore client.
+ * kernels import nothing; the backtest engine imports only kernels, its own files and the two leaf modules every
+ * layer shares (errors, time); pipelines are frame → frame and do no I/O; only src/store imports a datastore
+ * client. Code that joins I/O to those pure layers lives in src/usecases/.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -32,6 +34,8 @@ function target(file: string, spec: string): string {
 
 const DATASTORE_CLIENTS = ['pg', '@duckdb/node-api', 'ioredis', 'kafkajs', '@questdb/nodejs-client'];
 const srcFiles = sourceFiles(join(ROOT, 'src'));
+/** Modules with no I/O and no dependencies of their own, which every layer may use. */
+const LEAF_MODULES = ['src/errors.js', 'src/time.js'];
 
 describe('architecture', () => {
   it('src/ never imports commands/, strategies/ or bench/', () => {
@@ -52,6 +56,23 @@ describe('architecture', () => {
       .flatMap((f) => importsOf(f).map((s) => [relative(ROOT, f), s]))
       .filter(([, s]) => DATASTORE_CLIENTS.some((c) => s === c || s.startsWith(`${c}/`)));
     expect(bad).toEqual([]);
+  });
+
+  it('src/backtest imports only kernels, its own files and the shared leaf modules', () => {
+    const allowed = (t: string) => t.startsWith('src/kernels/') || t.startsWith('src/backtest/') || LEAF_MODULES.includes(t);
+    const backtest = srcFiles.filter((f) => relative(ROOT, f).startsWith('src/backtest/'));
+    const bad = backtest
+      .flatMap((f) => importsOf(f).filter((s) => s.startsWith('.')).map((s) => [relative(ROOT, f), target(f, s)]))
+      .filter(([, t]) => !allowed(t));
+    expect(bad, 'the engine must run on arrays it is given, never reach a store or a file').toEqual([]);
+  });
+
+  it('src/pipelines do no I/O: no file system, store, source or market-data imports', () => {
+    const pipelines = srcFiles.filter((f) => relative(ROOT, f).startsWith('src/pipelines/'));
+    const bad = pipelines
+      .flatMap((f) => importsOf(f).map((s) => [relative(ROOT, f), target(f, s)]))
+      .filter(([, t]) => /^node:(fs|net|http|child_process)/.test(t) || /^src\/(store|sources|usecases)\//.test(t) || t === 'src/market-data.js' || DATASTORE_CLIENTS.includes(t));
+    expect(bad, 'pipelines take frames and return frames; callers read and write').toEqual([]);
   });
 
   it('the rules see imports (the checker itself works)', () => {

@@ -5,9 +5,8 @@
  */
 import { computeStats, type Stats } from './stats.js';
 import { runBacktest } from './engine.js';
-import type { BacktestInput } from './data.js';
 import type { AnyStrategy } from './strategy.js';
-import type { BacktestResult, BrokerSettings, Params } from './types.js';
+import type { BacktestInput, BacktestResult, BrokerSettings, Params } from './types.js';
 import { formatTs } from '../time.js';
 
 export interface TradeRecord {

@@ -128,3 +128,10 @@ export interface BacktestResult {
   /** Orders the broker cancelled for lack of margin. */
   cancelledOrders: number;
 }
+
+/** Bars for a run plus what makes it reproducible: a symbol or a file, first/last ts, rows, a hash of the input. */
+export interface BacktestInput {
+  bars: BarArrays;
+  /** What the run read: a symbol or a file. */
+  source: { symbol?: string; file?: string; interval: string | null; rows: number; first: string; last: string; sha256: string };
+}

@@ -11,7 +11,7 @@ import { computeStats, type Stats } from '../../src/backtest/stats.js';
 import { DEFAULT_BROKER, type BarArrays, type BrokerSettings, type Strategy } from '../../src/backtest/types.js';
 import { readTabularFile } from '../../src/sources/files.js';
 import { aggregateBars } from '../../src/pipelines/bars.js';
-import { frameToBarArrays } from '../../src/backtest/data.js';
+import { frameToBarArrays } from '../../src/usecases/backtest-input.js';
 import { batchToFrame } from '../../src/store/ticks/parquet.js';
 import { loadPolars } from '../../src/polars.js';
 import { parseInterval } from '../../src/time.js';

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTabularFile } from '../../src/sources/files.js';
 import { CiftError } from '../../src/errors.js';
@@ -124,13 +124,14 @@ describe('CSV bars', () => {
 });
 
 describe.runIf(hasReal)('every shipped real CSV ingests with only a symbol', () => {
-  const expectedRows: Record<string, number> = { GOOG: 2148, EURUSD: 5000, BTCUSD: 156, AMZN: 6025, SOLUSDT: 1000 };
+  // Data rows counted from the text: non-empty lines after the header.
+  const dataLines = (path: string) => readFileSync(path, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '').length;
   for (const file of hasReal ? readdirSync(REAL_DIR).filter((f) => f.endsWith('.csv')) : []) {
     it(`${file}`, async () => {
       const symbol = file.replace('.csv', '');
       const [batch] = await readTabularFile(join(REAL_DIR, file), { symbol });
       expect(batch.kind).toBe('bars');
-      expect(batch.ts.length, 'row counts from the data SOURCE.md').toBe(expectedRows[symbol]);
+      expect(batch.ts.length, 'one stored row per data line of the file').toBe(dataLines(join(REAL_DIR, file)));
     });
   }
 });

@@ -8,7 +8,7 @@ import type { MarketData } from '../market-data.js';
 import type { Polars } from '../polars.js';
 import type { TimeRange } from '../store/ticks/types.js';
 import { parseInterval } from '../time.js';
-import { aggregateBars, type BarSource } from './bars.js';
+import { aggregateBars, type BarSource } from '../pipelines/bars.js';
 
 export interface BarsRequest {
   symbol: string;

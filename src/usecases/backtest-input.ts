@@ -9,19 +9,14 @@ import { sliceByTime, timestampsOf } from '../frames.js';
 import type { MarketData } from '../market-data.js';
 import { aggregateBars } from '../pipelines/bars.js';
 import { numericColumn } from '../pipelines/features.js';
-import { loadBars } from '../pipelines/select.js';
+import { loadBars } from './load-bars.js';
 import type { Polars } from '../polars.js';
 import { readTabularFile } from '../sources/files.js';
 import { batchToFrame } from '../store/ticks/parquet.js';
 import type { TimeRange } from '../store/ticks/types.js';
 import { formatTs, parseInterval } from '../time.js';
-import type { BarArrays } from './types.js';
+import type { BacktestInput, BarArrays } from '../backtest/types.js';
 
-export interface BacktestInput {
-  bars: BarArrays;
-  /** What the run read: a symbol or a file. */
-  source: { symbol?: string; file?: string; interval: string | null; rows: number; first: string; last: string; sha256: string };
-}
 
 export function frameToBarArrays(polars: Polars, frame: pl.DataFrame): BarArrays {
   return {
