@@ -5,7 +5,7 @@
  */
 import { atr, bollinger, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap, zscore } from '../src/index.js';
 import { syntheticMarket } from '../src/sources/synthetic.js';
-import { maxRelativeError, refAtr, refEma, refMacd, refRollingVwap, refRsi, refSma, refStd, refVwap } from './reference.js';
+import { maxRelativeError, refAtr, refEma, refLogReturn, refMacd, refMicroprice, refMid, refRollingVwap, refRoc, refRsi, refSma, refSpread, refStd, refVwap } from './reference.js';
 import { time, type BenchOptions, type CaseResult } from './harness.js';
 import { peersFor, type PeerRun } from './peers.js';
 
@@ -77,18 +77,18 @@ export function kernelCases(size: number, seed = 42): KernelCase[] {
       tolerance: { rel: 1e-9, floor: 1 },
     },
     { name: 'atr(14)', read: [m.high, m.low, m.close], write: [o1], run: () => atr(m.high, m.low, m.close, 14, o1), reference: () => [refAtr(m.high, m.low, m.close, 14)], tolerance: REL },
-    { name: 'roc(10)', read: [m.close], write: [o1], run: () => roc(m.close, 10, o1), reference: direct((i) => (i < 10 ? NaN : (m.close[i] / m.close[i - 10] - 1) * 100)), tolerance: { rel: 1e-10, floor: 1 } },
-    { name: 'logret(1)', read: [m.close], write: [o1], run: () => logReturn(m.close, 1, o1), reference: direct((i) => (i < 1 ? NaN : Math.log(m.close[i] / m.close[i - 1]))), tolerance: { rel: 1e-10, floor: 1 } },
+    { name: 'roc(10)', read: [m.close], write: [o1], run: () => roc(m.close, 10, o1), reference: () => [refRoc(m.close, 10)], tolerance: { rel: 1e-10, floor: 1 } },
+    { name: 'logret(1)', read: [m.close], write: [o1], run: () => logReturn(m.close, 1, o1), reference: () => [refLogReturn(m.close, 1)], tolerance: { rel: 1e-10, floor: 1 } },
     { name: 'vwap(session)', read: [typical, m.volume, m.session], write: [o1], run: () => vwap(typical, m.volume, m.session, o1), reference: () => [refVwap(typical, m.volume, m.session)], tolerance: REL },
     { name: 'rvwap(14)', read: [typical, m.volume], write: [o1], run: () => rollingVwap(typical, m.volume, 14, o1), reference: () => [refRollingVwap(typical, m.volume, 14, stride)], sampled: true, tolerance: REL },
-    { name: 'mid', read: [m.bid, m.ask], write: [o1], run: () => mid(m.bid, m.ask, o1), reference: direct((i) => (m.bid[i] + m.ask[i]) / 2), tolerance: REL },
-    { name: 'spread', read: [m.bid, m.ask], write: [o1], run: () => spread(m.bid, m.ask, o1), reference: direct((i) => m.ask[i] - m.bid[i]), tolerance: REL },
+    { name: 'mid', read: [m.bid, m.ask], write: [o1], run: () => mid(m.bid, m.ask, o1), reference: () => [refMid(m.bid, m.ask)], tolerance: REL },
+    { name: 'spread', read: [m.bid, m.ask], write: [o1], run: () => spread(m.bid, m.ask, o1), reference: () => [refSpread(m.bid, m.ask)], tolerance: REL },
     {
       name: 'microprice',
       read: [m.bid, m.ask, m.bid_size, m.ask_size],
       write: [o1],
       run: () => microprice(m.bid, m.ask, m.bid_size, m.ask_size, o1),
-      reference: direct((i) => (m.bid[i] * m.ask_size[i] + m.ask[i] * m.bid_size[i]) / (m.bid_size[i] + m.ask_size[i])),
+      reference: () => [refMicroprice(m.bid, m.ask, m.bid_size, m.ask_size)],
       tolerance: REL,
     },
     {

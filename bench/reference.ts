@@ -213,6 +213,43 @@ export function refRollingVwap(p: Float64Array, v: Float64Array, n: number, stri
 }
 
 /**
+ * Element-wise kernels, evaluated from their definitions in double-double rather than in the kernels' float
+ * order, so a wrong formula or a cancellation the kernel does not handle shows up as a difference.
+ */
+export function refRoc(x: Float64Array, n: number): Float64Array {
+  // 100 · (x[i] − x[i−n]) / x[i−n]: the difference is exact in double-double (no "ratio − 1" cancellation).
+  return Float64Array.from({ length: x.length }, (_, i) => (i < n ? NaN : val(mulN(divN(twoSum(x[i], -x[i - n]), x[i - n]), 100))));
+}
+
+/** ln of a positive double-double, by 2·atanh((r − 1)/(r + 1)) summed in double-double (no Math.log). */
+function lnDD(r: DD): number {
+  const z = divDD(add(r, dd(-1)), add(r, dd(1)));
+  const z2 = mul(z, z);
+  let power = z;
+  let sum = z;
+  for (let k = 1; k < 400; k++) {
+    power = mul(power, z2);
+    const term = divN(power, 2 * k + 1);
+    sum = add(sum, term);
+    if (Math.abs(term.hi) < 1e-34 * Math.abs(sum.hi)) break;
+  }
+  return val(mulN(sum, 2));
+}
+
+export function refLogReturn(x: Float64Array, n: number): Float64Array {
+  return Float64Array.from({ length: x.length }, (_, i) => (i < n ? NaN : lnDD(divN(dd(x[i]), x[i - n]))));
+}
+
+export const refMid = (bid: Float64Array, ask: Float64Array): Float64Array => Float64Array.from({ length: bid.length }, (_, i) => val(twoSum(bid[i], ask[i])) / 2);
+
+export const refSpread = (bid: Float64Array, ask: Float64Array): Float64Array => Float64Array.from({ length: bid.length }, (_, i) => val(twoSum(ask[i], -bid[i])));
+
+/** Size-weighted price: the bid weighted by the ask size and the ask by the bid size (Stoikov's micro-price, level 1). */
+export function refMicroprice(bid: Float64Array, ask: Float64Array, bidSize: Float64Array, askSize: Float64Array): Float64Array {
+  return Float64Array.from({ length: bid.length }, (_, i) => val(divDD(add(twoProd(bid[i], askSize[i]), twoProd(ask[i], bidSize[i])), twoSum(bidSize[i], askSize[i]))));
+}
+
+/**
  * Largest relative difference (relative to max(|expected|, absFloor)). NaN must match NaN, except that with
  * `sampledReference` a NaN in the reference means "not evaluated here" and is skipped.
  */
