@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../src/io/atomic.js';
 import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
 import { SUITES } from '../bench/suites.js';
 import { uiFrom } from './context.js';
-import { examples, printJson, printTable, type Ui } from './ui.js';
+import { examples, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
 interface BenchFlags {
   suite: string;
@@ -64,17 +64,10 @@ export const benchCommand = new Command('bench')
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBaseline(flags.baseline);
 
-    let spinner: { text: string; stop(): void } | undefined;
-    if (ui.tty && !ui.json && process.stderr.isTTY) {
-      const { default: ora } = await import('ora');
-      spinner = ora({ text: 'benchmarking', stream: process.stderr, isEnabled: ui.color }).start();
-    }
     const cases: CaseResult[] = [];
-    try {
-      for (const n of names) cases.push(...(await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => spinner && (spinner.text = t) })));
-    } finally {
-      spinner?.stop();
-    }
+    await withSpinner(ui, 'benchmarking', async (progress) => {
+      for (const n of names) cases.push(...(await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => progress.update(t) })));
+    });
     const doc: BenchDocument = { machine: machineInfo(), cases };
     if (flags.save) writeFileAtomic(flags.save, `${JSON.stringify(doc, null, 2)}\n`);
     if (ui.json) printJson(doc);

@@ -44,18 +44,34 @@ export function printTable(ui: Ui, head: string[], rows: Array<Array<string | nu
   process.stdout.write(`${renderTable(ui, head, rows, align)}\n`);
 }
 
-/** Runs `work` under a spinner on stderr when stdout is a terminal; silently otherwise. */
-export async function withSpinner<T>(ui: Ui, text: string, work: () => Promise<T>): Promise<T> {
-  if (!ui.tty || ui.json || !process.stderr.isTTY) return work();
+/** Narrowest terminal a spinner line fits in; below it (or unknown) a redraw would wrap and never clear. */
+const MIN_SPINNER_COLUMNS = 20;
+
+/**
+ * Whether a spinner may draw: stdout and stderr are real terminals with a known width (a pseudo-terminal that
+ * reports 0 columns, as CI jobs use for colour, gets none: ora's redraw then loops on cursor-up codes), not
+ * `TERM=dumb`, and the output is for people (no --json).
+ */
+export function spinnerAllowed(ui: Pick<Ui, 'tty' | 'json'>, stderr: NodeJS.WriteStream = process.stderr, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (!ui.tty || ui.json || !stderr.isTTY) return false;
+  if (env.TERM === 'dumb') return false;
+  return (stderr.columns ?? 0) >= MIN_SPINNER_COLUMNS;
+}
+
+export interface Progress {
+  /** Replaces the spinner's text. */
+  update(text: string): void;
+}
+
+/** Runs `work` under a spinner on stderr when spinnerAllowed; silently otherwise. The spinner always stops. */
+export async function withSpinner<T>(ui: Ui, text: string, work: (progress: Progress) => Promise<T>): Promise<T> {
+  if (!spinnerAllowed(ui)) return work({ update: () => undefined });
   const { default: ora } = await import('ora');
-  const spinner = ora({ text, stream: process.stderr, color: 'cyan', isEnabled: ui.color }).start();
+  const spinner = ora({ text, stream: process.stderr, color: 'cyan', isEnabled: ui.color, discardStdin: false }).start();
   try {
-    const result = await work();
+    return await work({ update: (t) => (spinner.text = t) });
+  } finally {
     spinner.stop();
-    return result;
-  } catch (e) {
-    spinner.stop();
-    throw e;
   }
 }
 
