@@ -13,12 +13,24 @@ export const VECTORS_DIR = join(SHARED, 'data', 'vectors');
 
 export const AAPL_MESSAGE = join(LOBSTER_DIR, 'AAPL_2012-06-21_34200000_57600000_message_1.csv');
 export const AAPL_ORDERBOOK = join(LOBSTER_DIR, 'AAPL_2012-06-21_34200000_57600000_orderbook_1.csv');
-export const hasLobster = existsSync(AAPL_MESSAGE) && existsSync(AAPL_ORDERBOOK);
-export const hasReal = existsSync(join(REAL_DIR, 'GOOG.csv'));
-export const hasVectors = existsSync(join(VECTORS_DIR, 'talib_goog.csv'));
-export const LOBSTER_SKIP_REASON = `LOBSTER sample files not found at ${LOBSTER_DIR} (research-only data, never shipped in the repo)`;
+/**
+ * Tests that read ../shared skip, saying why, when it is absent (a clone on its own). CI has it and sets
+ * CIFT_TEST_REQUIRE_SHARED=1, which turns each such skip into a failure, as CIFT_TEST_REQUIRE_SERVICES does for
+ * the servers.
+ */
+export const REQUIRE_SHARED = process.env.CIFT_TEST_REQUIRE_SHARED === '1';
 
-if (!hasLobster) console.warn(`skipping LOBSTER tests: ${LOBSTER_SKIP_REASON}`);
+function sharedData(what: string, present: boolean, path: string): boolean {
+  if (present) return true;
+  const reason = `${what} not found at ${path}`;
+  if (REQUIRE_SHARED) throw new Error(`CIFT_TEST_REQUIRE_SHARED=1 but ${reason} (set CIFT_SHARED_DIR or lay ../shared beside the checkout)`);
+  console.warn(`skipping tests that need ${what}: ${reason}`);
+  return false;
+}
+
+export const hasLobster = sharedData('the LOBSTER sample day (research-only, never shipped)', existsSync(AAPL_MESSAGE) && existsSync(AAPL_ORDERBOOK), LOBSTER_DIR);
+export const hasReal = sharedData('the real daily bars of ../shared/data/real', existsSync(join(REAL_DIR, 'GOOG.csv')), REAL_DIR);
+export const hasVectors = sharedData('the reference vectors of ../shared/data/vectors', existsSync(join(VECTORS_DIR, 'talib_goog.csv')), VECTORS_DIR);
 
 /** A fresh temporary folder, removed by the returned cleanup. */
 export function tempDir(prefix = 'cift-test-'): { dir: string; cleanup: () => void } {
