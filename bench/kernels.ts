@@ -148,6 +148,7 @@ export async function runKernelSuite(opts: BenchOptions): Promise<CaseResult[]> 
       min_ms: t.min,
       max_ms: t.max,
       ns_per_element: (t.median * 1e6) / opts.size,
+      floor_median_ms: floor.median,
       floor_ratio: t.median / floor.median,
       max_rel_error: maxErr,
     };

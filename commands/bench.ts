@@ -16,6 +16,7 @@ interface BenchFlags {
   warmup: string;
   peers?: boolean;
   baseline?: string;
+  compare?: string;
   maxRegression: string;
   save?: string;
 }
@@ -46,6 +47,7 @@ export const benchCommand = new Command('bench')
   .option('--warmup <W>', 'untimed runs before timing', '3')
   .option('--peers', 'also time technicalindicators, trading-signals and @ixjb94/indicators on the same input')
   .option('--baseline <file>', 'compare with a saved --json document; exit 1 on a regression')
+  .option('--compare <file>', 'with --baseline: compare this saved document instead of running the suites')
   .option('--max-regression <pct>', 'allowed slowdown against the baseline, percent', '25')
   .option('--save <file>', 'write the JSON document to this file')
   .addHelpText(
@@ -55,6 +57,7 @@ export const benchCommand = new Command('bench')
       'cift bench --suite kernels --size 1000000 --peers --json',
       'cift bench --size 10000000 --repeat 5 --save bench/baseline.json',
       'cift bench --baseline bench/baseline.json --max-regression 25',
+      'cift bench --compare today.json --baseline bench/baseline.json',
     ]),
   )
   .action(async (flags: BenchFlags, cmd: Command) => {
@@ -62,7 +65,15 @@ export const benchCommand = new Command('bench')
     const names = flags.suite === 'all' ? Object.keys(SUITES) : [flags.suite];
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
-    const baseline = flags.baseline === undefined ? undefined : readBaseline(flags.baseline);
+    const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
+    if (flags.compare !== undefined) {
+      if (baseline === undefined) throw new CiftError('USAGE', '--compare needs --baseline', 'e.g. cift bench --compare today.json --baseline bench/baseline.json');
+      const current = readBenchDocument(flags.compare);
+      failOnRegressions(current, baseline, maxRegression);
+      if (ui.json) printJson({ compared: current.cases.length, max_regression_pct: maxRegression, regressions: [] });
+      else process.stdout.write(`${current.cases.length} case(s) compared: none slower than the baseline by more than ${maxRegression}%\n`);
+      return;
+    }
 
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
@@ -72,16 +83,17 @@ export const benchCommand = new Command('bench')
     if (flags.save) writeFileAtomic(flags.save, `${JSON.stringify(doc, null, 2)}\n`);
     if (ui.json) printJson(doc);
     else printResults(ui, cases);
-    if (baseline) {
-      const slow = regressions(doc, baseline, maxRegression);
-      if (slow.length) {
-        const worst = slow.map((r) => `${r.suite}/${r.name}@${r.size} +${r.slower_pct.toFixed(0)}%`).join(', ');
-        throw new CiftError('BENCH_REGRESSION', `${slow.length} case(s) slower than the baseline by more than ${maxRegression}%: ${worst}`);
-      }
-    }
+    if (baseline) failOnRegressions(doc, baseline, maxRegression);
   });
 
-function readBaseline(path: string): BenchDocument {
+function failOnRegressions(current: BenchDocument, baseline: BenchDocument, maxRegression: number): void {
+  const slow = regressions(current, baseline, maxRegression);
+  if (slow.length === 0) return;
+  const worst = slow.map((r) => `${r.suite}/${r.name}@${r.size} +${r.slower_pct.toFixed(0)}%`).join(', ');
+  throw new CiftError('BENCH_REGRESSION', `${slow.length} case(s) slower than the baseline by more than ${maxRegression}%: ${worst}`);
+}
+
+function readBenchDocument(path: string): BenchDocument {
   try {
     const doc = JSON.parse(readFileSync(path, 'utf8')) as BenchDocument;
     if (!Array.isArray(doc.cases)) throw new Error('no "cases" array');

@@ -1,8 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { regressions, summarize } from '../../bench/harness.js';
-import { cift, tempDir } from '../helpers.js';
+import { cift, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -21,26 +21,37 @@ describe('cift bench', () => {
     for (const c of doc.cases) {
       expect(c.suite).toBe('kernels');
       expect(c.size).toBe(5000);
-      for (const k of ['median_ms', 'min_ms', 'max_ms', 'ns_per_element', 'floor_ratio']) expect(typeof c[k], `${c.name} ${k}`).toBe('number');
-      expect(c.min_ms).toBeLessThanOrEqual(c.median_ms);
-      expect(c.median_ms).toBeLessThanOrEqual(c.max_ms);
+      for (const k of ['median_ms', 'min_ms', 'max_ms', 'ns_per_element', 'floor_median_ms', 'floor_ratio']) expect(typeof c[k], `${c.name} ${k}`).toBe('number');
+      expect(c.ns_per_element, 'ns per element is the median over the size').toBeCloseTo((c.median_ms * 1e6) / c.size, 9);
+      expect(c.floor_ratio, 'the floor ratio is the median over the floor median').toBeCloseTo(c.median_ms / c.floor_median_ms, 9);
       expect(c.max_rel_error, `${c.name} was checked against its reference`).toBeLessThanOrEqual(1e-10);
     }
+    // The peers are other people's code: where they share cift's convention their numbers must agree with ours.
+    const peersOf = (name: string) => doc.cases.find((c: { name: string }) => c.name === name).peers as Array<{ peer: string; max_diff: number; median_ms: number; peer_ratio: number }>;
     const ema = doc.cases.find((c: { name: string }) => c.name === 'ema(20)');
-    expect(['technicalindicators', 'trading-signals', '@ixjb94/indicators']).toContain(ema.peer);
-    expect(ema.peer_ratio).toBeGreaterThan(0);
+    for (const p of peersOf('ema(20)')) expect(p.max_diff, `${p.peer} EMA(20) agrees with cift`).toBeLessThan(1e-9);
+    const fastest = peersOf('ema(20)').reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
+    expect(ema.peer, 'the quoted peer is the fastest one').toBe(fastest.peer);
+    expect(ema.peer_ratio, 'peer ratio is the peer median over the cift median').toBeCloseTo(fastest.median_ms / ema.median_ms, 9);
+    const rsiPeers = Object.fromEntries(peersOf('rsi(14)').map((p) => [p.peer, p.max_diff]));
+    expect(rsiPeers['trading-signals'], 'Wilder RSI, same seed').toBeLessThan(1e-9);
+    expect(rsiPeers.technicalindicators, 'technicalindicators rounds RSI to 2 decimals: off by at most 0.005').toBeLessThanOrEqual(0.005 + 1e-9);
     const sma = doc.cases.find((c: { name: string }) => c.name === 'sma(20)');
     expect(sma.peer, 'fields that do not apply are omitted').toBeUndefined();
     expect(JSON.parse(readFileSync(saved, 'utf8')).cases.length).toBe(doc.cases.length);
   });
 
-  it('exits 1 naming the cases slower than a baseline by more than --max-regression', () => {
-    const baseline = join(tmp.dir, 'fast-baseline.json');
-    // A baseline claiming every case took a nanosecond: the current run must count as a regression.
-    writeFileSync(baseline, JSON.stringify({ machine: {}, cases: [{ suite: 'kernels', name: 'sma(20)', size: 2000, median_ms: 1e-6 }] }));
-    const r = cift(['bench', '--size', '2000', '--repeat', '1', '--warmup', '0', '--baseline', baseline], { home });
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/^cift: 1 case\(s\) slower than the baseline by more than 25%: kernels\/sma\(20\)@2000 \+\d+%\n$/);
+  it('--compare exits 1 naming the cases slower than the baseline by more than --max-regression, without timing anything', () => {
+    const doc = (cases: Array<[string, number, number]>) => JSON.stringify({ machine: {}, cases: cases.map(([name, size, median_ms]) => ({ suite: 'kernels', name, size, median_ms, min_ms: median_ms, max_ms: median_ms })) });
+    const base = writeText(tmp.dir, 'base.json', doc([['sma(20)', 1000, 10], ['ema(20)', 1000, 4]]));
+    const today = writeText(tmp.dir, 'today.json', doc([['sma(20)', 1000, 12], ['ema(20)', 1000, 4.2], ['ema(20)', 99, 100]]));
+    const strict = cift(['bench', '--compare', today, '--baseline', base, '--max-regression', '15'], { home });
+    expect(strict.status).toBe(1);
+    expect(strict.stderr, '12 ms against 10 ms is 20 % slower; ema is 5 % slower; a size the baseline lacks is not compared').toBe('cift: 1 case(s) slower than the baseline by more than 15%: kernels/sma(20)@1000 +20%\n');
+    const lenient = cift(['bench', '--compare', today, '--baseline', base, '--max-regression', '25', '--json'], { home });
+    expect(lenient.status, lenient.stderr).toBe(0);
+    expect(JSON.parse(lenient.stdout)).toEqual({ compared: 3, max_regression_pct: 25, regressions: [] });
+    expect(cift(['bench', '--compare', today], { home }).status, '--compare without --baseline is a usage error').toBe(2);
   });
 
   it('compares only cases with the same suite, name and size', () => {
