@@ -113,20 +113,57 @@ describe.runIf(hasVectors)('cift features GOOG equals TA-Lib (CLI, CSV export)',
   });
 });
 
+/**
+ * Level-1 quotes straight from the raw LOBSTER files, read with plain string splitting: time from the message file
+ * (seconds after New York midnight; 2012-06-21 is EDT, a whole number of hours from UTC, so minute buckets agree),
+ * prices in dollars × 10⁴, rows with an empty side (±9999999999) left out.
+ */
+function rawLevel1(messageFile: string, orderbookFile: string) {
+  const times = readFileSync(messageFile, 'utf8').trim().split('\n').map((l) => Number(l.slice(0, l.indexOf(','))));
+  const rows = readFileSync(orderbookFile, 'utf8').trim().split('\n');
+  const out: Array<{ minute: number; ask: number; askSize: number; bid: number; bidSize: number }> = [];
+  rows.forEach((line, i) => {
+    const [ask, askSize, bid, bidSize] = line.split(',', 4).map(Number);
+    if (Math.abs(ask) >= 9999999999 || Math.abs(bid) >= 9999999999) return;
+    out.push({ minute: Math.floor(times[i] / 60), ask: ask / 1e4, askSize, bid: bid / 1e4, bidSize });
+  });
+  return out;
+}
+
 describe.runIf(hasLobster)('cift features on the AAPL LOBSTER day', () => {
-  it('computes microprice, spread and OFI per 1-minute bar', () => {
+  it('gives each 1-minute bar the last quote\'s spread and microprice and the sum of Cont–Kukanov–Stoikov OFI, as derived from the raw files', () => {
     const home = join(tmp.dir, 'lob');
     expect(cift(['ingest', 'lobster', AAPL_MESSAGE, AAPL_ORDERBOOK], { home }).status).toBe(0);
     const r = cift(['features', 'AAPL', '--set', 'microprice,spread,ofi', '--interval', '1m', '--json'], { home });
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout);
-    expect(rows.length).toBe(390);
     expect(Object.keys(rows[0])).toEqual(['ts', 'bid', 'ask', 'bid_size', 'ask_size', 'microprice', 'spread', 'spread_bps', 'ofi']);
-    const last = rows[389];
-    expect([last.bid, last.ask], "the day's last quote (SOURCE.md: mid 577.605)").toEqual([577.54, 577.67]);
-    for (const row of rows) {
-      expect(row.microprice).toBeGreaterThanOrEqual(row.bid);
-      expect(row.microprice).toBeLessThanOrEqual(row.ask);
-    }
+
+    // The independent derivation: per minute, the last level-1 state and Σ e_n over the updates in that minute,
+    // e_n = 1{Pb_n ≥ Pb_n−1}·qb_n − 1{Pb_n ≤ Pb_n−1}·qb_n−1 − 1{Pa_n ≤ Pa_n−1}·qa_n + 1{Pa_n ≥ Pa_n−1}·qa_n−1 (CKS 2014, eq. 2).
+    const quotes = rawLevel1(AAPL_MESSAGE, AAPL_ORDERBOOK);
+    const perMinute = new Map<number, { last: (typeof quotes)[number]; ofi: number }>();
+    quotes.forEach((q, n) => {
+      const p = quotes[n - 1];
+      const e =
+        n === 0
+          ? 0
+          : (q.bid >= p.bid ? q.bidSize : 0) - (q.bid <= p.bid ? p.bidSize : 0) - (q.ask <= p.ask ? q.askSize : 0) + (q.ask >= p.ask ? p.askSize : 0);
+      const bar = perMinute.get(q.minute) ?? { last: q, ofi: 0 };
+      perMinute.set(q.minute, { last: q, ofi: bar.ofi + e });
+    });
+    expect(rows.length, 'one bar per minute with quotes: 09:30–15:59').toBe(perMinute.size);
+    expect(perMinute.size).toBe(390);
+    const minutes = [...perMinute.keys()].sort((a, b) => a - b);
+    rows.forEach((row: Record<string, number | string>, k: number) => {
+      const { last, ofi } = perMinute.get(minutes[k])!;
+      expect(Date.parse(row.ts as string), `bar ${k} starts at its minute (EDT = UTC−4)`).toBe(Date.UTC(2012, 5, 21, 4) + minutes[k] * 60_000);
+      expect([row.bid, row.ask, row.bid_size, row.ask_size], `bar ${k} last quote`).toEqual([last.bid, last.ask, last.bidSize, last.askSize]);
+      expect(row.spread as number, `bar ${k} quoted spread`).toBeCloseTo(last.ask - last.bid, 9);
+      expect(row.spread_bps as number, `bar ${k} spread in bps of the mid`).toBeCloseTo((1e4 * (last.ask - last.bid)) / ((last.ask + last.bid) / 2), 7);
+      expect(row.microprice as number, `bar ${k} microprice`).toBeCloseTo((last.bid * last.askSize + last.ask * last.bidSize) / (last.bidSize + last.askSize), 9);
+      expect(row.ofi, `bar ${k} OFI`).toBe(ofi);
+    });
+    expect([rows[389].bid, rows[389].ask], "the day's last quote (SOURCE.md: mid 577.605)").toEqual([577.54, 577.67]);
   });
 });
