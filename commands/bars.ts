@@ -4,7 +4,7 @@ import { MarketData } from '../src/market-data.js';
 import { loadBars } from '../src/usecases/load-bars.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { parseBound, parseInterval } from '../src/time.js';
+import { parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';
 import { examples, withSpinner } from './ui.js';
@@ -36,7 +36,7 @@ export const barsCommand = new Command('bars')
     const ui = uiFrom(cmd);
     const symbol = normalizeSymbol(symbolText);
     if (opts.interval !== undefined) parseInterval(opts.interval);
-    const range = { from: parseBound(opts.from, '--from'), to: parseBound(opts.to, '--to') };
+    const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const polars = await loadPolars();
     const market = await MarketData.open(ui.settings);
