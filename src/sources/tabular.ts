@@ -59,8 +59,9 @@ function readTimeColumn(polars: Polars, table: RawTable, column: string): TimeCo
   if (variant === 'Datetime') {
     const zone = (series.dtype as unknown as { timeZone?: string }).timeZone;
     const ns = series.cast(polars.Datetime('ns')).cast(polars.Int64).toTypedArray() as BigInt64Array;
-    // A zoned Datetime is an instant; a naive one is a wall-clock time, which its UTC reading holds as is.
-    const naive = zone === undefined || zone === null ? new Uint8Array(n).fill(1) : undefined;
+    // A zoned Datetime is an instant; a naive one (polars reports its zone as "") is a wall-clock time, which
+    // its UTC reading holds as is.
+    const naive = !zone ? new Uint8Array(n).fill(1) : undefined;
     return { ns, naive, text: (row) => String(series.cast(polars.String).get(row)) };
   }
   const texts = (variant === 'Date' ? series.cast(polars.String) : series.isNumeric() ? series.cast(polars.Int64).cast(polars.String) : series.cast(polars.String)).toArray() as string[];
@@ -75,18 +76,27 @@ function readTimeColumn(polars: Polars, table: RawTable, column: string): TimeCo
   return { ns, naive, text: (row) => texts[row] };
 }
 
-/** Reads a numeric column; a cell that is empty or not a number fails naming its row. */
-function readNumbers(polars: Polars, table: RawTable, column: string): Float64Array {
+/**
+ * Reads a numeric column; a cell that is not a number fails naming its row, and so does an empty one unless
+ * `emptyIsUnknown` (quote sizes, where NaN means unknown).
+ */
+function readNumbers(polars: Polars, table: RawTable, column: string, emptyIsUnknown = false): Float64Array {
+  const { col } = polars;
   const original = table.frame.getColumn(column);
-  const empty = original.isNull().argTrue();
-  if (empty.length > 0) fail(table, empty.get(0) as number, `${column} is empty`);
-  const numbers = original.cast(polars.Float64, false);
-  const bad = numbers.isNull().argTrue();
+  if (!emptyIsUnknown) {
+    const empty = original.isNull().argTrue();
+    if (empty.length > 0) fail(table, empty.get(0) as number, `${column} is empty`);
+  }
+  const checked = table.frame.select(
+    col(column).cast(polars.Float64, false).fillNull(polars.lit(NaN)).alias('value'),
+    col(column).cast(polars.Float64, false).isNull().and(col(column).isNotNull()).alias('bad'),
+  );
+  const bad = checked.getColumn('bad').argTrue();
   if (bad.length > 0) {
     const row = bad.get(0) as number;
     fail(table, row, `${column} ${shown(String(original.get(row)).trim())} is not a number`);
   }
-  return numbers.toTypedArray() as Float64Array;
+  return checked.getColumn('value').toTypedArray() as Float64Array;
 }
 
 const SIDE_WORDS: Record<string, number> = { b: 1, buy: 1, bid: 1, '1': 1, s: -1, sell: -1, ask: -1, '-1': -1, '': 0, '0': 0, n: 0, unknown: 0 };
@@ -128,9 +138,9 @@ export function batchesFromTable(polars: Polars, table: RawTable, opts: TabularO
   for (const name of VALUE_COLUMNS[kind]) {
     const column = fields[name];
     if (column === undefined) values[name] = defaultColumn(kind, name, n);
-    else values[name] = name === 'side' ? readSides(table, column) : readNumbers(polars, table, column);
+    else values[name] = name === 'side' ? readSides(table, column) : readNumbers(polars, table, column, kind === 'quotes' && (name === 'bid_size' || name === 'ask_size'));
   }
-  const columnNames: Record<string, string> = {};
+  const columnNames: Record<string, string> = { ts: fieldLabel(fields.ts) };
   for (const name of VALUE_COLUMNS[kind]) columnNames[name] = fields[name] ?? name;
 
   const batches: TickBatch[] = [];
