@@ -182,6 +182,7 @@ export function describeClockChange(reading: Exclude<WallReading, { kind: 'uniqu
 
 /** Date.UTC for any year, including 0–99, which Date.UTC would read as 1900–1999. */
 function utcFromFields(year: number, month: number, day: number, hour: number, minute: number, second: number): number {
+  if (year >= 100) return Date.UTC(year, month - 1, day, hour, minute, second);
   const d = new Date(Date.UTC(2000, month - 1, day, hour, minute, second));
   d.setUTCFullYear(year, month - 1, day);
   return d.getTime();
