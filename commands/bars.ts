@@ -18,7 +18,7 @@ interface BarsOptions extends OutputFlags {
 export const barsCommand = new Command('bars')
   .description('OHLCV bars at any interval from stored trades or finer bars')
   .argument('<symbol>', 'a stored or shipped symbol (see `cift ingest --list`)')
-  .option('-i, --interval <interval>', 'bar length: 1s, 1m, 5m, 1h, 1d, 1w, 1mo … (default: 1m from trades; stored bars as they are)')
+  .option('-i, --interval <interval>', 'bar length: 1s, 1m, 5m, 1h, 1d, 1w, 1mo …; from stored bars, a whole multiple of their spacing (default: 1m from trades; stored bars as they are)')
   .option('--from <time>', 'first input time, inclusive (ISO-8601, UTC unless it has an offset)')
   .option('--to <time>', 'last input time, inclusive')
   .addOption(new Option('--export <format>', 'write csv, json, parquet or arrow').choices([...EXPORT_FORMATS]))

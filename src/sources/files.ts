@@ -27,7 +27,8 @@ export function openCsv(polars: Polars, file: string): RawTable {
   try {
     frame = polars.readCSV(file, { inferSchemaLength: 0, hasHeader: true, truncateRaggedLines: false });
   } catch (e) {
-    throw new CiftError('INPUT_INVALID', `${file}: not a readable CSV (${firstLine(e)})`);
+    const reason = firstLine(e);
+    throw new CiftError('INPUT_INVALID', `${file}: not a readable CSV (${reason})`, /utf-?8/i.test(reason) ? 'cift reads UTF-8 text; save the file as UTF-8 (it may be Latin-1 or Windows-1252)' : undefined);
   }
   // Each blank line at the end comes back as a row of nulls; any other difference means the two readers
   // disagree on where rows start, and then no line number could be trusted.

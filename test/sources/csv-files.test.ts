@@ -138,6 +138,13 @@ describe('files that are not CSV text fail at once', () => {
     expect((await errorOf(readTabularFile(path, { symbol: 'X' }))).message).toBe(`${path}: no line break in the first 4 MB, so no header line: not a CSV file`);
   });
 
+  it('a Latin-1 byte is named as not UTF-8, with a hint to re-save the file', async () => {
+    const path = file(Buffer.concat([Buffer.from(`ts,price,size\n${T(0)},10,1\n`), Buffer.from([0xe9]), Buffer.from(',1,1\n')]));
+    const e = await errorOf(readTabularFile(path, { symbol: 'X' }));
+    expect(e.message).toBe(`${path}: not a readable CSV (invalid utf-8 sequence)`);
+    expect(e.hint).toMatch(/UTF-8/);
+  });
+
   it('an empty file says so', async () => {
     const path = file('');
     expect((await errorOf(readTabularFile(path, { symbol: 'X' }))).message).toBe(`${path}: empty file`);
