@@ -13,7 +13,7 @@ import { formatFromPath, writeFrame } from '../src/io/export.js';
 import { MarketData } from '../src/market-data.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { parseBound, parseInterval } from '../src/time.js';
+import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
 import { uiFrom } from './context.js';
 import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
@@ -194,7 +194,7 @@ export const backtestCommand = new Command('backtest')
     const { strategy, name } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
     const params = resolveParams(strategy.params, flags.param);
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
-    const range = { from: parseBound(flags.from, '--from'), to: parseBound(flags.to, '--to') };
+    const range = parseRange(flags.from, flags.to);
     for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
     const polars = await loadPolars();
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {

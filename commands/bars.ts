@@ -4,7 +4,7 @@ import { MarketData } from '../src/market-data.js';
 import { loadBars } from '../src/usecases/load-bars.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { parseBound, parseInterval } from '../src/time.js';
+import { parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';
 import { examples, withSpinner } from './ui.js';
@@ -18,7 +18,7 @@ interface BarsOptions extends OutputFlags {
 export const barsCommand = new Command('bars')
   .description('OHLCV bars at any interval from stored trades or finer bars')
   .argument('<symbol>', 'a stored or shipped symbol (see `cift ingest --list`)')
-  .option('-i, --interval <interval>', 'bar length: 1s, 1m, 5m, 1h, 1d, 1w, 1mo … (default: 1m from trades; stored bars as they are)')
+  .option('-i, --interval <interval>', 'bar length: 1s, 1m, 5m, 1h, 1d, 1w, 1mo …; from stored bars, a whole multiple of their spacing (default: 1m from trades; stored bars as they are)')
   .option('--from <time>', 'first input time, inclusive (ISO-8601, UTC unless it has an offset)')
   .option('--to <time>', 'last input time, inclusive')
   .addOption(new Option('--export <format>', 'write csv, json, parquet or arrow').choices([...EXPORT_FORMATS]))
@@ -36,7 +36,7 @@ export const barsCommand = new Command('bars')
     const ui = uiFrom(cmd);
     const symbol = normalizeSymbol(symbolText);
     if (opts.interval !== undefined) parseInterval(opts.interval);
-    const range = { from: parseBound(opts.from, '--from'), to: parseBound(opts.to, '--to') };
+    const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const polars = await loadPolars();
     const market = await MarketData.open(ui.settings);

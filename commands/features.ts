@@ -8,7 +8,7 @@ import { computeFeatures, quoteFeaturesPerBar } from '../src/pipelines/features.
 import { loadBars } from '../src/usecases/load-bars.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { assertTimeZone, parseBound, parseInterval } from '../src/time.js';
+import { assertTimeZone, parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';
 import { examples, printJson, printTable, withSpinner, type Ui } from './ui.js';
@@ -79,7 +79,7 @@ export const featuresCommand = new Command('features')
     const requests = parseFeatureSet(opts.set);
     assertTimeZone(opts.tz);
     const interval = opts.interval === undefined ? undefined : parseInterval(opts.interval).text;
-    const range = { from: parseBound(opts.from, '--from'), to: parseBound(opts.to, '--to') };
+    const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const barRequests = requests.filter((r) => r.spec.on === 'bars');
     const quoteRequests = requests.filter((r) => r.spec.on === 'quotes');

@@ -11,7 +11,7 @@ import { syntheticBatch } from '../src/sources/synthetic.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseBound, parseInterval } from '../src/time.js';
 import type { SeriesSummary, SourceRef, WriteSummary } from '../src/store/ticks/types.js';
-import { formatTs } from '../src/time.js';
+import { AMBIGUOUS_RULES, NONEXISTENT_RULES, formatTs, type AmbiguousRule, type NonexistentRule } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { examples, formatCount, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
@@ -93,6 +93,8 @@ interface FileOptions {
   symbol?: string;
   map?: string[];
   tz?: string;
+  ambiguous?: AmbiguousRule;
+  nonexistent?: NonexistentRule;
   adjusted?: boolean;
   kind?: string;
   list?: boolean;
@@ -152,6 +154,8 @@ export const ingestCommand = new Command('ingest')
   .option('--symbol <SYMBOL>', 'symbol for files without a symbol column')
   .option('--map <field=Column>', 'take a field from a named column (repeatable), e.g. --map ts=Date', collect)
   .option('--tz <ZONE>', 'IANA time zone of timestamps that have no offset', 'UTC')
+  .addOption(new Option('--ambiguous <rule>', 'a --tz time that happens twice (clocks going back): the earliest or latest reading, infer from row order, or error').choices([...AMBIGUOUS_RULES]).default('error'))
+  .addOption(new Option('--nonexistent <rule>', 'a --tz time that never happens (clocks going forward): forward to the first time after the jump, backward to the last before it, or error').choices([...NONEXISTENT_RULES]).default('error'))
   .option('--adjusted', 'take close from "Adj Close"')
   .addOption(new Option('--kind <kind>', 'force the kind instead of detecting it').choices(['bars', 'trades', 'quotes']))
   .option('--list', 'list what is stored (and the shipped sample data) instead of ingesting')
@@ -162,6 +166,7 @@ export const ingestCommand = new Command('ingest')
     examples([
       'cift ingest data/GOOG.csv --symbol GOOG',
       'cift ingest trades.parquet --symbol BTCUSD --map ts=time --tz America/New_York',
+      'cift ingest hourly.csv --symbol SPY --tz America/New_York --ambiguous infer',
       'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
       'cift ingest synthetic --symbol SYN --rows 1000000 --seed 7',
       'cift ingest --list --json',
@@ -181,7 +186,7 @@ export const ingestCommand = new Command('ingest')
     const pending: Pending[] = [];
     await withSpinner(ui, `reading ${paths.length} file${paths.length === 1 ? '' : 's'}`, async () => {
       for (const path of paths) {
-        const batches = await readTabularFile(path, { symbol: opts.symbol, map, tz: opts.tz, adjusted: opts.adjusted, kind });
+        const batches = await readTabularFile(path, { symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
         for (const batch of batches) pending.push({ batch, source: sourceRef(path) });
       }
     });

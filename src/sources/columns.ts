@@ -78,8 +78,15 @@ function detectKind(has: (field: string) => boolean): TickKind | undefined {
 
 /** Finds each canonical field's column, or fails naming what is missing. */
 export function resolveColumns(file: string, headers: readonly string[], opts: MappingOptions = {}): ColumnMapping {
-  const byNorm = new Map<string, string>();
-  for (const h of headers) if (!byNorm.has(normalizeHeader(h))) byNorm.set(normalizeHeader(h), h);
+  // Headers by normalised name. polars renames a repeated header "Close" to "Close_duplicated_0"; both count as
+  // "close", so a field never silently comes from the first of two columns with one name.
+  const byNorm = new Map<string, string[]>();
+  for (const h of headers) {
+    const norm = normalizeHeader(h.replace(/_duplicated_\d+$/, ''));
+    const same = byNorm.get(norm);
+    if (same === undefined) byNorm.set(norm, [h]);
+    else same.push(h);
+  }
   const explicit = opts.map ?? {};
   for (const [field, column] of Object.entries(explicit)) {
     if (!headers.includes(column)) {
@@ -90,8 +97,13 @@ export function resolveColumns(file: string, headers: readonly string[], opts: M
     if (explicit[field] !== undefined) return explicit[field];
     if (field === 'close' && opts.adjusted) return find('adj_close');
     for (const alias of ALIASES[field]) {
-      const col = byNorm.get(alias);
-      if (col !== undefined) return col;
+      const cols = byNorm.get(alias);
+      if (cols === undefined) continue;
+      if (cols.length > 1) {
+        const names = cols.map((c) => `"${c.replace(/_duplicated_\d+$/, '')}"`).join(' and ');
+        throw new CiftError('INPUT_INVALID', `${file}: ${cols.length} columns could be ${field}: ${names}`, `rename one, or choose with --map ${field}=Column`);
+      }
+      return cols[0];
     }
     return undefined;
   };
@@ -117,6 +129,14 @@ export function resolveColumns(file: string, headers: readonly string[], opts: M
       );
     }
     fields[field] = col;
+  }
+  // "Date,Time,Open,…" (MetaTrader, Kibot, many brokers): reading Date alone would put every row at midnight.
+  if (explicit.ts === undefined && normalizeHeader(fields.ts) === 'date' && byNorm.has('time')) {
+    throw new CiftError(
+      'INPUT_INVALID',
+      `${file}: the date is in column "${fields.ts}" and the time of day in "${byNorm.get('time')![0]}"; cift reads one timestamp column`,
+      'join them into one column (e.g. 2024-01-02 09:30:00), or --map ts=Column to choose one',
+    );
   }
   for (const field of OPTIONAL[kind]) {
     const col = find(field);

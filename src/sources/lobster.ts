@@ -11,13 +11,13 @@
  * opposite of the resting order's side: an executed ask (−1) is a buyer-initiated trade (side +1). Quotes are
  * level 1 of every orderbook row whose both sides are present (LOBSTER writes ±9999999999 for an empty side).
  */
-import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { CiftError } from '../errors.js';
 import type { TickBatch } from '../schema.js';
-import { NS_PER_MS, wallToUtcMs } from '../time.js';
-import { assertReadableFile } from './files.js';
-import { normalizeSymbol } from './tabular.js';
+import { NS_PER_MS, zoneOffsetMs } from '../time.js';
+import { LineReader } from './lines.js';
+import { assertDataFile, assertTextFile } from './sniff.js';
+import { normalizeSymbol, shown } from './tabular.js';
 import { validateBatch } from './validate.js';
 
 export const LOBSTER_ZONE = 'America/New_York';
@@ -50,8 +50,8 @@ function sessionMidnightNs(date: string): bigint {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) throw new CiftError('USAGE', `date "${date}" is not YYYY-MM-DD`);
   const midnightWall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
-  const noonWall = midnightWall + 12 * 3_600_000;
-  const offsetMs = noonWall - wallToUtcMs(noonWall, LOBSTER_ZONE);
+  // Noon UTC is 07:00 or 08:00 in New York: past any 02:00 switch that day, and the same day.
+  const offsetMs = zoneOffsetMs(LOBSTER_ZONE, midnightWall + 12 * 3_600_000);
   return BigInt(midnightWall - offsetMs) * NS_PER_MS;
 }
 
@@ -64,12 +64,13 @@ export function lobsterSecondsToNs(text: string): number {
   return Number(whole) * 1e9 + (frac.length ? Number(frac.padEnd(9, '0')) : 0);
 }
 
-function readLines(file: string): string[] {
-  assertReadableFile(file);
-  const text = readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  if (lines.length > 0 && lines[lines.length - 1].trim() === '') lines.pop();
-  return lines;
+/** The longest line a LOBSTER file can have: 50 levels × 4 fields of at most 11 characters, with room to spare. */
+const MAX_LINE_BYTES = 64 * 1024;
+
+/** Opens one file of the pair for streaming, after checking it is a text file at all. */
+function openLines(file: string): LineReader {
+  assertTextFile(file, 'LOBSTER');
+  return new LineReader(file, MAX_LINE_BYTES);
 }
 
 export interface LobsterDay {
@@ -82,6 +83,8 @@ export interface LobsterDay {
 
 /** Parses a LOBSTER message/orderbook pair. Nothing is returned unless every row is valid. */
 export function readLobster(messageFile: string, orderbookFile: string, opts: LobsterOptions = {}): LobsterDay {
+  assertDataFile(messageFile);
+  assertDataFile(orderbookFile);
   const fromName = parseLobsterName(messageFile) ?? parseLobsterName(orderbookFile);
   const symbolText = opts.symbol ?? fromName?.symbol;
   const date = opts.date ?? fromName?.date;
@@ -90,76 +93,92 @@ export function readLobster(messageFile: string, orderbookFile: string, opts: Lo
   }
   const symbol = normalizeSymbol(symbolText);
   const depth = opts.depth ?? fromName?.depth ?? 1;
-  const messages = readLines(messageFile);
-  const book = readLines(orderbookFile);
-  if (messages.length !== book.length) {
-    throw new CiftError(
-      'INPUT_INVALID',
-      `${orderbookFile}: ${book.length} rows but ${messageFile} has ${messages.length}; a LOBSTER pair has one book row per message`,
-      'check that both files are from the same download (same ticker, day and depth)',
-    );
-  }
   const midnight = sessionMidnightNs(date);
-  const n = messages.length;
-  const msgTs = new Float64Array(n);
-  const lineLabel = (file: string) => (i: number) => `${file} line ${i + 1}`;
-  const msgAt = lineLabel(messageFile);
   const bad = (where: string, message: string): never => {
     throw new CiftError('INPUT_INVALID', `${where}: ${message}`);
   };
+  const msgAt = (i: number) => `${messageFile} line ${i + 1}`;
+  const bookAt = (i: number) => `${orderbookFile} line ${i + 1}`;
 
-  // Executions are a minority of messages; size the arrays for the worst case and trim once.
+  // Both files are streamed, so memory follows the rows kept, not the file sizes.
+  const messages = openLines(messageFile);
+  const msgTs: number[] = [];
   const tradeRows: number[] = [];
   const tradePrice: number[] = [];
   const tradeSize: number[] = [];
   const tradeSide: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const f = messages[i].split(',');
-    if (f.length < 6) bad(msgAt(i), `expected 6 fields (time,type,order id,size,price,direction), found ${f.length}`);
-    const t = lobsterSecondsToNs(f[0].trim());
-    if (Number.isNaN(t)) bad(msgAt(i), `time "${f[0]}" is not seconds after midnight`);
-    msgTs[i] = t;
-    const type = Number(f[1]);
-    if (!Number.isInteger(type) || type < 1 || type > 7) bad(msgAt(i), `event type "${f[1]}" is not 1–7`);
-    if (type === 4 || type === 5) {
-      const size = Number(f[3]);
-      const price = Number(f[4]);
-      const direction = Number(f[5]);
-      if (!(size > 0)) bad(msgAt(i), `size "${f[3]}" is not a positive number`);
-      if (!(price > 0)) bad(msgAt(i), `price "${f[4]}" is not a positive price`);
-      if (direction !== 1 && direction !== -1) bad(msgAt(i), `direction "${f[5].trim()}" is not 1 or -1`);
-      tradeRows.push(i);
-      tradePrice.push(price / PRICE_SCALE);
-      tradeSize.push(size);
-      tradeSide.push(-direction);
+  try {
+    for (let line = messages.nextRow(), i = 0; line !== undefined; line = messages.nextRow(), i++) {
+      const f = line.split(',');
+      if (f.length < 6) bad(msgAt(i), `expected 6 fields (time,type,order id,size,price,direction), found ${f.length}`);
+      const t = lobsterSecondsToNs(f[0].trim());
+      if (Number.isNaN(t)) bad(msgAt(i), `time ${shown(f[0])} is not seconds after midnight`);
+      // Time order is checked on every message, not only executions: a time going backwards anywhere is corruption.
+      if (i > 0 && t < msgTs[i - 1]) bad(msgAt(i), `time ${shown(f[0])} goes backwards`);
+      msgTs.push(t);
+      const type = Number(f[1]);
+      if (!Number.isInteger(type) || type < 1 || type > 7) bad(msgAt(i), `event type ${shown(f[1])} is not 1–7`);
+      if (type === 4 || type === 5) {
+        const size = Number(f[3]);
+        const price = Number(f[4]);
+        const direction = Number(f[5]);
+        if (!(size > 0)) bad(msgAt(i), `size ${shown(f[3])} is not a positive number`);
+        if (!(price > 0)) bad(msgAt(i), `price ${shown(f[4])} is not a positive price`);
+        if (direction !== 1 && direction !== -1) bad(msgAt(i), `direction ${shown(f[5].trim())} is not 1 or -1`);
+        tradeRows.push(i);
+        tradePrice.push(price / PRICE_SCALE);
+        tradeSize.push(size);
+        tradeSide.push(-direction);
+      }
     }
+  } finally {
+    messages.close();
   }
+  const n = msgTs.length;
+  if (n === 0) bad(messageFile, 'no messages');
 
-  const bookAt = lineLabel(orderbookFile);
+  const book = openLines(orderbookFile);
   const quoteRows: number[] = [];
   const q = { bid: [] as number[], ask: [] as number[], bid_size: [] as number[], ask_size: [] as number[] };
   let oneSidedRows = 0;
-  for (let i = 0; i < n; i++) {
-    const f = book[i].split(',', 4);
-    if (f.length < 4) bad(bookAt(i), `expected ${4 * depth} fields (ask,ask size,bid,bid size per level), found ${book[i].split(',').length}`);
-    const ask = Number(f[0]);
-    const askSize = Number(f[1]);
-    const bid = Number(f[2]);
-    const bidSize = Number(f[3]);
-    const names = ['ask price', 'ask size', 'bid price', 'bid size'];
-    [ask, askSize, bid, bidSize].forEach((v, k) => {
-      if (!Number.isFinite(v)) bad(bookAt(i), `${names[k]} "${f[k]}" is not a number`);
-    });
-    if (Math.abs(ask) >= EMPTY_LEVEL || Math.abs(bid) >= EMPTY_LEVEL) {
-      oneSidedRows++;
-      continue;
+  let bookRows = 0;
+  const countMismatch = (rows: number) =>
+    new CiftError(
+      'INPUT_INVALID',
+      `${orderbookFile}: ${rows} rows but ${messageFile} has ${n}; a LOBSTER pair has one book row per message`,
+      'check that both files are from the same download (same ticker, day and depth)',
+    );
+  try {
+    for (let line = book.nextRow(); line !== undefined; line = book.nextRow()) {
+      const i = bookRows++;
+      if (i >= n) {
+        while (book.nextRow() !== undefined) bookRows++;
+        throw countMismatch(bookRows);
+      }
+      const f = line.split(',', 4);
+      if (f.length < 4) bad(bookAt(i), `expected ${4 * depth} fields (ask,ask size,bid,bid size per level), found ${line.split(',').length}`);
+      const ask = Number(f[0]);
+      const askSize = Number(f[1]);
+      const bid = Number(f[2]);
+      const bidSize = Number(f[3]);
+      const names = ['ask price', 'ask size', 'bid price', 'bid size'];
+      [ask, askSize, bid, bidSize].forEach((v, k) => {
+        if (!Number.isFinite(v)) bad(bookAt(i), `${names[k]} ${shown(f[k])} is not a number`);
+      });
+      if (Math.abs(ask) >= EMPTY_LEVEL || Math.abs(bid) >= EMPTY_LEVEL) {
+        oneSidedRows++;
+        continue;
+      }
+      quoteRows.push(i);
+      q.ask.push(ask / PRICE_SCALE);
+      q.ask_size.push(askSize);
+      q.bid.push(bid / PRICE_SCALE);
+      q.bid_size.push(bidSize);
     }
-    quoteRows.push(i);
-    q.ask.push(ask / PRICE_SCALE);
-    q.ask_size.push(askSize);
-    q.bid.push(bid / PRICE_SCALE);
-    q.bid_size.push(bidSize);
+  } finally {
+    book.close();
   }
+  if (bookRows !== n) throw countMismatch(bookRows);
 
   const tsOf = (rows: number[]) => BigInt64Array.from(rows, (r) => midnight + BigInt(msgTs[r]));
   const trades: TickBatch = {
@@ -176,8 +195,6 @@ export function readLobster(messageFile: string, orderbookFile: string, opts: Lo
     seq: Float64Array.from(quoteRows),
     values: { bid: Float64Array.from(q.bid), ask: Float64Array.from(q.ask), bid_size: Float64Array.from(q.bid_size), ask_size: Float64Array.from(q.ask_size) },
   };
-  // Time order is checked on every message, not only executions: a time going backwards anywhere is corruption.
-  for (let i = 1; i < n; i++) if (msgTs[i] < msgTs[i - 1]) bad(msgAt(i), `time "${messages[i].split(',')[0]}" goes backwards`);
   validateBatch(trades, { ts: 'time' }, (i) => msgAt(tradeRows[i]));
   validateBatch(quotes, { bid: 'bid price', ask: 'ask price', bid_size: 'bid size', ask_size: 'ask size' }, (i) => bookAt(quoteRows[i]));
   return { trades, quotes, oneSidedRows, name: { symbol, date, depth } };

@@ -5,8 +5,9 @@
 import type pl from 'nodejs-polars';
 import { CiftError } from '../errors.js';
 import { type TickBatch, type TickKind, VALUE_COLUMNS } from '../schema.js';
-import { parseTimestamp, assertTimeZone } from '../time.js';
+import { type AmbiguousRule, type NonexistentRule, assertTimeZone, parseTimestampText } from '../time.js';
 import { resolveColumns, type MappingOptions } from './columns.js';
+import { localizeNaiveTimes, type TimeColumn } from './local-times.js';
 import { validateBatch, type RowLabeler } from './validate.js';
 
 type Polars = typeof pl;
@@ -26,6 +27,16 @@ export interface TabularOptions extends MappingOptions {
   defaultSymbol?: string;
   /** IANA zone for timestamps without an offset. */
   tz?: string;
+  /** How to read a naive time that happens twice in `tz` (default: error). */
+  ambiguous?: AmbiguousRule;
+  /** How to read a naive time that never happens in `tz` (default: error). */
+  nonexistent?: NonexistentRule;
+}
+
+/** A cell for a message: quoted and escaped (a NUL or a newline must not reach the terminal raw), and short. */
+export function shown(value: unknown): string {
+  const text = String(value);
+  return JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 }
 
 const fail = (table: RawTable, row: number, message: string): never => {
@@ -34,8 +45,12 @@ const fail = (table: RawTable, row: number, message: string): never => {
 
 const fieldLabel = (column: string): string => (column === '' ? 'timestamp (unnamed first column)' : column);
 
-/** Reads the timestamp column to UTC ns, whatever its type. */
-function readTimestamps(polars: Polars, table: RawTable, column: string, tz: string): BigInt64Array {
+/**
+ * Reads the timestamp column, whatever its type: UTC ns where the value says so (an offset, an epoch, a zoned
+ * Datetime), wall-clock ns where it is naive (strings without an offset, dates, naive Datetimes); those are
+ * converted per symbol afterwards (local-times.ts).
+ */
+function readTimeColumn(polars: Polars, table: RawTable, column: string): TimeColumn {
   const series = table.frame.getColumn(column);
   const n = series.length;
   const variant = series.dtype.variant;
@@ -43,42 +58,45 @@ function readTimestamps(polars: Polars, table: RawTable, column: string, tz: str
   if (nulls.length > 0) fail(table, nulls.get(0) as number, `${fieldLabel(column)} is empty`);
   if (variant === 'Datetime') {
     const zone = (series.dtype as unknown as { timeZone?: string }).timeZone;
-    if (zone === undefined || zone === null) {
-      // Naive datetimes are wall-clock times: shift them like naive strings.
-      if (tz !== 'UTC') return readTimestamps(polars, { ...table, frame: polars.DataFrame([series.cast(polars.String)]) }, column, tz);
-    }
-    return series.cast(polars.Datetime('ns')).cast(polars.Int64).toTypedArray() as BigInt64Array;
+    const ns = series.cast(polars.Datetime('ns')).cast(polars.Int64).toTypedArray() as BigInt64Array;
+    // A zoned Datetime is an instant; a naive one (polars reports its zone as "") is a wall-clock time, which
+    // its UTC reading holds as is.
+    const naive = !zone ? new Uint8Array(n).fill(1) : undefined;
+    return { ns, naive, text: (row) => String(series.cast(polars.String).get(row)) };
   }
-  if (variant === 'Date') {
-    return readTimestamps(polars, { ...table, frame: polars.DataFrame([series.cast(polars.String)]) }, column, tz);
-  }
-  const out = new BigInt64Array(n);
-  if (series.isNumeric()) {
-    const ints = series.cast(polars.Int64).toTypedArray() as BigInt64Array;
-    for (let i = 0; i < n; i++) out[i] = parseTimestamp(ints[i].toString(), tz)!;
-    return out;
-  }
-  const texts = series.cast(polars.String).toArray() as string[];
+  const texts = (variant === 'Date' ? series.cast(polars.String) : series.isNumeric() ? series.cast(polars.Int64).cast(polars.String) : series.cast(polars.String)).toArray() as string[];
+  const ns = new BigInt64Array(n);
+  let naive: Uint8Array | undefined;
   for (let i = 0; i < n; i++) {
-    const ns = parseTimestamp(texts[i], tz);
-    if (ns === undefined) fail(table, i, `${fieldLabel(column)} "${texts[i]}" is not a date or time`);
-    out[i] = ns!;
+    const parsed = parseTimestampText(texts[i]);
+    if (parsed === undefined) fail(table, i, `${fieldLabel(column)} ${shown(texts[i])} is not a date or time`);
+    ns[i] = parsed!.ns;
+    if (parsed!.naive) (naive ??= new Uint8Array(n))[i] = 1;
   }
-  return out;
+  return { ns, naive, text: (row) => texts[row] };
 }
 
-/** Reads a numeric column; a cell that is empty or not a number fails naming its row. */
-function readNumbers(polars: Polars, table: RawTable, column: string): Float64Array {
+/**
+ * Reads a numeric column; a cell that is not a number fails naming its row, and so does an empty one unless
+ * `emptyIsUnknown` (quote sizes, where NaN means unknown).
+ */
+function readNumbers(polars: Polars, table: RawTable, column: string, emptyIsUnknown = false): Float64Array {
+  const { col } = polars;
   const original = table.frame.getColumn(column);
-  const empty = original.isNull().argTrue();
-  if (empty.length > 0) fail(table, empty.get(0) as number, `${column} is empty`);
-  const numbers = original.cast(polars.Float64, false);
-  const bad = numbers.isNull().argTrue();
+  if (!emptyIsUnknown) {
+    const empty = original.isNull().argTrue();
+    if (empty.length > 0) fail(table, empty.get(0) as number, `${column} is empty`);
+  }
+  const checked = table.frame.select(
+    col(column).cast(polars.Float64, false).fillNull(polars.lit(NaN)).alias('value'),
+    col(column).cast(polars.Float64, false).isNull().and(col(column).isNotNull()).alias('bad'),
+  );
+  const bad = checked.getColumn('bad').argTrue();
   if (bad.length > 0) {
     const row = bad.get(0) as number;
-    fail(table, row, `${column} "${String(original.get(row)).trim()}" is not a number`);
+    fail(table, row, `${column} ${shown(String(original.get(row)).trim())} is not a number`);
   }
-  return numbers.toTypedArray() as Float64Array;
+  return checked.getColumn('value').toTypedArray() as Float64Array;
 }
 
 const SIDE_WORDS: Record<string, number> = { b: 1, buy: 1, bid: 1, '1': 1, s: -1, sell: -1, ask: -1, '-1': -1, '': 0, '0': 0, n: 0, unknown: 0 };
@@ -89,7 +107,7 @@ function readSides(table: RawTable, column: string): Float64Array {
   for (let i = 0; i < texts.length; i++) {
     const word = texts[i] === null || texts[i] === undefined ? '' : String(texts[i]).trim().toLowerCase();
     const side = SIDE_WORDS[word];
-    if (side === undefined) fail(table, i, `${column} "${String(texts[i])}" is not a side (buy/sell/b/s/1/-1)`);
+    if (side === undefined) fail(table, i, `${column} ${shown(texts[i])} is not a side (buy/sell/b/s/1/-1)`);
     out[i] = side;
   }
   return out;
@@ -103,17 +121,28 @@ export function batchesFromTable(polars: Polars, table: RawTable, opts: TabularO
   const { kind, fields } = mapping;
   const n = table.frame.height;
   if (n === 0) throw new CiftError('INPUT_INVALID', `${table.file}: no data rows`);
-  const ts = readTimestamps(polars, table, fields.ts, tz);
+  const symbols = symbolPerRow(table, fields.symbol, opts.symbol ?? (fields.symbol === undefined ? opts.defaultSymbol : undefined));
+  const time = readTimeColumn(polars, table, fields.ts);
+  const rules = { ambiguous: opts.ambiguous ?? 'error', nonexistent: opts.nonexistent ?? 'error' } as const;
+  for (const rows of symbols.values()) {
+    localizeNaiveTimes(time, rows, {
+      tz,
+      rules,
+      field: fieldLabel(fields.ts),
+      where: (row) => `${table.file} ${table.rowLabel(row)}`,
+      repeatStartsSecondPass: kind === 'bars',
+    });
+  }
+  const ts = time.ns;
   const values: Record<string, Float64Array> = {};
   for (const name of VALUE_COLUMNS[kind]) {
     const column = fields[name];
     if (column === undefined) values[name] = defaultColumn(kind, name, n);
-    else values[name] = name === 'side' ? readSides(table, column) : readNumbers(polars, table, column);
+    else values[name] = name === 'side' ? readSides(table, column) : readNumbers(polars, table, column, kind === 'quotes' && (name === 'bid_size' || name === 'ask_size'));
   }
-  const columnNames: Record<string, string> = {};
+  const columnNames: Record<string, string> = { ts: fieldLabel(fields.ts) };
   for (const name of VALUE_COLUMNS[kind]) columnNames[name] = fields[name] ?? name;
 
-  const symbols = symbolPerRow(table, fields.symbol, opts.symbol ?? (fields.symbol === undefined ? opts.defaultSymbol : undefined));
   const batches: TickBatch[] = [];
   for (const [symbol, rows] of symbols) {
     const batch = rows === undefined ? wholeBatch(kind, symbol, ts, values) : pickRows(kind, symbol, ts, values, rows);

@@ -4,6 +4,7 @@
  */
 import { CiftError } from '../errors.js';
 import type { TickBatch } from '../schema.js';
+import { formatTs } from '../time.js';
 
 /** Row index → "bad.csv line 5 (row 4)". */
 export type RowLabeler = (row: number) => string;
@@ -12,17 +13,24 @@ const PRICE_FIELDS = new Set(['price', 'bid', 'ask', 'open', 'high', 'low', 'clo
 const SIZE_FIELDS = new Set(['size', 'volume', 'bid_size', 'ask_size']);
 
 /**
- * Checks: time never goes backwards (equal times are kept in order), prices are finite and positive, sizes are
- * finite and not negative (NaN = unknown is allowed for quote sizes), high ≥ low. `columnNames` maps canonical
- * fields to the names the file used, so the message speaks the file's language.
+ * Checks: time never goes backwards; equal times are kept in order for trades and quotes (several prints share a
+ * timestamp) but two bars of one symbol at one time are an error (aggregating them would double-count the
+ * period); prices are finite and positive, sizes are finite and not negative (NaN = unknown is allowed for quote
+ * sizes), high ≥ low. `columnNames` maps canonical fields to the names the file used, so the message speaks the
+ * file's language.
  */
 export function validateBatch(batch: TickBatch, columnNames: Record<string, string>, where: RowLabeler): void {
   const { ts, values } = batch;
   const fail = (row: number, message: string): never => {
     throw new CiftError('INPUT_INVALID', `${where(row)}: ${message}`);
   };
+  const tsName = columnNames.ts ?? 'ts';
+  const barsMustDiffer = batch.kind === 'bars';
   for (let i = 1; i < ts.length; i++) {
-    if (ts[i] < ts[i - 1]) fail(i, `time goes backwards (${columnNames.ts ?? 'ts'} earlier than the row before)`);
+    if (ts[i] < ts[i - 1]) fail(i, `time goes backwards (${tsName} earlier than the row before)`);
+    if (barsMustDiffer && ts[i] === ts[i - 1]) {
+      fail(i, `${tsName} ${formatTs(ts[i])} is the same time as the bar on the row before; two bars cannot share a time`);
+    }
   }
   for (const [field, col] of Object.entries(values)) {
     const name = columnNames[field] ?? field;

@@ -7,7 +7,7 @@ import type pl from 'nodejs-polars';
 import { CiftError } from '../errors.js';
 import { sliceByTime, timestampsOf } from '../frames.js';
 import type { MarketData } from '../market-data.js';
-import { aggregateBars } from '../pipelines/bars.js';
+import { aggregateBars, assertResamplable, barResolution } from '../pipelines/bars.js';
 import { numericColumn } from '../pipelines/features.js';
 import { loadBars } from './load-bars.js';
 import type { Polars } from '../polars.js';
@@ -55,8 +55,12 @@ export async function barsFromFile(polars: Polars, file: string, opts: { symbol?
   let frame = sliceByTime(polars, batchToFrame(polars, batch), opts.range.from, opts.range.to);
   let interval: string | null = null;
   if (batch.kind === 'trades' || opts.interval !== undefined) {
-    interval = parseInterval(opts.interval ?? '1m').text;
-    frame = aggregateBars(polars, frame, batch.kind === 'trades' ? 'trades' : 'bars', parseInterval(interval));
+    const parsed = parseInterval(opts.interval ?? '1m');
+    interval = parsed.text;
+    // The whole file is in hand, so its resolution comes from every bar, not only those in range.
+    const resolution = batch.kind === 'bars' ? barResolution(batch.ts) : undefined;
+    if (resolution !== undefined) assertResamplable(resolution, parsed, file);
+    frame = aggregateBars(polars, frame, batch.kind === 'trades' ? 'trades' : 'bars', parsed);
   }
   return describe(frameToBarArrays(polars, frame), { file, interval });
 }

@@ -7,8 +7,9 @@ import { CiftError } from '../errors.js';
 import type { MarketData } from '../market-data.js';
 import type { Polars } from '../polars.js';
 import type { TimeRange } from '../store/ticks/types.js';
-import { parseInterval } from '../time.js';
-import { aggregateBars, type BarSource } from '../pipelines/bars.js';
+import { timestampsOf } from '../frames.js';
+import { parseInterval, type Interval } from '../time.js';
+import { aggregateBars, assertResamplable, barResolution, type BarSource } from '../pipelines/bars.js';
 
 export interface BarsRequest {
   symbol: string;
@@ -38,5 +39,26 @@ export async function loadBars(polars: Polars, market: MarketData, req: BarsRequ
     return { frame, from, interval: undefined };
   }
   const interval = parseInterval(text);
+  if (from === 'bars') await assertIntervalFitsStoredBars(polars, input, interval, req.symbol, async () => (await market.read('bars', req.symbol))!);
   return { frame: aggregateBars(polars, input, from, interval), from, interval: interval.text };
+}
+
+/** Below this many bars in the requested range, the resolution is taken from the whole series. */
+const MIN_BARS_FOR_RESOLUTION = 64;
+
+/**
+ * Refuses an --interval that stored bars cannot honestly be resampled to (finer, or not a whole multiple; see
+ * assertResamplable). The resolution comes from the bars in range, or from the whole series when the range holds
+ * too few to tell (one Friday-to-Monday pair would otherwise look like 3-day bars).
+ */
+export async function assertIntervalFitsStoredBars(
+  polars: Polars,
+  input: pl.DataFrame,
+  interval: Interval,
+  symbol: string,
+  readAll: () => Promise<pl.DataFrame>,
+): Promise<void> {
+  const frame = input.height >= MIN_BARS_FOR_RESOLUTION ? input : await readAll();
+  const resolution = barResolution(timestampsOf(polars, frame));
+  if (resolution !== undefined) assertResamplable(resolution, interval, symbol);
 }

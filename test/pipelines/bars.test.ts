@@ -2,13 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPolars } from '../../src/polars.js';
-import { aggregateBars } from '../../src/pipelines/bars.js';
+import { aggregateBars, assertResamplable, barResolution } from '../../src/pipelines/bars.js';
+import { CiftError } from '../../src/errors.js';
 import { frameToRecords } from '../../src/io/export.js';
 import { batchToFrame } from '../../src/store/ticks/parquet.js';
 import { readLobster } from '../../src/sources/lobster.js';
 import { readTabularFile } from '../../src/sources/files.js';
 import { parseInterval } from '../../src/time.js';
-import { AAPL_MESSAGE, AAPL_ORDERBOOK, REAL_DIR, hasLobster, hasReal } from '../helpers.js';
+import { AAPL_MESSAGE, AAPL_ORDERBOOK, REAL_DIR, ROOT, hasLobster, hasReal } from '../helpers.js';
 
 const pl = await loadPolars();
 const S = 1_000_000_000n;
@@ -134,5 +135,102 @@ describe.runIf(hasReal)('GOOG daily → weekly bars (real data)', () => {
       expect(bar.close).toBe(rows[rows.length - 1][3]);
       expect(bar.volume).toBe(rows.reduce((s, r) => s + r[4], 0));
     }
+  });
+});
+
+describe('stored bar resolution', () => {
+  const at = (...isos: string[]) => BigInt64Array.from(isos, (iso) => BigInt(Date.parse(iso)) * 1_000_000n);
+
+  it('is the most common spacing, so weekends and holidays do not change it', () => {
+    // Tue 2 Jan … Fri 12 Jan 2024 without the weekend and with Mon 8 Jan as a holiday: spacings 1,1,1,4,1,1,1 days.
+    const days = at('2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05', '2024-01-09', '2024-01-10', '2024-01-11', '2024-01-12');
+    expect(barResolution(days)?.text).toBe('1d');
+  });
+
+  it('is hourly for session bars with overnight gaps', () => {
+    const hours = ['14:30', '15:30', '16:30', '17:30', '18:30', '19:30', '20:30'];
+    const twoDays = at(...hours.map((h) => `2024-01-02T${h}:00Z`), ...hours.map((h) => `2024-01-03T${h}:00Z`));
+    expect(barResolution(twoDays)?.text).toBe('1h');
+  });
+
+  it('is calendar months for month-end bars, though most of them are 31 days apart', () => {
+    const ends = ['01-31', '02-29', '03-31', '04-30', '05-31', '06-30', '07-31', '08-31', '09-30', '10-31', '11-30', '12-31'];
+    const monthly = at(...ends.map((d) => `2024-${d}`));
+    expect(barResolution(monthly)).toEqual({ text: '1mo', ns: undefined, months: 1 });
+    expect(barResolution(at('2023-03-31', '2023-06-30', '2023-09-30', '2023-12-31', '2024-03-31'))?.text, 'quarter ends').toBe('3mo');
+    expect(barResolution(at('2020-12-31', '2021-12-31', '2022-12-31', '2023-12-31'))?.text, 'year ends').toBe('1y');
+  });
+
+  it('names spacings that are no calendar unit by their length, and is undefined for one bar', () => {
+    expect(barResolution(at('2024-01-02T00:00:00Z', '2024-01-02T00:40:00Z', '2024-01-02T01:20:00Z'))?.text).toBe('40m');
+    expect(barResolution(at('2024-01-01', '2024-01-08', '2024-01-15'))?.text).toBe('1w');
+    expect(barResolution(at('2024-01-02'))).toBeUndefined();
+  });
+
+  it('matches the frequency data/SOURCE.md states for each shipped file', async () => {
+    const stated: Record<string, string> = { GOOG: '1d', AMZN: '1d', EURUSD: '1h', SOLUSDT: '1h', BTCUSD: '1mo' };
+    for (const [symbol, text] of Object.entries(stated)) {
+      const [batch] = await readTabularFile(join(ROOT, 'data', `${symbol}.csv`), { symbol });
+      expect(barResolution(batch.ts)?.text, symbol).toBe(text);
+    }
+  });
+});
+
+describe('resampling stored bars', () => {
+  const res = (text: string) => barResolution(resolutionSample[text])!;
+  // Three bars per spacing, built by hand.
+  const H = 3_600_000_000_000n;
+  const D = 24n * H;
+  const evenly = (step: bigint) => BigInt64Array.from([0n, step, 2n * step].map((k) => 1_704_153_600_000_000_000n + k)); // from 2024-01-02
+  const resolutionSample: Record<string, BigInt64Array> = {
+    '1h': evenly(H),
+    '40m': evenly((40n * H) / 60n),
+    '1d': evenly(D),
+    '1w': evenly(7n * D),
+    '45d': evenly(45n * D),
+    '1mo': BigInt64Array.from(['2024-01-31', '2024-02-29', '2024-03-31'], (d) => BigInt(Date.parse(d)) * 1_000_000n),
+    '3mo': BigInt64Array.from(['2024-03-31', '2024-06-30', '2024-09-30'], (d) => BigInt(Date.parse(d)) * 1_000_000n),
+  };
+  const outcome = (stored: string, interval: string): string => {
+    try {
+      assertResamplable(res(stored), parseInterval(interval), 'X');
+      return 'ok';
+    } catch (e) {
+      expect(e).toBeInstanceOf(CiftError);
+      expect((e as CiftError).code, 'exit 2').toBe('USAGE');
+      return /is finer/.test((e as CiftError).message) ? 'finer' : /not a whole multiple/.test((e as CiftError).message) ? 'multiple' : 'other';
+    }
+  };
+
+  it('refuses a finer interval, naming the stored resolution', () => {
+    expect(() => assertResamplable(res('1d'), parseInterval('1h'), 'GOOG')).toThrow('GOOG bars are daily (1d); --interval 1h is finer');
+    expect(() => assertResamplable(res('1mo'), parseInterval('1w'), 'BTCUSD')).toThrow('BTCUSD bars are monthly (1mo); --interval 1w is finer');
+  });
+
+  it('follows the stated rules: same or whole multiples pass, finer and partial multiples fail', () => {
+    const cases: Array<[string, string, string]> = [
+      ['1d', '1h', 'finer'],
+      ['1d', '1d', 'ok'],
+      ['1d', '1w', 'ok'],
+      ['1d', '1mo', 'ok'],
+      ['1d', '1y', 'ok'],
+      ['1d', '36h', 'multiple'],
+      ['1h', '90m', 'multiple'],
+      ['1h', '4h', 'ok'],
+      ['40m', '1h', 'multiple'],
+      ['40m', '2h', 'ok'],
+      ['40m', '30m', 'finer'],
+      ['1w', '1mo', 'multiple'],
+      ['1w', '2w', 'ok'],
+      ['45d', '1mo', 'finer'],
+      ['1mo', '1w', 'finer'],
+      ['1mo', '45d', 'multiple'],
+      ['1mo', '3mo', 'ok'],
+      ['1mo', '1y', 'ok'],
+      ['3mo', '2mo', 'finer'],
+      ['3mo', '4mo', 'multiple'],
+      ['3mo', '1y', 'ok'],
+    ];
+    expect(cases.map(([stored, interval]) => [stored, interval, outcome(stored, interval)])).toEqual(cases);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { lobsterSecondsToNs, parseLobsterName, readLobster } from '../../src/sources/lobster.js';
 import { AAPL_MESSAGE, AAPL_ORDERBOOK, hasLobster, tempDir, writeText } from '../helpers.js';
 
@@ -58,6 +59,27 @@ describe('LOBSTER', () => {
     expect(() => readLobster(back, b)).toThrow(`${back} line 2: time "34199" goes backwards`);
     const price = writeText(tmp.dir, 'Z_2012-06-21_0_1_message_1.csv', [MESSAGES[0], '34200.1,4,1,10,-5,1', MESSAGES[2], MESSAGES[3]].join('\n'));
     expect(() => readLobster(price, b)).toThrow(`${price} line 2: price "-5" is not a positive price`);
+  });
+
+  it('rejects a directory, a file of NUL bytes and a line with no end, at once and in one line', () => {
+    const b = writeText(tmp.dir, 'W_2012-06-21_0_1_orderbook_1.csv', BOOK.join('\n'));
+    const dir = join(tmp.dir, 'W_2012-06-21_0_1_message_1.csv');
+    mkdirSync(dir);
+    expect(() => readLobster(dir, b)).toThrow(`${dir}: is a directory, not a data file`);
+    const nul = join(tmp.dir, 'N_2012-06-21_0_1_message_1.csv');
+    writeFileSync(nul, Buffer.alloc(2 << 20));
+    expect(() => readLobster(nul, b)).toThrow(`${nul}: not a text LOBSTER file: NUL byte at byte 1`);
+    const endless = join(tmp.dir, 'E_2012-06-21_0_1_message_1.csv');
+    writeFileSync(endless, Buffer.alloc(3 << 20, '1'));
+    expect(() => readLobster(endless, b)).toThrow(`${endless} line 1: longer than 65536 bytes, so not a line of this format`);
+  });
+
+  it('ignores blank lines at the end and CRLF endings, but rejects a blank line between rows', () => {
+    const m = writeText(tmp.dir, 'C_2012-06-21_0_1_message_1.csv', `${MESSAGES.join('\r\n')}\r\n\r\n`);
+    const b = writeText(tmp.dir, 'C_2012-06-21_0_1_orderbook_1.csv', `${BOOK.join('\n')}\n\n`);
+    expect(readLobster(m, b).trades.ts.length, 'the same two executions as the plain pair').toBe(2);
+    const gap = writeText(tmp.dir, 'G_2012-06-21_0_1_message_1.csv', [MESSAGES[0], '', ...MESSAGES.slice(1)].join('\n'));
+    expect(() => readLobster(gap, b)).toThrow(`${gap} line 2: blank line between rows`);
   });
 });
 

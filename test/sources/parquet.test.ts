@@ -45,6 +45,6 @@ describe('Parquet source', () => {
     const { writeFileSync } = await import('node:fs');
     const path = join(tmp.dir, 'fake.parquet');
     writeFileSync(path, 'not parquet');
-    await expect(readTabularFile(path, { symbol: 'B' })).rejects.toThrow(/fake\.parquet: not a readable Parquet file/);
+    await expect(readTabularFile(path, { symbol: 'B' })).rejects.toThrow(/fake\.parquet: not a Parquet file \(it does not start with PAR1\)/);
   });
 });

@@ -75,6 +75,19 @@ describe('CSV bars', () => {
     expect(Array.from(batch.values.price), 'identical-looking trades are all kept').toEqual([10, 11, 10]);
   });
 
+  it('rejects two bars with the same timestamp, naming the second row, but keeps two symbols at one time', async () => {
+    const dup = badFile('dupbars.csv', ['Date,Open,High,Low,Close', '2004-08-19,1,2,1,2', '2004-08-20,1,2,1,2', '2004-08-20,1,3,1,2']);
+    expect((await errorOf(readTabularFile(dup, { symbol: 'X' }))).message).toBe(
+      `${dup} line 4 (row 3): Date 2004-08-20T00:00:00.000Z is the same time as the bar on the row before; two bars cannot share a time`,
+    );
+    // The same instant written two ways is still one instant.
+    const spelled = badFile('dupspelled.csv', ['ts,Open,High,Low,Close', '2024-01-02T10:00:00Z,1,2,1,2', '2024-01-02T11:00:00+01:00,1,2,1,2']);
+    expect((await errorOf(readTabularFile(spelled, { symbol: 'X' }))).message).toMatch(/line 3 \(row 2\): ts 2024-01-02T10:00:00\.000Z is the same time/);
+    const twoSymbols = writeText(tmp.dir, 'twosym.csv', ['Date,Symbol,Open,High,Low,Close', '2004-08-19,AAA,1,2,1,2', '2004-08-19,BBB,1,2,1,2'].join('\n'));
+    const batches = await readTabularFile(twoSymbols);
+    expect(batches.map((b) => b.ts.length), 'one bar per symbol at that time is fine').toEqual([1, 1]);
+  });
+
   it('rejects NaN and non-positive prices', async () => {
     const nan = badFile('nan.csv', ['Date,Open,High,Low,Close', '2004-08-19,1,2,1,NaN']);
     expect((await errorOf(readTabularFile(nan, { symbol: 'X' }))).message).toBe(`${nan} line 2 (row 1): Close "NaN" is not a positive price`);
