@@ -93,8 +93,9 @@ export function readCatalog(root: string): LoadedCatalog | undefined {
     const st = statSync(path);
     stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    throw new CiftError('STORE_UNAVAILABLE', `cannot read the tick store catalog ${path} (${code})`, 'check that CIFT_HOME (or --home) is a folder you can read');
   }
   let text: string;
   try {
