@@ -223,7 +223,6 @@ export class ParquetTickStore implements TickStore {
 
   private writeDataFiles(batch: TickBatch, id: string, writer: WriterToken): CatalogFile[] {
     const dir = this.seriesDir(batch.kind, batch.symbol);
-    this.makeFolder(dir, (d) => step(`mkdir ${d}`));
     const frame = batchToFrame(this.polars, batch);
     const parts = partitions(batch);
     return parts.map(([start, end], k) => {
@@ -231,7 +230,17 @@ export class ParquetTickStore implements TickStore {
       const last = batch.ts[end - 1];
       const name = dataFileName(first, last, id, writer.token, k + 1, parts.length);
       const part = frame.slice(start, end - start);
-      storeFs.writeAtomically(join(dir, name), (temp) => part.writeParquet(temp, { compression: 'zstd' }));
+      // Another process's sweep or --rm may remove the series folder while it is still empty: make it again.
+      for (let attempt = 0; ; attempt++) {
+        this.makeFolder(dir, (d) => step(`mkdir ${d}`));
+        try {
+          storeFs.writeAtomically(join(dir, name), (temp) => part.writeParquet(temp, { compression: 'zstd' }));
+          break;
+        } catch (e) {
+          if (attempt < 5 && !existsSync(dir)) continue;
+          throw e;
+        }
+      }
       return { name, first: first.toString(), last: last.toString(), rows: end - start };
     });
   }
