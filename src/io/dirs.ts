@@ -1,5 +1,5 @@
 /**
- * Creating folders without Node's `mkdirSync(…, { recursive: true })`: on Linux it loops forever when the kernel
+ * Creating folders without Node's recursive `mkdirSync`: on Linux it loops forever when the kernel
  * answers ENOENT for a child of an existing folder (e.g. anything under /proc), which made
  * `CIFT_HOME=/proc/nope cift ingest …` spin at 100 % CPU. Here each missing level is created once, in order, and
  * the first refusal becomes one line that names the folder and the reason.

@@ -23,7 +23,7 @@ const openInProcess = new Set<string>();
 
 export async function openDuckDb(path: string): Promise<SqlDatabase> {
   try {
-    makeDirectory(dirname(path)); // not mkdirSync(…, { recursive: true }): it spins forever under /proc
+    makeDirectory(dirname(path)); // not a recursive mkdirSync: that spins forever under /proc
   } catch (e) {
     if (e instanceof FolderError) throw new CiftError('STORE_UNAVAILABLE', `cannot create the ledger folder: ${e.reason}`, 'point CIFT_HOME (or --home) at a folder you can write to');
     throw e;
