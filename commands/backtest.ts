@@ -199,6 +199,7 @@ export const backtestCommand = new Command('backtest')
     const range = { from: parseBound(flags.from, '--from'), to: parseBound(flags.to, '--to') };
     for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
     const polars = await loadPolars();
+    if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? await MarketData.open(ui.settings, { source: flags.source }) : undefined;
     if (market) await noteOrigin(market, normalizeSymbol(flags.symbol!));
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {

@@ -3,7 +3,7 @@
  * a temp file, then hard-linked to `.lock`, which fails if it exists), holding the holder's pid and command. A lock
  * whose pid is gone is broken, so a killed ingest never blocks the store.
  */
-import { readFileSync, renameSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { CiftError } from '../../errors.js';
 import { tempPathFor } from '../../io/atomic.js';
@@ -44,10 +44,29 @@ function tryCreate(path: string): boolean {
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
+    return createExclusive(path, JSON.stringify(holder));
   } finally {
     storeFs.remove(temp);
   }
+}
+
+/** For file systems without hard links: exclusive create, then write (a crash between leaves an unreadable lock, broken after UNREADABLE_STALE_MS). */
+function createExclusive(path: string, content: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  step('create lock');
+  try {
+    writeSync(fd, content);
+  } finally {
+    closeSync(fd);
+  }
+  step('write lock');
+  return true;
 }
 
 /** Removes a lock whose holder is gone. Renaming it aside first means two breakers cannot both delete a fresh lock. */
