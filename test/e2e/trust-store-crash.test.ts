@@ -5,7 +5,7 @@
  * operation; the loop crashes the ingest at every step until it runs to the end. A real kill of a running ingest
  * (SIGKILL, and Ctrl-C's SIGINT) checks the same without the hook.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,6 +56,32 @@ function leftovers(home: string): string[] {
   return problems;
 }
 
+let crashHomes = 0;
+
+/**
+ * Runs `args` on a copy of `template` with CIFT_TEST_CRASH_AFTER = 1, 2, … until it runs to the end; after each
+ * crash one more command must show exactly `oldState` or `newState` and leave nothing behind.
+ */
+function crashAtEveryStep(template: string, args: string[], oldState: string[], newState: string[]): { old: number; new: number } {
+  const seen = { old: 0, new: 0 };
+  let finished = false;
+  for (let n = 1; n <= 200 && !finished; n++) {
+    const home = join(tmp.dir, `crash-${crashHomes++}`);
+    cpSync(template, home, { recursive: true });
+    const r = spawnSync(process.execPath, [CIFT, ...args], { env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1', CIFT_TEST_CRASH_AFTER: String(n) }, encoding: 'utf8' });
+    if (r.status === 0) finished = true;
+    else expect(r.signal, `step ${n}: killed by the hook, not failed (${r.stderr})`).toBe('SIGKILL');
+    const state = shownState(home);
+    const which = JSON.stringify(state) === JSON.stringify(oldState) ? 'old' : JSON.stringify(state) === JSON.stringify(newState) ? 'new' : undefined;
+    expect(which, `after a crash at step ${n} of ${args.join(' ')} the store shows ${JSON.stringify(state)}`).toBeDefined();
+    seen[which!]++;
+    expect(leftovers(home), `after a crash at step ${n} and one more command`).toEqual([]);
+    if (finished) expect(which, 'a run to the end shows the new state').toBe('new');
+  }
+  expect(finished, `${args.join(' ')} finished within 200 steps`).toBe(true);
+  return seen;
+}
+
 describe('item 8: crash safety of an ingest', () => {
   const template = join(tmp.dir, 'template');
   const oldPair = lobsterPair(join(tmp.dir, 'old'), 'CRS', 60, 500);
@@ -63,9 +89,12 @@ describe('item 8: crash safety of an ingest', () => {
   const other = join(tmp.dir, 'other.csv');
   writeFileSync(other, 'ts,price,size\n2024-01-02T10:00:00Z,10,1\n');
 
-  it('shows exactly the old or the new state after a SIGKILL at every file operation of a replacing LOBSTER ingest, and the next command cleans up', () => {
+  beforeAll(() => {
     expect(cift(['ingest', 'lobster', ...oldPair], { home: template }).status).toBe(0);
     expect(cift(['ingest', other, '--symbol', 'OTHER'], { home: template }).status).toBe(0);
+  });
+
+  it('shows exactly the old or the new state after a SIGKILL at every file operation of a replacing LOBSTER ingest, and the next command cleans up', () => {
     const oldState = shownState(template);
     expect(oldState.map((s) => s.split('/').slice(0, 2).join('/'))).toEqual(['quotes/CRS', 'trades/CRS', 'trades/OTHER']);
 
@@ -76,27 +105,20 @@ describe('item 8: crash safety of an ingest', () => {
     expect(newState, 'the new day replaces both series of the old one').not.toEqual(oldState);
     expect(newState.filter((s) => s.startsWith('trades/OTHER')), 'and leaves other symbols alone').toEqual(oldState.filter((s) => s.startsWith('trades/OTHER')));
 
-    const seen = { old: 0, new: 0 };
-    let finished = false;
-    for (let n = 1; n <= 200 && !finished; n++) {
-      const home = join(tmp.dir, `crash-${n}`);
-      cpSync(template, home, { recursive: true });
-      const r = spawnSync(process.execPath, [CIFT, 'ingest', 'lobster', ...newPair, '--replace'], {
-        env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1', CIFT_TEST_CRASH_AFTER: String(n) },
-        encoding: 'utf8',
-      });
-      if (r.status === 0) finished = true;
-      else expect(r.signal, `step ${n}: killed by the hook, not failed (${r.stderr})`).toBe('SIGKILL');
-      const state = shownState(home);
-      const which = JSON.stringify(state) === JSON.stringify(oldState) ? 'old' : JSON.stringify(state) === JSON.stringify(newState) ? 'new' : undefined;
-      expect(which, `after a crash at step ${n} the store shows ${JSON.stringify(state)}`).toBeDefined();
-      seen[which!]++;
-      expect(leftovers(home), `after a crash at step ${n} and one more command`).toEqual([]);
-      if (finished) expect(which, 'an ingest that ran to the end shows the new state').toBe('new');
-    }
-    expect(finished, 'the ingest finished within 200 steps').toBe(true);
+    const seen = crashAtEveryStep(template, ['ingest', 'lobster', ...newPair, '--replace'], oldState, newState);
     expect(seen.old, 'early crashes keep the old state').toBeGreaterThan(3);
     expect(seen.new, 'crashes after the catalog swap show the new state').toBeGreaterThan(1);
+  }, 600_000);
+
+  it('shows exactly the old or the new state after a SIGKILL at every file operation of --rm', () => {
+    const oldState = shownState(template);
+    const reference = join(tmp.dir, 'reference-rm');
+    cpSync(template, reference, { recursive: true });
+    expect(cift(['ingest', '--rm', 'CRS'], { home: reference }).status).toBe(0);
+    const newState = shownState(reference);
+    expect(newState.map((s) => s.split('/').slice(0, 2).join('/'))).toEqual(['trades/OTHER']);
+    const seen = crashAtEveryStep(template, ['ingest', '--rm', 'CRS'], oldState, newState);
+    expect(seen.old + seen.new).toBeGreaterThan(5);
   }, 600_000);
 
   for (const signal of ['SIGKILL', 'SIGINT'] as const) {
