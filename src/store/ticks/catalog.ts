@@ -10,6 +10,7 @@ import { CiftError } from '../../errors.js';
 import { isTickKind, type TickKind } from '../../schema.js';
 import { CATALOG_FILE, parseDataFileName } from './names.js';
 import { storeFs } from './steps.js';
+import type { StoredSource } from './types.js';
 
 export interface CatalogFile {
   name: string;
@@ -121,3 +122,16 @@ export function readCatalog(root: string): LoadedCatalog | undefined {
 export function writeCatalog(root: string, catalog: Catalog): void {
   storeFs.writeFileAtomic(catalogPath(root), `${JSON.stringify(catalog, null, 1)}\n`);
 }
+
+export const toStoredSource = (s: CatalogSource): StoredSource => ({
+  id: s.id,
+  kind: s.kind,
+  symbol: s.symbol,
+  label: s.label,
+  origin: s.origin,
+  rows: s.rows,
+  first: BigInt(s.first),
+  last: BigInt(s.last),
+  files: s.files.length,
+  writtenAt: s.writtenAt,
+});

@@ -9,7 +9,7 @@
  * Readers read only files the catalog names; when .writers/ names a dead process they sweep first.
  * Trades and quotes are split per UTC day; bars are one file per source.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type pl from 'nodejs-polars';
 import { CiftError } from '../../errors.js';
@@ -18,12 +18,12 @@ import type { Polars } from '../../polars.js';
 import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
 import { NS_PER_DAY } from '../../time.js';
 import { sliceByTime } from '../../frames.js';
-import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, emptyCatalog, readCatalog, writeCatalog } from './catalog.js';
+import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
 import { batchContentId } from './content-id.js';
 import { legacyManifests, migrateLegacy } from './legacy.js';
 import { lock, tryLock } from './lock.js';
 import { WRITERS_DIR, dataFileName, newWriter, type WriterToken } from './names.js';
-import { type Incoming, type IngestPlan, type OverlapPolicy, planIngest } from './plan.js';
+import { type Incoming, type OverlapPolicy, applyPlan, outcomes, planIngest } from './plan.js';
 import { rebuildCatalog } from './repair.js';
 import { resolveSelector } from './select.js';
 import { step, storeFs } from './steps.js';
@@ -53,19 +53,6 @@ const defaultMakeFolder = (dir: string, onCreate: (dir: string) => void) => {
     throw e;
   }
 };
-
-export const toStoredSource = (s: CatalogSource): StoredSource => ({
-  id: s.id,
-  kind: s.kind,
-  symbol: s.symbol,
-  label: s.label,
-  origin: s.origin,
-  rows: s.rows,
-  first: BigInt(s.first),
-  last: BigInt(s.last),
-  files: s.files.length,
-  writtenAt: s.writtenAt,
-});
 
 /** [start, end) row ranges: one per UTC day for ticks, one for bars. Rows are in time order. */
 function partitions(batch: TickBatch): Array<[number, number]> {
@@ -391,56 +378,6 @@ export class ParquetTickStore implements TickStore {
     }
     return [...bySeries.values()].sort((a, b) => a.symbol.localeCompare(b.symbol) || TICK_KINDS.indexOf(a.kind) - TICK_KINDS.indexOf(b.kind));
   }
-
-  /** Names of the files in a series folder (for tests and diagnostics). */
-  filesIn(kind: TickKind, symbol: string): string[] {
-    try {
-      return readdirSync(this.seriesDir(kind, symbol));
-    } catch {
-      return [];
-    }
-  }
-}
-
-/** The next catalog: the current one minus dropped sources, with inputs that are new or relabelled. */
-function applyPlan(current: Catalog, plan: IngestPlan, incoming: readonly Incoming[], written: ReadonlyMap<number, CatalogFile[]>): Catalog {
-  const now = new Date().toISOString();
-  const key = (s: { kind: TickKind; symbol: string; id: string }) => `${s.kind}/${s.symbol}/${s.id}`;
-  const dropped = new Set(plan.dropped.map(key));
-  const relabelled = new Map<string, Incoming>();
-  const added: CatalogSource[] = [];
-  plan.actions.forEach((a, i) => {
-    const item = incoming[i];
-    if (a.action === 'same') relabelled.set(key(a.existing), item);
-    if (a.action !== 'store') return;
-    const files = written.get(i)!;
-    added.push({ id: item.id, kind: item.kind, symbol: item.symbol, label: item.label, origin: item.origin, rows: item.rows, first: item.first.toString(), last: item.last.toString(), files, writtenAt: now });
-  });
-  const kept = current.sources
-    .filter((s) => !dropped.has(key(s)))
-    .map((s) => {
-      const item = relabelled.get(key(s));
-      return item ? { ...s, label: item.label, origin: item.origin, writtenAt: now } : s;
-    });
-  return { ...current, sources: [...kept, ...added] };
-}
-
-function outcomes(plan: IngestPlan, incoming: readonly Incoming[], catalog: Catalog): IngestOutcome[] {
-  const seriesRows = (kind: TickKind, symbol: string) => catalog.sources.filter((s) => s.kind === kind && s.symbol === symbol).reduce((n, s) => n + s.rows, 0);
-  return plan.actions.map((a, i) => {
-    const item = incoming[i];
-    const base = { id: item.id, kind: item.kind, symbol: item.symbol, label: item.label, rows: item.rows, first: item.first, last: item.last, seriesRows: seriesRows(item.kind, item.symbol) };
-    switch (a.action) {
-      case 'store':
-        return { ...base, action: 'stored', replaced: a.replaces.map(toStoredSource) };
-      case 'same':
-        return { ...base, action: 'unchanged', replaced: [toStoredSource(a.existing)] };
-      case 'duplicate':
-        return { ...base, action: 'duplicate', replaced: [] };
-      default:
-        return { ...base, action: 'empty', replaced: [] };
-    }
-  });
 }
 
 /** The last row of a frame in (ts, seq) order, as numbers. */

@@ -12,7 +12,8 @@
 import { CiftError } from '../../errors.js';
 import type { TickKind } from '../../schema.js';
 import { formatTs } from '../../time.js';
-import type { CatalogSource } from './catalog.js';
+import { type Catalog, type CatalogFile, type CatalogSource, toStoredSource } from './catalog.js';
+import type { IngestOutcome } from './types.js';
 
 export type OverlapPolicy = 'refuse' | 'replace' | 'append';
 
@@ -90,4 +91,46 @@ export function planIngest(stored: readonly CatalogSource[], incoming: readonly 
     return actions.push({ action: 'store', replaces });
   });
   return { actions, dropped: [...dropped.values()].map((d) => d.source) };
+}
+
+/** The next catalog: the current one minus dropped sources, with inputs that are new or relabelled. */
+export function applyPlan(current: Catalog, plan: IngestPlan, incoming: readonly Incoming[], written: ReadonlyMap<number, CatalogFile[]>): Catalog {
+  const now = new Date().toISOString();
+  const key = (s: { kind: TickKind; symbol: string; id: string }) => `${s.kind}/${s.symbol}/${s.id}`;
+  const dropped = new Set(plan.dropped.map(key));
+  const relabelled = new Map<string, Incoming>();
+  const added: CatalogSource[] = [];
+  plan.actions.forEach((a, i) => {
+    const item = incoming[i];
+    if (a.action === 'same') relabelled.set(key(a.existing), item);
+    if (a.action !== 'store') return;
+    const files = written.get(i)!;
+    added.push({ id: item.id, kind: item.kind, symbol: item.symbol, label: item.label, origin: item.origin, rows: item.rows, first: item.first.toString(), last: item.last.toString(), files, writtenAt: now });
+  });
+  const kept = current.sources
+    .filter((s) => !dropped.has(key(s)))
+    .map((s) => {
+      const item = relabelled.get(key(s));
+      return item ? { ...s, label: item.label, origin: item.origin, writtenAt: now } : s;
+    });
+  return { ...current, sources: [...kept, ...added] };
+}
+
+/** What happened to each input, for the ingest summary. */
+export function outcomes(plan: IngestPlan, incoming: readonly Incoming[], catalog: Catalog): IngestOutcome[] {
+  const seriesRows = (kind: TickKind, symbol: string) => catalog.sources.filter((s) => s.kind === kind && s.symbol === symbol).reduce((n, s) => n + s.rows, 0);
+  return plan.actions.map((a, i) => {
+    const item = incoming[i];
+    const base = { id: item.id, kind: item.kind, symbol: item.symbol, label: item.label, rows: item.rows, first: item.first, last: item.last, seriesRows: seriesRows(item.kind, item.symbol) };
+    switch (a.action) {
+      case 'store':
+        return { ...base, action: 'stored', replaced: a.replaces.map(toStoredSource) };
+      case 'same':
+        return { ...base, action: 'unchanged', replaced: [toStoredSource(a.existing)] };
+      case 'duplicate':
+        return { ...base, action: 'duplicate', replaced: [] };
+      default:
+        return { ...base, action: 'empty', replaced: [] };
+    }
+  });
 }
