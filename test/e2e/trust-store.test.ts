@@ -3,7 +3,7 @@
  * never chosen silently (2), an unusable CIFT_HOME is a clear error (9), a damaged catalog names itself and
  * `--repair` rebuilds it (16). The crash-safety kill tests (8) are in trust-store-crash.test.ts.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -211,11 +211,13 @@ describe('item 1: a source is identified by its content', () => {
 
 describe('item 2: stored data never hides shipped data silently', () => {
   const home = freshHome();
-  const pair = lobsterPair(join(tmp.dir, 'goog-day'), 'GOOG', 300);
-  const ingest = cift(['ingest', 'lobster', pair.message, pair.orderbook], { home });
+  beforeAll(() => {
+    const pair = lobsterPair(join(tmp.dir, 'goog-day'), 'GOOG', 300);
+    const ingest = cift(['ingest', 'lobster', pair.message, pair.orderbook], { home });
+    expect(ingest.status, ingest.stderr).toBe(0);
+  });
 
   it('bars GOOG says on stderr, in one line, that it used the stored data and how to choose; stdout stays clean JSON', () => {
-    expect(ingest.status, ingest.stderr).toBe(0);
     const r = cift(['bars', 'GOOG', '--json'], { home });
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.split('\n').filter(Boolean);
