@@ -16,9 +16,10 @@ import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
 import { uiFrom } from './context.js';
+import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
 
-interface BacktestFlags {
+interface BacktestFlags extends SourceFlag {
   strategy: string;
   symbol?: string;
   data?: string;
@@ -178,6 +179,7 @@ export const backtestCommand = new Command('backtest')
   .option('--slippage <bps>', 'adverse slippage on every fill, basis points', '0')
   .option('--trades <file>', 'write the trade list (.csv or .parquet)')
   .option('--equity <file>', 'write the equity curve (.csv or .parquet)')
+  .addOption(sourceOption())
   .addHelpText(
     'after',
     examples([
@@ -197,10 +199,13 @@ export const backtestCommand = new Command('backtest')
     const range = parseRange(flags.from, flags.to);
     for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
     const polars = await loadPolars();
+    if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
+    const market = flags.symbol !== undefined ? await MarketData.open(ui.settings, { source: flags.source }) : undefined;
+    if (market) await noteOrigin(market, normalizeSymbol(flags.symbol!));
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {
       const input =
         flags.symbol !== undefined
-          ? await barsFromStore(polars, await MarketData.open(ui.settings), normalizeSymbol(flags.symbol), interval, range)
+          ? await barsFromStore(polars, market!, normalizeSymbol(flags.symbol), interval, range)
           : await barsFromFile(polars, flags.data!, { interval, range });
       return backtest(input, strategy, name, params, settings, VERSION);
     });

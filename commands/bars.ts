@@ -7,9 +7,10 @@ import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';
+import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, withSpinner } from './ui.js';
 
-interface BarsOptions extends OutputFlags {
+interface BarsOptions extends OutputFlags, SourceFlag {
   interval?: string;
   from?: string;
   to?: string;
@@ -23,6 +24,7 @@ export const barsCommand = new Command('bars')
   .option('--to <time>', 'last input time, inclusive')
   .addOption(new Option('--export <format>', 'write csv, json, parquet or arrow').choices([...EXPORT_FORMATS]))
   .option('-o, --out <path>', 'write to this file (atomically) instead of stdout')
+  .addOption(sourceOption())
   .addHelpText(
     'after',
     examples([
@@ -39,7 +41,8 @@ export const barsCommand = new Command('bars')
     const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const polars = await loadPolars();
-    const market = await MarketData.open(ui.settings);
+    const market = await MarketData.open(ui.settings, { source: opts.source });
+    await noteOrigin(market, symbol);
     const result = await withSpinner(ui, `building ${symbol} bars`, () => loadBars(polars, market, { symbol, interval: opts.interval, range }));
     emitFrame(ui, polars, result.frame, opts, format, `${symbol} ${result.interval ?? 'stored'} bars from ${result.from}`, {
       symbol,

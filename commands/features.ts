@@ -11,9 +11,10 @@ import { normalizeSymbol } from '../src/sources/tabular.js';
 import { assertTimeZone, parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';
+import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
-interface FeaturesOptions extends OutputFlags {
+interface FeaturesOptions extends OutputFlags, SourceFlag {
   set?: string;
   interval?: string;
   from?: string;
@@ -61,6 +62,7 @@ export const featuresCommand = new Command('features')
   .addOption(new Option('--export <format>', 'write csv, json, parquet or arrow').choices([...EXPORT_FORMATS]))
   .option('-o, --out <path>', 'write to this file (atomically) instead of stdout')
   .option('--list', 'list every feature with its parameters, outputs and warm-up')
+  .addOption(sourceOption())
   .addHelpText(
     'after',
     examples([
@@ -84,7 +86,8 @@ export const featuresCommand = new Command('features')
     const barRequests = requests.filter((r) => r.spec.on === 'bars');
     const quoteRequests = requests.filter((r) => r.spec.on === 'quotes');
     const polars = await loadPolars();
-    const market = await MarketData.open(ui.settings);
+    const market = await MarketData.open(ui.settings, { source: opts.source });
+    if (barRequests.length > 0) await noteOrigin(market, symbol);
 
     const frame = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, async () => {
       let quoteFrame;

@@ -3,89 +3,141 @@ import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { MarketData } from '../src/market-data.js';
-import { isTickKind, type TickBatch, type TickKind } from '../src/schema.js';
+import { isTickKind, type TickKind } from '../src/schema.js';
 import { parseMapFlags } from '../src/sources/columns.js';
 import { readTabularFile } from '../src/sources/files.js';
 import { readLobster } from '../src/sources/lobster.js';
 import { syntheticBatch } from '../src/sources/synthetic.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseBound, parseInterval } from '../src/time.js';
-import type { SeriesSummary, SourceRef, WriteSummary } from '../src/store/ticks/types.js';
+import type { IngestItem, IngestOutcome, OverlapPolicy, SeriesSummary, SourceRef, StoredSource } from '../src/store/ticks/types.js';
 import { AMBIGUOUS_RULES, NONEXISTENT_RULES, formatTs, type AmbiguousRule, type NonexistentRule } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { examples, formatCount, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
-interface Pending {
-  batch: TickBatch;
-  source: SourceRef;
-}
-
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
 /**
- * `ingest` and its subcommands share --symbol and --kind. Commander parses an option the parent also declares
- * at the parent (the global flags must work after subcommands, so options cannot be positional), so a
- * subcommand reads such a value from itself or, failing that, from `ingest`.
+ * `ingest` and its subcommands share --symbol, --kind, --replace and --append. Commander parses an option the
+ * parent also declares at the parent (the global flags must work after subcommands, so options cannot be
+ * positional), so a subcommand reads such a value from itself or, failing that, from `ingest`.
  */
 function shared<T>(cmd: Command, name: string): T | undefined {
   return (cmd.opts()[name] ?? cmd.parent?.opts()[name]) as T | undefined;
 }
 
-/** Source identity is the file's real path, so re-ingesting it through another relative path still replaces. */
+/** What to do with rows that overlap a stored source of the same symbol and kind. */
+function overlapPolicy(cmd: Command): OverlapPolicy {
+  const replace = Boolean(shared<boolean>(cmd, 'replace'));
+  const append = Boolean(shared<boolean>(cmd, 'append'));
+  if (replace && append) throw new CiftError('USAGE', '--replace and --append contradict each other', 'give one: --replace drops overlapping stored sources, --append keeps both');
+  return replace ? 'replace' : append ? 'append' : 'refuse';
+}
+
+/** Where a file's rows came from (its real path, so a relative path and an absolute one read the same). */
 const sourceRef = (file: string): SourceRef => ({ id: realpathSync(file), label: basename(file) });
 
-/** Writes every pending batch (all inputs were validated before this is called) and prints the summary. */
-async function store(ui: Ui, pending: Pending[]): Promise<void> {
+const when = (o: IngestOutcome, ts: bigint): string | null => (o.rows ? formatTs(ts) : null);
+
+const RESULT_TEXT: Record<IngestOutcome['action'], string> = {
+  stored: 'stored',
+  unchanged: 'already stored',
+  duplicate: 'same as above',
+  empty: 'no rows',
+};
+
+/** Stores every batch of one ingest as one step (all inputs were validated first) and prints what happened. */
+async function store(ui: Ui, items: IngestItem[], overlap: OverlapPolicy): Promise<void> {
   const market = await MarketData.open(ui.settings);
-  const written: Array<{ source: string; summary: WriteSummary; batchRows: number; batchFirst: bigint; batchLast: bigint }> = [];
-  await withSpinner(ui, `storing ${pending.length} series`, async () => {
-    for (const { batch, source } of pending) {
-      const summary = await market.write(batch, source);
-      const n = batch.ts.length;
-      written.push({ source: source.label, summary, batchRows: n, batchFirst: batch.ts[0], batchLast: batch.ts[n - 1] });
-    }
-  });
+  const outcomes = await withSpinner(ui, `storing ${items.length} series`, () => market.ingest(items, { overlap }));
+  const replacedRows = (o: IngestOutcome) => o.replaced.reduce((n, s) => n + s.rows, 0);
   if (ui.json) {
     printJson(
-      written.map((w) => ({
-        source: w.source,
-        symbol: w.summary.symbol,
-        kind: w.summary.kind,
-        rows: w.batchRows,
-        first: w.batchRows ? formatTs(w.batchFirst) : null,
-        last: w.batchRows ? formatTs(w.batchLast) : null,
-        replaced_rows: w.summary.replacedRows,
-        stored_rows: w.summary.rows,
+      outcomes.map((o) => ({
+        source: o.label,
+        symbol: o.symbol,
+        kind: o.kind,
+        rows: o.rows,
+        first: when(o, o.first),
+        last: when(o, o.last),
+        replaced_rows: replacedRows(o),
+        stored_rows: o.seriesRows,
       })),
     );
     return;
   }
   printTable(
     ui,
-    ['symbol', 'kind', 'rows', 'first', 'last', 'source', 'replaced'],
-    written.map((w) => [
-      w.summary.symbol,
-      w.summary.kind,
-      formatCount(w.batchRows),
-      w.batchRows ? formatTs(w.batchFirst) : '-',
-      w.batchRows ? formatTs(w.batchLast) : '-',
-      w.source,
-      formatCount(w.summary.replacedRows),
+    ['symbol', 'kind', 'rows', 'first', 'last', 'source', 'id', 'result', 'replaced'],
+    outcomes.map((o) => [
+      o.symbol,
+      o.kind,
+      formatCount(o.rows),
+      when(o, o.first) ?? '-',
+      when(o, o.last) ?? '-',
+      o.label,
+      o.rows ? o.id.slice(0, 12) : '-',
+      RESULT_TEXT[o.action],
+      o.action === 'stored' && o.replaced.length ? `${formatCount(replacedRows(o))} rows of ${o.replaced.map((s) => s.id.slice(0, 12)).join(', ')}` : '',
     ]),
-    ['left', 'left', 'right', 'left', 'left', 'left', 'right'],
+    ['left', 'left', 'right', 'left', 'left', 'left', 'left', 'left', 'left'],
   );
 }
 
-export function printSeriesList(ui: Ui, list: SeriesSummary[]): void {
+const sourceJson = (s: StoredSource) => ({
+  id: s.id,
+  symbol: s.symbol,
+  kind: s.kind,
+  label: s.label,
+  origin: s.origin,
+  rows: s.rows,
+  first: formatTs(s.first),
+  last: formatTs(s.last),
+  files: s.files,
+  written_at: s.writtenAt,
+});
+
+/** Series (stored and shipped) and, below, the stored sources they are made of. */
+export function printSeriesList(ui: Ui, list: SeriesSummary[], sources: StoredSource[]): void {
+  const storedBarSymbols = new Set(list.filter((s) => !s.builtin && (s.kind === 'bars' || s.kind === 'trades')).map((s) => s.symbol));
+  const used = (s: SeriesSummary) => !s.builtin || !storedBarSymbols.has(s.symbol);
   if (ui.json) {
-    printJson(list.map((s) => ({ symbol: s.symbol, kind: s.kind, rows: s.rows, first: formatTs(s.first), last: formatTs(s.last), sources: s.sources, builtin: s.builtin })));
+    printJson(
+      list.map((s) => ({
+        symbol: s.symbol,
+        kind: s.kind,
+        rows: s.rows,
+        first: formatTs(s.first),
+        last: formatTs(s.last),
+        builtin: s.builtin,
+        used: used(s),
+        sources: s.builtin ? [] : sources.filter((x) => x.symbol === s.symbol && x.kind === s.kind).map(sourceJson),
+      })),
+    );
     return;
   }
   printTable(
     ui,
     ['symbol', 'kind', 'rows', 'first', 'last', 'origin'],
-    list.map((s) => [s.symbol, s.kind, formatCount(s.rows), formatTs(s.first), formatTs(s.last), s.builtin ? 'shipped sample' : `${s.sources} source${s.sources === 1 ? '' : 's'}`]),
+    list.map((s) => [
+      s.symbol,
+      s.kind,
+      formatCount(s.rows),
+      formatTs(s.first),
+      formatTs(s.last),
+      s.builtin ? (used(s) ? 'shipped sample' : 'shipped sample (stored data is used; --source shipped reads this)') : `${s.sources} source${s.sources === 1 ? '' : 's'}`,
+    ]),
     ['left', 'left', 'right', 'left', 'left', 'left'],
+  );
+  if (sources.length === 0) {
+    process.stdout.write('no stored sources yet: add data with `cift ingest FILE --symbol SYMBOL`\n');
+    return;
+  }
+  printTable(
+    ui,
+    ['source id', 'symbol', 'kind', 'rows', 'first', 'last', 'from'],
+    sources.map((s) => [s.id.slice(0, 12), s.symbol, s.kind, formatCount(s.rows), formatTs(s.first), formatTs(s.last), s.origin && s.origin !== s.label ? `${s.label} (${s.origin})` : s.label]),
+    ['left', 'left', 'left', 'right', 'left', 'left', 'left'],
   );
 }
 
@@ -98,6 +150,31 @@ interface FileOptions {
   adjusted?: boolean;
   kind?: string;
   list?: boolean;
+  rm?: string;
+  repair?: boolean;
+  replace?: boolean;
+  append?: boolean;
+}
+
+async function removeSources(ui: Ui, selector: string): Promise<void> {
+  const market = await MarketData.open(ui.settings);
+  const gone = await market.remove(selector);
+  if (ui.json) return printJson(gone.map(sourceJson));
+  process.stdout.write(`removed ${gone.length} source${gone.length === 1 ? '' : 's'} (${formatCount(gone.reduce((n, s) => n + s.rows, 0))} rows)\n`);
+  printTable(
+    ui,
+    ['source id', 'symbol', 'kind', 'rows', 'from'],
+    gone.map((s) => [s.id.slice(0, 12), s.symbol, s.kind, formatCount(s.rows), s.label]),
+    ['left', 'left', 'left', 'right', 'left'],
+  );
+}
+
+async function repairStore(ui: Ui): Promise<void> {
+  const market = await MarketData.open(ui.settings);
+  const report = await market.repair();
+  if (ui.json) return printJson(report);
+  process.stdout.write(`catalog rebuilt: ${report.sources} source${report.sources === 1 ? '' : 's'} in ${report.files} file${report.files === 1 ? '' : 's'}\n`);
+  for (const line of report.skipped) process.stdout.write(`left out: ${line}\n`);
 }
 
 const lobster = new Command('lobster')
@@ -117,10 +194,15 @@ const lobster = new Command('lobster')
     const ui = uiFrom(cmd);
     const day = readLobster(message, orderbook, { ...opts, symbol: shared<string>(cmd, 'symbol') });
     const source = sourceRef(message);
-    await store(ui, [
-      { batch: day.trades, source },
-      { batch: day.quotes, source },
-    ]);
+    // Trades and quotes are checked for conflicts together and become visible together.
+    await store(
+      ui,
+      [
+        { batch: day.trades, source },
+        { batch: day.quotes, source },
+      ],
+      overlapPolicy(cmd),
+    );
   });
 
 const synthetic = new Command('synthetic')
@@ -145,7 +227,8 @@ const synthetic = new Command('synthetic')
     if (step === undefined) throw new CiftError('USAGE', `--every "${opts.every}" must be a fixed length (s, m, h, d, w)`);
     const symbol = normalizeSymbol(symbolText);
     const batch = syntheticBatch({ symbol, kind, rows, seed, start: parseBound(opts.start, '--start')!, stepNs: step });
-    await store(ui, [{ batch, source: { id: `synthetic:${symbol}:${kind}`, label: `synthetic seed ${seed}` } }]);
+    // One origin per symbol and kind, so another seed over the same times is named as a re-ingest in a conflict.
+    await store(ui, [{ batch, source: { id: `synthetic ${symbol} ${kind}`, label: `synthetic seed ${seed}` } }], overlapPolicy(cmd));
   });
 
 export const ingestCommand = new Command('ingest')
@@ -158,7 +241,11 @@ export const ingestCommand = new Command('ingest')
   .addOption(new Option('--nonexistent <rule>', 'a --tz time that never happens (clocks going forward): forward to the first time after the jump, backward to the last before it, or error').choices([...NONEXISTENT_RULES]).default('error'))
   .option('--adjusted', 'take close from "Adj Close"')
   .addOption(new Option('--kind <kind>', 'force the kind instead of detecting it').choices(['bars', 'trades', 'quotes']))
-  .option('--list', 'list what is stored (and the shipped sample data) instead of ingesting')
+  .option('--replace', 'drop stored sources whose time range the new rows overlap (same symbol and kind), then store')
+  .option('--append', 'store the new rows beside overlapping stored sources (both are then read)')
+  .option('--list', 'list stored sources and series (and the shipped sample data) instead of ingesting')
+  .option('--rm <source|symbol>', 'remove a stored source (its id or a unique prefix) or every source of a symbol')
+  .option('--repair', 'rebuild the store catalog from the data files (after "catalog … is damaged")')
   .addCommand(lobster)
   .addCommand(synthetic)
   .addHelpText(
@@ -169,26 +256,36 @@ export const ingestCommand = new Command('ingest')
       'cift ingest hourly.csv --symbol SPY --tz America/New_York --ambiguous infer',
       'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
       'cift ingest synthetic --symbol SYN --rows 1000000 --seed 7',
+      'cift ingest copy-of-prices.csv --symbol SPY --replace',
       'cift ingest --list --json',
+      'cift ingest --rm 3fa2c1d0',
+      'cift ingest --rm SPY',
+      'cift ingest --repair',
     ]),
   )
   .action(async (paths: string[], opts: FileOptions, cmd: Command) => {
     const ui = uiFrom(cmd);
+    const modes = [opts.list && '--list', opts.rm !== undefined && '--rm', opts.repair && '--repair'].filter(Boolean);
+    if (modes.length > 1) throw new CiftError('USAGE', `${modes.join(' and ')} cannot be combined`, 'give one at a time');
+    if (modes.length === 1 && paths.length > 0) throw new CiftError('USAGE', `${modes[0]} takes no files (got ${paths[0]})`, 'ingest the files in a separate command');
     if (opts.list) {
       const market = await MarketData.open(ui.settings);
-      printSeriesList(ui, await market.list());
+      printSeriesList(ui, await market.list(), await market.sources());
       return;
     }
+    if (opts.rm !== undefined) return removeSources(ui, opts.rm);
+    if (opts.repair) return repairStore(ui);
     if (paths.length === 0) throw new CiftError('USAGE', 'nothing to ingest', 'give one or more files, `cift ingest lobster MESSAGE ORDERBOOK`, or --list');
+    const overlap = overlapPolicy(cmd);
     const map = parseMapFlags(opts.map);
     const kind: TickKind | undefined = opts.kind !== undefined && isTickKind(opts.kind) ? opts.kind : undefined;
     // Read and validate every input before writing any of them.
-    const pending: Pending[] = [];
+    const pending: IngestItem[] = [];
     await withSpinner(ui, `reading ${paths.length} file${paths.length === 1 ? '' : 's'}`, async () => {
       for (const path of paths) {
         const batches = await readTabularFile(path, { symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
         for (const batch of batches) pending.push({ batch, source: sourceRef(path) });
       }
     });
-    await store(ui, pending);
+    await store(ui, pending, overlap);
   });

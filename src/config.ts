@@ -1,10 +1,14 @@
 import { homedir } from 'node:os';
 import { resolve, join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CiftError } from './errors.js';
+import { FolderError, makeDirectory, unusableFolder } from './io/dirs.js';
 
 /** Everything a command needs to know about where things live. Flags win over CIFT_* env, env over defaults. */
 export interface Settings {
   readonly home: string;
+  /** Where `home` came from, to name it in errors: the --home flag, the CIFT_HOME variable, or the default. */
+  readonly homeFrom: '--home' | 'CIFT_HOME' | 'default';
   readonly ticksDir: string;
   /** Read-only shipped sample data (data/ in the package). */
   readonly builtinDataDir: string;
@@ -27,14 +31,35 @@ export function packageRoot(): string {
 }
 
 export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
-  const home = resolve(flags.home ?? env.CIFT_HOME ?? join(homedir(), '.cift'));
+  const homeFrom = flags.home !== undefined ? '--home' : env.CIFT_HOME ? 'CIFT_HOME' : 'default';
+  const home = resolve(flags.home ?? (env.CIFT_HOME || join(homedir(), '.cift')));
   return Object.freeze({
     home,
+    homeFrom,
     ticksDir: join(home, 'ticks'),
     builtinDataDir: join(packageRoot(), 'data'),
     databaseUrl: env.CIFT_DATABASE_URL || undefined,
     redisUrl: env.CIFT_REDIS_URL || undefined,
     questdb: env.CIFT_QUESTDB || undefined,
     kafkaBrokers: env.CIFT_KAFKA_BROKERS || undefined,
-  });
+  } satisfies Settings);
+}
+
+const homeName = (s: Pick<Settings, 'home' | 'homeFrom'>): string => (s.homeFrom === 'default' ? `data folder "${s.home}"` : `${s.homeFrom} "${s.home}"`);
+const HOME_HINT = 'point CIFT_HOME (or --home) at a folder you can write to, or leave it unset for ~/.cift';
+
+/** Fails fast, naming CIFT_HOME/--home, when the data folder cannot even be read (e.g. it is a file). Creates nothing. */
+export function assertHomeReadable(s: Pick<Settings, 'home' | 'homeFrom'>): void {
+  const problem = unusableFolder(s.home);
+  if (problem !== undefined) throw new CiftError('STORE_UNAVAILABLE', `${homeName(s)} is not usable: ${problem}`, HOME_HINT);
+}
+
+/** Creates `dir` (inside the data folder) and its parents, or fails with one line naming CIFT_HOME/--home and why. */
+export function ensureHomeFolder(s: Pick<Settings, 'home' | 'homeFrom'>, dir: string = s.home, onCreate?: (dir: string) => void): void {
+  try {
+    makeDirectory(dir, onCreate);
+  } catch (e) {
+    if (e instanceof FolderError) throw new CiftError('STORE_UNAVAILABLE', `${homeName(s)} is not usable: ${e.reason}`, HOME_HINT);
+    throw e;
+  }
 }

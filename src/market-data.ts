@@ -1,18 +1,53 @@
 /**
  * The tick store as commands see it: what the user stored, over the read-only sample data shipped in data/.
- * Stored rows win: once a user ingests bars for GOOG, the shipped GOOG file is no longer read.
+ * By default stored rows win: once a user ingests trades or bars for GOOG, the shipped GOOG bars are not read.
+ * A command can ask for one origin (`--source stored|shipped`), and `originOf` says which one a symbol's data
+ * comes from, with a one-line notice when both exist so the choice is never silent.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type pl from 'nodejs-polars';
-import type { Settings } from './config.js';
-import { CiftError, didYouMean } from './errors.js';
+import { assertHomeReadable, ensureHomeFolder, type Settings } from './config.js';
+import { CiftError, didYouMean, isCiftError } from './errors.js';
 import { loadPolars, type Polars } from './polars.js';
-import { TICK_KINDS, type TickBatch, type TickKind } from './schema.js';
+import type { TickBatch, TickKind } from './schema.js';
 import { readTabularFile } from './sources/files.js';
 import { sliceByTime } from './frames.js';
+import { formatTs } from './time.js';
 import { ParquetTickStore, batchToFrame, lastRowOf } from './store/ticks/parquet.js';
-import type { LatestRow, SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './store/ticks/types.js';
+import type {
+  IngestItem,
+  IngestOptions,
+  IngestOutcome,
+  LatestRow,
+  RepairReport,
+  SeriesSummary,
+  SourceRef,
+  StoredSource,
+  TickStore,
+  TimeRange,
+  WriteSummary,
+} from './store/ticks/types.js';
+
+/** Where a symbol's data comes from: the user's tick store, or the sample bars shipped in data/. */
+export type DataOrigin = 'stored' | 'shipped';
+export const DATA_ORIGINS: readonly DataOrigin[] = ['stored', 'shipped'];
+
+export interface MarketDataOptions {
+  /** Read only this origin; default: stored data when there is any, else shipped. */
+  source?: DataOrigin;
+}
+
+export interface OriginReport {
+  origin: DataOrigin;
+  /** One line for stderr when the symbol has both and no origin was asked for; undefined otherwise. */
+  notice?: string;
+}
+
+/** Kinds that make bars (what `bars`, `features` and `backtest` read). */
+export const BAR_KINDS: readonly TickKind[] = ['trades', 'bars'];
+/** Kinds a price can come from (what `order` reads: quote, else trade, else bar). */
+export const PRICE_KINDS: readonly TickKind[] = ['quotes', 'trades', 'bars'];
 
 /** Shipped CSVs of daily (or other) bars, one symbol per file named SYMBOL.csv. */
 class BuiltinCatalog {
@@ -28,8 +63,13 @@ class BuiltinCatalog {
       .sort();
   }
 
+  /** Existence only (one stat), so a command does not parse every shipped CSV. */
+  has(symbol: string): boolean {
+    return existsSync(join(this.dir, `${symbol}.csv`));
+  }
+
   async batch(symbol: string): Promise<TickBatch | undefined> {
-    if (!this.symbols().includes(symbol)) return undefined;
+    if (!this.has(symbol)) return undefined;
     let batch = this.cache.get(symbol);
     if (!batch) {
       [batch] = await readTabularFile(join(this.dir, `${symbol}.csv`), { symbol });
@@ -44,20 +84,51 @@ export class MarketData implements TickStore {
     private readonly polars: Polars,
     private readonly stored: ParquetTickStore,
     private readonly builtin: BuiltinCatalog,
+    private readonly source: DataOrigin | undefined,
   ) {}
 
-  static async open(settings: Settings): Promise<MarketData> {
+  static async open(settings: Settings, opts: MarketDataOptions = {}): Promise<MarketData> {
+    assertHomeReadable(settings);
     const polars = await loadPolars();
-    return new MarketData(polars, new ParquetTickStore(polars, settings.ticksDir), new BuiltinCatalog(settings.builtinDataDir));
+    const stored = new ParquetTickStore(polars, settings.ticksDir, { makeFolder: (dir, onCreate) => ensureHomeFolder(settings, dir, onCreate) });
+    return new MarketData(polars, stored, new BuiltinCatalog(settings.builtinDataDir), opts.source);
+  }
+
+  // ---- writing: always the user's store ----------------------------------------------------------------------
+
+  ingest(items: IngestItem[], opts?: IngestOptions): Promise<IngestOutcome[]> {
+    return this.stored.ingest(items, opts);
   }
 
   write(batch: TickBatch, source: SourceRef): Promise<WriteSummary> {
     return this.stored.write(batch, source);
   }
 
+  async remove(selector: string): Promise<StoredSource[]> {
+    try {
+      return await this.stored.remove(selector);
+    } catch (e) {
+      const symbol = selector.trim().toUpperCase();
+      if (isCiftError(e) && e.code === 'UNKNOWN_SOURCE' && /^[A-Z0-9][A-Z0-9._^=-]{0,31}$/.test(symbol) && this.builtin.has(symbol)) {
+        throw new CiftError('UNKNOWN_SOURCE', `nothing stored for "${symbol}": its data is the shipped sample (read-only)`, '`cift ingest --list` shows stored sources and their ids');
+      }
+      throw e;
+    }
+  }
+
+  repair(): Promise<RepairReport> {
+    return this.stored.repair();
+  }
+
+  sources(): Promise<StoredSource[]> {
+    return this.stored.sources();
+  }
+
+  // ---- reading: stored, shipped, or as chosen ----------------------------------------------------------------
+
   async read(kind: TickKind, symbol: string, range: TimeRange = {}): Promise<pl.DataFrame | undefined> {
-    const stored = await this.stored.read(kind, symbol, range);
-    if (stored !== undefined || kind !== 'bars') return stored;
+    const stored = this.source === 'shipped' ? undefined : await this.stored.read(kind, symbol, range);
+    if (stored !== undefined || kind !== 'bars' || this.source === 'stored') return stored;
     const batch = await this.builtin.batch(symbol);
     if (batch === undefined) return undefined;
     const pl = this.polars;
@@ -65,39 +136,64 @@ export class MarketData implements TickStore {
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
-    const stored = await this.stored.latest(kind, symbol);
-    if (stored !== undefined || kind !== 'bars') return stored;
+    const stored = this.source === 'shipped' ? undefined : await this.stored.latest(kind, symbol);
+    if (stored !== undefined || kind !== 'bars' || this.source === 'stored') return stored;
     const batch = await this.builtin.batch(symbol);
     return batch === undefined ? undefined : lastRowOf(this.polars, batchToFrame(this.polars, batch), 'bars');
   }
 
+  /** Stored series and every shipped sample series (`builtin`), including shipped ones that stored data shadows. */
   async list(): Promise<SeriesSummary[]> {
     const stored = await this.stored.list();
-    const storedBars = new Set(stored.filter((s) => s.kind === 'bars').map((s) => s.symbol));
     const shipped: SeriesSummary[] = [];
     for (const symbol of this.builtin.symbols()) {
-      if (storedBars.has(symbol)) continue;
       const b = (await this.builtin.batch(symbol))!;
       shipped.push({ kind: 'bars', symbol, rows: b.ts.length, first: b.ts[0], last: b.ts[b.ts.length - 1], sources: 0, builtin: true });
     }
-    return [...stored, ...shipped].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.kind.localeCompare(b.kind));
+    return [...stored, ...shipped].sort((a, b) => a.symbol.localeCompare(b.symbol) || a.kind.localeCompare(b.kind) || Number(a.builtin) - Number(b.builtin));
   }
 
-  /** The kinds stored for a symbol, or an UNKNOWN_SYMBOL error with a did-you-mean hint. */
+  private async unknownSymbol(symbol: string): Promise<CiftError> {
+    const known = [...new Set([...(await this.stored.list()).map((s) => s.symbol), ...this.builtin.symbols()])].sort();
+    const guess = didYouMean(symbol, known);
+    return new CiftError(
+      'UNKNOWN_SYMBOL',
+      `no data for symbol "${symbol}"`,
+      guess ? `did you mean ${guess}?` : known.length ? `stored: ${known.join(', ')}; add data with \`cift ingest\`` : 'add data with `cift ingest FILE --symbol SYMBOL`',
+    );
+  }
+
+  /** The kinds a symbol has in the chosen origin, or an UNKNOWN_SYMBOL / NO_DATA error. Reads only the catalog. */
   async kindsOf(symbol: string): Promise<TickKind[]> {
-    // Existence only: summarising everything (list()) would parse every shipped CSV on each command.
-    const shipped = this.builtin.symbols().includes(symbol);
-    const kinds = TICK_KINDS.filter((k) => this.stored.has(k, symbol) || (k === 'bars' && shipped));
-    if (kinds.length === 0) {
-      const all = await this.list();
-      const known = [...new Set(all.map((s) => s.symbol))];
-      const guess = didYouMean(symbol, known);
-      throw new CiftError(
-        'UNKNOWN_SYMBOL',
-        `no data for symbol "${symbol}"`,
-        guess ? `did you mean ${guess}?` : known.length ? `stored: ${known.join(', ')}; add data with \`cift ingest\`` : 'add data with `cift ingest FILE --symbol SYMBOL`',
-      );
+    const storedKinds = await this.stored.kindsOf(symbol);
+    const shipped = this.builtin.has(symbol);
+    if (storedKinds.length === 0 && !shipped) throw await this.unknownSymbol(symbol);
+    if (this.source === 'stored') {
+      if (storedKinds.length === 0) throw new CiftError('NO_DATA', `--source stored: nothing is stored for "${symbol}"`, `its data is the shipped sample: drop --source, or ingest data with \`cift ingest FILE --symbol ${symbol}\``);
+      return storedKinds;
     }
-    return kinds;
+    if (this.source === 'shipped') {
+      if (!shipped) throw new CiftError('NO_DATA', `--source shipped: there is no shipped sample data for "${symbol}"`, `shipped symbols: ${this.builtin.symbols().join(', ')}`);
+      return ['bars'];
+    }
+    return shipped && !storedKinds.includes('bars') ? [...storedKinds, 'bars'] : storedKinds;
+  }
+
+  /**
+   * Which origin reads of `symbol` use, for a command that reads the given kinds (BAR_KINDS, PRICE_KINDS), and a
+   * notice when both origins could serve it and none was asked for. Errors as kindsOf.
+   */
+  async originOf(symbol: string, reads: readonly TickKind[] = BAR_KINDS): Promise<OriginReport> {
+    await this.kindsOf(symbol);
+    if (this.source !== undefined) return { origin: this.source };
+    const stored = (await this.stored.list()).filter((s) => s.symbol === symbol && reads.includes(s.kind));
+    const shipped = reads.includes('bars') && this.builtin.has(symbol);
+    if (stored.length === 0) return { origin: 'shipped' };
+    if (!shipped) return { origin: 'stored' };
+    const what = stored.map((s) => `${s.kind} ${formatTs(s.first)} … ${formatTs(s.last)}`).join(', ');
+    return {
+      origin: 'stored',
+      notice: `${symbol} has stored data (${what}) and shipped sample bars; using the stored data (choose with --source stored|shipped)`,
+    };
   }
 }

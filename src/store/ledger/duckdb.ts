@@ -3,9 +3,9 @@
  * (reported as LEDGER_LOCKED with the holder's pid); inside this process every statement goes through one queue,
  * so a transaction's statements never interleave with another caller's on the shared connection.
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CiftError } from '../../errors.js';
+import { FolderError, makeDirectory } from '../../io/dirs.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 
 type Reader = { getRowObjectsJson(): unknown[] };
@@ -22,7 +22,12 @@ type DuckConnection = {
 const openInProcess = new Set<string>();
 
 export async function openDuckDb(path: string): Promise<SqlDatabase> {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    makeDirectory(dirname(path)); // not a recursive mkdirSync: that spins forever under /proc
+  } catch (e) {
+    if (e instanceof FolderError) throw new CiftError('STORE_UNAVAILABLE', `cannot create the ledger folder: ${e.reason}`, 'point CIFT_HOME (or --home) at a folder you can write to');
+    throw e;
+  }
   if (openInProcess.has(path)) {
     throw new CiftError('LEDGER_LOCKED', `the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
   }

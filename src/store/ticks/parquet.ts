@@ -1,46 +1,34 @@
 /**
- * The embedded tick store: partitioned Parquet files under {root}/{kind}/{SYMBOL}/.
+ * The embedded tick store: Parquet data files under {root}/{kind}/{SYMBOL}/ and one catalog, {root}/catalog.json,
+ * naming every source and its files (see catalog.ts, names.ts).
  *
- * Data files are named {firstNs}_{lastNs}_{sourceId}_{generation}.parquet, so a range read skips files by name
- * without opening them. Trades and quotes are split per UTC day; bars are one file per source.
- * Each source has a manifest, _sources/{sourceId}.json, listing its current files. The manifest is the commit
- * point: new files are written (temp file + rename) under a fresh generation, then the manifest is replaced
- * atomically, then the previous generation's files are deleted. Readers only read files a manifest lists, so
- * they never see half a write or both generations; a crash leaves at most unreferenced files behind.
+ * An ingest: identifies each batch by its content, plans against the catalog (conflicts refused before anything
+ * is written), registers itself in .writers/, writes its data files (temp file, fsync, rename), takes the lock,
+ * re-reads the catalog and re-plans against it, commits a new catalog (the one atomic step that makes all of it
+ * visible), sweeps what dead writers left, releases the lock, then deletes the files of sources it replaced.
+ * Readers read only files the catalog names; when .writers/ names a dead process they sweep first.
+ * Trades and quotes are split per UTC day; bars are one file per source.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type pl from 'nodejs-polars';
+import { CiftError } from '../../errors.js';
+import { FolderError, makeDirectory } from '../../io/dirs.js';
 import type { Polars } from '../../polars.js';
 import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
 import { NS_PER_DAY } from '../../time.js';
-import { writeAtomically, writeFileAtomic } from '../../io/atomic.js';
 import { sliceByTime } from '../../frames.js';
-import type { LatestRow, SeriesSummary, SourceRef, TickStore, TimeRange, WriteSummary } from './types.js';
-
-interface StoredFile {
-  name: string;
-  first: string;
-  last: string;
-  rows: number;
-}
-
-interface Manifest {
-  source: string;
-  label: string;
-  sourceId: string;
-  generation: string;
-  kind: TickKind;
-  symbol: string;
-  rows: number;
-  first: string;
-  last: string;
-  files: StoredFile[];
-  writtenAt: string;
-}
-
-export const sourceIdOf = (source: SourceRef): string => createHash('sha256').update(source.id).digest('hex').slice(0, 16);
+import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
+import { batchContentId } from './content-id.js';
+import { legacyManifests, migrateLegacy } from './legacy.js';
+import { lock, tryLock } from './lock.js';
+import { WRITERS_DIR, dataFileName, newWriter, type WriterToken } from './names.js';
+import { type Incoming, type OverlapPolicy, applyPlan, outcomes, planIngest } from './plan.js';
+import { rebuildCatalog } from './repair.js';
+import { resolveSelector } from './select.js';
+import { step, storeFs } from './steps.js';
+import { deadWriters, sweep } from './sweep.js';
+import type { IngestItem, IngestOptions, IngestOutcome, LatestRow, RepairReport, SeriesSummary, SourceRef, StoredSource, TickStore, TimeRange, WriteSummary } from './types.js';
 
 /** Converts a batch to a frame with the canonical column order and types. */
 export function batchToFrame(polars: Polars, batch: TickBatch): pl.DataFrame {
@@ -52,156 +40,343 @@ export function batchToFrame(polars: Polars, batch: TickBatch): pl.DataFrame {
   return polars.DataFrame(columns);
 }
 
+export interface ParquetTickStoreOptions {
+  /** Creates a folder of the store (and its parents), failing with a clear error; default: plain creation. */
+  makeFolder?: (dir: string, onCreate: (dir: string) => void) => void;
+}
+
+const defaultMakeFolder = (dir: string, onCreate: (dir: string) => void) => {
+  try {
+    makeDirectory(dir, onCreate);
+  } catch (e) {
+    if (e instanceof FolderError) throw new CiftError('STORE_UNAVAILABLE', `cannot create the tick store folder: ${e.reason}`);
+    throw e;
+  }
+};
+
+/** [start, end) row ranges: one per UTC day for ticks, one for bars. Rows are in time order. */
+function partitions(batch: TickBatch): Array<[number, number]> {
+  const n = batch.ts.length;
+  if (n === 0) return [];
+  if (batch.kind === 'bars') return [[0, n]];
+  const parts: Array<[number, number]> = [];
+  let start = 0;
+  // Floor division, so times before 1970 fall on their own day too.
+  const dayOf = (ts: bigint) => (ts >= 0n ? ts / NS_PER_DAY : (ts - NS_PER_DAY + 1n) / NS_PER_DAY);
+  let day = dayOf(batch.ts[0]);
+  for (let i = 1; i < n; i++) {
+    const d = dayOf(batch.ts[i]);
+    if (d !== day) {
+      parts.push([start, i]);
+      start = i;
+      day = d;
+    }
+  }
+  parts.push([start, n]);
+  return parts;
+}
+
 export class ParquetTickStore implements TickStore {
   private readonly lastRows = new Map<string, LatestRow | undefined>();
+  private cached: { stamp: string; catalog: Catalog } | undefined;
+  private checkedForDeadWriters = false;
+  private readonly makeFolder: NonNullable<ParquetTickStoreOptions['makeFolder']>;
 
   constructor(
     private readonly polars: Polars,
     private readonly root: string,
-  ) {}
+    opts: ParquetTickStoreOptions = {},
+  ) {
+    this.makeFolder = opts.makeFolder ?? defaultMakeFolder;
+  }
 
   private seriesDir(kind: TickKind, symbol: string): string {
     return join(this.root, kind, symbol);
   }
 
-  private manifests(kind: TickKind, symbol: string): Manifest[] {
-    const dir = join(this.seriesDir(kind, symbol), '_sources');
-    if (!existsSync(dir)) return [];
-    return readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as Manifest);
+  // ---- the catalog -------------------------------------------------------------------------------------------
+
+  /** The committed catalog, re-read only when the file changed. Migrates the first format and sweeps for dead writers first. */
+  private async catalog(): Promise<Catalog> {
+    let loaded = readCatalog(this.root);
+    if (loaded === undefined && legacyManifests(this.root).length > 0) {
+      await this.migrate();
+      loaded = readCatalog(this.root);
+    }
+    if (!this.checkedForDeadWriters) {
+      this.checkedForDeadWriters = true;
+      if (deadWriters(this.root).length > 0) {
+        this.sweepIfFree();
+        loaded = readCatalog(this.root);
+      }
+    }
+    if (loaded === undefined) return emptyCatalog();
+    if (this.cached?.stamp !== loaded.stamp) this.cached = loaded;
+    return this.cached.catalog;
   }
 
-  /** Whether any source has stored rows of this kind for the symbol (reads only the manifest folder). */
-  has(kind: TickKind, symbol: string): boolean {
-    return this.manifests(kind, symbol).length > 0;
+  private sweepIfFree(): void {
+    const release = tryLock(this.root);
+    if (!release) return; // a live writer holds the lock; it sweeps at its commit
+    try {
+      sweep(this.root, readCatalog(this.root)?.catalog ?? emptyCatalog());
+    } finally {
+      release();
+    }
+  }
+
+  /** Runs `work` as a registered writer: .writers/{token} exists from before its first file until after its last. */
+  private async asWriter<T>(work: (writer: WriterToken) => Promise<T>): Promise<T> {
+    const writer = newWriter();
+    const writersDir = join(this.root, WRITERS_DIR);
+    this.makeFolder(writersDir, (d) => step(`mkdir ${d}`));
+    const entry = join(writersDir, writer.token);
+    storeFs.writeFile(entry, '');
+    try {
+      return await work(writer);
+    } finally {
+      storeFs.remove(entry);
+    }
+  }
+
+  private async migrate(): Promise<void> {
+    await this.asWriter(async (writer) => {
+      const release = await lock(this.root);
+      try {
+        if (readCatalog(this.root) !== undefined) return; // another process migrated meanwhile
+        const catalog = migrateLegacy(this.polars, this.root, writer);
+        writeCatalog(this.root, catalog);
+        sweep(this.root, catalog);
+      } finally {
+        release();
+      }
+    });
+  }
+
+  /** Commits under the lock: `change` gets the catalog as it is now and returns the next one (or undefined: no change). */
+  private async commit<T>(change: (current: Catalog) => { next: Catalog | undefined; result: T }): Promise<T> {
+    const release = await lock(this.root);
+    try {
+      const current = readCatalog(this.root)?.catalog ?? emptyCatalog();
+      const { next, result } = change(current);
+      if (next !== undefined) writeCatalog(this.root, next);
+      sweep(this.root, next ?? current);
+      return result;
+    } finally {
+      release();
+    }
+  }
+
+  // ---- writing -----------------------------------------------------------------------------------------------
+
+  async ingest(items: IngestItem[], opts: IngestOptions = {}): Promise<IngestOutcome[]> {
+    const policy: OverlapPolicy = opts.overlap ?? 'refuse';
+    const incoming: Incoming[] = items.map(({ batch, source }) => {
+      const n = batch.ts.length;
+      return { id: batchContentId(batch), kind: batch.kind, symbol: batch.symbol, rows: n, first: n ? batch.ts[0] : 0n, last: n ? batch.ts[n - 1] : 0n, label: source.label, origin: source.id };
+    });
+    // Conflicts are refused here, before anything is written.
+    const first = planIngest((await this.catalog()).sources, incoming, policy);
+    return this.asWriter(async (writer) => {
+      const written = new Map<number, CatalogFile[]>();
+      const writeItem = (i: number) => written.set(i, this.writeDataFiles(items[i].batch, incoming[i].id, writer));
+      let committed = false;
+      try {
+        first.actions.forEach((a, i) => a.action === 'store' && writeItem(i));
+        const { plan, catalog } = await this.commit((current) => {
+          // Re-planned against the catalog as it is under the lock: another ingest may have committed meanwhile.
+          const plan = planIngest(current.sources, incoming, policy);
+          plan.actions.forEach((a, i) => a.action === 'store' && !written.has(i) && writeItem(i));
+          const next = applyPlan(current, plan, incoming, written);
+          return { next, result: { plan, catalog: next } };
+        });
+        committed = true;
+        this.removeFilesOf(plan.dropped);
+        // Files written for inputs that turned out to be stored already (by a concurrent ingest).
+        for (const [i, files] of written) if (plan.actions[i].action !== 'store') this.removeFiles(incoming[i].kind, incoming[i].symbol, files);
+        return outcomes(plan, incoming, catalog);
+      } finally {
+        if (!committed) for (const [i, files] of written) this.removeFiles(incoming[i].kind, incoming[i].symbol, files);
+      }
+    });
   }
 
   async write(batch: TickBatch, source: SourceRef): Promise<WriteSummary> {
-    const dir = this.seriesDir(batch.kind, batch.symbol);
-    const sourceId = sourceIdOf(source);
-    const manifestPath = join(dir, '_sources', `${sourceId}.json`);
-    const previous = existsSync(manifestPath) ? (JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest) : undefined;
-    const generation = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-    mkdirSync(dir, { recursive: true });
-
-    const frame = batchToFrame(this.polars, batch);
-    const files: StoredFile[] = [];
-    for (const [start, end] of this.partitions(batch)) {
-      const part = frame.slice(start, end - start);
-      const first = batch.ts[start].toString();
-      const last = batch.ts[end - 1].toString();
-      const name = `${first}_${last}_${sourceId}_${generation}.parquet`;
-      writeAtomically(join(dir, name), (temp) => part.writeParquet(temp, { compression: 'zstd' }));
-      files.push({ name, first, last, rows: end - start });
-    }
-    const n = batch.ts.length;
-    const manifest: Manifest = {
-      source: source.id,
-      label: source.label,
-      sourceId,
-      generation,
-      kind: batch.kind,
-      symbol: batch.symbol,
-      rows: n,
-      first: n ? batch.ts[0].toString() : '0',
-      last: n ? batch.ts[n - 1].toString() : '0',
-      files,
-      writtenAt: new Date().toISOString(),
-    };
-    writeFileAtomic(manifestPath, JSON.stringify(manifest, null, 2));
-    for (const old of previous?.files ?? []) rmSync(join(dir, old.name), { force: true });
-
-    const summary = this.summarize(batch.kind, batch.symbol)!;
-    return { ...summary, replacedRows: previous?.rows ?? 0 };
+    const [outcome] = await this.ingest([{ batch, source }]);
+    const summary = (await this.list()).find((s) => s.kind === batch.kind && s.symbol === batch.symbol);
+    const base: SeriesSummary = summary ?? { kind: batch.kind, symbol: batch.symbol, rows: 0, first: 0n, last: 0n, sources: 0, builtin: false };
+    return { ...base, replacedRows: outcome.replaced.reduce((n, s) => n + s.rows, 0) };
   }
 
-  /** [start, end) row ranges: one per UTC day for ticks, one for bars. Rows are in time order. */
-  private partitions(batch: TickBatch): Array<[number, number]> {
-    const n = batch.ts.length;
-    if (n === 0) return [];
-    if (batch.kind === 'bars') return [[0, n]];
-    const parts: Array<[number, number]> = [];
-    let start = 0;
-    let day = batch.ts[0] / NS_PER_DAY;
-    for (let i = 1; i < n; i++) {
-      const d = batch.ts[i] / NS_PER_DAY;
-      if (d !== day) {
-        parts.push([start, i]);
-        start = i;
-        day = d;
+  private writeDataFiles(batch: TickBatch, id: string, writer: WriterToken): CatalogFile[] {
+    const dir = this.seriesDir(batch.kind, batch.symbol);
+    const frame = batchToFrame(this.polars, batch);
+    const parts = partitions(batch);
+    return parts.map(([start, end], k) => {
+      const first = batch.ts[start];
+      const last = batch.ts[end - 1];
+      const name = dataFileName(first, last, id, writer.token, k + 1, parts.length);
+      const part = frame.slice(start, end - start);
+      // Another process's sweep or --rm may remove the series folder while it is still empty: make it again.
+      for (let attempt = 0; ; attempt++) {
+        this.makeFolder(dir, (d) => step(`mkdir ${d}`));
+        try {
+          storeFs.writeAtomically(join(dir, name), (temp) => part.writeParquet(temp, { compression: 'zstd' }));
+          break;
+        } catch (e) {
+          if (attempt < 5 && !existsSync(dir)) continue;
+          throw e;
+        }
+      }
+      return { name, first: first.toString(), last: last.toString(), rows: end - start };
+    });
+  }
+
+  private removeFiles(kind: TickKind, symbol: string, files: readonly CatalogFile[]): void {
+    const dir = this.seriesDir(kind, symbol);
+    for (const f of files) storeFs.remove(join(dir, f.name));
+    storeFs.removeEmptyFolder(dir);
+  }
+
+  private removeFilesOf(sources: readonly CatalogSource[]): void {
+    for (const s of sources) this.removeFiles(s.kind, s.symbol, s.files);
+  }
+
+  async remove(selector: string): Promise<StoredSource[]> {
+    resolveSelector((await this.catalog()).sources, selector); // unknown → error before anything is written
+    return this.asWriter(async () => {
+      const gone = await this.commit((current) => {
+        const chosen = resolveSelector(current.sources, selector);
+        const ids = new Set(chosen.map((s) => `${s.kind}/${s.symbol}/${s.id}`));
+        const next: Catalog = { ...current, sources: current.sources.filter((s) => !ids.has(`${s.kind}/${s.symbol}/${s.id}`)) };
+        return { next, result: chosen };
+      });
+      this.removeFilesOf(gone);
+      return gone.map(toStoredSource);
+    });
+  }
+
+  async repair(): Promise<RepairReport> {
+    if (!existsSync(this.root)) return { sources: 0, files: 0, skipped: [] };
+    return this.asWriter(async (writer) => {
+      const release = await lock(this.root);
+      try {
+        let previous: Catalog | undefined;
+        try {
+          previous = readCatalog(this.root)?.catalog;
+        } catch {
+          previous = undefined; // damaged: that is why we are here
+        }
+        const { catalog, skipped } = rebuildCatalog(this.polars, this.root, writer, previous);
+        writeCatalog(this.root, catalog);
+        sweep(this.root, catalog);
+        return { sources: catalog.sources.length, files: catalog.sources.reduce((n, s) => n + s.files.length, 0), skipped };
+      } finally {
+        release();
+      }
+    });
+  }
+
+  // ---- reading -----------------------------------------------------------------------------------------------
+
+  async sources(): Promise<StoredSource[]> {
+    return (await this.catalog()).sources.map(toStoredSource).sort((a, b) => a.symbol.localeCompare(b.symbol) || a.kind.localeCompare(b.kind) || (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  }
+
+  private async sourcesOf(kind: TickKind, symbol: string): Promise<CatalogSource[]> {
+    return (await this.catalog()).sources.filter((s) => s.kind === kind && s.symbol === symbol);
+  }
+
+  /** The kinds stored for a symbol (reads only the catalog). */
+  async kindsOf(symbol: string): Promise<TickKind[]> {
+    const sources = (await this.catalog()).sources;
+    return TICK_KINDS.filter((k) => sources.some((s) => s.kind === k && s.symbol === symbol));
+  }
+
+  /** Reads data files the catalog names; a file replaced by a concurrent ingest is retried on the newer catalog. */
+  private readFiles(paths: string[]): pl.DataFrame[] | undefined {
+    const frames: pl.DataFrame[] = [];
+    for (const path of paths) {
+      try {
+        frames.push(this.polars.readParquet(path));
+      } catch (e) {
+        if (!existsSync(path)) return undefined;
+        throw new CiftError('STORE_CORRUPT', `tick store data file ${path} is damaged: ${(e as Error).message.split('\n')[0]}`, 'run `cift ingest --repair` to rebuild the catalog from the intact data files');
       }
     }
-    parts.push([start, n]);
-    return parts;
+    return frames;
   }
 
   async read(kind: TickKind, symbol: string, range: TimeRange = {}): Promise<pl.DataFrame | undefined> {
-    const dir = this.seriesDir(kind, symbol);
-    const manifests = this.manifests(kind, symbol);
-    if (manifests.length === 0) return undefined;
-    const paths: string[] = [];
-    for (const m of manifests) {
-      for (const f of m.files) {
-        if (range.from !== undefined && BigInt(f.last) < range.from) continue;
-        if (range.to !== undefined && BigInt(f.first) > range.to) continue;
-        paths.push(join(dir, f.name));
+    for (let attempt = 0; ; attempt++) {
+      const sources = await this.sourcesOf(kind, symbol);
+      if (sources.length === 0) return undefined;
+      const paths: string[] = [];
+      for (const s of sources) {
+        for (const f of s.files) {
+          if (range.from !== undefined && BigInt(f.last) < range.from) continue;
+          if (range.to !== undefined && BigInt(f.first) > range.to) continue;
+          paths.push(join(this.seriesDir(kind, symbol), f.name));
+        }
       }
+      const pl = this.polars;
+      if (paths.length === 0) return batchToFrame(pl, { kind, symbol, ts: new BigInt64Array(0), seq: new Float64Array(0), values: emptyValues(kind) });
+      const frames = this.readFiles(paths);
+      if (frames === undefined) {
+        if (attempt < 3) continue;
+        throw this.missingFile(paths);
+      }
+      const frame = frames.length === 1 ? frames[0] : pl.concat(frames);
+      const sorted = frames.length > 1 ? frame.sort(['ts', 'seq']) : frame;
+      return sliceByTime(pl, sorted, range.from, range.to);
     }
-    const pl = this.polars;
-    if (paths.length === 0) return batchToFrame(pl, { kind, symbol, ts: new BigInt64Array(0), seq: new Float64Array(0), values: emptyValues(kind) });
-    const frame = paths.length === 1 ? pl.readParquet(paths[0]) : pl.concat(paths.map((p) => pl.readParquet(p)));
-    const sorted = manifests.length > 1 || paths.length > 1 ? frame.sort(['ts', 'seq']) : frame;
-    return sliceByTime(pl, sorted, range.from, range.to);
+  }
+
+  private missingFile(paths: string[]): CiftError {
+    const missing = paths.find((p) => !existsSync(p)) ?? paths[0];
+    return new CiftError('STORE_CORRUPT', `tick store catalog ${catalogPath(this.root)} names ${missing}, which is missing`, 'run `cift ingest --repair` to rebuild the catalog from the intact data files');
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
-    let newest: { path: string; last: bigint } | undefined;
-    for (const m of this.manifests(kind, symbol)) {
-      for (const f of m.files) {
-        const last = BigInt(f.last);
-        if (newest === undefined || last > newest.last) newest = { path: join(this.seriesDir(kind, symbol), f.name), last };
+    for (let attempt = 0; ; attempt++) {
+      let newest: { path: string; last: bigint } | undefined;
+      for (const s of await this.sourcesOf(kind, symbol)) {
+        for (const f of s.files) {
+          const last = BigInt(f.last);
+          if (newest === undefined || last > newest.last) newest = { path: join(this.seriesDir(kind, symbol), f.name), last };
+        }
       }
-    }
-    if (newest === undefined) return undefined;
-    // Data files never change once written (a rewrite makes new names), so their last row can be remembered.
-    let row = this.lastRows.get(newest.path);
-    if (row === undefined) {
-      row = lastRowOf(this.polars, this.polars.readParquet(newest.path), kind);
+      if (newest === undefined) return undefined;
+      // Data files never change once written (a rewrite makes new names), so their last row can be remembered.
+      if (this.lastRows.has(newest.path)) return this.lastRows.get(newest.path);
+      const frames = this.readFiles([newest.path]);
+      if (frames === undefined) {
+        if (attempt < 3) continue;
+        throw this.missingFile([newest.path]);
+      }
+      const row = lastRowOf(this.polars, frames[0], kind);
       if (this.lastRows.size > 1000) this.lastRows.clear();
       this.lastRows.set(newest.path, row);
+      return row;
     }
-    return row;
-  }
-
-  private summarize(kind: TickKind, symbol: string): SeriesSummary | undefined {
-    const manifests = this.manifests(kind, symbol);
-    if (manifests.length === 0) return undefined;
-    let rows = 0;
-    let first: bigint | undefined;
-    let last: bigint | undefined;
-    for (const m of manifests) {
-      rows += m.rows;
-      if (m.rows === 0) continue;
-      const f = BigInt(m.first);
-      const l = BigInt(m.last);
-      if (first === undefined || f < first) first = f;
-      if (last === undefined || l > last) last = l;
-    }
-    return { kind, symbol, rows, first: first ?? 0n, last: last ?? 0n, sources: manifests.length, builtin: false };
   }
 
   async list(): Promise<SeriesSummary[]> {
-    const out: SeriesSummary[] = [];
-    for (const kind of TICK_KINDS) {
-      const kindDir = join(this.root, kind);
-      if (!existsSync(kindDir)) continue;
-      for (const symbol of readdirSync(kindDir).sort()) {
-        const s = this.summarize(kind, symbol);
-        if (s) out.push(s);
+    const bySeries = new Map<string, SeriesSummary>();
+    for (const s of (await this.catalog()).sources) {
+      const key = `${s.symbol}\u0000${s.kind}`;
+      const first = BigInt(s.first);
+      const last = BigInt(s.last);
+      const had = bySeries.get(key);
+      if (had === undefined) bySeries.set(key, { kind: s.kind, symbol: s.symbol, rows: s.rows, first, last, sources: 1, builtin: false });
+      else {
+        had.rows += s.rows;
+        had.sources += 1;
+        if (first < had.first) had.first = first;
+        if (last > had.last) had.last = last;
       }
     }
-    return out;
+    return [...bySeries.values()].sort((a, b) => a.symbol.localeCompare(b.symbol) || TICK_KINDS.indexOf(a.kind) - TICK_KINDS.indexOf(b.kind));
   }
 }
 

@@ -1,12 +1,15 @@
-/** The tick store port: what `ingest` writes and `bars`, `features` and `backtest` read. */
+/** The tick store port: what `ingest` writes and `bars`, `features`, `backtest` and `order` read. */
 import type pl from 'nodejs-polars';
 import type { TickBatch, TickKind } from '../../schema.js';
+import type { OverlapPolicy } from './plan.js';
 
-/** Who wrote a set of rows: re-writing from the same source replaces exactly those rows. */
+export type { OverlapPolicy };
+
+/** Where a batch came from. Not its identity: a source is identified by its content (see content-id.ts). */
 export interface SourceRef {
-  /** Stable identity, e.g. the absolute path of the source file. */
+  /** Where the rows came from, e.g. the real path of the file; named in conflict errors and `--list`. */
   id: string;
-  /** What to show people. */
+  /** What to show people (a file name). */
   label: string;
 }
 
@@ -23,9 +26,59 @@ export interface SeriesSummary {
   builtin: boolean;
 }
 
+/** One stored source: the rows one input yielded for one symbol and kind. */
+export interface StoredSource {
+  /** Content id (16 hex digits); `--rm` takes it or a unique prefix. */
+  id: string;
+  kind: TickKind;
+  symbol: string;
+  label: string;
+  /** Where it came from (a file's real path, a generator), or "" when recovered by `--repair`. */
+  origin: string;
+  rows: number;
+  first: bigint;
+  last: bigint;
+  files: number;
+  writtenAt: string;
+}
+
+export interface IngestItem {
+  batch: TickBatch;
+  source: SourceRef;
+}
+
+export interface IngestOptions {
+  /** What to do when a new source overlaps a stored one of the same symbol and kind (default: refuse). */
+  overlap?: OverlapPolicy;
+}
+
+export interface IngestOutcome {
+  id: string;
+  kind: TickKind;
+  symbol: string;
+  label: string;
+  rows: number;
+  /** UTC ns of the first/last row (0n when empty). */
+  first: bigint;
+  last: bigint;
+  /** stored: new rows; unchanged: identical content was already stored (it stays, relabelled); duplicate: same content as an earlier input; empty: no rows. */
+  action: 'stored' | 'unchanged' | 'duplicate' | 'empty';
+  /** Stored sources this one took the place of (identical content, or dropped by --replace). */
+  replaced: StoredSource[];
+  /** Rows of the symbol and kind stored after the ingest. */
+  seriesRows: number;
+}
+
 export interface WriteSummary extends SeriesSummary {
-  /** Rows this source had written before and that were replaced. */
+  /** Rows of stored sources the write replaced. */
   replacedRows: number;
+}
+
+export interface RepairReport {
+  sources: number;
+  files: number;
+  /** Data files left out, with why (incomplete, unreadable, content does not match its name). */
+  skipped: string[];
 }
 
 export interface TimeRange {
@@ -35,7 +88,9 @@ export interface TimeRange {
 }
 
 export interface TickStore {
-  /** Stores a batch as the rows of `source` for its symbol and kind, replacing what that source wrote before. */
+  /** Stores every batch of one ingest, all visible at once or not at all; conflicts are refused before writing. */
+  ingest(items: IngestItem[], opts?: IngestOptions): Promise<IngestOutcome[]>;
+  /** One batch as its own ingest (refusing overlaps). */
   write(batch: TickBatch, source: SourceRef): Promise<WriteSummary>;
   /**
    * Rows of one symbol and kind in (ts, seq) order, ts as Datetime('ns'); undefined when nothing is stored.
@@ -43,6 +98,11 @@ export interface TickStore {
    */
   read(kind: TickKind, symbol: string, range?: TimeRange): Promise<pl.DataFrame | undefined>;
   list(): Promise<SeriesSummary[]>;
+  sources(): Promise<StoredSource[]>;
+  /** Removes a source (by id or unique id prefix) or every source of a symbol; returns what went. */
+  remove(selector: string): Promise<StoredSource[]>;
+  /** Rebuilds the catalog from the data files. */
+  repair(): Promise<RepairReport>;
   /** The last row of one symbol and kind (reads only the newest file), or undefined when nothing is stored. */
   latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined>;
 }
