@@ -17,6 +17,8 @@ export interface OpenTrade {
   entryBar: number;
   commission: number;
   reason: string | undefined;
+  /** Set once the trade is closed, so a second close order for it is a no-op without searching the open list. */
+  closed?: boolean;
 }
 
 export interface Order {
@@ -26,6 +28,8 @@ export interface Order {
   /** Set for orders that close (part of) this trade. */
   parentTrade: OpenTrade | undefined;
   reason: string | undefined;
+  /** Filled or cancelled during this broker step; dropped from the queue at the end of the step. */
+  done?: boolean;
 }
 
 export interface BrokerBars {
@@ -140,8 +144,13 @@ export class Broker {
     const h = high[i];
     const l = low[i];
     const tradeOnClose = this.s.tradeOnClose;
-    for (const order of [...this.orders]) {
-      if (!this.orders.includes(order)) continue;
+    // Walk the queue as it stood at the start of the step (nothing is queued during it); orders that fill or are
+    // cancelled are marked and dropped in one pass at the end, rather than spliced out one by one (O(orders²)).
+    const queue = this.orders;
+    const queued = queue.length;
+    for (let k = 0; k < queued; k++) {
+      const order = queue[k];
+      if (order.done) continue;
       const isLong = order.size > 0;
       const stopPrice = order.stop;
       if (stopPrice !== undefined) {
@@ -168,7 +177,7 @@ export class Broker {
       const parent = order.parentTrade;
       if (parent !== undefined) {
         const size = Math.sign(order.size) * Math.min(Math.abs(parent.size), Math.abs(order.size));
-        if (this.trades.includes(parent)) {
+        if (!parent.closed) {
           this.exitReason = order.reason;
           this.reduceTrade(parent, price, size, at);
           this.exitReason = undefined;
@@ -213,11 +222,13 @@ export class Broker {
       if (need !== 0) this.openTrade(adjusted, need, at, order.reason);
       this.removeOrder(order);
     }
+    let kept = 0;
+    for (let k = 0; k < queue.length; k++) if (!queue[k].done) queue[kept++] = queue[k];
+    queue.length = kept;
   }
 
   private removeOrder(order: Order): void {
-    const k = this.orders.indexOf(order);
-    if (k >= 0) this.orders.splice(k, 1);
+    order.done = true;
   }
 
   private openTrade(price: number, size: number, bar: number, reason: string | undefined): void {
@@ -244,6 +255,7 @@ export class Broker {
 
   private closeTrade(trade: OpenTrade, price: number, bar: number): void {
     this.trades.splice(this.trades.indexOf(trade), 1);
+    trade.closed = true;
     const exitCommission = this.commission(trade.size, price);
     this.cash -= exitCommission;
     this.commissions += exitCommission;
