@@ -71,7 +71,9 @@ export const benchCommand = new Command('bench')
     }
     const cases: CaseResult[] = [];
     try {
-      for (const n of names) cases.push(...(await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => spinner && (spinner.text = t) })));
+      for (const n of names) {
+        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => spinner && (spinner.text = t) })) cases.push(c);
+      }
     } finally {
       spinner?.stop();
     }
