@@ -37,6 +37,7 @@ interface BacktestFlags {
   slippage: string;
   trades?: string;
   equity?: string;
+  checkLookahead?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -178,6 +179,7 @@ export const backtestCommand = new Command('backtest')
   .option('--slippage <bps>', 'adverse slippage on every fill, basis points', '0')
   .option('--trades <file>', 'write the trade list (.csv or .parquet)')
   .option('--equity <file>', 'write the equity curve (.csv or .parquet)')
+  .option('--check-lookahead', 'fail on any read of an indicator or bar past the current bar (slower; for checking a strategy)')
   .addHelpText(
     'after',
     examples([
@@ -185,14 +187,15 @@ export const backtestCommand = new Command('backtest')
       'cift backtest --strategy sma-cross --symbol GOOG -p fast=10 -p slow=20 --commission 0.002 --exclusive-orders --json',
       'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
       'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
+      'cift backtest --strategy ./my-strategy.ts --symbol GOOG --check-lookahead',
     ]),
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
     if ((flags.symbol === undefined) === (flags.data === undefined)) throw new CiftError('USAGE', 'give exactly one of --symbol or --data', 'e.g. --symbol GOOG');
     const settings = brokerSettings(flags);
-    const { strategy, name } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
-    const params = resolveParams(strategy.params, flags.param);
+    const { strategy, name, path: strategyFile } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
+    const params = resolveParams(strategy.params, flags.param, strategy.bounds);
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
     const range = { from: parseBound(flags.from, '--from'), to: parseBound(flags.to, '--to') };
     for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
@@ -202,7 +205,7 @@ export const backtestCommand = new Command('backtest')
         flags.symbol !== undefined
           ? await barsFromStore(polars, await MarketData.open(ui.settings), normalizeSymbol(flags.symbol), interval, range)
           : await barsFromFile(polars, flags.data!, { interval, range });
-      return backtest(input, strategy, name, params, settings, VERSION);
+      return backtest(input, strategy, name, params, settings, VERSION, { checkLookahead: Boolean(flags.checkLookahead), strategyFile });
     });
     if (flags.trades) exportTrades(polars, report, flags.trades);
     if (flags.equity) exportEquity(polars, report, flags.equity);

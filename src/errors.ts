@@ -10,6 +10,8 @@ export type CiftErrorCode =
   | 'UNKNOWN_FEATURE'
   | 'UNKNOWN_STRATEGY'
   | 'UNKNOWN_PARAM'
+  | 'STRATEGY_ERROR'
+  | 'LOOKAHEAD'
   | 'NO_DATA'
   | 'STORE_UNAVAILABLE'
   | 'LEDGER_LOCKED'

@@ -3,9 +3,11 @@
  * fills pending orders with bar i's prices and records equity at its close, and then next() decides on bar i.
  * next() receives an index and one reused Trader object: nothing is sliced or allocated per bar.
  */
-import * as kernels from '../kernels/index.js';
 import { crossedAbove, crossedBelow } from '../kernels/cross.js';
 import { Broker, FULL_EQUITY } from './broker.js';
+import { findInitLookahead, indicatorLeaves, initOnCuts, LookaheadGuard } from './lookahead.js';
+import { strategyFailure, type FailureContext } from './strategy-errors.js';
+import { STRATEGY_KERNELS } from './strategy-kernels.js';
 import type { BacktestResult, BarArrays, BarView, BrokerSettings, Indicators, OrderOptions, Params, Strategy, Trader } from './types.js';
 import { CiftError } from '../errors.js';
 
@@ -104,9 +106,48 @@ class Engine implements Trader {
   }
 }
 
-export function runBacktest<P extends Params>(bars: BarArrays, strategy: Strategy<P>, params: P, settings: BrokerSettings): BacktestResult {
+export interface RunOptions {
+  /** Reads past the current bar, and indicators init() computed from later bars, become errors (see lookahead.ts). */
+  checkLookahead?: boolean;
+  /** The strategy as the user named it, for errors. */
+  strategyLabel?: string;
+  /** Absolute path of the strategy's file, so errors point at the user's line. */
+  strategyFile?: string;
+}
+
+/** What init() returned, checked: nothing (a strategy without indicators) counts as {}. */
+function indicatorsFrom(value: unknown): Indicators {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') throw new CiftError('STRATEGY_ERROR', `init() returned ${typeof value}, not an object of indicators`, 'return e.g. { fast: ta.sma(close, p.fast) }');
+  return value as Indicators;
+}
+
+/** init() with the look-ahead checks: guarded inputs and outputs, and init() on cut histories compared with the whole. */
+function initChecked<P extends Params, I extends Indicators>(strategy: Strategy<P, I>, bars: BarArrays, params: P, guard: LookaheadGuard): { raw: Indicators; seen: Indicators } {
   const n = bars.close.length;
-  const indicators = strategy.init(bars, params, kernels);
+  const whole = indicatorLeaves(indicatorsFrom(strategy.init(bars, params, STRATEGY_KERNELS)), n);
+  const cuts = initOnCuts(strategy, bars, params, STRATEGY_KERNELS);
+  // The real run comes last, so state a strategy keeps from init() is this run's.
+  const result = indicatorsFrom(strategy.init(guard.guardBars(bars), params, guard.guardKernels(STRATEGY_KERNELS, n)));
+  const found = findInitLookahead(whole, indicatorLeaves(result, n, guard), cuts);
+  if (found) throw found;
+  const raw: Indicators = {};
+  for (const [key, value] of Object.entries(result)) raw[key] = guard.unwrap(value);
+  return { raw, seen: guard.guardIndicators(result, n) };
+}
+
+export function runBacktest<P extends Params, I extends Indicators>(bars: BarArrays, strategy: Strategy<P, I>, params: P, settings: BrokerSettings, options: RunOptions = {}): BacktestResult {
+  const n = bars.close.length;
+  const guard = options.checkLookahead ? new LookaheadGuard() : undefined;
+  const context = (phase: FailureContext['phase'], bar?: number): FailureContext => ({ phase, bar, ts: bars.ts, label: options.strategyLabel ?? 'strategy', file: options.strategyFile, params });
+  let indicators: Indicators;
+  let seen: Indicators;
+  try {
+    if (guard) ({ raw: indicators, seen } = initChecked(strategy, bars, params, guard));
+    else seen = indicators = indicatorsFrom(strategy.init(bars, params, STRATEGY_KERNELS));
+  } catch (e) {
+    throw strategyFailure(e, context('init'));
+  }
   const warmup = warmupOf(indicators);
   const start = 1 + warmup;
   const broker = new Broker(bars, settings);
@@ -119,7 +160,14 @@ export function runBacktest<P extends Params>(bars: BarArrays, strategy: Strateg
     }
     t.i = i;
     t.bar.i = i;
-    strategy.next(t, indicators, params);
+    if (guard) guard.limit = i;
+    try {
+      strategy.next(t, seen as I, params);
+    } catch (e) {
+      throw strategyFailure(e, context('next', i));
+    }
+    // A read past the bar counts even when the strategy caught the throw.
+    if (guard?.violation) throw strategyFailure(guard.violation, context('next', i));
   }
   if (!outOfMoney && settings.finalizeTrades) {
     // Close what is still open with one more broker step on the last bar (backtesting.py's finalize_trades).
