@@ -10,6 +10,7 @@ import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';
 import { DEFAULT_BROKER, type BrokerSettings } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
+import { checkOutputPath } from '../src/io/output-path.js';
 import { MarketData } from '../src/market-data.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -198,7 +199,11 @@ export const backtestCommand = new Command('backtest')
     const params = resolveParams(strategy.params, flags.param, strategy.bounds);
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
     const range = { from: parseBound(flags.from, '--from'), to: parseBound(flags.to, '--to') };
-    for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
+    for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) {
+      if (path === undefined) continue;
+      checkOutputPath(path, flag);
+      exportFormat(path, flag);
+    }
     const polars = await loadPolars();
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {
       const input =

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { numberFlag, parseFlags, positiveInt } from './flags.js';
 import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
+import { checkOutputPath } from '../src/io/output-path.js';
 import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
 import { SUITES } from '../bench/suites.js';
 import { uiFrom } from './context.js';
@@ -63,6 +64,7 @@ export const benchCommand = new Command('bench')
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBaseline(flags.baseline);
+    if (flags.save !== undefined) checkOutputPath(flags.save, '--save');
 
     let spinner: { text: string; stop(): void } | undefined;
     if (ui.tty && !ui.json && process.stderr.isTTY) {

@@ -12,6 +12,7 @@ export type CiftErrorCode =
   | 'UNKNOWN_PARAM'
   | 'STRATEGY_ERROR'
   | 'LOOKAHEAD'
+  | 'WRITE_FAILED'
   | 'NO_DATA'
   | 'STORE_UNAVAILABLE'
   | 'LEDGER_LOCKED'
