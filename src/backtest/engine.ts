@@ -116,8 +116,12 @@ export interface RunOptions {
 }
 
 /** What init() returned, checked: nothing (a strategy without indicators) counts as {}. */
+const isThenable = (value: unknown): boolean => value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+
 function indicatorsFrom(value: unknown): Indicators {
   if (value === undefined || value === null) return {};
+  // An async init() would hand the engine a Promise and run with no indicators at all.
+  if (isThenable(value)) throw new CiftError('STRATEGY_ERROR', 'it returned a Promise, but init() must be synchronous', 'remove `async` from init; compute indicators over the arrays directly');
   if (typeof value !== 'object') throw new CiftError('STRATEGY_ERROR', `init() returned ${typeof value}, not an object of indicators`, 'return e.g. { fast: ta.sma(close, p.fast) }');
   return value as Indicators;
 }
@@ -162,7 +166,9 @@ export function runBacktest<P extends Params, I extends Indicators>(bars: BarArr
     t.bar.i = i;
     if (guard) guard.limit = i;
     try {
-      strategy.next(t, seen as I, params);
+      const returned: unknown = strategy.next(t, seen as I, params);
+      // An async next() would place its orders after the bar has passed.
+      if (returned !== undefined && isThenable(returned)) throw new CiftError('STRATEGY_ERROR', 'it returned a Promise, but next() must be synchronous', 'remove `async` from next');
     } catch (e) {
       throw strategyFailure(e, context('next', i));
     }

@@ -108,13 +108,13 @@ export function strategyFailure(error: unknown, ctx: FailureContext): CiftError 
       `${where}: look-ahead: init() computed ${error.indicator} at bar ${error.index}${barTime} from later bars (${error.whole} with the whole history, ${error.truncated} when it ends at bar ${error.cut})`,
       'an indicator at bar i may use only bars 0..i',
     );
-  } else if (error instanceof KernelArgumentError && ctx.phase === 'init') {
+  } else if (error instanceof KernelArgumentError) {
     const kernel = stackFunctions(stack).find((f) => KERNEL_NAMES.has(f));
     const needs = `${kernel ? `ta.${kernel}` : 'a kernel'} needs ${error.argument} to be ${error.rule}`;
     const holder = paramsHolding(ctx.params, error.value);
     result = holder
       ? new CiftError('USAGE', `${holder} is out of range: ${needs}${at ? ` (${shownPath(at.file)}:${at.line}:${at.column})` : ''}`, `choose another value with -p`)
-      : new CiftError('STRATEGY_ERROR', `${where}: init() failed: ${needs}, got ${error.value}`);
+      : new CiftError('STRATEGY_ERROR', `${where}: ${ctx.phase}()${when} failed: ${needs}, got ${error.value}`);
   } else if (isCiftError(error)) {
     result = new CiftError(error.code, `${where}: ${ctx.phase}()${when} failed: ${message}`, error.hint);
   } else {

@@ -174,6 +174,13 @@ describe('errors from inside a strategy', () => {
     expect(e.message).toBe('parameter fast=0 is out of range: ta.sma needs n to be an integer ≥ 1');
   });
 
+  it('an async init() or next() is refused instead of running without indicators or orders', () => {
+    const asyncInit = failure({ params: {}, init: (async () => ({})) as never, next: () => {} }, {});
+    expect(asyncInit.message).toBe('strategy test: init() failed: it returned a Promise, but init() must be synchronous');
+    const asyncNext = failure({ params: {}, init: () => ({}), next: (async () => {}) as never }, {});
+    expect(asyncNext.message, 'no indicators: next() first runs on bar 1').toBe(`strategy test: next() at bar 1 (${day(1)}) failed: it returned a Promise, but next() must be synchronous`);
+  });
+
   it('init() returning nothing means no indicators', () => {
     const r = run({ params: {}, init: () => undefined as never, next: (t) => t.i === 5 && t.buy(1) });
     expect(r.warmup).toBe(0);
