@@ -121,12 +121,12 @@ function printReport(ui: Ui, r: BacktestReport): void {
     process.stdout.write('no trades\n');
     return;
   }
-  const shown = n <= 6 ? r.trades : [...r.trades.slice(0, 3), ...r.trades.slice(-3)];
+  const shown = n <= 6 ? r.trades.map((_, k) => k) : [0, 1, 2, n - 3, n - 2, n - 1];
   printTable(
     ui,
     ['#', 'side', 'size', 'entry', 'exit', 'entry price', 'exit price', 'P&L', 'return %', 'reason'],
-    shown.map((t) => {
-      const k = r.trades.indexOf(t);
+    shown.map((k) => {
+      const t = r.trades[k];
       const pnl = t.PnL.toFixed(2);
       return [k, t.Size > 0 ? 'long' : 'short', t.Size, t.EntryTime.slice(0, 19), t.ExitTime.slice(0, 19), t.EntryPrice.toFixed(4), t.ExitPrice.toFixed(4), t.PnL >= 0 ? paint(ui, 'green', pnl) : paint(ui, 'red', pnl), (t.ReturnPct * 100).toFixed(2), t.Reason ?? ''];
     }),
@@ -159,6 +159,25 @@ function exportFormat(path: string, flag: string) {
 
 /** NaN and ±Infinity become null in JSON (backtesting.py shows them as NaN). */
 const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
+
+/** JSON text of `value` for a place `depth` levels deep in an indent-2 document. */
+const nestedJson = (value: unknown, depth: number) => JSON.stringify(value, jsonSafe, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+
+/**
+ * The --json document, written in pieces: one JSON.stringify of a million trades would pass V8's largest string
+ * (~512 MB) and fail. The text is the same as JSON.stringify(report, jsonSafe, 2).
+ */
+function printJsonReport(r: BacktestReport): void {
+  const { stats, trades, params, settings, run } = r;
+  const out = process.stdout;
+  out.write(`{\n  "stats": ${nestedJson(stats, 1)},\n  "trades": [`);
+  const CHUNK = 10_000;
+  for (let k = 0; k < trades.length; k += CHUNK) {
+    const part = trades.slice(k, k + CHUNK).map((t) => `\n    ${nestedJson(t, 2)}`);
+    out.write(`${k === 0 ? '' : ','}${part.join(',')}`);
+  }
+  out.write(`${trades.length ? '\n  ' : ''}],\n  "params": ${nestedJson(params, 1)},\n  "settings": ${nestedJson(settings, 1)},\n  "run": ${nestedJson(run, 1)}\n}\n`);
+}
 
 export const backtestCommand = new Command('backtest')
   .description('run a strategy over stored, shipped or file data with backtesting.py-compatible fills and statistics')
@@ -214,9 +233,7 @@ export const backtestCommand = new Command('backtest')
     });
     if (flags.trades) exportTrades(polars, report, flags.trades);
     if (flags.equity) exportEquity(polars, report, flags.equity);
-    if (ui.json) {
-      const { stats, trades, params: p, settings: s, run } = report;
-      process.stdout.write(`${JSON.stringify({ stats, trades, params: p, settings: s, run }, jsonSafe, 2)}\n`);
-    } else printReport(ui, report);
+    if (ui.json) printJsonReport(report);
+    else printReport(ui, report);
   });
 
