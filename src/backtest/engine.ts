@@ -92,7 +92,7 @@ class Engine implements Trader {
   }
 
   close(reason?: string): void {
-    for (const t of this.broker.trades) this.broker.closeTradeOrder(t, reason);
+    this.broker.closeAllTrades(reason);
   }
 
   crossedAbove(a: ArrayLike<number>, b: ArrayLike<number> | number): boolean {
@@ -177,7 +177,7 @@ export function runBacktest<P extends Params, I extends Indicators>(bars: BarArr
   }
   if (!outOfMoney && settings.finalizeTrades) {
     // Close what is still open with one more broker step on the last bar (backtesting.py's finalize_trades).
-    for (const trade of [...broker.trades].reverse()) broker.closeTradeOrder(trade, 'end of data');
+    broker.closeTradesFirst(broker.trades, 'end of data');
     if (start < n) outOfMoney = !broker.next(n - 1);
   }
   // Bars before the first broker step carry the first recorded equity (backfill), or the cash if none.

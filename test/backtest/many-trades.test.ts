@@ -80,3 +80,37 @@ describe('statistics of a 400,003-bar flip strategy', () => {
     expect(stats['Exposure Time [%]'], 'bars 2..N−1 lie inside a trade').toBeCloseTo(((N - 2) / N) * 100, 10);
   });
 });
+
+describe('closing many open trades at once', () => {
+  // Bar i opens at 100 + i. The strategy buys one unit on bars 1..K (filled at the next open, 101 + k for the k-th
+  // buy, k = 1..K) and closes everything on bar K + 1 (filled at open K + 2, i.e. 102 + K).
+  const K = 5_000;
+  const n = K + 4;
+  const ts = BigInt64Array.from({ length: n }, (_, i) => BigInt(i) * MINUTE_NS);
+  const open = Float64Array.from({ length: n }, (_, i) => 100 + i);
+  const bars: BarArrays = { ts, open, high: open.map((o) => o + 0.5), low: open.map((o) => o - 0.5), close: open.slice(), volume: new Float64Array(n).fill(1) };
+  const pyramid: Strategy<Record<string, never>, Record<string, never>> = {
+    params: {},
+    init: () => ({}),
+    next(t) {
+      if (t.i <= K) t.buy(1);
+      else if (t.i === K + 1) t.close('all out');
+    },
+  };
+  const result = runBacktest(bars, pyramid, {}, { ...DEFAULT_BROKER, cash: 1e9 });
+
+  it('closes every trade at the same open, newest first (position.close() queues each close at the front)', () => {
+    const t = result.trades;
+    expect(t.size.length).toBe(K);
+    expect(t.entryBar[0], 'the newest trade, bought on bar K, filled on bar K + 1').toBe(K + 1);
+    expect(t.entryBar[K - 1]).toBe(2);
+    expect(new Set(t.exitBar)).toEqual(new Set([K + 2]));
+    expect(t.pnl[0], 'exit 102 + K minus entry 101 + K').toBe(1);
+    expect(t.pnl[K - 1], 'exit 102 + K minus entry 102').toBe(K);
+    expect(t.exitReason[0]).toBe('all out');
+  });
+
+  it('leaves nothing open and books the sum of 1..K', () => {
+    expect(result.equity[n - 1], 'cash 1e9 plus Σk = K(K + 1)/2').toBe(1e9 + (K * (K + 1)) / 2);
+  });
+});
