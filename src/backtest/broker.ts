@@ -18,7 +18,7 @@ export interface OpenTrade {
   commission: number;
   reason: string | undefined;
   /** Set once the trade is closed, so a second close order for it is a no-op without searching the open list. */
-  closed?: boolean;
+  closed: boolean;
 }
 
 export interface Order {
@@ -29,7 +29,7 @@ export interface Order {
   parentTrade: OpenTrade | undefined;
   reason: string | undefined;
   /** Filled or cancelled during this broker step; dropped from the queue at the end of the step. */
-  done?: boolean;
+  done: boolean;
 }
 
 export interface BrokerBars {
@@ -117,7 +117,8 @@ export class Broker {
       this.orders.length = 0;
       this.closeAllTrades(undefined);
     }
-    const order: Order = { size, limit, stop, parentTrade, reason };
+    // Every field set at creation, so all orders (and trades) share one object shape and the loops stay fast.
+    const order: Order = { size, limit, stop, parentTrade, reason, done: false };
     if (parentTrade !== undefined) this.orders.unshift(order);
     else this.orders.push(order);
   }
@@ -132,7 +133,7 @@ export class Broker {
    */
   closeTradesFirst(trades: readonly OpenTrade[], reason: string | undefined): void {
     const queued = this.orders.splice(0);
-    for (const trade of trades) if (!trade.closed) this.orders.push({ size: -trade.size, limit: undefined, stop: undefined, parentTrade: trade, reason });
+    for (const trade of trades) if (!trade.closed) this.orders.push({ size: -trade.size, limit: undefined, stop: undefined, parentTrade: trade, reason, done: false });
     for (const order of queued) this.orders.push(order);
   }
 
@@ -258,9 +259,10 @@ export class Broker {
       if (need !== 0) this.openTrade(adjusted, need, at, order.reason);
       this.removeOrder(order);
     }
+    if (queued === 0) return;
     let kept = 0;
     for (let k = 0; k < queue.length; k++) if (!queue[k].done) queue[kept++] = queue[k];
-    queue.length = kept;
+    if (kept !== queue.length) queue.length = kept;
   }
 
   private removeOrder(order: Order): void {
@@ -271,7 +273,7 @@ export class Broker {
     const commission = this.commission(size, price);
     this.cash -= commission;
     this.commissions += commission;
-    this.trades.push({ size, entryPrice: price, entryBar: bar, commission, reason });
+    this.trades.push({ size, entryPrice: price, entryBar: bar, commission, reason, closed: false });
   }
 
   private reduceTrade(trade: OpenTrade, price: number, size: number, bar: number): void {
