@@ -1,7 +1,9 @@
 /**
  * The bar loop. init() runs once over whole arrays; then, for every bar i from warm-up + 1 on, the broker first
  * fills pending orders with bar i's prices and records equity at its close, and then next() decides on bar i.
- * next() receives an index and one reused Trader object: nothing is sliced or allocated per bar.
+ * next() receives an index and one reused Trader object: nothing is sliced or allocated per bar. Anything init() or
+ * next() throws becomes one line naming the bar and the strategy's source line (strategy-errors.ts); with
+ * `checkLookahead` the arrays next() can reach are read-guarded (lookahead.ts), otherwise they are the raw arrays.
  */
 import { crossedAbove, crossedBelow } from '../kernels/cross.js';
 import { Broker, FULL_EQUITY } from './broker.js';
@@ -115,14 +117,14 @@ export interface RunOptions {
   strategyFile?: string;
 }
 
-/** What init() returned, checked: nothing (a strategy without indicators) counts as {}. */
 const isThenable = (value: unknown): boolean => value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
 
+/** What init() returned, checked: nothing (a strategy without indicators) counts as {}. */
 function indicatorsFrom(value: unknown): Indicators {
   if (value === undefined || value === null) return {};
   // An async init() would hand the engine a Promise and run with no indicators at all.
   if (isThenable(value)) throw new CiftError('STRATEGY_ERROR', 'it returned a Promise, but init() must be synchronous', 'remove `async` from init; compute indicators over the arrays directly');
-  if (typeof value !== 'object') throw new CiftError('STRATEGY_ERROR', `init() returned ${typeof value}, not an object of indicators`, 'return e.g. { fast: ta.sma(close, p.fast) }');
+  if (typeof value !== 'object') throw new CiftError('STRATEGY_ERROR', `it returned a ${typeof value}, not an object of indicators`, 'return e.g. { fast: ta.sma(close, p.fast) }');
   return value as Indicators;
 }
 
