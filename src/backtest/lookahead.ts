@@ -75,7 +75,7 @@ export class LookaheadGuard {
     throw read;
   }
 
-  /** The first index past `limit` that reading [from, to) touches, or −1. */
+  /** Fails when reading [from, to) would touch an index past `limit`, naming the first such index. */
   private check(name: string, from: number, to: number): void {
     if (to - 1 > this.limit && to > from) this.fail(name, Math.max(from, this.limit + 1));
   }
