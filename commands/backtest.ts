@@ -10,6 +10,7 @@ import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';
 import { DEFAULT_BROKER, type BrokerSettings } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
+import { checkOutputPath } from '../src/io/output-path.js';
 import { MarketData } from '../src/market-data.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -38,6 +39,7 @@ interface BacktestFlags extends SourceFlag {
   slippage: string;
   trades?: string;
   equity?: string;
+  checkLookahead?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -120,12 +122,12 @@ function printReport(ui: Ui, r: BacktestReport): void {
     process.stdout.write('no trades\n');
     return;
   }
-  const shown = n <= 6 ? r.trades : [...r.trades.slice(0, 3), ...r.trades.slice(-3)];
+  const shown = n <= 6 ? r.trades.map((_, k) => k) : [0, 1, 2, n - 3, n - 2, n - 1];
   printTable(
     ui,
     ['#', 'side', 'size', 'entry', 'exit', 'entry price', 'exit price', 'P&L', 'return %', 'reason'],
-    shown.map((t) => {
-      const k = r.trades.indexOf(t);
+    shown.map((k) => {
+      const t = r.trades[k];
       const pnl = t.PnL.toFixed(2);
       return [k, t.Size > 0 ? 'long' : 'short', t.Size, t.EntryTime.slice(0, 19), t.ExitTime.slice(0, 19), t.EntryPrice.toFixed(4), t.ExitPrice.toFixed(4), t.PnL >= 0 ? paint(ui, 'green', pnl) : paint(ui, 'red', pnl), (t.ReturnPct * 100).toFixed(2), t.Reason ?? ''];
     }),
@@ -159,6 +161,25 @@ function exportFormat(path: string, flag: string) {
 /** NaN and ±Infinity become null in JSON (backtesting.py shows them as NaN). */
 const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
 
+/** JSON text of `value` for a place `depth` levels deep in an indent-2 document. */
+const nestedJson = (value: unknown, depth: number) => JSON.stringify(value, jsonSafe, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
+
+/**
+ * The --json document, written in pieces: one JSON.stringify of a million trades would pass V8's largest string
+ * (~512 MB) and fail. The text is the same as JSON.stringify(report, jsonSafe, 2).
+ */
+function printJsonReport(r: BacktestReport): void {
+  const { stats, trades, params, settings, run } = r;
+  const out = process.stdout;
+  out.write(`{\n  "stats": ${nestedJson(stats, 1)},\n  "trades": [`);
+  const CHUNK = 10_000;
+  for (let k = 0; k < trades.length; k += CHUNK) {
+    const part = trades.slice(k, k + CHUNK).map((t) => `\n    ${nestedJson(t, 2)}`);
+    out.write(`${k === 0 ? '' : ','}${part.join(',')}`);
+  }
+  out.write(`${trades.length ? '\n  ' : ''}],\n  "params": ${nestedJson(params, 1)},\n  "settings": ${nestedJson(settings, 1)},\n  "run": ${nestedJson(run, 1)}\n}\n`);
+}
+
 export const backtestCommand = new Command('backtest')
   .description('run a strategy over stored, shipped or file data with backtesting.py-compatible fills and statistics')
   .requiredOption('-s, --strategy <name|path>', `built-in (${Object.keys(BUILTIN_STRATEGIES).join(', ')}) or your .ts/.js file`)
@@ -180,6 +201,7 @@ export const backtestCommand = new Command('backtest')
   .option('--trades <file>', 'write the trade list (.csv or .parquet)')
   .option('--equity <file>', 'write the equity curve (.csv or .parquet)')
   .addOption(sourceOption())
+  .option('--check-lookahead', 'fail on any read of an indicator or bar past the current bar (slower; for checking a strategy)')
   .addHelpText(
     'after',
     examples([
@@ -187,17 +209,22 @@ export const backtestCommand = new Command('backtest')
       'cift backtest --strategy sma-cross --symbol GOOG -p fast=10 -p slow=20 --commission 0.002 --exclusive-orders --json',
       'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
       'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
+      'cift backtest --strategy ./my-strategy.ts --symbol GOOG --check-lookahead',
     ]),
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
     if ((flags.symbol === undefined) === (flags.data === undefined)) throw new CiftError('USAGE', 'give exactly one of --symbol or --data', 'e.g. --symbol GOOG');
     const settings = brokerSettings(flags);
-    const { strategy, name } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
-    const params = resolveParams(strategy.params, flags.param);
+    const { strategy, name, path: strategyFile } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
+    const params = resolveParams(strategy.params, flags.param, strategy.bounds);
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
     const range = parseRange(flags.from, flags.to);
-    for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) if (path !== undefined) exportFormat(path, flag);
+    for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) {
+      if (path === undefined) continue;
+      checkOutputPath(path, flag);
+      exportFormat(path, flag);
+    }
     const polars = await loadPolars();
     if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? await MarketData.open(ui.settings, { source: flags.source }) : undefined;
@@ -207,13 +234,11 @@ export const backtestCommand = new Command('backtest')
         flags.symbol !== undefined
           ? await barsFromStore(polars, market!, normalizeSymbol(flags.symbol), interval, range)
           : await barsFromFile(polars, flags.data!, { interval, range });
-      return backtest(input, strategy, name, params, settings, VERSION);
+      return backtest(input, strategy, name, params, settings, VERSION, { checkLookahead: Boolean(flags.checkLookahead), strategyFile });
     });
     if (flags.trades) exportTrades(polars, report, flags.trades);
     if (flags.equity) exportEquity(polars, report, flags.equity);
-    if (ui.json) {
-      const { stats, trades, params: p, settings: s, run } = report;
-      process.stdout.write(`${JSON.stringify({ stats, trades, params: p, settings: s, run }, jsonSafe, 2)}\n`);
-    } else printReport(ui, report);
+    if (ui.json) printJsonReport(report);
+    else printReport(ui, report);
   });
 

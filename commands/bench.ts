@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { numberFlag, parseFlags, positiveInt } from './flags.js';
 import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
+import { checkOutputPath } from '../src/io/output-path.js';
 import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
 import { SUITES } from '../bench/suites.js';
 import { uiFrom } from './context.js';
@@ -66,6 +67,7 @@ export const benchCommand = new Command('bench')
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
+    if (flags.save !== undefined) checkOutputPath(flags.save, '--save');
     if (flags.compare !== undefined) {
       if (baseline === undefined) throw new CiftError('USAGE', '--compare needs --baseline', 'e.g. cift bench --compare today.json --baseline bench/baseline.json');
       const current = readBenchDocument(flags.compare);
@@ -77,7 +79,9 @@ export const benchCommand = new Command('bench')
 
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
-      for (const n of names) cases.push(...(await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => progress.update(t) })));
+      for (const n of names) {
+        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => progress.update(t) })) cases.push(c);
+      }
     });
     const doc: BenchDocument = { machine: machineInfo(), cases };
     if (flags.save) writeFileAtomic(flags.save, `${JSON.stringify(doc, null, 2)}\n`);

@@ -5,6 +5,8 @@ import type { Strategy } from 'cift';
 export default {
   description: 'Bollinger z-score entries and exits (long, or long/short)',
   params: { n: 20, entry: 2, exit: 0, short: false },
+  // A window of one bar has σ = 0 everywhere, so z is never defined: n ≥ 2.
+  bounds: { n: { min: 2, integer: true }, entry: { min: 0 } },
   init({ close }, p, ta) {
     const [, mid] = ta.bollinger(close, p.n, 1);
     const sd = ta.rollingStd(close, p.n);

@@ -5,6 +5,7 @@ import type { Strategy } from 'cift';
 export default {
   description: 'rate of change over a lookback against a threshold; long/flat or long/short',
   params: { lookback: 20, threshold: 0, short: false },
+  bounds: { lookback: { min: 1, integer: true }, threshold: { min: 0 } },
   init: ({ close }, p, ta) => ({ roc: ta.roc(close, p.lookback) }),
   next(t, { roc }, p) {
     const r = roc[t.i];

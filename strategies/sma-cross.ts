@@ -5,6 +5,7 @@ import type { Strategy } from 'cift';
 export default {
   description: 'SMA(fast) / SMA(slow) crossover, always in the market (backtesting.py SmaCross)',
   params: { fast: 10, slow: 30 },
+  bounds: { fast: { min: 1, integer: true }, slow: { min: 1, integer: true } },
   init: ({ close }, p, ta) => ({ fast: ta.sma(close, p.fast), slow: ta.sma(close, p.slow) }),
   next(t, { fast, slow }) {
     if (t.crossedAbove(fast, slow)) {

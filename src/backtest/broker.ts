@@ -17,6 +17,8 @@ export interface OpenTrade {
   entryBar: number;
   commission: number;
   reason: string | undefined;
+  /** Set once the trade is closed, so a second close order for it is a no-op without searching the open list. */
+  closed: boolean;
 }
 
 export interface Order {
@@ -26,6 +28,8 @@ export interface Order {
   /** Set for orders that close (part of) this trade. */
   parentTrade: OpenTrade | undefined;
   reason: string | undefined;
+  /** Filled or cancelled during this broker step; dropped from the queue at the end of the step. */
+  done: boolean;
 }
 
 export interface BrokerBars {
@@ -55,7 +59,12 @@ export function emptyTradeLog(): TradeLog {
 
 export class Broker {
   cash: number;
+  /**
+   * Open trades, oldest first. A trade closed during a broker step stays here, marked `closed`, until the step
+   * ends, so closing k trades costs O(k) rather than a splice each (O(k²)); between steps only open trades remain.
+   */
   readonly trades: OpenTrade[] = [];
+  private tradesClosedInStep = false;
   readonly orders: Order[] = [];
   readonly closed: TradeLog = emptyTradeLog();
   readonly equity: Float64Array;
@@ -85,20 +94,20 @@ export class Broker {
   equityAt(i: number): number {
     const c = this.bars.close[i];
     let eq = this.cash;
-    for (const t of this.trades) eq += t.size * (c - t.entryPrice);
+    for (const t of this.trades) if (!t.closed) eq += t.size * (c - t.entryPrice);
     return eq;
   }
 
   private marginAvailable(i: number): number {
     const c = this.bars.close[i];
     let used = 0;
-    for (const t of this.trades) used += (Math.abs(t.size) * c) / this.leverage;
+    for (const t of this.trades) if (!t.closed) used += (Math.abs(t.size) * c) / this.leverage;
     return Math.max(0, this.equityAt(i) - used);
   }
 
   get position(): number {
     let p = 0;
-    for (const t of this.trades) p += t.size;
+    for (const t of this.trades) if (!t.closed) p += t.size;
     return p;
   }
 
@@ -106,9 +115,10 @@ export class Broker {
   newOrder(size: number, limit: number | undefined, stop: number | undefined, reason: string | undefined, parentTrade?: OpenTrade): void {
     if (parentTrade === undefined && this.s.exclusiveOrders) {
       this.orders.length = 0;
-      for (const t of this.trades) this.closeTradeOrder(t, undefined);
+      this.closeAllTrades(undefined);
     }
-    const order: Order = { size, limit, stop, parentTrade, reason };
+    // Every field set at creation, so all orders (and trades) share one object shape and the loops stay fast.
+    const order: Order = { size, limit, stop, parentTrade, reason, done: false };
     if (parentTrade !== undefined) this.orders.unshift(order);
     else this.orders.push(order);
   }
@@ -117,15 +127,43 @@ export class Broker {
     this.newOrder(-trade.size, undefined, undefined, reason, trade);
   }
 
+  /**
+   * Close orders for `trades`, placed ahead of the queue in the order given, in one pass: the same queue as
+   * calling closeTradeOrder for each in reverse, without an O(queue) unshift per trade.
+   */
+  closeTradesFirst(trades: readonly OpenTrade[], reason: string | undefined): void {
+    const queued = this.orders.splice(0);
+    for (const trade of trades) if (!trade.closed) this.orders.push({ size: -trade.size, limit: undefined, stop: undefined, parentTrade: trade, reason, done: false });
+    for (const order of queued) this.orders.push(order);
+  }
+
+  /** trade.close() on every open trade, newest first, as backtesting.py's position.close() queues them. */
+  closeAllTrades(reason: string | undefined): void {
+    const newestFirst: OpenTrade[] = [];
+    for (let k = this.trades.length - 1; k >= 0; k--) newestFirst.push(this.trades[k]);
+    this.closeTradesFirst(newestFirst, reason);
+  }
+
+  private dropClosedTrades(): void {
+    if (!this.tradesClosedInStep) return;
+    const trades = this.trades;
+    let kept = 0;
+    for (let k = 0; k < trades.length; k++) if (!trades[k].closed) trades[kept++] = trades[k];
+    trades.length = kept;
+    this.tradesClosedInStep = false;
+  }
+
   /** One broker step on bar i: fill what can be filled, record equity. Returns false when out of money. */
   next(i: number): boolean {
     this.i = i;
     this.processOrders();
+    this.dropClosedTrades();
     const eq = this.equityAt(i);
     this.equity[i] = eq;
     if (eq <= 0) {
       const c = this.bars.close[i];
-      for (const t of [...this.trades]) this.closeTrade(t, c, i);
+      for (const t of this.trades) this.closeTrade(t, c, i);
+      this.dropClosedTrades();
       this.cash = 0;
       this.equity.fill(0, i);
       return false;
@@ -140,8 +178,13 @@ export class Broker {
     const h = high[i];
     const l = low[i];
     const tradeOnClose = this.s.tradeOnClose;
-    for (const order of [...this.orders]) {
-      if (!this.orders.includes(order)) continue;
+    // Walk the queue as it stood at the start of the step (nothing is queued during it); orders that fill or are
+    // cancelled are marked and dropped in one pass at the end, rather than spliced out one by one (O(orders²)).
+    const queue = this.orders;
+    const queued = queue.length;
+    for (let k = 0; k < queued; k++) {
+      const order = queue[k];
+      if (order.done) continue;
       const isLong = order.size > 0;
       const stopPrice = order.stop;
       if (stopPrice !== undefined) {
@@ -168,7 +211,7 @@ export class Broker {
       const parent = order.parentTrade;
       if (parent !== undefined) {
         const size = Math.sign(order.size) * Math.min(Math.abs(parent.size), Math.abs(order.size));
-        if (this.trades.includes(parent)) {
+        if (!parent.closed) {
           this.exitReason = order.reason;
           this.reduceTrade(parent, price, size, at);
           this.exitReason = undefined;
@@ -194,8 +237,11 @@ export class Broker {
       }
       let need = size;
       // No hedging: close opposite trades first-in-first-out, at the raw price.
-      for (const t of [...this.trades]) {
-        if (t.size > 0 === need > 0) continue;
+      const open = this.trades;
+      const count = open.length;
+      for (let k = 0; k < count; k++) {
+        const t = open[k];
+        if (t.closed || t.size > 0 === need > 0) continue;
         if (Math.abs(need) >= Math.abs(t.size)) {
           this.closeTrade(t, price, at);
           need += t.size;
@@ -213,18 +259,21 @@ export class Broker {
       if (need !== 0) this.openTrade(adjusted, need, at, order.reason);
       this.removeOrder(order);
     }
+    if (queued === 0) return;
+    let kept = 0;
+    for (let k = 0; k < queue.length; k++) if (!queue[k].done) queue[kept++] = queue[k];
+    if (kept !== queue.length) queue.length = kept;
   }
 
   private removeOrder(order: Order): void {
-    const k = this.orders.indexOf(order);
-    if (k >= 0) this.orders.splice(k, 1);
+    order.done = true;
   }
 
   private openTrade(price: number, size: number, bar: number, reason: string | undefined): void {
     const commission = this.commission(size, price);
     this.cash -= commission;
     this.commissions += commission;
-    this.trades.push({ size, entryPrice: price, entryBar: bar, commission, reason });
+    this.trades.push({ size, entryPrice: price, entryBar: bar, commission, reason, closed: false });
   }
 
   private reduceTrade(trade: OpenTrade, price: number, size: number, bar: number): void {
@@ -243,7 +292,8 @@ export class Broker {
   }
 
   private closeTrade(trade: OpenTrade, price: number, bar: number): void {
-    this.trades.splice(this.trades.indexOf(trade), 1);
+    trade.closed = true;
+    this.tradesClosedInStep = true;
     const exitCommission = this.commission(trade.size, price);
     this.cash -= exitCommission;
     this.commissions += exitCommission;

@@ -1,11 +1,15 @@
 /**
  * The bar loop. init() runs once over whole arrays; then, for every bar i from warm-up + 1 on, the broker first
  * fills pending orders with bar i's prices and records equity at its close, and then next() decides on bar i.
- * next() receives an index and one reused Trader object: nothing is sliced or allocated per bar.
+ * next() receives an index and one reused Trader object: nothing is sliced or allocated per bar. Anything init() or
+ * next() throws becomes one line naming the bar and the strategy's source line (strategy-errors.ts); with
+ * `checkLookahead` the arrays next() can reach are read-guarded (lookahead.ts), otherwise they are the raw arrays.
  */
-import * as kernels from '../kernels/index.js';
 import { crossedAbove, crossedBelow } from '../kernels/cross.js';
 import { Broker, FULL_EQUITY } from './broker.js';
+import { findInitLookahead, indicatorLeaves, initOnCuts, LookaheadGuard } from './lookahead.js';
+import { strategyFailure, type FailureContext } from './strategy-errors.js';
+import { STRATEGY_KERNELS } from './strategy-kernels.js';
 import type { BacktestResult, BarArrays, BarView, BrokerSettings, Indicators, OrderOptions, Params, Strategy, Trader } from './types.js';
 import { CiftError } from '../errors.js';
 
@@ -90,7 +94,7 @@ class Engine implements Trader {
   }
 
   close(reason?: string): void {
-    for (const t of this.broker.trades) this.broker.closeTradeOrder(t, reason);
+    this.broker.closeAllTrades(reason);
   }
 
   crossedAbove(a: ArrayLike<number>, b: ArrayLike<number> | number): boolean {
@@ -104,9 +108,52 @@ class Engine implements Trader {
   }
 }
 
-export function runBacktest<P extends Params>(bars: BarArrays, strategy: Strategy<P>, params: P, settings: BrokerSettings): BacktestResult {
+export interface RunOptions {
+  /** Reads past the current bar, and indicators init() computed from later bars, become errors (see lookahead.ts). */
+  checkLookahead?: boolean;
+  /** The strategy as the user named it, for errors. */
+  strategyLabel?: string;
+  /** Absolute path of the strategy's file, so errors point at the user's line. */
+  strategyFile?: string;
+}
+
+const isThenable = (value: unknown): boolean => value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
+
+/** What init() returned, checked: nothing (a strategy without indicators) counts as {}. */
+function indicatorsFrom(value: unknown): Indicators {
+  if (value === undefined || value === null) return {};
+  // An async init() would hand the engine a Promise and run with no indicators at all.
+  if (isThenable(value)) throw new CiftError('STRATEGY_ERROR', 'it returned a Promise, but init() must be synchronous', 'remove `async` from init; compute indicators over the arrays directly');
+  if (typeof value !== 'object') throw new CiftError('STRATEGY_ERROR', `it returned a ${typeof value}, not an object of indicators`, 'return e.g. { fast: ta.sma(close, p.fast) }');
+  return value as Indicators;
+}
+
+/** init() with the look-ahead checks: guarded inputs and outputs, and init() on cut histories compared with the whole. */
+function initChecked<P extends Params, I extends Indicators>(strategy: Strategy<P, I>, bars: BarArrays, params: P, guard: LookaheadGuard): { raw: Indicators; seen: Indicators } {
   const n = bars.close.length;
-  const indicators = strategy.init(bars, params, kernels);
+  const whole = indicatorLeaves(indicatorsFrom(strategy.init(bars, params, STRATEGY_KERNELS)), n);
+  const cuts = initOnCuts(strategy, bars, params, STRATEGY_KERNELS);
+  // The real run comes last, so state a strategy keeps from init() is this run's.
+  const result = indicatorsFrom(strategy.init(guard.guardBars(bars), params, guard.guardKernels(STRATEGY_KERNELS, n)));
+  const found = findInitLookahead(whole, indicatorLeaves(result, n, guard), cuts);
+  if (found) throw found;
+  const raw: Indicators = {};
+  for (const [key, value] of Object.entries(result)) raw[key] = guard.unwrap(value);
+  return { raw, seen: guard.guardIndicators(result, n) };
+}
+
+export function runBacktest<P extends Params, I extends Indicators>(bars: BarArrays, strategy: Strategy<P, I>, params: P, settings: BrokerSettings, options: RunOptions = {}): BacktestResult {
+  const n = bars.close.length;
+  const guard = options.checkLookahead ? new LookaheadGuard() : undefined;
+  const context = (phase: FailureContext['phase'], bar?: number): FailureContext => ({ phase, bar, ts: bars.ts, label: options.strategyLabel ?? 'strategy', file: options.strategyFile, params });
+  let indicators: Indicators;
+  let seen: Indicators;
+  try {
+    if (guard) ({ raw: indicators, seen } = initChecked(strategy, bars, params, guard));
+    else seen = indicators = indicatorsFrom(strategy.init(bars, params, STRATEGY_KERNELS));
+  } catch (e) {
+    throw strategyFailure(e, context('init'));
+  }
   const warmup = warmupOf(indicators);
   const start = 1 + warmup;
   const broker = new Broker(bars, settings);
@@ -119,11 +166,20 @@ export function runBacktest<P extends Params>(bars: BarArrays, strategy: Strateg
     }
     t.i = i;
     t.bar.i = i;
-    strategy.next(t, indicators, params);
+    if (guard) guard.limit = i;
+    try {
+      const returned: unknown = strategy.next(t, seen as I, params);
+      // An async next() would place its orders after the bar has passed.
+      if (returned !== undefined && isThenable(returned)) throw new CiftError('STRATEGY_ERROR', 'it returned a Promise, but next() must be synchronous', 'remove `async` from next');
+    } catch (e) {
+      throw strategyFailure(e, context('next', i));
+    }
+    // A read past the bar counts even when the strategy caught the throw.
+    if (guard?.violation) throw strategyFailure(guard.violation, context('next', i));
   }
   if (!outOfMoney && settings.finalizeTrades) {
     // Close what is still open with one more broker step on the last bar (backtesting.py's finalize_trades).
-    for (const trade of [...broker.trades].reverse()) broker.closeTradeOrder(trade, 'end of data');
+    broker.closeTradesFirst(broker.trades, 'end of data');
     if (start < n) outOfMoney = !broker.next(n - 1);
   }
   // Bars before the first broker step carry the first recorded equity (backfill), or the cash if none.

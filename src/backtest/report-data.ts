@@ -4,7 +4,7 @@
  * never the engine.
  */
 import { computeStats, type Stats } from './stats.js';
-import { runBacktest } from './engine.js';
+import { runBacktest, type RunOptions } from './engine.js';
 import type { AnyStrategy } from './strategy.js';
 import type { BacktestInput, BacktestResult, BrokerSettings, Params } from './types.js';
 import { formatTs } from '../time.js';
@@ -56,9 +56,9 @@ export function tradeRecords(result: BacktestResult, ts: BigInt64Array): TradeRe
   }));
 }
 
-export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyName: string, params: Params, settings: BrokerSettings, version: string): BacktestReport {
+export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyName: string, params: Params, settings: BrokerSettings, version: string, options: RunOptions = {}): BacktestReport {
   const t0 = process.hrtime.bigint();
-  const result = runBacktest(input.bars, strategy, params, settings);
+  const result = runBacktest(input.bars, strategy, params, settings, { strategyLabel: strategyName, ...options });
   const engineMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const { ts, close } = input.bars;
   const stats = computeStats({ trades: result.trades, equity: result.equity, ts, close, warmup: result.warmup });
@@ -81,6 +81,7 @@ export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyNa
       out_of_money: result.outOfMoney,
       cancelled_orders: result.cancelledOrders,
       engine_ms: engineMs,
+      ...(options.checkLookahead ? { lookahead_checked: true } : {}),
     },
     equity: { ts, equity: result.equity, drawdownPct },
     result,

@@ -57,6 +57,22 @@ export interface StatsInput {
   warmup: number;
 }
 
+/** Largest value (NaN when empty). A loop, not Math.max(...a): spreading a data-sized array overflows the stack. */
+export function maxOf(a: ArrayLike<number>): number {
+  if (a.length === 0) return NaN;
+  let m = a[0];
+  for (let i = 1; i < a.length; i++) if (a[i] > m || Number.isNaN(a[i])) m = a[i];
+  return m;
+}
+
+/** Smallest value (NaN when empty); see maxOf. */
+export function minOf(a: ArrayLike<number>): number {
+  if (a.length === 0) return NaN;
+  let m = a[0];
+  for (let i = 1; i < a.length; i++) if (a[i] < m || Number.isNaN(a[i])) m = a[i];
+  return m;
+}
+
 const mean = (a: ArrayLike<number>): number => {
   if (a.length === 0) return NaN;
   let s = 0;
@@ -165,17 +181,27 @@ export function computeStats(input: StatsInput): Stats {
   const periods = drawdownPeriods(dd, ts);
 
   const nTrades = trades.size.length;
-  const inTrade = new Uint8Array(n);
-  for (let k = 0; k < nTrades; k++) inTrade.fill(1, trades.entryBar[k], trades.exitBar[k] + 1);
+  // Bars inside some trade's [entry, exit]: +1 at each entry, −1 after each exit, then a running sum. One pass
+  // over bars plus one over trades, however long or overlapping the trades are.
+  const opened = new Int32Array(n + 1);
+  for (let k = 0; k < nTrades; k++) {
+    opened[trades.entryBar[k]]++;
+    opened[trades.exitBar[k] + 1]--;
+  }
   let exposed = 0;
-  for (let i = 0; i < n; i++) exposed += inTrade[i];
+  let open = 0;
+  for (let i = 0; i < n; i++) {
+    open += opened[i];
+    if (open > 0) exposed++;
+  }
   s['Exposure Time [%]'] = (exposed / n) * 100;
   s['Equity Final [$]'] = equity[n - 1];
   let eqMax = -Infinity;
   for (let i = 0; i < n; i++) if (equity[i] > eqMax) eqMax = equity[i];
   s['Equity Peak [$]'] = eqMax;
   // Commissions of closed trades (a trade still open at the end is not counted, as in backtesting.py).
-  const commissions = trades.commission.reduce((a, b) => a + b, 0);
+  let commissions = 0;
+  for (const c of trades.commission) commissions += c;
   if (commissions) s['Commissions [$]'] = commissions;
   const totalReturn = (equity[n - 1] - equity[0]) / equity[0];
   s['Return [%]'] = totalReturn * 100;
@@ -243,27 +269,45 @@ export function computeStats(input: StatsInput): Stats {
   s.Beta = beta;
   s['Max. Drawdown [%]'] = -maxDd * 100;
   s['Avg. Drawdown [%]'] = periods.peaks.length ? -mean(periods.peaks) * 100 : NaN;
-  s['Max. Drawdown Duration'] = periods.durations.length ? ceilDays(Math.max(...periods.durations), resolution) : NaN;
+  s['Max. Drawdown Duration'] = periods.durations.length ? ceilDays(maxOf(periods.durations), resolution) : NaN;
   s['Avg. Drawdown Duration'] = periods.durations.length ? ceilDays(mean(periods.durations), resolution) : NaN;
 
   s['# Trades'] = nTrades;
   const pl = trades.pnl;
   const rets = trades.returnPct;
-  const winRate = nTrades ? pl.filter((v) => v > 0).length / nTrades : NaN;
+  // One pass over trades for the win/loss tallies (no filtered copies of 10⁶-element arrays).
+  let nWins = 0;
+  let winSum = 0;
+  let nLosses = 0;
+  let lossSum = 0;
+  let gains = 0;
+  let losses = 0;
+  for (let k = 0; k < nTrades; k++) {
+    if (pl[k] > 0) {
+      nWins++;
+      winSum += pl[k];
+    } else if (pl[k] < 0) {
+      nLosses++;
+      lossSum += pl[k];
+    }
+    if (rets[k] > 0) gains += rets[k];
+    else if (rets[k] < 0) losses -= rets[k];
+  }
+  const winRate = nTrades ? nWins / nTrades : NaN;
   s['Win Rate [%]'] = winRate * 100;
-  s['Best Trade [%]'] = nTrades ? Math.max(...rets) * 100 : NaN;
-  s['Worst Trade [%]'] = nTrades ? Math.min(...rets) * 100 : NaN;
+  s['Best Trade [%]'] = maxOf(rets) * 100;
+  s['Worst Trade [%]'] = minOf(rets) * 100;
   s['Avg. Trade [%]'] = geometricMean(rets) * 100;
-  const tradeDurations = trades.entryBar.map((e, k) => Number(ts[trades.exitBar[k]] - ts[e]));
-  s['Max. Trade Duration'] = nTrades ? ceilDays(Math.max(...tradeDurations), resolution) : NaN;
+  const tradeDurations = new Float64Array(nTrades);
+  for (let k = 0; k < nTrades; k++) tradeDurations[k] = Number(ts[trades.exitBar[k]] - ts[trades.entryBar[k]]);
+  s['Max. Trade Duration'] = nTrades ? ceilDays(maxOf(tradeDurations), resolution) : NaN;
   s['Avg. Trade Duration'] = nTrades ? ceilDays(mean(tradeDurations), resolution) : NaN;
-  const gains = rets.filter((v) => v > 0).reduce((a, b) => a + b, 0);
-  const losses = Math.abs(rets.filter((v) => v < 0).reduce((a, b) => a + b, 0));
   s['Profit Factor'] = gains / (losses || NaN);
   s['Expectancy [%]'] = mean(rets) * 100;
   s.SQN = (Math.sqrt(nTrades) * mean(pl)) / (Math.sqrt(variance(pl)) || NaN);
-  const wins = pl.filter((v) => v > 0);
-  const lossesPl = pl.filter((v) => v < 0);
-  s['Kelly Criterion'] = winRate - (1 - winRate) / (mean(wins) / -mean(lossesPl));
+  // mean() of an empty list is NaN, as pandas' mean of an empty Series.
+  const meanWin = nWins ? winSum / nWins : NaN;
+  const meanLoss = nLosses ? lossSum / nLosses : NaN;
+  s['Kelly Criterion'] = winRate - (1 - winRate) / (meanWin / -meanLoss);
   return s;
 }

@@ -59,12 +59,23 @@ export interface Trader {
 
 export type Params = Record<string, number | string | boolean>;
 
-export type KernelNamespace = typeof kernels;
+/** The kernels a strategy receives as `ta`: every kernel except the forward-looking ones (labels such as forwardReturn). */
+export type KernelNamespace = Omit<typeof kernels, kernels.ForwardLookingKernel | 'FORWARD_LOOKING_KERNELS'>;
+
+/** Allowed values of a numeric parameter, inclusive; `-p name=value` outside them is a usage error naming the bound. */
+export interface ParamBound {
+  min?: number;
+  max?: number;
+  /** Whole numbers only (bar counts, periods). */
+  integer?: boolean;
+}
 
 export interface Strategy<P extends Params = Params, I extends Indicators = Record<string, Float64Array>> {
   /** Shown in listings. */
   description?: string;
   params: P;
+  /** Optional bounds of numeric params, checked before the run (e.g. `{ fast: { min: 1, integer: true } }`). */
+  bounds?: { [K in keyof P]?: ParamBound };
   init(bars: BarArrays, params: P, ta: KernelNamespace): I;
   next(t: Trader, indicators: I, params: P): void;
 }

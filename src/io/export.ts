@@ -8,6 +8,7 @@ import { CiftError } from '../errors.js';
 import type { Polars } from '../polars.js';
 import { formatTs } from '../time.js';
 import { writeAtomically, writeFileAtomic } from './atomic.js';
+import { checkOutputPath, writeFailure } from './output-path.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'parquet', 'arrow'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -78,12 +79,22 @@ export function frameToRecords(polars: Polars, frame: pl.DataFrame): Array<Recor
 export function frameToText(polars: Polars, frame: pl.DataFrame, format: ExportFormat): string {
   if (format === 'csv') return frameToCsv(polars, frame);
   if (format === 'json') return `${JSON.stringify(frameToRecords(polars, frame))}\n`;
-  throw new CiftError('USAGE', `--export ${format} writes binary data`, 'give --out FILE');
+  throw new CiftError('USAGE', `--export ${format} writes binary data`, 'give --out FILE or pipe the output');
 }
 
-/** Writes a frame to `path` atomically in the given format. */
+/** Parquet or Arrow IPC bytes of a frame (for stdout when it is not a terminal). */
+export function frameToBytes(frame: pl.DataFrame, format: 'parquet' | 'arrow'): Uint8Array {
+  return format === 'parquet' ? frame.writeParquet({ compression: 'zstd' }) : frame.writeIPC();
+}
+
+/** Writes a frame to `path` atomically in the given format, into a folder that must already exist. */
 export function writeFrame(polars: Polars, frame: pl.DataFrame, format: ExportFormat, path: string): void {
-  if (format === 'parquet') writeAtomically(path, (temp) => frame.writeParquet(temp, { compression: 'zstd' }));
-  else if (format === 'arrow') writeAtomically(path, (temp) => frame.writeIPC(temp));
-  else writeFileAtomic(path, frameToText(polars, frame, format));
+  checkOutputPath(path);
+  try {
+    if (format === 'parquet') writeAtomically(path, (temp) => frame.writeParquet(temp, { compression: 'zstd' }));
+    else if (format === 'arrow') writeAtomically(path, (temp) => frame.writeIPC(temp));
+    else writeFileAtomic(path, frameToText(polars, frame, format));
+  } catch (e) {
+    throw writeFailure(e, path);
+  }
 }

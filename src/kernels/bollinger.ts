@@ -1,5 +1,5 @@
 import { RollingStd, rollingStd } from './stddev.js';
-import { outFor } from './util.js';
+import { KernelArgumentError, outFor } from './util.js';
 
 /**
  * Bollinger bands (TA-Lib BBANDS with an SMA middle): mid = rolling mean over n, upper/lower = mid ± k·σ where σ is
@@ -14,7 +14,7 @@ export function bollinger(
   outMid?: Float64Array,
   outUpper?: Float64Array,
 ): [Float64Array, Float64Array, Float64Array] {
-  if (!(k >= 0)) throw new RangeError(`k must be ≥ 0, got ${k}`);
+  if (!(k >= 0)) throw new KernelArgumentError('k', k, '≥ 0');
   const len = x.length;
   const lower = outFor(len, outLower, 'outLower');
   const mid = outFor(len, outMid, 'outMid');
@@ -40,7 +40,7 @@ export class Bollinger {
     readonly n = 20,
     readonly k = 2,
   ) {
-    if (!(k >= 0)) throw new RangeError(`k must be ≥ 0, got ${k}`);
+    if (!(k >= 0)) throw new KernelArgumentError('k', k, '≥ 0');
     this.std = new RollingStd(n);
     this.warmup = [n - 1, n - 1, n - 1];
   }

@@ -1,4 +1,4 @@
-/** Every kernel, as one namespace: what strategies receive as `ta`. */
+/** Every kernel, as one namespace: the public API. Strategies receive it as `ta`, less FORWARD_LOOKING_KERNELS. */
 export { sma, Sma } from './sma.js';
 export { ema, Ema, type EmaSeed } from './ema.js';
 export { rsi, Rsi } from './rsi.js';
@@ -12,3 +12,12 @@ export { mid, spread, spreadBps, microprice, effectiveSpread } from './microstru
 export { ofi } from './ofi.js';
 export { zscore } from './normalize.js';
 export { crossedAbove, crossedBelow } from './cross.js';
+
+/**
+ * Kernels whose value at bar i reads bars after i: labels and targets for research (`cift features --set fwdret`).
+ * A strategy's `ta` leaves every name listed here out (src/backtest/strategy-kernels.ts), and their registry entries
+ * carry `target: true`. List each new forward-looking kernel here: test/backtest/strategy-kernels.test.ts changes
+ * the future of every kernel exported above and fails when this list differs from the ones whose past moved.
+ */
+export const FORWARD_LOOKING_KERNELS = ['forwardReturn'] as const;
+export type ForwardLookingKernel = (typeof FORWARD_LOOKING_KERNELS)[number];

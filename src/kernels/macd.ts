@@ -1,4 +1,4 @@
-import { checkPeriod, outFor } from './util.js';
+import { KernelArgumentError, checkPeriod, outFor } from './util.js';
 
 /**
  * MACD with TA-Lib's alignment (TA_MACD). Both EMAs (α = 2/(p+1)) start at bar slow−1: the slow one seeded with
@@ -115,7 +115,7 @@ function checkMacdParams(fast: number, slow: number, signal: number): void {
   checkPeriod('fast', fast);
   checkPeriod('slow', slow);
   checkPeriod('signal', signal);
-  if (fast >= slow) throw new RangeError(`fast must be below slow, got fast=${fast} slow=${slow}`);
+  if (fast >= slow) throw new KernelArgumentError('fast', fast, `below slow (${slow})`);
 }
 
 /** Streaming MACD: update(x) returns [line, signal, hist], the same numbers as macd(). */

@@ -50,7 +50,10 @@ export interface KernelSpec {
   stream?(p: readonly number[]): KernelStream;
   /** How per-quote values become one value per bar: the bar's last value or the sum over the bar. */
   perBar?: 'last' | 'sum';
-  /** A label (uses future data): kept out of anything that trades on it. */
+  /**
+   * Forward-looking: a label whose value at row i uses rows after i. Its batch function is listed in
+   * FORWARD_LOOKING_KERNELS (kernels/index.ts), so strategies never receive it.
+   */
   target?: boolean;
   /** 'skip': a row with a NaN input is ignored (the output repeats the running value) instead of giving NaN. */
   nanPolicy?: 'skip';

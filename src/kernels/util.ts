@@ -14,8 +14,24 @@ export function outFor(n: number, out: Float64Array | undefined, name = 'out'): 
   return out;
 }
 
+/**
+ * A kernel argument out of its bounds. A RangeError, with the argument, the value and the rule kept apart so a
+ * caller (the backtest engine) can say which of *its* inputs carried the value, e.g. a strategy's `-p fast=0`.
+ */
+export class KernelArgumentError extends RangeError {
+  constructor(
+    readonly argument: string,
+    readonly value: number,
+    /** What the value must be, completing "<argument> must be …": "an integer ≥ 1". */
+    readonly rule: string,
+  ) {
+    super(`${argument} must be ${rule}, got ${value}`);
+    this.name = 'KernelArgumentError';
+  }
+}
+
 export function checkPeriod(name: string, value: number, min = 1): void {
-  if (!Number.isInteger(value) || value < min) throw new RangeError(`${name} must be an integer ≥ ${min}, got ${value}`);
+  if (!Number.isInteger(value) || value < min) throw new KernelArgumentError(name, value, `an integer ≥ ${min}`);
 }
 
 export function checkSameLength(n: number, ...arrays: Float64Array[]): void {

@@ -1,0 +1,188 @@
+/**
+ * Which kernels a strategy may use (issue 8, item 14). A kernel is forward-looking when its output at index i
+ * changes if inputs after i change. Every exported kernel is run on random inputs, then on the same inputs with
+ * everything after a cut replaced; the ones whose outputs up to the cut moved must be exactly
+ * FORWARD_LOOKING_KERNELS (and the registry entries marked `target`), and none of them may reach a strategy.
+ */
+import { describe, expect, it } from 'vitest';
+import * as kernels from '../../src/kernels/index.js';
+import { FORWARD_LOOKING_KERNELS } from '../../src/kernels/index.js';
+import { KERNELS, type KernelInput } from '../../src/kernels/registry.js';
+import { STRATEGY_KERNELS } from '../../src/backtest/strategy-kernels.js';
+import { runBacktest } from '../../src/backtest/engine.js';
+import { CiftError } from '../../src/errors.js';
+import { DEFAULT_BROKER, type BarArrays, type Strategy } from '../../src/backtest/types.js';
+
+const N = 240;
+const CUTS = [40, 120, 200];
+
+/** A small deterministic generator, so a failure reproduces. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+type Inputs = Record<'open' | 'high' | 'low' | 'close' | 'volume' | 'session' | 'bid' | 'ask' | 'bid_size' | 'ask_size' | 'side', Float64Array>;
+
+function inputs(seed: number): Inputs {
+  const r = random(seed);
+  const f = (g: (i: number) => number) => Float64Array.from({ length: N }, (_, i) => g(i));
+  const close = new Float64Array(N);
+  let p = 100;
+  for (let i = 0; i < N; i++) close[i] = p *= 1 + (r() - 0.5) * 0.04;
+  const bid = f((i) => close[i] - 0.01 - r() * 0.05);
+  return {
+    close,
+    open: f((i) => close[i] * (1 + (r() - 0.5) * 0.01)),
+    high: f((i) => close[i] * (1 + r() * 0.02)),
+    low: f((i) => close[i] * (1 - r() * 0.02)),
+    volume: f(() => 1 + Math.floor(r() * 1000)),
+    session: f((i) => Math.floor(i / 50)),
+    bid,
+    ask: f((i) => bid[i] + 0.01 + r() * 0.05),
+    bid_size: f(() => 1 + Math.floor(r() * 500)),
+    ask_size: f(() => 1 + Math.floor(r() * 500)),
+    side: f(() => (r() < 0.5 ? -1 : 1)),
+  };
+}
+
+/** Same inputs up to `cut`, fresh random values after it. */
+function perturbedAfter(base: Inputs, cut: number, seed: number): Inputs {
+  const other = inputs(seed);
+  const out = {} as Inputs;
+  for (const key of Object.keys(base) as Array<keyof Inputs>) {
+    const a = base[key].slice();
+    a.set(other[key].subarray(cut + 1), cut + 1);
+    out[key] = a;
+  }
+  return out;
+}
+
+const perIndex = (f: (i: number) => boolean) => Float64Array.from({ length: N }, (_, i) => (f(i) ? 1 : 0));
+
+/** One call per exported kernel function (classes are streaming: they cannot see the future). */
+const CALLS: Record<string, (x: Inputs) => Float64Array | Float64Array[]> = {
+  sma: (x) => kernels.sma(x.close, 5),
+  ema: (x) => kernels.ema(x.close, 5),
+  rsi: (x) => kernels.rsi(x.close, 5),
+  macd: (x) => kernels.macd(x.close, 3, 7, 4),
+  rollingStd: (x) => kernels.rollingStd(x.close, 5),
+  bollinger: (x) => kernels.bollinger(x.close, 5, 2),
+  atr: (x) => kernels.atr(x.high, x.low, x.close, 5),
+  trueRange: (x) => kernels.trueRange(x.high, x.low, x.close),
+  roc: (x) => kernels.roc(x.close, 3),
+  logReturn: (x) => kernels.logReturn(x.close, 3),
+  forwardReturn: (x) => kernels.forwardReturn(x.close, 3),
+  lag: (x) => kernels.lag(x.close, 3),
+  vwap: (x) => kernels.vwap(x.close, x.volume, x.session),
+  rollingVwap: (x) => kernels.rollingVwap(x.close, x.volume, 5),
+  typicalPrice: (x) => kernels.typicalPrice(x.high, x.low, x.close),
+  mid: (x) => kernels.mid(x.bid, x.ask),
+  spread: (x) => kernels.spread(x.bid, x.ask),
+  spreadBps: (x) => kernels.spreadBps(x.bid, x.ask),
+  microprice: (x) => kernels.microprice(x.bid, x.ask, x.bid_size, x.ask_size),
+  effectiveSpread: (x) => kernels.effectiveSpread(x.close, x.side, kernels.mid(x.bid, x.ask)),
+  ofi: (x) => kernels.ofi(x.bid, x.ask, x.bid_size, x.ask_size),
+  zscore: (x) => kernels.zscore(x.close, 5),
+  crossedAbove: (x) => {
+    const [a, b] = [kernels.sma(x.close, 3), kernels.sma(x.close, 8)];
+    return perIndex((i) => kernels.crossedAbove(a, b, i));
+  },
+  crossedBelow: (x) => {
+    const [a, b] = [kernels.sma(x.close, 3), kernels.sma(x.close, 8)];
+    return perIndex((i) => kernels.crossedBelow(a, b, i));
+  },
+};
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+/** True when some output at or before a cut changes with the inputs after it. */
+function readsTheFuture(run: (x: Inputs) => Float64Array | Float64Array[]): boolean {
+  const base = inputs(7);
+  const outs = (x: Inputs) => {
+    const o = run(x);
+    return Array.isArray(o) ? o : [o];
+  };
+  const before = outs(base);
+  return CUTS.some((cut, k) => {
+    const after = outs(perturbedAfter(base, cut, 100 + k));
+    return before.some((o, j) => {
+      for (let i = 0; i <= cut; i++) if (!same(o[i], after[j][i])) return true;
+      return false;
+    });
+  });
+}
+
+const isClass = (f: unknown) => typeof f === 'function' && /^class\b/.test(Function.prototype.toString.call(f));
+const functionNames = Object.entries(kernels)
+  .filter(([, v]) => typeof v === 'function' && !isClass(v))
+  .map(([k]) => k);
+
+describe('forward-looking kernels', () => {
+  it('every exported kernel function has a causality probe (add one for a new kernel)', () => {
+    expect(functionNames.filter((k) => !(k in CALLS))).toEqual([]);
+  });
+
+  it('the kernels whose past moves when the future changes are exactly FORWARD_LOOKING_KERNELS', () => {
+    const moved = functionNames.filter((k) => readsTheFuture(CALLS[k]));
+    expect(moved.sort()).toEqual([...FORWARD_LOOKING_KERNELS].sort());
+  });
+
+  it('the probe sees a one-bar look-ahead (it can fail)', () => {
+    expect(readsTheFuture((x) => kernels.forwardReturn(x.close, 1))).toBe(true);
+    expect(readsTheFuture((x) => kernels.lag(x.close, 1))).toBe(false);
+  });
+
+  it('registry entries are marked target exactly when their batch function reads the future', () => {
+    for (const spec of KERNELS) {
+      const p = spec.params.map((q) => Math.min(q.default, 20));
+      const run = (x: Inputs) => {
+        const outs = spec.outputs.map(() => new Float64Array(N));
+        spec.batch(spec.inputs.map((name: KernelInput) => x[name]), p, outs);
+        return outs;
+      };
+      expect(readsTheFuture(run), `${spec.name}: target is ${Boolean(spec.target)}`).toBe(Boolean(spec.target));
+    }
+  });
+
+  it('strategies get every other kernel as ta, and none of the forward-looking ones', () => {
+    for (const name of functionNames) {
+      if ((FORWARD_LOOKING_KERNELS as readonly string[]).includes(name)) continue;
+      expect((STRATEGY_KERNELS as unknown as Record<string, unknown>)[name], name).toBe((kernels as Record<string, unknown>)[name]);
+    }
+    expect(Object.keys(STRATEGY_KERNELS), 'not listed, so spreading ta does not trip them').not.toContain('forwardReturn');
+    for (const name of FORWARD_LOOKING_KERNELS) {
+      expect(() => (STRATEGY_KERNELS as unknown as Record<string, unknown>)[name]).toThrow(`ta.${name} is forward-looking (its value at bar i uses bars after i) and is not available to strategies`);
+    }
+  });
+});
+
+describe('a strategy that asks for ta.forwardReturn', () => {
+  const bars: BarArrays = (() => {
+    const x = inputs(3);
+    const ts = BigInt64Array.from({ length: N }, (_, i) => BigInt(Date.UTC(2021, 0, 1 + i)) * 1_000_000n);
+    return { ts, open: x.open, high: x.high, low: x.low, close: x.close, volume: x.volume };
+  })();
+  const peek = {
+    params: {},
+    init: ({ close }, _p, ta) => ({ f: (ta as unknown as typeof kernels).forwardReturn(close, 1) }),
+    next(t, { f }) {
+      if (f[t.i] > 0) t.buy();
+    },
+  } satisfies Strategy<Record<string, never>>;
+
+  it('fails in init() with a LOOKAHEAD error naming the kernel', () => {
+    let error: unknown;
+    try {
+      runBacktest(bars, peek, {}, DEFAULT_BROKER, { strategyLabel: 'peek' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CiftError);
+    expect((error as CiftError).code).toBe('LOOKAHEAD');
+    expect((error as CiftError).message).toBe('strategy peek: init() failed: ta.forwardReturn is forward-looking (its value at bar i uses bars after i) and is not available to strategies');
+  });
+});
