@@ -190,6 +190,18 @@ export function ledgerContract(name: string, makeFixture: () => Promise<LedgerFi
       });
       expect(await ledger.orders('research')).toEqual([]);
     });
+
+    it('rejects a fill whose cash would not fit DECIMAL(20,6) instead of failing in the database', async () => {
+      const huge = dec('99999999999999');
+      await createAccount(ledger, 'whale', dec('5000'));
+      await ledger.setLimits('whale', { maxPositionQty: huge, maxOrderNotional: huge, maxLeverage: huge });
+      const shortBbb = () => submitOrder(ledger, store, { account: 'whale', symbol: 'BBB', side: 'sell', quantity: dec('4000000000000'), allowShort: true });
+      const first = await shortBbb();
+      expect([first.order.status, await cash('whale')], '5000 + 4e12 × 20 = 80000000005000').toEqual(['filled', '80000000005000.000000']);
+      const second = await shortBbb();
+      expect(second.denials, 'cash would be 160000000005000, beyond 99999999999999.999999').toEqual(['LEDGER_RANGE_EXCEEDED: field=cash_after value=160000000005000.000000 max=99999999999999.999999']);
+      expect(await cash('whale')).toBe('80000000005000.000000');
+    });
   });
 }
 
