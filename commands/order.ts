@@ -301,4 +301,4 @@ export const orderCommand = new Command('order')
   .addCommand(portfolioCommand)
   .addCommand(limits)
   .addCommand(accountsCommand)
-  .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'CIFT_DATABASE_URL=postgres://… cift order list']));
+  .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'cift order accounts create research --cash 50000', 'CIFT_DATABASE_URL=postgres://… cift order list']));

@@ -49,7 +49,7 @@ function lockedError(path: string, message: string, timeoutMs: number): CiftErro
   return new CiftError(
     'LEDGER_LOCKED',
     `LEDGER_LOCKED: the ledger ${path} is held by ${who}, still busy after the ${timeoutMs / 1000} s lock timeout`,
-    'wait for it to finish or stop it (e.g. a running `cift serve`), or wait longer with --lock-timeout SECONDS',
+    'wait for it to finish or stop it, or wait longer with --lock-timeout SECONDS',
   );
 }
 

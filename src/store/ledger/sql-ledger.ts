@@ -5,7 +5,7 @@
  */
 import { CiftError } from '../../errors.js';
 import { add, dec, fmt, neg, type Dec } from '../../money.js';
-import { forUpdate } from './dialect.js';
+import { clientIdLock, forUpdate } from './dialect.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import type { Account, AccountLimits, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
 
@@ -66,6 +66,17 @@ function idempotencyConflict(original: Order, intent: OrderIntent): CiftError {
     `IDEMPOTENCY_CONFLICT: client id "${intent.clientOrderId}" already names order ${original.id} (${describe(original)}, ${original.status}); this request is ${describe(intent)}`,
     `use a new --client-id for a new order; resubmitting order ${original.id}'s exact parameters returns it`,
   );
+}
+
+/**
+ * What a client id already in the ledger means for a new submit: the same order again returns the original
+ * (duplicate); a different order under the id is IDEMPOTENCY_CONFLICT naming the original; unused: undefined.
+ */
+function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { order: Order; duplicate: true } | undefined {
+  if (existing.length === 0) return undefined;
+  const same = existing.find((o) => sameOrder(o, intent));
+  if (same) return { order: same, duplicate: true };
+  throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
 }
 
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
@@ -163,13 +174,12 @@ export class SqlLedger implements Ledger {
       return await this.db.transaction((tx) => this.submitIn(tx, intent, decide));
     } catch (e) {
       this.states.delete(intent.account);
-      // Idempotency: the unique client_order_id rejected the insert, so the whole attempt rolled back. The
-      // original order is the answer when this is the same order again, and a conflict when it is another one.
-      // (The unique index made the insert wait for the original's transaction, so the original is committed.)
+      // Idempotency backstop: submitIn looks the client id up under the account lock, but a concurrent submit of
+      // the same id can still win the insert (the unique (account, client_order_id) then rejects this one, and the
+      // whole attempt rolled back). The winner is committed by now: answer as submitIn would have.
       if (isUniqueViolation(e)) {
-        const original = await this.orderBy(this.db, 'o.client_order_id = $1', [intent.clientOrderId]);
-        if (original && sameOrder(original, intent)) return { order: original, duplicate: true };
-        if (original) throw idempotencyConflict(original, intent);
+        const answer = idempotentAnswer(await this.ordersWithClientId(this.db, intent.clientOrderId), intent);
+        if (answer) return answer;
       }
       throw e;
     }
@@ -187,8 +197,18 @@ export class SqlLedger implements Ledger {
     return { account: toAccount(accountRows[0]), positions };
   }
 
+  /** Every order recorded under a client id, in any account (ids written before ids were ledger-wide may repeat). */
+  private async ordersWithClientId(runner: SqlRunner, clientOrderId: string): Promise<Order[]> {
+    return (await runner.query(`${ORDER_SELECT} WHERE o.client_order_id = $1 ORDER BY o.id`, [clientOrderId])).map(toOrder);
+  }
+
   private async submitIn(tx: SqlRunner, intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     const { account, positions } = await this.lockedState(tx, intent.account);
+    // Read after the account lock is held, so an earlier submit of the same id in this account is committed.
+    const idLock = clientIdLock(this.db.dialect);
+    if (idLock) await tx.query(idLock, [intent.clientOrderId]);
+    const answer = idempotentAnswer(await this.ordersWithClientId(tx, intent.clientOrderId), intent);
+    if (answer) return answer;
     const decision = await decide({ account, positions });
     const now = nowNs();
     let fillId = '';
