@@ -180,7 +180,7 @@ export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: Submit
 /** Records the prepared order in one ledger transaction with the account locked. */
 export async function placeOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, prepared: PreparedOrder): Promise<SubmitResult> {
   const { req, price, staleness } = prepared;
-  const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), symbol: req.symbol, side: req.side, quantity: req.quantity };
+  const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), clientOrderIdGenerated: req.clientOrderId === undefined, symbol: req.symbol, side: req.side, quantity: req.quantity };
   const { order, duplicate } = await ledger.submit(intent, async (ctx) => {
     const marks = await marksFor(store, [req.symbol, ...ctx.positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
     return decide(ctx, req, price, marks, staleness);

@@ -204,11 +204,13 @@ export class SqlLedger implements Ledger {
 
   private async submitIn(tx: SqlRunner, intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     const { account, positions } = await this.lockedState(tx, intent.account);
-    // Read after the account lock is held, so an earlier submit of the same id in this account is committed.
-    const idLock = clientIdLock(this.db.dialect);
-    if (idLock) await tx.query(idLock, [intent.clientOrderId]);
-    const answer = idempotentAnswer(await this.ordersWithClientId(tx, intent.clientOrderId), intent);
-    if (answer) return answer;
+    if (!intent.clientOrderIdGenerated) {
+      // Read after the account lock is held, so an earlier submit of the same id in this account is committed.
+      const idLock = clientIdLock(this.db.dialect);
+      if (idLock) await tx.query(idLock, [intent.clientOrderId]);
+      const answer = idempotentAnswer(await this.ordersWithClientId(tx, intent.clientOrderId), intent);
+      if (answer) return answer;
+    }
     const decision = await decide({ account, positions });
     const now = nowNs();
     let fillId = '';

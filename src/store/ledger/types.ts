@@ -65,6 +65,8 @@ export interface CashMovement {
 export interface OrderIntent {
   account: string;
   clientOrderId: string;
+  /** The id was generated for this submit (a fresh UUID), so it cannot name an earlier order: no lookup needed. */
+  clientOrderIdGenerated?: boolean;
   symbol: string;
   side: Side;
   quantity: Dec;
