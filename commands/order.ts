@@ -25,7 +25,7 @@ interface AccountFlags extends LedgerFlags {
 const LOCK_TIMEOUT_RULE = numberFlag('must be seconds ≥ 0', (v) => v >= 0);
 
 /** Every order subcommand waits this long for another process using the ledger (CIFT_LOCK_TIMEOUT overrides the default). */
-const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'wait this long for another process using the ledger').default('10').env('CIFT_LOCK_TIMEOUT');
+const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for a process that keeps the ledger busy (LEDGER_LOCKED after)').default('10').env('CIFT_LOCK_TIMEOUT');
 const accountOption = () => new Option('--account <name>', 'paper account (create others with `cift order accounts create`)').default(DEFAULT_ACCOUNT);
 
 /** A decimal flag read exactly (no rounding, no overflow), with a rule sentence for the value's range. */
@@ -108,7 +108,7 @@ function submitCommand(side: Side): Command {
     .description(`submit a market ${side} order: risk-checked, filled at the latest stored ${side === 'buy' ? 'ask' : 'bid'} (else last trade, else last close)`)
     .argument('<symbol>', 'a stored or shipped symbol')
     .argument('<quantity>', 'units, e.g. 10 or 0.5')
-    .option('--client-id <id>', 'your order id; resubmitting it returns the original order')
+    .option('--client-id <id>', 'your order id: resubmitting the same order returns the original; another order under it is refused')
     .addOption(accountOption())
     .option('--allow-short', side === 'sell' ? 'let a sell larger than the position open a short' : 'allowed for symmetry; buys never short')
     .option('--slippage <bps>', 'adverse slippage on the fill price, basis points', '0')

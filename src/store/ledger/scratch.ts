@@ -30,7 +30,9 @@ export async function withScratchPostgres<T>(url: string, work: (scratchUrl: str
     } catch (e) {
       // 42501 insufficient_privilege: no CREATEDB, so a schema of our own in the URL's database instead.
       if ((e as { code?: string }).code !== '42501') throw e;
-      await admin.query(`CREATE SCHEMA ${name}`);
+      await admin.query(`CREATE SCHEMA ${name}`).catch((schemaError: Error) => {
+        throw new CiftError('STORE_UNAVAILABLE', `cannot create a scratch database or schema at ${redact(url)}: ${schemaError.message.split('\n')[0]}`, 'grant the role CREATEDB, or CREATE on its database');
+      });
       scratch.searchParams.set('options', `-c search_path=${name}`);
       drop = `DROP SCHEMA IF EXISTS ${name} CASCADE`;
     }
