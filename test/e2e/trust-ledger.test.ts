@@ -44,22 +44,37 @@ async function startHolder(script: string, args: string[]): Promise<ChildProcess
 
 const distUrl = (file: string) => JSON.stringify(pathToFileURL(join(ROOT, 'dist', file)).href);
 
-describe('the embedded ledger under many processes', () => {
-  it('fills every one of 24 buys started at once: writers wait their turn instead of failing', { timeout: 240_000 }, async () => {
-    const home = join(tmp.dir, 'many-writers');
+function manyWriters(name: string, setup: () => Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }>): void {
+  it(`fills every one of 24 buys started at once: writers wait their turn instead of failing (${name})`, { timeout: 240_000 }, async () => {
+    const { env, cleanup } = await setup();
+    const home = join(tmp.dir, `many-writers-${name.replace(/\W/g, '')}`);
     const n = 24;
-    const results = await Promise.all(Array.from({ length: n }, () => ciftAsync(['order', 'buy', 'GOOG', '1', '--json'], { home, env: embedded })));
-    expect(
-      results.filter((r) => r.status !== 0).map((r) => r.stderr),
-      'no process failed (before the fix one of two, and 48 of 50, got LEDGER_LOCKED)',
-    ).toEqual([]);
-    const orders = JSON.parse(cift(['order', 'list', '--json'], { home, env: embedded }).stdout) as Array<{ id: string; status: string }>;
-    expect(orders.map((o) => o.status), 'exactly one filled order per process').toEqual(Array.from({ length: n }, () => 'filled'));
-    expect(new Set(orders.map((o) => o.id)).size).toBe(n);
-    const positions = JSON.parse(cift(['order', 'positions', '--json'], { home, env: embedded }).stdout);
-    expect(positions.map((p: { symbol: string; quantity: string }) => [p.symbol, p.quantity]), '24 buys of 1').toEqual([['GOOG', '24.000000']]);
-    expect(existsSync(join(home, 'ledger.duckdb.holder.json')), 'the last holder removed its lock file').toBe(false);
+    try {
+      const results = await Promise.all(Array.from({ length: n }, () => ciftAsync(['order', 'buy', 'GOOG', '1', '--json'], { home, env })));
+      expect(
+        results.filter((r) => r.status !== 0).map((r) => r.stderr),
+        'no process failed (before the fix, on the embedded ledger one of two, and 48 of 50, got LEDGER_LOCKED)',
+      ).toEqual([]);
+      const orders = JSON.parse(cift(['order', 'list', '--json'], { home, env }).stdout) as Array<{ id: string; status: string }>;
+      expect(orders.map((o) => o.status), 'exactly one filled order per process').toEqual(Array.from({ length: n }, () => 'filled'));
+      expect(new Set(orders.map((o) => o.id)).size).toBe(n);
+      const positions = JSON.parse(cift(['order', 'positions', '--json'], { home, env }).stdout);
+      expect(positions.map((p: { symbol: string; quantity: string }) => [p.symbol, p.quantity]), '24 buys of 1').toEqual([['GOOG', '24.000000']]);
+      expect(existsSync(join(home, 'ledger.duckdb.holder.json')), 'no lock file is left behind').toBe(false);
+    } finally {
+      await cleanup();
+    }
   });
+}
+
+describe('the ledger under many processes', () => {
+  manyWriters('embedded DuckDB', async () => ({ env: embedded, cleanup: async () => undefined }));
+  if (hasPostgres) {
+    manyWriters('PostgreSQL', async () => {
+      const db = await freshPostgresDatabase();
+      return { env: { CIFT_DATABASE_URL: db.url }, cleanup: db.drop };
+    });
+  }
 
   it('never fails a writer because readers keep reading the ledger', { timeout: 240_000 }, async () => {
     const home = join(tmp.dir, 'readers-and-writers');

@@ -33,11 +33,22 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   } as ConstructorParameters<typeof pg.Pool>[0]);
   pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing
   const redact = url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
-  try {
-    await pool.query('SELECT 1');
-  } catch (e) {
-    await pool.end().catch(() => undefined);
-    throw new CiftError('STORE_UNAVAILABLE', `cannot reach PostgreSQL at ${redact}: ${(e as Error).message.split('\n')[0]}`, 'check CIFT_DATABASE_URL, or unset it to use the embedded ledger');
+  // A server with every connection slot taken (53300) or still starting (57P03) is busy, not absent: wait for
+  // it as a writer waits for the embedded ledger, up to the lock timeout.
+  const deadline = Date.now() + lockTimeoutMs;
+  for (let backoff = 20; ; backoff = Math.min(backoff * 2, 500)) {
+    try {
+      await pool.query('SELECT 1');
+      break;
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if ((code === '53300' || code === '57P03') && Date.now() + backoff < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, backoff * (0.5 + Math.random())));
+        continue;
+      }
+      await pool.end().catch(() => undefined);
+      throw new CiftError('STORE_UNAVAILABLE', `cannot reach PostgreSQL at ${redact}: ${(e as Error).message.split('\n')[0]}`, 'check CIFT_DATABASE_URL, or unset it to use the embedded ledger');
+    }
   }
   const rows = async (runner: { query: (sql: string, params?: unknown[]) => Promise<{ rows: Row[] }> }, sql: string, params: readonly unknown[] = []) =>
     (await runner.query(sql, [...params])).rows;
