@@ -85,8 +85,14 @@ function concurrencySuite(name: string, open: () => Promise<{ ledger: Ledger; cl
         for (const o of orders) {
           if (o.status !== 'filled') continue;
           const f = o.fill!;
-          const notional = (f.quantity * f.price) / 1_000_000n;
-          cash = (cash + (o.side === 'buy' ? -notional : notional) - f.fee) as typeof cash;
+          // Prices from the store the test wrote, not from the ledger: AAA buys at the ask 100.00 and sells at the
+          // bid 99.50; BBB trades at 20.00. Fee = quantity × price × 0.0005 (every fee here is a whole millionth).
+          const price = o.symbol === 'AAA' ? (o.side === 'buy' ? 100_000_000n : 99_500_000n) : 20_000_000n;
+          expect([f.quantity, f.price], `${o.clientOrderId}: filled in full at the stored price`).toEqual([o.quantity, price]);
+          const notional = (o.quantity * price) / 1_000_000n;
+          const fee = (notional * 5n) / 10_000n;
+          expect(f.fee, `${o.clientOrderId}: fee`).toBe(fee);
+          cash = (cash + (o.side === 'buy' ? -notional : notional) - fee) as typeof cash;
           qty.set(o.symbol, (qty.get(o.symbol) ?? 0n) + (o.side === 'buy' ? f.quantity : -f.quantity));
         }
         const a = (await ledger.getAccount(account))!;

@@ -27,8 +27,8 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.max ?? 10,
-    // lock_timeout 0 means "wait forever" to PostgreSQL; the smallest real bound is 1 ms.
-    lock_timeout: Math.max(1, Math.round(lockTimeoutMs)),
+    // lock_timeout 0 means "wait forever" to PostgreSQL; the smallest real bound is 1 ms, the largest 2^31 − 1.
+    lock_timeout: Math.min(2 ** 31 - 1, Math.max(1, Math.round(lockTimeoutMs))),
     fallback_application_name: `cift[${process.pid}] ${commandLine(process.argv.slice(2))}`.slice(0, 63),
   } as ConstructorParameters<typeof pg.Pool>[0]);
   pool.on('error', () => undefined); // idle-client errors surface on the next query instead of crashing

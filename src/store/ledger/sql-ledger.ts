@@ -159,7 +159,7 @@ export class SqlLedger implements Ledger {
         await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => fmt(v!))]);
       }
       const rows = await tx.query('SELECT * FROM accounts WHERE name = $1', [name]);
-      if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${name}"`);
+      if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `UNKNOWN_ACCOUNT: no account "${name}"`, 'create it with `cift order accounts create NAME`');
       return toAccount(rows[0]);
     });
   }
@@ -189,7 +189,7 @@ export class SqlLedger implements Ledger {
     const remembered = this.db.exclusive ? this.states.get(name) : undefined;
     if (remembered) return remembered;
     const accountRows = await tx.query(`SELECT * FROM accounts WHERE name = $1${forUpdate(this.db.dialect)}`, [name]);
-    if (!accountRows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${name}"`);
+    if (!accountRows.length) throw new CiftError('UNKNOWN_ACCOUNT', `UNKNOWN_ACCOUNT: no account "${name}"`, 'create it with `cift order accounts create NAME`');
     // Positions are read by a statement of their own, after the lock is held: in READ COMMITTED a statement that
     // waited for the lock still sees the snapshot it started with, so a joined read would miss the positions the
     // previous holder just wrote (the concurrency test catches exactly that).
