@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { ROOT, cift, tempDir, type CliResult } from '../helpers.js';
-import { freshPostgresDatabase, hasPostgres } from '../services.js';
+import { freshPostgresDatabase, hasPostgres, PG_URL } from '../services.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -179,6 +179,17 @@ describe.skipIf(!hasPostgres)('a session that keeps an account locked on Postgre
       await holder.end().catch(() => undefined);
       await db.drop();
     }
+  });
+});
+
+describe.skipIf(!hasPostgres)('a CIFT_DATABASE_URL naming a database that does not exist', () => {
+  it('is a one-line error whose hint creates it, as the README says to do first', () => {
+    const url = new URL(PG_URL);
+    url.pathname = '/cift_never_created_db';
+    const r = cift(['order', 'list'], { home: join(tmp.dir, 'no-db'), env: { CIFT_DATABASE_URL: url.toString() } });
+    expect(r.status).toBe(1);
+    expect(r.stderr.split('\n')[0]).toMatch(/^cift: cannot reach PostgreSQL at .*: database "cift_never_created_db" does not exist$/);
+    expect(r.stderr.split('\n')[1]).toMatch(/^hint: create it first: createdb -h \S+ -p \d+ (-U \S+ )?cift_never_created_db$/);
   });
 });
 

@@ -21,6 +21,18 @@ export interface PostgresOptions {
 const ACCOUNT_LOCK_HOLDERS = `SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
   WHERE l.locktype = 'relation' AND l.relation = to_regclass('accounts') AND l.mode = 'RowShareLock' AND l.granted AND a.pid <> pg_backend_pid()`;
 
+/** `createdb …` for the database a URL names, when the URL is one we can read. */
+function createDbHint(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    const name = decodeURIComponent(u.pathname.slice(1));
+    if (!name || !u.hostname) return undefined;
+    return `create it first: createdb -h ${u.hostname} -p ${u.port || 5432}${u.username ? ` -U ${decodeURIComponent(u.username)}` : ''} ${name}`;
+  } catch {
+    return undefined;
+  }
+}
+
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<SqlDatabase> {
   const { default: pg } = await import('pg');
   const lockTimeoutMs = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -47,7 +59,9 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
         continue;
       }
       await pool.end().catch(() => undefined);
-      throw new CiftError('STORE_UNAVAILABLE', `cannot reach PostgreSQL at ${redact}: ${(e as Error).message.split('\n')[0]}`, 'check CIFT_DATABASE_URL, or unset it to use the embedded ledger');
+      // 3D000 invalid_catalog_name: the server is there but the database is not; cift does not create it for you.
+      const hint = (code === '3D000' && createDbHint(url)) || 'check CIFT_DATABASE_URL, or unset it to use the embedded ledger';
+      throw new CiftError('STORE_UNAVAILABLE', `cannot reach PostgreSQL at ${redact}: ${(e as Error).message.split('\n')[0]}`, hint);
     }
   }
   const rows = async (runner: { query: (sql: string, params?: unknown[]) => Promise<{ rows: Row[] }> }, sql: string, params: readonly unknown[] = []) =>
