@@ -1,30 +1,62 @@
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { MarketData } from '../src/market-data.js';
-import { dec, fmt, type Dec } from '../src/money.js';
+import { fmt, parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { openLedger } from '../src/store/ledger/open.js';
-import { ORDER_STATUSES, type Ledger, type Order, type OrderStatus, type Side } from '../src/store/ledger/types.js';
-import { DEFAULT_ACCOUNT, DEFAULT_ACCOUNT_SETTINGS, submitOrder } from '../src/trading/orders.js';
+import { ORDER_STATUSES, type Account, type Ledger, type Order, type OrderStatus, type Side } from '../src/store/ledger/types.js';
+import { checkAccountName, createAccount, openAccount } from '../src/trading/accounts.js';
+import { DEFAULT_ACCOUNT, placeOrder, prepareOrder } from '../src/trading/orders.js';
 import { portfolio } from '../src/trading/portfolio.js';
 import { formatTs } from '../src/time.js';
 import { uiFrom } from './context.js';
+import { numberFlag, parseFlags } from './flags.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
 
-interface AccountFlags {
+interface LedgerFlags {
+  lockTimeout: string;
+}
+
+interface AccountFlags extends LedgerFlags {
   account: string;
 }
 
-/** Opens the ledger and the account (created with the defaults on first use), runs `work`, always closes. */
-async function withAccount<T>(ui: Ui, name: string, work: (ledger: Ledger) => Promise<T>): Promise<T> {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new CiftError('USAGE', `account "${name}" is not a valid name`, 'letters, digits, . _ - (at most 64)');
-  const ledger = await openLedger(ui.settings);
+const LOCK_TIMEOUT_RULE = numberFlag('must be seconds ≥ 0', (v) => v >= 0);
+
+/** Every order subcommand waits this long for another process using the ledger (CIFT_LOCK_TIMEOUT overrides the default). */
+const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for a process that keeps the ledger busy (LEDGER_LOCKED after)').default('10').env('CIFT_LOCK_TIMEOUT');
+const accountOption = () => new Option('--account <name>', 'paper account (create others with `cift order accounts create`)').default(DEFAULT_ACCOUNT);
+
+/** A decimal flag read exactly (no rounding, no overflow), with a rule sentence for the value's range. */
+const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
+  z.string().transform((text, ctx) => {
+    const r = parseExact(text);
+    if (!r.ok || !check(r.value)) {
+      ctx.addIssue({ code: 'custom', message: r.ok ? rule : r.problem });
+      return z.NEVER;
+    }
+    return r.value;
+  });
+
+/**
+ * Opens the ledger, runs `work`, always closes. The embedded ledger is one process's at a time, so callers do
+ * everything that needs no ledger (flags, market prices) before and after, and keep `work` to ledger calls.
+ */
+async function withLedger<T>(ui: Ui, flags: LedgerFlags, work: (ledger: Ledger) => Promise<T>): Promise<T> {
+  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
+  const ledger = await openLedger(ui.settings, { lockTimeoutMs: lockTimeout * 1000 });
   try {
-    await ledger.ensureAccount(name, DEFAULT_ACCOUNT_SETTINGS);
     return await work(ledger);
   } finally {
     await ledger.close();
   }
+}
+
+/** withLedger for one account: the default account is created on first use, any other must exist. */
+function withAccount<T>(ui: Ui, flags: AccountFlags, work: (ledger: Ledger, account: Account) => Promise<T>): Promise<T> {
+  checkAccountName(flags.account);
+  return withLedger(ui, flags, async (ledger) => work(ledger, await openAccount(ledger, flags.account)));
 }
 
 export function orderJson(o: Order, duplicate?: boolean): Record<string, unknown> {
@@ -45,16 +77,24 @@ export function orderJson(o: Order, duplicate?: boolean): Record<string, unknown
   };
 }
 
+/** The quantity argument, exactly: "10", "0.5", "1e3"; never rounded to fit the ledger's 6 places. */
 function parseQuantity(text: string): Dec {
-  let q: Dec;
-  try {
-    q = dec(text);
-  } catch {
-    throw new CiftError('USAGE', `quantity "${text}" is not a number`);
-  }
-  if (!(q > 0n)) throw new CiftError('USAGE', `quantity "${text}" must be positive`);
-  return q;
+  const r = parseExact(text);
+  if (!r.ok) throw new CiftError('USAGE', `quantity "${text}" ${r.problem}`);
+  if (!(r.value > 0n)) throw new CiftError('USAGE', `quantity "${text}" must be positive`);
+  return r.value;
 }
+
+const SubmitFlags = z.object({
+  slippage: numberFlag('must be basis points in [0, 10000)', (v) => v >= 0 && v < 10_000),
+  maxQuoteAge: numberFlag('must be seconds > 0', (v) => v > 0).optional(),
+  clientId: z
+    .string()
+    .refine((v) => v.trim() !== '', { message: 'is empty: give an id, or leave --client-id out for a generated one' })
+    .refine((v) => v.length <= 128, { message: 'is longer than 128 characters' })
+    .optional(),
+  lockTimeout: LOCK_TIMEOUT_RULE,
+});
 
 interface SubmitFlags extends AccountFlags {
   clientId?: string;
@@ -68,24 +108,22 @@ function submitCommand(side: Side): Command {
     .description(`submit a market ${side} order: risk-checked, filled at the latest stored ${side === 'buy' ? 'ask' : 'bid'} (else last trade, else last close)`)
     .argument('<symbol>', 'a stored or shipped symbol')
     .argument('<quantity>', 'units, e.g. 10 or 0.5')
-    .option('--client-id <id>', 'your order id; resubmitting it returns the original order')
-    .option('--account <name>', 'paper account', DEFAULT_ACCOUNT)
+    .option('--client-id <id>', 'your order id: resubmitting the same order returns the original; another order under it is refused')
+    .addOption(accountOption())
     .option('--allow-short', side === 'sell' ? 'let a sell larger than the position open a short' : 'allowed for symmetry; buys never short')
     .option('--slippage <bps>', 'adverse slippage on the fill price, basis points', '0')
     .option('--max-quote-age <seconds>', 'reject when the latest price is older than this (off: prices are historical)')
+    .addOption(lockTimeoutOption())
     .addHelpText('after', examples([`cift order ${side} AAPL 10`, `cift order ${side} AAPL 10 --client-id my-order-1 --json`, `cift order ${side} GOOG 5 --account research --slippage 2`]))
     .action(async (symbolText: string, qtyText: string, flags: SubmitFlags, cmd: Command) => {
       const ui = uiFrom(cmd);
       const symbol = normalizeSymbol(symbolText);
       const quantity = parseQuantity(qtyText);
-      const slippageBps = Number(flags.slippage);
-      if (!(slippageBps >= 0)) throw new CiftError('USAGE', `--slippage "${flags.slippage}" must be basis points ≥ 0`);
-      const maxQuoteAgeSeconds = flags.maxQuoteAge === undefined ? undefined : Number(flags.maxQuoteAge);
-      if (maxQuoteAgeSeconds !== undefined && !(maxQuoteAgeSeconds > 0)) throw new CiftError('USAGE', `--max-quote-age "${flags.maxQuoteAge}" must be seconds > 0`);
+      const f = parseFlags(SubmitFlags, flags as unknown as Record<string, unknown>);
+      checkAccountName(flags.account);
       const market = await MarketData.open(ui.settings);
-      const result = await withAccount(ui, flags.account, (ledger) =>
-        submitOrder(ledger, market, { account: flags.account, symbol, side, quantity, clientOrderId: flags.clientId, allowShort: flags.allowShort, slippageBps, maxQuoteAgeSeconds }),
-      );
+      const prepared = await prepareOrder(market, { account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
+      const result = await withAccount(ui, flags, (ledger) => placeOrder(ledger, market, prepared));
       const o = result.order;
       if (ui.json) printJson(orderJson(o, result.duplicate));
       else if (o.status === 'filled') {
@@ -111,11 +149,12 @@ function printOrders(ui: Ui, orders: Order[]): void {
 const cancel = new Command('cancel')
   .description('cancel an order that has not filled (market orders fill or are rejected at once)')
   .argument('<id>', 'order id')
-  .option('--account <name>', 'paper account', DEFAULT_ACCOUNT)
+  .addOption(accountOption())
+  .addOption(lockTimeoutOption())
   .addHelpText('after', examples(['cift order cancel 42']))
   .action(async (id: string, flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const order = await withAccount(ui, flags.account, (ledger) => ledger.cancel(flags.account, id));
+    const order = await withAccount(ui, flags, (ledger) => ledger.cancel(flags.account, id));
     if (ui.json) printJson(orderJson(order));
     else process.stdout.write(`canceled order ${order.id}\n`);
   });
@@ -123,35 +162,40 @@ const cancel = new Command('cancel')
 const list = new Command('list')
   .description('list orders, oldest first')
   .option('--status <status>', `only ${ORDER_STATUSES.join(', ')}`)
-  .option('--account <name>', 'paper account', DEFAULT_ACCOUNT)
+  .addOption(accountOption())
+  .addOption(lockTimeoutOption())
   .addHelpText('after', examples(['cift order list', 'cift order list --status rejected --json']))
   .action(async (flags: AccountFlags & { status?: string }, cmd: Command) => {
     const ui = uiFrom(cmd);
     if (flags.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(flags.status)) {
       throw new CiftError('USAGE', `--status "${flags.status}" is not one of ${ORDER_STATUSES.join(', ')}`);
     }
-    printOrders(ui, await withAccount(ui, flags.account, (ledger) => ledger.orders(flags.account, flags.status as OrderStatus | undefined)));
+    printOrders(ui, await withAccount(ui, flags, (ledger) => ledger.orders(flags.account, flags.status as OrderStatus | undefined)));
   });
 
 const positions = new Command('positions')
   .description('open and closed positions: quantity, average cost, realized P&L')
-  .option('--account <name>', 'paper account', DEFAULT_ACCOUNT)
+  .addOption(accountOption())
+  .addOption(lockTimeoutOption())
   .addHelpText('after', examples(['cift order positions', 'cift order positions --json']))
   .action(async (flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const rows = await withAccount(ui, flags.account, (ledger) => ledger.positions(flags.account));
+    const rows = await withAccount(ui, flags, (ledger) => ledger.positions(flags.account));
     if (ui.json) return printJson(rows.map((p) => ({ symbol: p.symbol, quantity: fmt(p.quantity), avg_cost: fmt(p.avgCost), realized_pnl: fmt(p.realizedPnl) })));
     printTable(ui, ['symbol', 'quantity', 'avg cost', 'realized P&L'], rows.map((p) => [p.symbol, fmt(p.quantity), fmt(p.avgCost), fmt(p.realizedPnl)]), ['left', 'right', 'right', 'right']);
   });
 
 const portfolioCommand = new Command('portfolio')
   .description('positions at the latest prices, P&L, cash, equity, buying power and gross leverage')
-  .option('--account <name>', 'paper account', DEFAULT_ACCOUNT)
+  .addOption(accountOption())
+  .addOption(lockTimeoutOption())
   .addHelpText('after', examples(['cift order portfolio', 'cift order portfolio --account research --json']))
   .action(async (flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
     const market = await MarketData.open(ui.settings);
-    const p = await withAccount(ui, flags.account, async (ledger) => portfolio(ledger, market, (await ledger.getAccount(flags.account))!));
+    // The ledger is read and released first; marking positions to market reads price files and needs no lock.
+    const { account, held } = await withAccount(ui, flags, async (ledger, a) => ({ account: a, held: await ledger.positions(a.name) }));
+    const p = await portfolio(market, account, held);
     const money = (d: Dec | undefined) => (d === undefined ? null : fmt(d));
     const summary = {
       account: p.account.name,
@@ -170,9 +214,18 @@ const portfolioCommand = new Command('portfolio')
     printTable(ui, ['account', 'value'], Object.entries(summary).map(([k, v]) => [k, v ?? '']), ['left', 'right']);
   });
 
+const positiveAmount = decimalFlag('must be positive', (v) => v > 0n);
+const LimitFlags = z.object({
+  maxPosition: positiveAmount.optional(),
+  maxOrderNotional: positiveAmount.optional(),
+  maxLeverage: positiveAmount.optional(),
+  feeRate: decimalFlag('must be a rate ≥ 0 (0.0005 = 5 bps)', (v) => v >= 0n).optional(),
+});
+
 const limits = new Command('limits')
   .description("show or set an account's risk limits and fee rate")
-  .option('--account <name>', 'paper account', DEFAULT_ACCOUNT)
+  .addOption(accountOption())
+  .addOption(lockTimeoutOption())
   .option('--max-position <units>', 'largest absolute position per symbol')
   .option('--max-order-notional <amount>', 'largest order value')
   .option('--max-leverage <ratio>', 'largest gross exposure ÷ equity (1 = cash account)')
@@ -180,23 +233,63 @@ const limits = new Command('limits')
   .addHelpText('after', examples(['cift order limits', 'cift order limits --max-position 500 --max-leverage 2 --fee-rate 0.0005']))
   .action(async (flags: AccountFlags & { maxPosition?: string; maxOrderNotional?: string; maxLeverage?: string; feeRate?: string }, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const positive = (text: string | undefined, flag: string, allowZero = false): Dec | undefined => {
-      if (text === undefined) return undefined;
-      const v = dec(text);
-      if (allowZero ? v < 0n : v <= 0n) throw new CiftError('USAGE', `${flag} "${text}" must be ${allowZero ? '≥ 0' : 'positive'}`);
-      return v;
-    };
-    const update = {
-      maxPositionQty: positive(flags.maxPosition, '--max-position'),
-      maxOrderNotional: positive(flags.maxOrderNotional, '--max-order-notional'),
-      maxLeverage: positive(flags.maxLeverage, '--max-leverage'),
-      feeRate: positive(flags.feeRate, '--fee-rate', true),
-    };
-    const a = await withAccount(ui, flags.account, (ledger) => ledger.setLimits(flags.account, update));
+    const l = parseFlags(LimitFlags, flags as unknown as Record<string, unknown>);
+    const update = { maxPositionQty: l.maxPosition, maxOrderNotional: l.maxOrderNotional, maxLeverage: l.maxLeverage, feeRate: l.feeRate };
+    const a = await withAccount(ui, flags, (ledger) => ledger.setLimits(flags.account, update));
     const view = { account: a.name, max_position: fmt(a.maxPositionQty), max_order_notional: fmt(a.maxOrderNotional), max_leverage: fmt(a.maxLeverage), fee_rate: fmt(a.feeRate) };
     if (ui.json) printJson(view);
     else printTable(ui, ['limit', 'value'], Object.entries(view), ['left', 'right']);
   });
+
+const accountView = (a: Account) => ({
+  name: a.name,
+  currency: a.currency,
+  cash: fmt(a.cash),
+  fee_rate: fmt(a.feeRate),
+  max_position: fmt(a.maxPositionQty),
+  max_order_notional: fmt(a.maxOrderNotional),
+  max_leverage: fmt(a.maxLeverage),
+  created_at: formatTs(a.createdNs),
+});
+
+const CreateAccountFlags = z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() });
+
+const createAccountCommand = new Command('create')
+  .description('open a paper account with its own cash (default 100000) and the default limits')
+  .argument('<name>', 'letters, digits, . _ - (at most 64)')
+  .option('--cash <amount>', 'opening cash deposit', '100000')
+  .addOption(lockTimeoutOption())
+  .addHelpText('after', examples(['cift order accounts create research', 'cift order accounts create fx --cash 250000 --json']))
+  .action(async (name: string, flags: LedgerFlags & { cash?: string }, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    checkAccountName(name);
+    const { cash } = parseFlags(CreateAccountFlags, flags as unknown as Record<string, unknown>);
+    const a = await withLedger(ui, flags, (ledger) => createAccount(ledger, name, cash));
+    if (ui.json) printJson(accountView(a));
+    else process.stdout.write(`created account ${a.name} with ${fmt(a.cash)} ${a.currency}\n`);
+  });
+
+const listAccountsCommand = new Command('list')
+  .description('every paper account: cash, fee rate and limits')
+  .addOption(lockTimeoutOption())
+  .addHelpText('after', examples(['cift order accounts list', 'cift order accounts list --json']))
+  .action(async (flags: LedgerFlags, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    const rows = (await withLedger(ui, flags, (ledger) => ledger.accounts())).map(accountView);
+    if (ui.json) return printJson(rows);
+    printTable(
+      ui,
+      ['account', 'currency', 'cash', 'fee rate', 'max position', 'max order notional', 'max leverage', 'created'],
+      rows.map((r) => [r.name, r.currency, r.cash, r.fee_rate, r.max_position, r.max_order_notional, r.max_leverage, r.created_at.slice(0, 19)]),
+      ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+    );
+  });
+
+const accountsCommand = new Command('accounts')
+  .description('create and list paper accounts (the default "paper" account is created on first use)')
+  .addCommand(createAccountCommand)
+  .addCommand(listAccountsCommand)
+  .addHelpText('after', examples(['cift order accounts create research --cash 50000', 'cift order accounts list', 'cift order buy AAPL 10 --account research']));
 
 export const orderCommand = new Command('order')
   .description('paper trading on an ACID ledger (embedded DuckDB, or PostgreSQL with CIFT_DATABASE_URL)')
@@ -207,4 +300,5 @@ export const orderCommand = new Command('order')
   .addCommand(positions)
   .addCommand(portfolioCommand)
   .addCommand(limits)
-  .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'CIFT_DATABASE_URL=postgres://… cift order list']));
+  .addCommand(accountsCommand)
+  .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'cift order accounts create research --cash 50000', 'CIFT_DATABASE_URL=postgres://… cift order list']));

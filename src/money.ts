@@ -66,5 +66,43 @@ export function fmt(a: Dec): string {
   return `${negative ? '-' : ''}${s.slice(0, -SCALE)}.${s.slice(-SCALE)}`;
 }
 
+/** The largest magnitude a DECIMAL(20,6) column holds: 99999999999999.999999 (14 digits before the point). */
+export const LEDGER_MAX = (10n ** 20n - 1n) as Dec;
+
+/** Whether the ledger's DECIMAL(20,6) columns can hold `a` (writing one that cannot is a database error). */
+export const fitsLedger = (a: Dec): boolean => a <= LEDGER_MAX && a >= -LEDGER_MAX;
+
+export type ExactDecimal = { ok: true; value: Dec } | { ok: false; problem: string };
+
+const EXACT_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/**
+ * Reads a number a person typed ("12", "0.5", ".5", "1e3", "-2.25") exactly, for quantities, cash and limits.
+ * Unlike dec() it never rounds: more than 6 decimal places, or a magnitude beyond DECIMAL(20,6), is a problem
+ * stated in words, so an order is never placed for a different quantity than the one asked for.
+ */
+export function parseExact(text: string): ExactDecimal {
+  const m = EXACT_RE.exec(text.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) return { ok: false, problem: 'is not a number' };
+  const [, sign, whole, frac = '', expText = '0'] = m;
+  const digits = BigInt(whole + frac || '0');
+  if (digits === 0n) return { ok: true, value: ZERO };
+  // Exponents beyond a few dozen are out of range or below the unit whatever the digits; say so without
+  // building a bigint with millions of digits.
+  const exp = expText.replace(/^[+-]?0*/, '').length > 4 ? (expText.startsWith('-') ? -100_000 : 100_000) : Number(expText);
+  const shift = exp - frac.length + SCALE;
+  let value: bigint;
+  if (shift >= 0) {
+    if (shift > 40) return { ok: false, problem: `is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})` };
+    value = digits * 10n ** BigInt(shift);
+  } else {
+    const unit = -shift > 40 ? undefined : 10n ** BigInt(-shift);
+    if (unit === undefined || digits % unit !== 0n) return { ok: false, problem: `has more than ${SCALE} decimal places (the ledger's smallest unit is ${fmt(1n as Dec)})` };
+    value = digits / unit;
+  }
+  if (value > LEDGER_MAX) return { ok: false, problem: `is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})` };
+  return { ok: true, value: (sign === '-' ? -value : value) as Dec };
+}
+
 /** For display and ratios only (never stored). */
 export const toNumber = (a: Dec): number => Number(a) / Number(ONE);

@@ -12,6 +12,8 @@ export type DenialCode =
   | 'MAX_LEVERAGE_EXCEEDED'
   | 'SHORT_NOT_ALLOWED'
   | 'NO_MARKET_PRICE'
+  | 'INVALID_MARKET_PRICE'
+  | 'LEDGER_RANGE_EXCEEDED'
   | 'STALE_QUOTE';
 
 export interface Denial {

@@ -1,11 +1,14 @@
 /**
  * Paper-trading orders: a market order is checked against every pre-trade risk limit and, if none denies it,
  * filled in full at the latest stored price, all inside one ledger transaction with the account locked.
- * Resubmitting a client order id returns the original order.
+ * Resubmitting a client order id returns the original order; reusing it for another order is a conflict.
+ *
+ * Submitting is two steps so a caller can hold the ledger as briefly as possible: prepareOrder (validation and
+ * the market price, no ledger) and placeOrder (the transaction).
  */
 import { randomUUID } from 'node:crypto';
 import { CiftError } from '../errors.js';
-import { abs, add, cmp, dec, div, fmt, mul, neg, sub, ZERO, type Dec } from '../money.js';
+import { abs, add, cmp, dec, div, fitsLedger, fmt, LEDGER_MAX, mul, neg, sub, ZERO, type Dec } from '../money.js';
 import { checkOrder, formatDenial, type Denial } from '../risk/checks.js';
 import type { TickStore } from '../store/ticks/types.js';
 import type { AccountLimits, Decision, DecisionContext, Ledger, Order, Position, Side } from '../store/ledger/types.js';
@@ -85,6 +88,12 @@ export function decide(ctx: DecisionContext, req: SubmitRequest, price: MarketPr
   }
   const slip = (req.slippageBps ?? 0) / 10_000;
   const raw = req.side === 'buy' ? price.buy * (1 + slip) : price.sell * (1 - slip);
+  // Stored data can hold a zero or absurd price (an empty book side, a bad row): that is a reason to reject,
+  // never a value to write.
+  if (!(raw >= 0.000001 && raw < 1e14)) {
+    const d: Denial = { code: 'INVALID_MARKET_PRICE', context: { symbol: req.symbol, source: price.source, price: String(raw) } };
+    return { status: 'rejected', codes: [d.code], reason: formatDenial(d) };
+  }
   const fillPrice = dec(raw);
   const fee = mul(mul(req.quantity, fillPrice), ctx.account.feeRate);
   const position = ctx.positions.find((p) => p.symbol === req.symbol) ?? { account: req.account, symbol: req.symbol, quantity: ZERO, avgCost: ZERO, realizedPnl: ZERO };
@@ -105,14 +114,19 @@ export function decide(ctx: DecisionContext, req: SubmitRequest, price: MarketPr
   if (staleness) denials.push(staleness);
   if (denials.length) return { status: 'rejected', codes: denials.map((d) => d.code), reason: denials.map(formatDenial).join('; ') };
   const notional = mul(req.quantity, fillPrice);
-  return {
-    status: 'filled',
-    price: fillPrice,
-    fee,
-    priceSource: price.source,
-    position: applyFill(position, req.side, req.quantity, fillPrice),
-    cashDelta: req.side === 'buy' ? neg(notional) : notional,
-  };
+  const cashDelta = req.side === 'buy' ? neg(notional) : notional;
+  const after = applyFill(position, req.side, req.quantity, fillPrice);
+  const range = rangeDenial({ notional, fee, cash_after: add(add(ctx.account.cash, cashDelta), neg(fee)), position_after: after.quantity, avg_cost: after.avgCost, realized_pnl: after.realizedPnl });
+  if (range) return { status: 'rejected', codes: [range.code], reason: formatDenial(range) };
+  return { status: 'filled', price: fillPrice, fee, priceSource: price.source, position: after, cashDelta };
+}
+
+/** Every amount a fill writes must fit DECIMAL(20,6); limits set very high could otherwise let one overflow. */
+function rangeDenial(amounts: Record<string, Dec>): Denial | undefined {
+  for (const [field, value] of Object.entries(amounts)) {
+    if (!fitsLedger(value)) return { code: 'LEDGER_RANGE_EXCEEDED', context: { field, value: fmt(value), max: fmt(LEDGER_MAX) } };
+  }
+  return undefined;
 }
 
 /**
@@ -125,23 +139,55 @@ async function marksFor(store: Pick<TickStore, 'latest'>, symbols: readonly stri
   const marks = new Map<string, Dec>();
   symbols.forEach((s, k) => {
     const p = prices[k];
-    if (p) marks.set(s, dec(p.mark));
+    // A missing or unusable mark values the position at its average cost (valuation()).
+    if (p && p.mark >= 0.000001 && p.mark < 1e14) marks.set(s, dec(p.mark));
   });
   return marks;
 }
 
-export async function submitOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<SubmitResult> {
+/** The largest client order id the ledger stores (orders.client_order_id is VARCHAR(128)). */
+const MAX_CLIENT_ID = 128;
+
+/** An order checked and priced, ready to place: everything that needs no ledger, done before opening it. */
+export interface PreparedOrder {
+  req: SubmitRequest;
+  price: MarketPrice | undefined;
+  staleness: Denial | undefined;
+}
+
+/** Validates the request (usage errors, exit 2) and reads its market price. */
+export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<PreparedOrder> {
   if (!(req.quantity > 0n)) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} must be positive`);
+  if (!fitsLedger(req.quantity)) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})`);
+  if (req.clientOrderId !== undefined && req.clientOrderId.trim() === '') {
+    throw new CiftError('USAGE', '--client-id is empty', 'give a non-empty id, or leave --client-id out to get a generated one');
+  }
+  if (req.clientOrderId !== undefined && req.clientOrderId.length > MAX_CLIENT_ID) {
+    throw new CiftError('USAGE', `--client-id is ${req.clientOrderId.length} characters long (at most ${MAX_CLIENT_ID})`);
+  }
+  const slippage = req.slippageBps ?? 0;
+  if (!(slippage >= 0 && slippage < 10_000)) throw new CiftError('USAGE', `--slippage ${slippage} must be basis points in [0, 10000)`);
+  if (req.maxQuoteAgeSeconds !== undefined && !(req.maxQuoteAgeSeconds > 0)) throw new CiftError('USAGE', `--max-quote-age ${req.maxQuoteAgeSeconds} must be seconds > 0`);
   const price = await latestPrice(store, req.symbol);
   let staleness: Denial | undefined;
   if (req.maxQuoteAgeSeconds !== undefined && price !== undefined) {
     const ageS = ((req.now ?? Date.now)() - Number(price.ts / 1_000_000n)) / 1000;
     if (ageS > req.maxQuoteAgeSeconds) staleness = { code: 'STALE_QUOTE', context: { age_s: ageS.toFixed(0), max_s: String(req.maxQuoteAgeSeconds) } };
   }
-  const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), symbol: req.symbol, side: req.side, quantity: req.quantity };
+  return { req, price, staleness };
+}
+
+/** Records the prepared order in one ledger transaction with the account locked. */
+export async function placeOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, prepared: PreparedOrder): Promise<SubmitResult> {
+  const { req, price, staleness } = prepared;
+  const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), clientOrderIdGenerated: req.clientOrderId === undefined, symbol: req.symbol, side: req.side, quantity: req.quantity };
   const { order, duplicate } = await ledger.submit(intent, async (ctx) => {
     const marks = await marksFor(store, [req.symbol, ...ctx.positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
     return decide(ctx, req, price, marks, staleness);
   });
   return { order, duplicate, denials: order.rejectReason ? order.rejectReason.split('; ') : [] };
+}
+
+export async function submitOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<SubmitResult> {
+  return placeOrder(ledger, store, await prepareOrder(store, req));
 }

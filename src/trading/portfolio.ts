@@ -1,8 +1,11 @@
-/** The account at the latest prices: positions with unrealized and realized P&L, equity, buying power, leverage. */
+/**
+ * The account at the latest prices: positions with unrealized and realized P&L, equity, buying power, leverage.
+ * It takes the account and positions already read, so a caller can release the ledger before the prices are read.
+ */
 import { add, div, mul, sub, ZERO, cmp, dec, type Dec } from '../money.js';
 import { buyingPower } from '../risk/checks.js';
 import type { TickStore } from '../store/ticks/types.js';
-import type { Account, Ledger } from '../store/ledger/types.js';
+import type { Account, Position } from '../store/ledger/types.js';
 import { latestPrice } from './prices.js';
 import { valuation } from './orders.js';
 
@@ -29,12 +32,12 @@ export interface Portfolio {
   realizedPnl: Dec;
 }
 
-export async function portfolio(ledger: Ledger, store: Pick<TickStore, 'latest'>, account: Account): Promise<Portfolio> {
-  const positions = await ledger.positions(account.name);
+export async function portfolio(store: Pick<TickStore, 'latest'>, account: Account, positions: readonly Position[]): Promise<Portfolio> {
   const marks = new Map<string, Dec>();
   for (const p of positions) {
     const price = await latestPrice(store, p.symbol);
-    if (price) marks.set(p.symbol, dec(price.mark));
+    // An unusable stored price (zero, absurd) values the position at its average cost, as a missing one does.
+    if (price && price.mark >= 0.000001 && price.mark < 1e14) marks.set(p.symbol, dec(price.mark));
   }
   const { equity, gross } = valuation(account.cash, positions, marks);
   let unrealized = ZERO;

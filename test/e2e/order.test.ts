@@ -1,7 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { AAPL_MESSAGE, AAPL_ORDERBOOK, ROOT, cift, hasLobster, tempDir } from '../helpers.js';
+import { AAPL_MESSAGE, AAPL_ORDERBOOK, cift, hasLobster, tempDir } from '../helpers.js';
 import { freshPostgresDatabase, hasPostgres } from '../services.js';
 
 const tmp = tempDir();
@@ -56,26 +55,3 @@ if (hasPostgres) {
     return { env: { CIFT_DATABASE_URL: db.url }, cleanup: db.drop };
   });
 }
-
-describe('the embedded ledger is single-process', () => {
-  it('a second process gets LEDGER_LOCKED naming the holder pid, not a hang', async () => {
-    const home = join(tmp.dir, 'locked');
-    expect(cift(['order', 'list'], { home, env: { CIFT_DATABASE_URL: '' } }).status).toBe(0);
-    const holder = spawn(
-      process.execPath,
-      ['--input-type=module', '-e', `import { DuckDBInstance } from '@duckdb/node-api'; const i = await DuckDBInstance.create(${JSON.stringify(join(home, 'ledger.duckdb'))}); await i.connect(); console.log('ready'); setTimeout(() => {}, 30000);`],
-      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    try {
-      await new Promise<void>((resolve, reject) => {
-        holder.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
-        holder.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
-      });
-      const r = cift(['order', 'list'], { home, env: { CIFT_DATABASE_URL: '' } });
-      expect(r.status).toBe(1);
-      expect(r.stderr.split('\n')[0]).toBe(`cift: the ledger ${join(home, 'ledger.duckdb')} is in use by another process (pid ${holder.pid})`);
-    } finally {
-      holder.kill();
-    }
-  });
-});

@@ -1,6 +1,7 @@
 /**
- * Hundreds of concurrent submits across a few accounts and symbols, some over the limits and some resubmitting
- * the same client order id. Afterwards: every distinct client id is exactly one order (none lost, none doubled),
+ * Hundreds of concurrent submits across a few accounts and symbols, some over the limits, some resubmitting an
+ * earlier order under its client order id, and some reusing a client id for a different order. Afterwards: every
+ * distinct client id is exactly one order (none lost, none doubled), each reuse for a different order was refused,
  * every position equals the sum of its fills, and cash equals deposits minus the fills' net cost and fees.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,23 +39,39 @@ function concurrencySuite(name: string, open: () => Promise<{ ledger: Ledger; cl
     it('loses and doubles nothing; positions and cash reconcile with the fills', async () => {
       const store = await quoteStore(tmp.dir);
       const rand = seededRandom(99);
-      const requests = Array.from({ length: SUBMITS }, (_, k) => {
-        const account = ACCOUNTS[Math.floor(rand() * ACCOUNTS.length)];
-        // Every tenth request reuses an earlier client id of the same account: it must come back as that order.
-        const clientOrderId = k % 10 === 9 ? `${account}-${k - 1 - (k % 3)}` : `${account}-${k}`;
+      type Request = { account: string; symbol: string; side: 'buy' | 'sell'; quantity: ReturnType<typeof dec>; clientOrderId: string; allowShort: boolean };
+      const requests: Request[] = [];
+      for (let k = 0; k < SUBMITS; k++) {
         const big = rand() < 0.1; // over the per-order and position limits
-        return {
-          account,
+        const fresh: Request = {
+          account: ACCOUNTS[Math.floor(rand() * ACCOUNTS.length)],
           symbol: SYMBOLS[Math.floor(rand() * SYMBOLS.length)],
-          side: (rand() < 0.6 ? 'buy' : 'sell') as 'buy' | 'sell',
+          side: rand() < 0.6 ? 'buy' : 'sell',
           quantity: dec(big ? '5000' : String(1 + Math.floor(rand() * 20))),
-          clientOrderId,
+          clientOrderId: `c-${k}`,
           allowShort: rand() < 0.3,
         };
-      });
-      const results = await Promise.all(requests.map((r) => submitOrder(ledger, store, r)));
+        // Every tenth request resubmits an earlier one exactly (the same order again); every tenth, offset by
+        // five, reuses an earlier client id for another quantity (a different order under the same key).
+        if (k % 10 === 9) requests.push({ ...requests[k - 1 - (k % 3)] });
+        else if (k % 10 === 4) requests.push({ ...requests[k - 2], quantity: (requests[k - 2].quantity + dec('1')) as Request['quantity'] });
+        else requests.push(fresh);
+      }
+      const settled = await Promise.allSettled(requests.map((r) => submitOrder(ledger, store, r)));
+      const results = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      const refused = settled.flatMap((s, k) => (s.status === 'rejected' ? [{ k, error: s.reason as { code?: string } }] : []));
+      expect(refused.map((r) => r.error.code), 'only reuses for a different order are refused').toEqual(refused.map(() => 'IDEMPOTENCY_CONFLICT'));
+      // Which of a conflicting pair wins depends on arrival; exactly one of the two is recorded, the other refused.
+      expect(refused.length, 'one refusal per conflicting pair').toBe(requests.filter((_, k) => k % 10 === 4).length);
       expect(results.some((r) => r.order.status === 'rejected'), 'some orders hit the limits').toBe(true);
       expect(results.some((r) => r.order.status === 'filled')).toBe(true);
+      for (const r of results) {
+        const asked = requests.filter((q) => q.clientOrderId === r.order.clientOrderId);
+        expect(
+          asked.some((q) => q.account === r.order.account && q.symbol === r.order.symbol && q.side === r.order.side && q.quantity === r.order.quantity),
+          `${r.order.clientOrderId}: the recorded order is one that was asked for under that id`,
+        ).toBe(true);
+      }
 
       for (const account of ACCOUNTS) {
         const orders = await ledger.orders(account);
@@ -68,8 +85,14 @@ function concurrencySuite(name: string, open: () => Promise<{ ledger: Ledger; cl
         for (const o of orders) {
           if (o.status !== 'filled') continue;
           const f = o.fill!;
-          const notional = (f.quantity * f.price) / 1_000_000n;
-          cash = (cash + (o.side === 'buy' ? -notional : notional) - f.fee) as typeof cash;
+          // Prices from the store the test wrote, not from the ledger: AAA buys at the ask 100.00 and sells at the
+          // bid 99.50; BBB trades at 20.00. Fee = quantity × price × 0.0005 (every fee here is a whole millionth).
+          const price = o.symbol === 'AAA' ? (o.side === 'buy' ? 100_000_000n : 99_500_000n) : 20_000_000n;
+          expect([f.quantity, f.price], `${o.clientOrderId}: filled in full at the stored price`).toEqual([o.quantity, price]);
+          const notional = (o.quantity * price) / 1_000_000n;
+          const fee = (notional * 5n) / 10_000n;
+          expect(f.fee, `${o.clientOrderId}: fee`).toBe(fee);
+          cash = (cash + (o.side === 'buy' ? -notional : notional) - fee) as typeof cash;
           qty.set(o.symbol, (qty.get(o.symbol) ?? 0n) + (o.side === 'buy' ? f.quantity : -f.quantity));
         }
         const a = (await ledger.getAccount(account))!;

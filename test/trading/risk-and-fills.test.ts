@@ -1,6 +1,6 @@
 /** Pre-trade checks, position arithmetic and decimal money, on hand-worked cases. */
 import { describe, expect, it } from 'vitest';
-import { add, dec, div, fmt, mul } from '../../src/money.js';
+import { add, dec, div, fmt, mul, parseExact } from '../../src/money.js';
 import { buyingPower, checkOrder, formatDenial, type RiskInput } from '../../src/risk/checks.js';
 import { applyFill } from '../../src/trading/orders.js';
 
@@ -26,6 +26,31 @@ describe('money', () => {
     expect(fmt(dec('0.0000015')), 'half to even: 1 goes to 2').toBe('0.000002');
     expect(fmt(dec(577.67))).toBe('577.670000');
     expect(fmt(dec('-2.5'))).toBe('-2.500000');
+  });
+});
+
+describe('exact decimals typed by a person', () => {
+  const read = (text: string) => {
+    const r = parseExact(text);
+    return r.ok ? fmt(r.value) : r.problem;
+  };
+  it('reads plain, signed and scientific notation exactly', () => {
+    expect(['10', '0.5', '.5', '+7', '-2.25', '1e3', '1.5E2', '2.5e-1', '1e-6', '1.000000000', '0'].map(read)).toEqual([
+      '10.000000', '0.500000', '0.500000', '7.000000', '-2.250000', '1000.000000', '150.000000', '0.250000', '0.000001', '1.000000', '0.000000',
+    ]);
+  });
+  it('refuses, in words, what the ledger cannot hold instead of rounding or overflowing', () => {
+    const tooFine = "has more than 6 decimal places (the ledger's smallest unit is 0.000001)";
+    const tooBig = 'is larger than the ledger holds (at most 99999999999999.999999)';
+    expect(read('0.0000001'), 'rounding would trade a different quantity').toBe(tooFine);
+    expect(read('1e-7')).toBe(tooFine);
+    expect(read('1.0000005')).toBe(tooFine);
+    expect(read('100000000000000'), '10^14 needs 15 digits before the point; DECIMAL(20,6) has 14').toBe(tooBig);
+    expect(read('99999999999999.999999')).toBe('99999999999999.999999');
+    expect(read('1e30')).toBe(tooBig);
+    expect(read('1e99999999')).toBe(tooBig);
+    expect(read('1e-99999999')).toBe(tooFine);
+    expect(['abc', 'NaN', 'Infinity', '', ' ', '.', '1e', '0x10', '1,000', '--1'].map(read)).toEqual(Array.from({ length: 10 }, () => 'is not a number'));
   });
 });
 

@@ -1,54 +1,126 @@
 /**
- * The embedded ledger database: one DuckDB file in $CIFT_HOME. DuckDB's file lock keeps a second process out
- * (reported as LEDGER_LOCKED with the holder's pid); inside this process every statement goes through one queue,
- * so a transaction's statements never interleave with another caller's on the shared connection.
+ * The embedded ledger database: one DuckDB file in $CIFT_HOME. DuckDB lets one process at a time open the file,
+ * so a second `cift order …` waits its turn (commands hold the file for milliseconds) and reports LEDGER_LOCKED,
+ * naming the holder's pid and command line, only when the file stays held past the lock timeout.
+ *
+ * Inside the process there are two connections on the one instance, as PostgreSQL has a pool: transactions run
+ * one at a time on the first (a queue keeps their statements from interleaving), and plain queries run on the
+ * second, so a query issued while a transaction is open resolves and sees only committed data.
  */
 import { dirname } from 'node:path';
 import { CiftError } from '../../errors.js';
 import { FolderError, makeDirectory } from '../../io/dirs.js';
+import { claimLockFile, describeHolder, releaseLockFile, tryTakeLockFile } from './lock-holder.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 
 type Reader = { getRowObjectsJson(): unknown[] };
-type Prepared = { bind(values: unknown[]): void; clearBindings?(): void; runAndReadAll(): Promise<Reader> };
+type Prepared = { bind(values: unknown[]): void; runAndReadAll(): Promise<Reader> };
 type DuckConnection = {
   runAndReadAll(sql: string, values?: unknown[]): Promise<Reader>;
   prepare(sql: string): Promise<Prepared>;
-  closeSync?(): void;
-  disconnectSync?(): void;
+  disconnectSync(): void;
 };
+type DuckInstance = { connect(): Promise<unknown>; closeSync(): void };
+type DuckInstanceFactory = { create(path: string, options: Record<string, string>): Promise<unknown> };
+
+export const DEFAULT_LOCK_TIMEOUT_MS = 10_000;
+
+export interface DuckDbOptions {
+  /** How long to wait for another process to release the file (0: try once). */
+  lockTimeoutMs?: number;
+}
 
 /** Files this process has open: DuckDB would hand a second open the same instance, and the ledger's remembered
  * state assumes it is the only writer. */
 const openInProcess = new Set<string>();
 
-export async function openDuckDb(path: string): Promise<SqlDatabase> {
-  try {
-    makeDirectory(dirname(path)); // not a recursive mkdirSync: that spins forever under /proc
-  } catch (e) {
-    if (e instanceof FolderError) throw new CiftError('STORE_UNAVAILABLE', `cannot create the ledger folder: ${e.reason}`, 'point CIFT_HOME (or --home) at a folder you can write to');
-    throw e;
-  }
-  if (openInProcess.has(path)) {
-    throw new CiftError('LEDGER_LOCKED', `the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
-  }
-  const { DuckDBInstance } = await import('@duckdb/node-api');
-  let instance: Awaited<ReturnType<typeof DuckDBInstance.create>>;
-  try {
-    // The ledger runs many tiny statements: one thread avoids DuckDB's parallel-scheduling overhead on each.
-    instance = await DuckDBInstance.create(path, { threads: '1' });
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e);
-    const pid = /PID (\d+)/.exec(message)?.[1];
-    if (/lock/i.test(message)) {
-      throw new CiftError('LEDGER_LOCKED', `the ledger ${path} is in use by another process${pid ? ` (pid ${pid})` : ''}`, 'wait for it to finish, or stop it (e.g. a running `cift serve`)');
-    }
-    throw new CiftError('STORE_UNAVAILABLE', `cannot open the ledger ${path}: ${message.split('\n')[0]}`);
-  }
-  const connection = (await instance.connect()) as unknown as DuckConnection;
-  openInProcess.add(path);
+/** How often a waiter polls the lock file (cheap: one failed link(2)). */
+const LOCK_FILE_POLL_MS = 5;
+/** How often a waiter tries DuckDB itself (a failed open costs a few ms of CPU). */
+const DIRECT_PROBE_MS = 1000;
 
-  // Statements with parameters are prepared once and reused: DuckDB spends most of a small query parsing and
-  // planning it.
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const isLockConflict = (message: string): boolean => /could not set lock|conflicting lock/i.test(message);
+
+function lockedError(path: string, message: string, timeoutMs: number): CiftError {
+  const reported = /PID (\d+)/.exec(message)?.[1];
+  const holder = describeHolder(path, reported === undefined ? undefined : Number(reported));
+  const who = holder ? `pid ${holder.pid}${holder.command ? ` (${holder.command})` : ''}` : 'another process';
+  return new CiftError(
+    'LEDGER_LOCKED',
+    `LEDGER_LOCKED: the ledger ${path} is held by ${who}, still busy after the ${timeoutMs / 1000} s lock timeout`,
+    'wait for it to finish or stop it, or wait longer with --lock-timeout SECONDS',
+  );
+}
+
+/**
+ * Opens the file, waiting while another process holds it. Waiters take turns through the lock file (cheap to
+ * poll, see lock-holder.ts); the lock file's holder retries DuckDB's open with short jittered waits, and every
+ * waiter also probes DuckDB directly now and then, so a stale or foreign lock file never blocks it.
+ *
+ * The timeout bounds how long one holder stays busy, not the length of the queue: while the ledger changes
+ * hands the waiter is making progress, so fifty processes started together all get their turn, and only a
+ * holder that keeps the ledger past the timeout is reported (LEDGER_LOCKED).
+ */
+async function openWhenFree(factory: DuckInstanceFactory, path: string, timeoutMs: number): Promise<DuckInstance> {
+  let deadline = Date.now() + timeoutMs;
+  let holder: string | undefined;
+  const seeHolder = (who: string | undefined) => {
+    if (who === undefined || who === holder) return;
+    holder = who;
+    deadline = Date.now() + timeoutMs;
+  };
+  let holdsLockFile = false;
+  let nextDirectProbe = Date.now() + DIRECT_PROBE_MS;
+  let backoff = 2;
+  let lastConflict = '';
+  const tryOpen = async (): Promise<DuckInstance | undefined> => {
+    try {
+      // The ledger runs many tiny statements: one thread avoids DuckDB's parallel-scheduling overhead on each.
+      return (await factory.create(path, { threads: '1' })) as DuckInstance;
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      if (!isLockConflict(message)) throw new CiftError('STORE_UNAVAILABLE', `cannot open the ledger ${path}: ${message.split('\n')[0]}`);
+      lastConflict = message;
+      // Once this process is next in line, the holder that matters is the one DuckDB names.
+      if (holdsLockFile) seeHolder(/PID (\d+)/.exec(message)?.[0]);
+      return undefined;
+    }
+  };
+  try {
+    for (;;) {
+      if (!holdsLockFile) {
+        const taken = tryTakeLockFile(path);
+        if (taken === true) {
+          holdsLockFile = true;
+          seeHolder(`lock file taken by ${process.pid}`); // the previous holder is done: progress
+        } else seeHolder(taken.holder);
+      }
+      const now = Date.now();
+      if (holdsLockFile || now >= nextDirectProbe || now >= deadline) {
+        const instance = await tryOpen();
+        if (instance) {
+          if (!holdsLockFile) claimLockFile(path);
+          holdsLockFile = false; // handed to the open database, which releases it on close
+          return instance;
+        }
+        nextDirectProbe = now + DIRECT_PROBE_MS;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) throw lockedError(path, lastConflict, timeoutMs);
+      // Jittered, so that waiters started together spread out instead of retrying in step.
+      const wait = holdsLockFile ? backoff : LOCK_FILE_POLL_MS;
+      await sleep(Math.min(left, wait * (0.5 + Math.random())));
+      if (holdsLockFile) backoff = Math.min(backoff * 2, 40);
+    }
+  } finally {
+    if (holdsLockFile) releaseLockFile(path);
+  }
+}
+
+/** One connection's statement runner: statements with parameters are prepared once and reused (DuckDB spends
+ * most of a small query parsing and planning it), and calls run one after another. */
+function runnerOn(connection: DuckConnection) {
   const prepared = new Map<string, Prepared>();
   const run = async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
     if (params.length === 0) return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Row[];
@@ -66,30 +138,61 @@ export async function openDuckDb(path: string): Promise<SqlDatabase> {
     queue = next.catch(() => undefined);
     return next;
   };
-  const direct: SqlRunner = { query: run };
+  return { run, serialised, drained: () => queue };
+}
+
+export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promise<SqlDatabase> {
+  try {
+    makeDirectory(dirname(path)); // not a recursive mkdirSync: that spins forever under /proc
+  } catch (e) {
+    if (e instanceof FolderError) throw new CiftError('STORE_UNAVAILABLE', `cannot create the ledger folder: ${e.reason}`, 'point CIFT_HOME (or --home) at a folder you can write to');
+    throw e;
+  }
+  if (openInProcess.has(path)) {
+    throw new CiftError('LEDGER_LOCKED', `LEDGER_LOCKED: the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
+  }
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await openWhenFree(DuckDBInstance as unknown as DuckInstanceFactory, path, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+  let writer: DuckConnection;
+  let reader: DuckConnection;
+  try {
+    writer = (await instance.connect()) as DuckConnection;
+    reader = (await instance.connect()) as DuckConnection;
+  } catch (e) {
+    instance.closeSync();
+    releaseLockFile(path);
+    throw e;
+  }
+  openInProcess.add(path);
+
+  const transactions = runnerOn(writer);
+  const queries = runnerOn(reader);
+  const inTransaction: SqlRunner = { query: transactions.run };
 
   return {
     dialect: 'duckdb',
     exclusive: true,
-    query: (sql, params) => serialised(() => run(sql, params)),
+    query: (sql, params) => queries.serialised(() => queries.run(sql, params)),
     transaction: (fn) =>
-      serialised(async () => {
-        await run('BEGIN TRANSACTION');
+      transactions.serialised(async () => {
+        await transactions.run('BEGIN TRANSACTION');
         try {
-          const result = await fn(direct);
-          await run('COMMIT');
+          const result = await fn(inTransaction);
+          await transactions.run('COMMIT');
           return result;
         } catch (e) {
-          await run('ROLLBACK').catch(() => undefined);
+          await transactions.run('ROLLBACK').catch(() => undefined);
           throw e;
         }
       }),
     close: async () => {
-      await queue;
+      await Promise.all([transactions.drained(), queries.drained()]);
       openInProcess.delete(path);
-      connection.closeSync?.();
-      connection.disconnectSync?.();
-      (instance as unknown as { closeSync?(): void }).closeSync?.();
+      reader.disconnectSync();
+      writer.disconnectSync();
+      instance.closeSync();
+      // After the database is closed, so the next in line finds it free at its first try.
+      releaseLockFile(path);
     },
   };
 }

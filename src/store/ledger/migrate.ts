@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../config.js';
+import { CiftError } from '../../errors.js';
 import { migrationLock } from './dialect.js';
 import type { SqlDatabase } from './sql.js';
 
@@ -33,7 +34,13 @@ export async function migrate(db: SqlDatabase): Promise<number[]> {
     const applied: number[] = [];
     for (const m of migrationFiles()) {
       if (done.has(m.version)) continue;
-      for (const s of statements(m.sql)) await tx.query(s);
+      try {
+        for (const s of statements(m.sql)) await tx.query(s);
+      } catch (e) {
+        // A migration the stored data refuses (say, duplicate client order ids for a new unique index): name it
+        // rather than fail with the database's bare message. The transaction rolls back, leaving the ledger as it was.
+        throw new CiftError('STORE_UNAVAILABLE', `cannot upgrade the ledger with ${m.name}: ${(e as Error).message.split('\n')[0]}`, 'the ledger is unchanged; fix or export the conflicting rows, or use a new CIFT_HOME / database');
+      }
       await tx.query('INSERT INTO cift_migrations (version, name, applied_ns) VALUES ($1, $2, $3)', [m.version, m.name, String(BigInt(Date.now()) * 1_000_000n)]);
       applied.push(m.version);
     }

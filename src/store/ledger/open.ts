@@ -7,8 +7,13 @@ import { openPostgres } from './postgres.js';
 import { SqlLedger } from './sql-ledger.js';
 import type { Ledger } from './types.js';
 
-export async function openLedger(settings: Pick<Settings, 'home' | 'databaseUrl'>): Promise<Ledger> {
-  const db = settings.databaseUrl ? await openPostgres(settings.databaseUrl) : await openDuckDb(join(settings.home, 'ledger.duckdb'));
+export interface LedgerOptions {
+  /** How long a writer waits for another process's lock before LEDGER_LOCKED (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+export async function openLedger(settings: Pick<Settings, 'home' | 'databaseUrl'>, opts: LedgerOptions = {}): Promise<Ledger> {
+  const db = settings.databaseUrl ? await openPostgres(settings.databaseUrl, opts) : await openDuckDb(join(settings.home, 'ledger.duckdb'), opts);
   try {
     await migrate(db);
   } catch (e) {

@@ -5,9 +5,9 @@
  */
 import { CiftError } from '../../errors.js';
 import { add, dec, fmt, neg, type Dec } from '../../money.js';
-import { forUpdate } from './dialect.js';
+import { clientIdLock, forUpdate } from './dialect.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
-import type { Account, AccountLimits, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
+import type { Account, AccountLimits, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
 
 const nowNs = (): string => String(BigInt(Date.now()) * 1_000_000n);
 const str = (v: Row[string]): string => (v === null ? '' : String(v));
@@ -15,6 +15,7 @@ const str = (v: Row[string]): string => (v === null ? '' : String(v));
 function toAccount(r: Row): Account {
   return {
     name: str(r.name),
+    createdNs: BigInt(str(r.created_ns)),
     currency: str(r.currency),
     cash: dec(str(r.cash)),
     feeRate: dec(str(r.fee_rate)),
@@ -55,6 +56,29 @@ function isUniqueViolation(e: unknown): boolean {
   return err?.code === '23505' || /duplicate key/i.test(err?.message ?? '');
 }
 
+/** Whether a resubmission asks for exactly the order a client id already names. */
+const sameOrder = (o: Order, i: OrderIntent): boolean => o.account === i.account && o.symbol === i.symbol && o.side === i.side && o.type === 'market' && o.quantity === i.quantity;
+
+function idempotencyConflict(original: Order, intent: OrderIntent): CiftError {
+  const describe = (x: { side: string; quantity: Dec; symbol: string; account: string }) => `${x.side} ${fmt(x.quantity)} ${x.symbol} market in account ${x.account}`;
+  return new CiftError(
+    'IDEMPOTENCY_CONFLICT',
+    `IDEMPOTENCY_CONFLICT: client id "${intent.clientOrderId}" already names order ${original.id} (${describe(original)}, ${original.status}); this request is ${describe(intent)}`,
+    `use a new --client-id for a new order; resubmitting order ${original.id}'s exact parameters returns it`,
+  );
+}
+
+/**
+ * What a client id already in the ledger means for a new submit: the same order again returns the original
+ * (duplicate); a different order under the id is IDEMPOTENCY_CONFLICT naming the original; unused: undefined.
+ */
+function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { order: Order; duplicate: true } | undefined {
+  if (existing.length === 0) return undefined;
+  const same = existing.find((o) => sameOrder(o, intent));
+  if (same) return { order: same, duplicate: true };
+  throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
+}
+
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
   FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
 
@@ -77,9 +101,18 @@ export class SqlLedger implements Ledger {
     return this.db.dialect;
   }
 
-  async ensureAccount(name: string, opening: { cash: Dec; currency: string } & AccountLimits): Promise<Account> {
-    const existing = await this.getAccount(name);
-    if (existing) return existing;
+  async ensureAccount(name: string, opening: AccountOpening): Promise<Account> {
+    return (await this.getAccount(name)) ?? (await this.insertAccount(name, opening)).account;
+  }
+
+  async createAccount(name: string, opening: AccountOpening): Promise<Account> {
+    const { account, created } = await this.insertAccount(name, opening);
+    if (!created) throw new CiftError('ACCOUNT_EXISTS', `ACCOUNT_EXISTS: account "${name}" already exists (cash ${fmt(account.cash)} ${account.currency})`, 'see them with `cift order accounts list`; pick another name');
+    return account;
+  }
+
+  /** Inserts the account and its opening deposit in one transaction; an existing account is left as it is. */
+  private async insertAccount(name: string, opening: AccountOpening): Promise<{ account: Account; created: boolean }> {
     return this.db.transaction(async (tx) => {
       const inserted = await tx.query(
         `INSERT INTO accounts (name, currency, cash, fee_rate, max_position_qty, max_order_notional, max_leverage, created_ns)
@@ -89,8 +122,12 @@ export class SqlLedger implements Ledger {
       if (inserted.length) {
         await tx.query('INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, $3, NULL, $4)', [name, fmt(opening.cash), 'deposit', nowNs()]);
       }
-      return toAccount((await tx.query('SELECT * FROM accounts WHERE name = $1', [name]))[0]);
+      return { account: toAccount((await tx.query('SELECT * FROM accounts WHERE name = $1', [name]))[0]), created: inserted.length > 0 };
     });
+  }
+
+  async accounts(): Promise<Account[]> {
+    return (await this.db.query('SELECT * FROM accounts ORDER BY name')).map(toAccount);
   }
 
   async getAccount(name: string): Promise<Account | undefined> {
@@ -122,7 +159,7 @@ export class SqlLedger implements Ledger {
         await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => fmt(v!))]);
       }
       const rows = await tx.query('SELECT * FROM accounts WHERE name = $1', [name]);
-      if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${name}"`);
+      if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `UNKNOWN_ACCOUNT: no account "${name}"`, 'create it with `cift order accounts create NAME`');
       return toAccount(rows[0]);
     });
   }
@@ -137,11 +174,12 @@ export class SqlLedger implements Ledger {
       return await this.db.transaction((tx) => this.submitIn(tx, intent, decide));
     } catch (e) {
       this.states.delete(intent.account);
-      // Idempotency: the unique (account, client_order_id) rejected the insert, so the whole attempt rolled back;
-      // the original order is the answer. (Under the account lock the original is committed, hence visible.)
+      // Idempotency backstop: submitIn looks the client id up under the account lock, but a concurrent submit of
+      // the same id can still win the insert (the unique (account, client_order_id) then rejects this one, and the
+      // whole attempt rolled back). The winner is committed by now: answer as submitIn would have.
       if (isUniqueViolation(e)) {
-        const original = await this.orderBy(this.db, 'o.account = $1 AND o.client_order_id = $2', [intent.account, intent.clientOrderId]);
-        if (original) return { order: original, duplicate: true };
+        const answer = idempotentAnswer(await this.ordersWithClientId(this.db, intent.clientOrderId), intent);
+        if (answer) return answer;
       }
       throw e;
     }
@@ -151,7 +189,7 @@ export class SqlLedger implements Ledger {
     const remembered = this.db.exclusive ? this.states.get(name) : undefined;
     if (remembered) return remembered;
     const accountRows = await tx.query(`SELECT * FROM accounts WHERE name = $1${forUpdate(this.db.dialect)}`, [name]);
-    if (!accountRows.length) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${name}"`);
+    if (!accountRows.length) throw new CiftError('UNKNOWN_ACCOUNT', `UNKNOWN_ACCOUNT: no account "${name}"`, 'create it with `cift order accounts create NAME`');
     // Positions are read by a statement of their own, after the lock is held: in READ COMMITTED a statement that
     // waited for the lock still sees the snapshot it started with, so a joined read would miss the positions the
     // previous holder just wrote (the concurrency test catches exactly that).
@@ -159,8 +197,20 @@ export class SqlLedger implements Ledger {
     return { account: toAccount(accountRows[0]), positions };
   }
 
+  /** Every order recorded under a client id, in any account (ids written before ids were ledger-wide may repeat). */
+  private async ordersWithClientId(runner: SqlRunner, clientOrderId: string): Promise<Order[]> {
+    return (await runner.query(`${ORDER_SELECT} WHERE o.client_order_id = $1 ORDER BY o.id`, [clientOrderId])).map(toOrder);
+  }
+
   private async submitIn(tx: SqlRunner, intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     const { account, positions } = await this.lockedState(tx, intent.account);
+    if (!intent.clientOrderIdGenerated) {
+      // Read after the account lock is held, so an earlier submit of the same id in this account is committed.
+      const idLock = clientIdLock(this.db.dialect);
+      if (idLock) await tx.query(idLock, [intent.clientOrderId]);
+      const answer = idempotentAnswer(await this.ordersWithClientId(tx, intent.clientOrderId), intent);
+      if (answer) return answer;
+    }
     const decision = await decide({ account, positions });
     const now = nowNs();
     let fillId = '';
@@ -241,8 +291,7 @@ export class SqlLedger implements Ledger {
   }
 
   async positions(account: string): Promise<Position[]> {
-    const remembered = this.db.exclusive ? this.states.get(account) : undefined;
-    if (remembered) return [...remembered.positions].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    // Read back, not remembered: the remembered state is set before COMMIT, and a read must see committed data.
     return (await this.db.query('SELECT * FROM positions WHERE account = $1 ORDER BY symbol', [account])).map(toPosition);
   }
 

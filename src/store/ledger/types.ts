@@ -16,7 +16,11 @@ export interface Account extends AccountLimits {
   name: string;
   currency: string;
   cash: Dec;
+  createdNs: bigint;
 }
+
+/** What a new account starts with: its deposit, currency and limits. */
+export type AccountOpening = { cash: Dec; currency: string } & AccountLimits;
 
 export interface Position {
   account: string;
@@ -61,6 +65,8 @@ export interface CashMovement {
 export interface OrderIntent {
   account: string;
   clientOrderId: string;
+  /** The id was generated for this submit (a fresh UUID), so it cannot name an earlier order: no lookup needed. */
+  clientOrderIdGenerated?: boolean;
   symbol: string;
   side: Side;
   quantity: Dec;
@@ -79,12 +85,17 @@ export interface DecisionContext {
 export interface Ledger {
   readonly backend: 'duckdb' | 'postgres';
   /** The account, created with `opening` cash and limits (and a deposit movement) if it does not exist. */
-  ensureAccount(name: string, opening: { cash: Dec; currency: string } & AccountLimits): Promise<Account>;
+  ensureAccount(name: string, opening: AccountOpening): Promise<Account>;
+  /** Creates the account with its opening deposit; ACCOUNT_EXISTS when the name is taken. */
+  createAccount(name: string, opening: AccountOpening): Promise<Account>;
   getAccount(name: string): Promise<Account | undefined>;
+  /** Every account, by name. */
+  accounts(): Promise<Account[]>;
   setLimits(name: string, limits: Partial<AccountLimits>): Promise<Account>;
   /**
    * One transaction with the account locked: returns the existing order when the client order id was seen
-   * before (duplicate = true); otherwise records decide()'s outcome (the order, and for a fill the fill, the
+   * before for the same account, symbol, side, type and quantity (duplicate = true), throws IDEMPOTENCY_CONFLICT
+   * when it names a different order; otherwise records decide()'s outcome (the order, and for a fill the fill, the
    * position, the cash and its movements) atomically.
    */
   submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }>;
