@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData } from '../src/market-data.js';
+import { MarketData, PRICE_KINDS } from '../src/market-data.js';
 import { fmt, parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { openLedger } from '../src/store/ledger/open.js';
@@ -11,6 +11,7 @@ import { DEFAULT_ACCOUNT, placeOrder, prepareOrder } from '../src/trading/orders
 import { portfolio } from '../src/trading/portfolio.js';
 import { formatTs } from '../src/time.js';
 import { uiFrom } from './context.js';
+import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { numberFlag, parseFlags } from './flags.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
 
@@ -96,7 +97,7 @@ const SubmitFlags = z.object({
   lockTimeout: LOCK_TIMEOUT_RULE,
 });
 
-interface SubmitFlags extends AccountFlags {
+interface SubmitFlags extends AccountFlags, SourceFlag {
   clientId?: string;
   allowShort?: boolean;
   slippage: string;
@@ -114,6 +115,7 @@ function submitCommand(side: Side): Command {
     .option('--slippage <bps>', 'adverse slippage on the fill price, basis points', '0')
     .option('--max-quote-age <seconds>', 'reject when the latest price is older than this (off: prices are historical)')
     .addOption(lockTimeoutOption())
+    .addOption(sourceOption())
     .addHelpText('after', examples([`cift order ${side} AAPL 10`, `cift order ${side} AAPL 10 --client-id my-order-1 --json`, `cift order ${side} GOOG 5 --account research --slippage 2`]))
     .action(async (symbolText: string, qtyText: string, flags: SubmitFlags, cmd: Command) => {
       const ui = uiFrom(cmd);
@@ -121,7 +123,8 @@ function submitCommand(side: Side): Command {
       const quantity = parseQuantity(qtyText);
       const f = parseFlags(SubmitFlags, flags as unknown as Record<string, unknown>);
       checkAccountName(flags.account);
-      const market = await MarketData.open(ui.settings);
+      const market = await MarketData.open(ui.settings, { source: flags.source });
+      await noteOrigin(market, symbol, PRICE_KINDS);
       const prepared = await prepareOrder(market, { account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
       const result = await withAccount(ui, flags, (ledger) => placeOrder(ledger, market, prepared));
       const o = result.order;
@@ -189,12 +192,14 @@ const portfolioCommand = new Command('portfolio')
   .description('positions at the latest prices, P&L, cash, equity, buying power and gross leverage')
   .addOption(accountOption())
   .addOption(lockTimeoutOption())
-  .addHelpText('after', examples(['cift order portfolio', 'cift order portfolio --account research --json']))
-  .action(async (flags: AccountFlags, cmd: Command) => {
+  .addOption(sourceOption())
+  .addHelpText('after', examples(['cift order portfolio', 'cift order portfolio --account research --json', 'cift order portfolio --source shipped']))
+  .action(async (flags: AccountFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const market = await MarketData.open(ui.settings);
+    const market = await MarketData.open(ui.settings, { source: flags.source });
     // The ledger is read and released first; marking positions to market reads price files and needs no lock.
     const { account, held } = await withAccount(ui, flags, async (ledger, a) => ({ account: a, held: await ledger.positions(a.name) }));
+    for (const position of held) if (position.quantity !== 0n) await noteOrigin(market, position.symbol, PRICE_KINDS);
     const p = await portfolio(market, account, held);
     const money = (d: Dec | undefined) => (d === undefined ? null : fmt(d));
     const summary = {
