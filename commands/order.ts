@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { MarketData, PRICE_KINDS } from '../src/market-data.js';
-import { fmt, parseExact, type Dec } from '../src/money.js';
+import { fmt, ORDER_QUANTITY_MAX, parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { openLedger } from '../src/store/ledger/open.js';
 import { ORDER_STATUSES, type Account, type Ledger, type Order, type OrderStatus, type Side } from '../src/store/ledger/types.js';
@@ -78,9 +78,12 @@ export function orderJson(o: Order, duplicate?: boolean): Record<string, unknown
   };
 }
 
-/** The quantity argument, exactly: "10", "0.5", "1e3"; never rounded to fit the ledger's 6 places. */
+/**
+ * The quantity argument, exactly: "10", "0.5", "1e3"; never rounded to fit the ledger's 6 places. A quantity beyond
+ * what the ledger can record is still read, so the risk checks can reject it naming the limits it breaks.
+ */
 function parseQuantity(text: string): Dec {
-  const r = parseExact(text);
+  const r = parseExact(text, ORDER_QUANTITY_MAX);
   if (!r.ok) throw new CiftError('USAGE', `quantity "${text}" ${r.problem}`);
   if (!(r.value > 0n)) throw new CiftError('USAGE', `quantity "${text}" must be positive`);
   return r.value;

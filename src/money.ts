@@ -69,6 +69,12 @@ export function fmt(a: Dec): string {
 /** The largest magnitude a DECIMAL(20,6) column holds: 99999999999999.999999 (14 digits before the point). */
 export const LEDGER_MAX = (10n ** 20n - 1n) as Dec;
 
+/**
+ * The largest quantity an order request may name (10^30 units): far past anything the ledger records, so an
+ * absurd quantity is still read exactly and rejected by the risk checks, while its arithmetic stays small.
+ */
+export const ORDER_QUANTITY_MAX = (10n ** 36n) as Dec;
+
 /** Whether the ledger's DECIMAL(20,6) columns can hold `a` (writing one that cannot is a database error). */
 export const fitsLedger = (a: Dec): boolean => a <= LEDGER_MAX && a >= -LEDGER_MAX;
 
@@ -81,7 +87,7 @@ const EXACT_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
  * Unlike dec() it never rounds: more than 6 decimal places, or a magnitude beyond DECIMAL(20,6), is a problem
  * stated in words, so an order is never placed for a different quantity than the one asked for.
  */
-export function parseExact(text: string): ExactDecimal {
+export function parseExact(text: string, max: Dec = LEDGER_MAX): ExactDecimal {
   const m = EXACT_RE.exec(text.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return { ok: false, problem: 'is not a number' };
   const [, sign, whole, frac = '', expText = '0'] = m;
@@ -93,14 +99,14 @@ export function parseExact(text: string): ExactDecimal {
   const shift = exp - frac.length + SCALE;
   let value: bigint;
   if (shift >= 0) {
-    if (shift > 40) return { ok: false, problem: `is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})` };
+    if (shift > 40) return { ok: false, problem: max === LEDGER_MAX ? `is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})` : `is larger than any order (at most ${fmt(max)})` };
     value = digits * 10n ** BigInt(shift);
   } else {
     const unit = -shift > 40 ? undefined : 10n ** BigInt(-shift);
     if (unit === undefined || digits % unit !== 0n) return { ok: false, problem: `has more than ${SCALE} decimal places (the ledger's smallest unit is ${fmt(1n as Dec)})` };
     value = digits / unit;
   }
-  if (value > LEDGER_MAX) return { ok: false, problem: `is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})` };
+  if (value > max) return { ok: false, problem: max === LEDGER_MAX ? `is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})` : `is larger than any order (at most ${fmt(max)})` };
   return { ok: true, value: (sign === '-' ? -value : value) as Dec };
 }
 

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CiftError } from '../errors.js';
-import { abs, add, cmp, dec, div, fitsLedger, fmt, LEDGER_MAX, mul, neg, sub, ZERO, type Dec } from '../money.js';
+import { abs, add, cmp, dec, div, fitsLedger, fmt, LEDGER_MAX, mul, ORDER_QUANTITY_MAX, neg, sub, ZERO, type Dec } from '../money.js';
 import { checkOrder, formatDenial, type Denial } from '../risk/checks.js';
 import type { TickStore } from '../store/ticks/types.js';
 import type { AccountLimits, Decision, DecisionContext, Ledger, Order, Position, Side } from '../store/ledger/types.js';
@@ -158,7 +158,7 @@ export interface PreparedOrder {
 /** Validates the request (usage errors, exit 2) and reads its market price. */
 export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<PreparedOrder> {
   if (!(req.quantity > 0n)) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} must be positive`);
-  if (!fitsLedger(req.quantity)) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} is larger than the ledger holds (at most ${fmt(LEDGER_MAX)})`);
+  if (req.quantity > ORDER_QUANTITY_MAX) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} is larger than any order (at most ${fmt(ORDER_QUANTITY_MAX)})`);
   if (req.clientOrderId !== undefined && req.clientOrderId.trim() === '') {
     throw new CiftError('USAGE', '--client-id is empty', 'give a non-empty id, or leave --client-id out to get a generated one');
   }
@@ -177,15 +177,31 @@ export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: Submit
   return { req, price, staleness };
 }
 
-/** Records the prepared order in one ledger transaction with the account locked. */
+/**
+ * Records the prepared order in one ledger transaction with the account locked. A quantity the ledger's
+ * DECIMAL(20,6) cannot hold cannot be recorded either: it is checked all the same (exact bigint arithmetic) and
+ * refused as ORDER_REJECTED naming every limit it breaks, with nothing written.
+ */
 export async function placeOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, prepared: PreparedOrder): Promise<SubmitResult> {
   const { req, price, staleness } = prepared;
+  if (!fitsLedger(req.quantity)) return rejectUnrecordable(ledger, store, prepared);
   const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), clientOrderIdGenerated: req.clientOrderId === undefined, symbol: req.symbol, side: req.side, quantity: req.quantity };
   const { order, duplicate } = await ledger.submit(intent, async (ctx) => {
     const marks = await marksFor(store, [req.symbol, ...ctx.positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
     return decide(ctx, req, price, marks, staleness);
   });
   return { order, duplicate, denials: order.rejectReason ? order.rejectReason.split('; ') : [] };
+}
+
+async function rejectUnrecordable(ledger: Ledger, store: Pick<TickStore, 'latest'>, { req, price, staleness }: PreparedOrder): Promise<never> {
+  const account = await ledger.getAccount(req.account);
+  if (account === undefined) throw new CiftError('UNKNOWN_ACCOUNT', `no account "${req.account}"`);
+  const positions = await ledger.positions(req.account);
+  const marks = await marksFor(store, [req.symbol, ...positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
+  const decision = decide({ account, positions }, req, price, marks, staleness);
+  const range = formatDenial({ code: 'LEDGER_RANGE_EXCEEDED', context: { field: 'quantity', value: fmt(req.quantity), max: fmt(LEDGER_MAX) } });
+  const reasons = decision.status === 'rejected' ? `${decision.reason}; ${range}` : range;
+  throw new CiftError('ORDER_REJECTED', `order rejected and not recorded: ${reasons}`, `the ledger records quantities up to ${fmt(LEDGER_MAX)}`);
 }
 
 export async function submitOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<SubmitResult> {

@@ -265,8 +265,7 @@ describe.skipIf(!hasPostgres)('on PostgreSQL', () => {
 describe('numbers an order command cannot use', () => {
   const home = join(tmp.dir, 'numbers');
   const cases: Array<[string[], string]> = [
-    [['order', 'buy', 'GOOG', '100000000000000'], 'cift: quantity "100000000000000" is larger than the ledger holds (at most 99999999999999.999999)'],
-    [['order', 'buy', 'GOOG', '1e30'], 'cift: quantity "1e30" is larger than the ledger holds (at most 99999999999999.999999)'],
+    [['order', 'buy', 'GOOG', '1e31'], 'cift: quantity "1e31" is larger than any order (at most 1000000000000000000000000000000.000000)'],
     [['order', 'buy', 'GOOG', '0.0000001'], 'cift: quantity "0.0000001" has more than 6 decimal places (the ledger\'s smallest unit is 0.000001)'],
     [['order', 'buy', 'GOOG', '1e-7'], 'cift: quantity "1e-7" has more than 6 decimal places (the ledger\'s smallest unit is 0.000001)'],
     [['order', 'buy', 'GOOG', 'NaN'], 'cift: quantity "NaN" is not a number'],
@@ -286,6 +285,19 @@ describe('numbers an order command cannot use', () => {
     const r = cift(args, { home, env: embedded });
     expect([r.status, r.stderr], 'before the fix: DECIMAL conversion / CHECK constraint internal errors, or a silent rounding').toEqual([2, `${line}\n`]);
   });
+
+  it.each([['100000000000000', '100000000000000.000000'], ['1e30', '1000000000000000000000000000000.000000']])(
+    'rejects %s units, beyond what the ledger can record, naming the limits it breaks and writing nothing',
+    (quantity, exact) => {
+      const before = JSON.parse(cift(['order', 'list', '--json'], { home, env: embedded }).stdout).length;
+      const r = cift(['order', 'buy', 'GOOG', quantity], { home, env: embedded });
+      expect(r.status, 'a rejection (exit 1), not a usage error or a DECIMAL conversion error').toBe(1);
+      expect(r.stderr).toMatch(/^cift: order rejected and not recorded: MAX_ORDER_NOTIONAL_EXCEEDED: notional=\d+\.\d{6} max=1000000\.000000; MAX_POSITION_EXCEEDED: position_after=(\d+\.\d{6}) max=1000000\.000000;/);
+      expect(r.stderr.match(/position_after=(\d+\.\d{6})/)![1], 'the quantity read exactly').toBe(exact);
+      expect(r.stderr).toContain(`LEDGER_RANGE_EXCEEDED: field=quantity value=${exact} max=99999999999999.999999\n`);
+      expect(JSON.parse(cift(['order', 'list', '--json'], { home, env: embedded }).stdout).length, 'nothing recorded').toBe(before);
+    },
+  );
 
   it('rejects an order that fits the ledger but not the limits, naming the limit; "1e3" is the quantity 1000', () => {
     const huge = cift(['order', 'buy', 'GOOG', '99999999999999'], { home, env: embedded });
