@@ -9,6 +9,7 @@
  * costs no more than the periodic direct probe the waiter makes.
  */
 import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { pidAlive } from '../pid.js';
 
 export interface LockHolder {
   pid: number;
@@ -39,15 +40,6 @@ function readLockFile(path: string): { pid: number; argv: string[] } | undefined
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const content = (): string => JSON.stringify({ pid: process.pid, argv: process.argv, since: new Date().toISOString() });
 
 /**
@@ -73,7 +65,7 @@ export function tryTakeLockFile(dbPath: string): true | { holder: string | undef
       return { holder: undefined };
     }
     const holder = parseLockFile(text);
-    if (holder && !alive(holder.pid)) rmSync(path, { force: true });
+    if (holder && !pidAlive(holder.pid)) rmSync(path, { force: true });
     return { holder: text };
   } finally {
     rmSync(temp, { force: true });
@@ -122,7 +114,7 @@ function osCommandLine(pid: number): string | undefined {
  */
 export function describeHolder(dbPath: string, reportedPid: number | undefined): LockHolder | undefined {
   const recorded = readLockFile(lockFilePath(dbPath));
-  if (recorded && recorded.pid !== process.pid && alive(recorded.pid) && (reportedPid === undefined || reportedPid === recorded.pid)) {
+  if (recorded && recorded.pid !== process.pid && pidAlive(recorded.pid) && (reportedPid === undefined || reportedPid === recorded.pid)) {
     return { pid: recorded.pid, command: commandLine(recorded.argv) };
   }
   if (reportedPid === undefined) return undefined;

@@ -7,7 +7,8 @@ import { closeSync, openSync, readFileSync, renameSync, statSync, writeSync } fr
 import { join } from 'node:path';
 import { CiftError } from '../../errors.js';
 import { tempPathFor } from '../../io/atomic.js';
-import { LOCK_FILE, pidAlive } from './names.js';
+import { pidAlive } from '../pid.js';
+import { LOCK_FILE } from './names.js';
 import { step, storeFs } from './steps.js';
 
 interface Holder {

@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { tempFileWriter } from '../../io/atomic.js';
+import { pidAlive } from '../pid.js';
 
 export const CATALOG_FILE = 'catalog.json';
 export const LOCK_FILE = '.lock';
@@ -68,17 +69,6 @@ const LEGACY_RE = /^(-?\d+)_(-?\d+)_([0-9a-f]{16})_([0-9a-z]+)\.parquet$/;
 export function parseLegacyDataFileName(name: string): { first: bigint; last: bigint; sourceId: string; generation: string } | undefined {
   const m = LEGACY_RE.exec(name);
   return m ? { first: BigInt(m[1]), last: BigInt(m[2]), sourceId: m[3], generation: m[4] } : undefined;
-}
-
-/** Whether a process with this pid runs (on this machine). EPERM: it runs under another user. */
-export function pidAlive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Whether leftovers written by `pid`, last modified at `mtimeMs`, can be swept: their writer is gone (or long silent). */
