@@ -22,9 +22,8 @@ export const REQUIRE_SHARED = process.env.CIFT_TEST_REQUIRE_SHARED === '1';
 
 function sharedData(what: string, present: boolean, path: string): boolean {
   if (present) return true;
-  const reason = `${what} not found at ${path}`;
-  if (REQUIRE_SHARED) throw new Error(`CIFT_TEST_REQUIRE_SHARED=1 but ${reason} (set CIFT_SHARED_DIR or lay ../shared beside the checkout)`);
-  console.warn(`skipping tests that need ${what}: ${reason}`);
+  if (REQUIRE_SHARED) throw new Error(`CIFT_TEST_REQUIRE_SHARED=1 but ${what} is not at ${path} (set CIFT_SHARED_DIR or lay ../shared beside the checkout)`);
+  console.warn(`skipping tests that need ${what}: not found at ${path}`);
   return false;
 }
 
