@@ -5,7 +5,8 @@ import { CiftError } from '../src/errors.js';
 import { MarketData } from '../src/market-data.js';
 import { isTickKind, type TickKind } from '../src/schema.js';
 import { parseMapFlags } from '../src/sources/columns.js';
-import { readTabularFile } from '../src/sources/files.js';
+import type { ReadDecisions } from '../src/sources/decisions.js';
+import { readTabularSource } from '../src/sources/files.js';
 import { readLobster } from '../src/sources/lobster.js';
 import { syntheticBatch } from '../src/sources/synthetic.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -47,13 +48,13 @@ const RESULT_TEXT: Record<IngestOutcome['action'], string> = {
 };
 
 /** Stores every batch of one ingest as one step (all inputs were validated first) and prints what happened. */
-async function store(ui: Ui, items: IngestItem[], overlap: OverlapPolicy): Promise<void> {
+async function store(ui: Ui, items: IngestItem[], overlap: OverlapPolicy, decisions: ReadonlyArray<ReadDecisions | undefined> = []): Promise<void> {
   const market = await MarketData.open(ui.settings);
   const outcomes = await withSpinner(ui, `storing ${items.length} series`, () => market.ingest(items, { overlap }));
   const replacedRows = (o: IngestOutcome) => o.replaced.reduce((n, s) => n + s.rows, 0);
   if (ui.json) {
     printJson(
-      outcomes.map((o) => ({
+      outcomes.map((o, i) => ({
         source: o.label,
         symbol: o.symbol,
         kind: o.kind,
@@ -62,6 +63,7 @@ async function store(ui: Ui, items: IngestItem[], overlap: OverlapPolicy): Promi
         last: when(o, o.last),
         replaced_rows: replacedRows(o),
         stored_rows: o.seriesRows,
+        ...(decisions[i] ? { read: decisions[i] } : {}),
       })),
     );
     return;
@@ -82,6 +84,32 @@ async function store(ui: Ui, items: IngestItem[], overlap: OverlapPolicy): Promi
     ]),
     ['left', 'left', 'right', 'left', 'left', 'left', 'left', 'left', 'left'],
   );
+  const described = new Set<string>();
+  items.forEach((item, i) => {
+    const d = decisions[i];
+    if (d === undefined || described.has(item.source.label)) return;
+    described.add(item.source.label);
+    process.stdout.write(`read ${item.source.label}: ${describeDecisions(d)}\n`);
+  });
+}
+
+/** One line saying what reading a file decided: "csv, utf-8, delimiter ",", header line 1; columns ts=Date …". */
+export function describeDecisions(d: ReadDecisions): string {
+  const parts: string[] = [[d.container, d.format].filter(Boolean).join(' → ')];
+  if (d.encoding) parts.push(d.encoding);
+  if (d.delimiter) parts.push(`delimiter ${JSON.stringify(d.delimiter)}`);
+  if (d.decimal && d.decimal !== '.') parts.push(`decimal ${JSON.stringify(d.decimal)}`);
+  if (d.thousands) parts.push(`thousands ${JSON.stringify(d.thousands)}`);
+  if (d.header) parts.push(`header ${d.header}`);
+  if (d.layout) parts.push(`layout ${d.layout}`);
+  const more: string[] = [];
+  if (d.columns) more.push(`columns ${Object.entries(d.columns).map(([f, c]) => `${f}=${c}`).join(' ')}`);
+  if (d.ignored?.length) more.push(`ignored ${d.ignored.join(', ')}`);
+  if (d.epochUnit) more.push(`epoch unit ${d.epochUnit}`);
+  if (d.priceScale !== undefined && d.priceScale !== 1) more.push(`prices × ${d.priceScale}`);
+  for (const [reason, n] of Object.entries(d.skipped ?? {})) more.push(`skipped ${formatCount(n)} ${reason}`);
+  for (const w of d.warnings ?? []) more.push(`warning: ${w}`);
+  return [parts.join(', '), ...more].join('; ');
 }
 
 const sourceJson = (s: StoredSource) => ({
@@ -281,11 +309,15 @@ export const ingestCommand = new Command('ingest')
     const kind: TickKind | undefined = opts.kind !== undefined && isTickKind(opts.kind) ? opts.kind : undefined;
     // Read and validate every input before writing any of them.
     const pending: IngestItem[] = [];
+    const decisions: ReadDecisions[] = [];
     await withSpinner(ui, `reading ${paths.length} file${paths.length === 1 ? '' : 's'}`, async () => {
       for (const path of paths) {
-        const batches = await readTabularFile(path, { symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
-        for (const batch of batches) pending.push({ batch, source: sourceRef(path) });
+        const read = await readTabularSource(path, { symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
+        for (const batch of read.batches) {
+          pending.push({ batch, source: sourceRef(path) });
+          decisions.push(read.decisions);
+        }
       }
     });
-    await store(ui, pending, overlap);
+    await store(ui, pending, overlap, decisions);
   });

@@ -14,6 +14,7 @@ import { loadPolars, type Polars } from '../polars.js';
 import type { TickBatch } from '../schema.js';
 import { scanCsvLayout } from './csv-layout.js';
 import { assertDataFile, assertParquetFile, assertTextFile } from './sniff.js';
+import type { ReadDecisions } from './decisions.js';
 import { batchesFromTable, type RawTable, type TabularOptions } from './tabular.js';
 
 const firstLine = (e: unknown): string => String(e instanceof Error ? e.message : e).split('\n')[0];
@@ -36,7 +37,7 @@ export function openCsv(polars: Polars, file: string): RawTable {
     throw new CiftError('INPUT_INVALID', `${file}: ${layout.rows} rows by line count, but polars read ${frame.height}`, 'check the file for unusual quoting');
   }
   if (layout.trailingBlankLines > 0) frame = frame.head(layout.rows);
-  return { file, frame, rowLabel: (i) => `line ${layout.lineOf(i)} (row ${i + 1})` };
+  return { file, frame, rowLabel: (i) => `line ${layout.lineOf(i)} (row ${i + 1})`, decisions: { format: 'csv', encoding: 'utf-8', delimiter: ',', decimal: '.', header: 'line 1' } };
 }
 
 export function openParquet(polars: Polars, file: string): RawTable {
@@ -48,16 +49,28 @@ export function openParquet(polars: Polars, file: string): RawTable {
   } catch (e) {
     throw new CiftError('INPUT_INVALID', `${file}: not a readable Parquet file (${firstLine(e)})`);
   }
-  return { file, frame, rowLabel: (i) => `row ${i + 1}` };
+  return { file, frame, rowLabel: (i) => `row ${i + 1}`, decisions: { format: 'parquet' } };
+}
+
+/** The batches one file yields (one per symbol) and what reading it decided. */
+export interface TabularSource {
+  batches: TickBatch[];
+  decisions: ReadDecisions;
 }
 
 /** Reads one CSV or Parquet file of bars, trades or quotes into one batch per symbol. */
 export async function readTabularFile(file: string, opts: TabularOptions = {}): Promise<TickBatch[]> {
+  return (await readTabularSource(file, opts)).batches;
+}
+
+/** Reads one file and says what it decided on the way (for `cift ingest`'s summary). */
+export async function readTabularSource(file: string, opts: TabularOptions = {}): Promise<TabularSource> {
   // The path is checked before its extension, so a directory or a missing file is named as such.
   assertDataFile(file);
   const ext = extname(file).toLowerCase();
   const polars = await loadPolars();
-  if (ext === '.csv') return batchesFromTable(polars, openCsv(polars, file), opts);
-  if (ext === '.parquet' || ext === '.pq') return batchesFromTable(polars, openParquet(polars, file), opts);
+  const read = (table: RawTable): TabularSource => ({ batches: batchesFromTable(polars, table, opts), decisions: table.decisions });
+  if (ext === '.csv') return read(openCsv(polars, file));
+  if (ext === '.parquet' || ext === '.pq') return read(openParquet(polars, file));
   throw new CiftError('USAGE', `${file}: unknown file type "${ext || '(none)'}"`, 'cift reads .csv and .parquet files; for LOBSTER use `cift ingest lobster MESSAGE ORDERBOOK`');
 }

@@ -8,6 +8,7 @@ import { type TickBatch, type TickKind, VALUE_COLUMNS } from '../schema.js';
 import { type AmbiguousRule, type NonexistentRule, assertTimeZone, parseTimestampText } from '../time.js';
 import { resolveColumns, type MappingOptions } from './columns.js';
 import { localizeNaiveTimes, type TimeColumn } from './local-times.js';
+import type { ReadDecisions } from './decisions.js';
 import { validateBatch, type RowLabeler } from './validate.js';
 
 type Polars = typeof pl;
@@ -18,6 +19,8 @@ export interface RawTable {
   file: string;
   frame: pl.DataFrame;
   rowLabel: RowLabeler;
+  /** What opening the file decided (format, container, encoding, dialect, header). */
+  decisions: ReadDecisions;
 }
 
 export interface TabularOptions extends MappingOptions {
