@@ -98,9 +98,10 @@ describe('cift CLI', () => {
     const file = writeText(tmp.dir, 'ticks.csv', ['timestamp,price,size', '2024-01-02T10:00:00Z,10,1', '2024-01-02T10:00:00Z,10,1', '2024-01-02T10:00:30Z,11,2'].join('\n'));
     const first = cift(['ingest', file, '--symbol', 'TCK', '--json'], { home });
     expect(first.status).toBe(0);
-    expect(JSON.parse(first.stdout)).toEqual([
-      { source: 'ticks.csv', symbol: 'TCK', kind: 'trades', rows: 3, first: '2024-01-02T10:00:00.000Z', last: '2024-01-02T10:00:30.000Z', replaced_rows: 0, stored_rows: 3 },
-    ]);
+    const stored = JSON.parse(first.stdout);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ source: 'ticks.csv', symbol: 'TCK', kind: 'trades', rows: 3, first: '2024-01-02T10:00:00.000Z', last: '2024-01-02T10:00:30.000Z', replaced_rows: 0, stored_rows: 3 });
+    expect(stored[0].read, 'what reading the file decided').toMatchObject({ format: 'csv', encoding: 'utf-8', delimiter: ',', header: 'line 1' });
     const again = JSON.parse(cift(['ingest', file, '--symbol', 'TCK', '--json'], { home }).stdout);
     expect(again[0]).toMatchObject({ replaced_rows: 3, stored_rows: 3 });
     const bars = JSON.parse(cift(['bars', 'TCK', '--interval', '1m', '--json'], { home }).stdout);
