@@ -6,23 +6,14 @@ import type { TickBatch } from '../../src/schema.js';
 import { ParquetTickStore } from '../../src/store/ticks/parquet.js';
 import type { CiftError } from '../../src/errors.js';
 import { tempDir } from '../helpers.js';
+import { NS, trades } from './batches.js';
 
 const pl = await loadPolars();
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
-const NS = 1_000_000_000n;
 const DAY = 86_400n * NS;
 
-function trades(times: bigint[], prices: number[], symbol = 'TEST'): TickBatch {
-  return {
-    kind: 'trades',
-    symbol,
-    ts: BigInt64Array.from(times),
-    seq: Float64Array.from(times.keys()),
-    values: { price: Float64Array.from(prices), size: Float64Array.from(prices, () => 1), side: new Float64Array(prices.length) },
-  };
-}
 
 function quotes(times: bigint[], bid: number, symbol = 'TEST'): TickBatch {
   const n = times.length;

@@ -6,22 +6,13 @@ import { loadPolars } from '../../src/polars.js';
 import type { TickBatch } from '../../src/schema.js';
 import { ParquetTickStore, batchToFrame } from '../../src/store/ticks/parquet.js';
 import { tempDir } from '../helpers.js';
+import { NS, trades } from './batches.js';
 
 const pl = await loadPolars();
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
-const NS = 1_000_000_000n;
 
-function trades(times: bigint[], prices: number[], symbol = 'TEST'): TickBatch {
-  return {
-    kind: 'trades',
-    symbol,
-    ts: BigInt64Array.from(times),
-    seq: Float64Array.from(times.keys()),
-    values: { price: Float64Array.from(prices), size: Float64Array.from(prices, () => 1), side: new Float64Array(prices.length) },
-  };
-}
 
 /** The pid of a process that has already exited. */
 function deadPid(): number {
