@@ -11,8 +11,8 @@
  * hand-edited file looks like; an empty cell (a,,c) is how a CSV says "no value". Blank lines at the end are
  * ignored; a blank line between rows is an error.
  */
-import { statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { copyFileSync, statSync, symlinkSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { CiftError } from '../errors.js';
 import { loadPolars, type Polars } from '../polars.js';
@@ -22,7 +22,7 @@ import { firstInvalidUtf8, notUtf8, scanCsvLayout } from './csv-layout.js';
 import type { ReadDecisions } from './decisions.js';
 import { sniffDialect, type Dialect } from './dialect.js';
 import { decideEncoding, transcodeToUtf8 } from './encoding.js';
-import { openScratch } from './scratch.js';
+import { openScratch, type Scratch } from './scratch.js';
 import { assertDataFile, assertParquetFile, assertTextFile, readBytes, SNIFF_BYTES } from './sniff.js';
 import { batchesFromTable, type RawTable, type TabularOptions } from './tabular.js';
 
@@ -54,6 +54,23 @@ interface OpenContext extends Omit<OpenOptions, 'stdin' | 'format'> {
   skippedMembers?: string[];
 }
 
+/**
+ * nodejs-polars takes a string as a path only when it ends in exactly ".csv" or ".tsv" (readCSV) or ".parquet"
+ * (readParquet); any other string it parses as the file's content itself, so "prices.txt" would be read as a
+ * one-line CSV holding its own name. A path without that ending is given one through a symbolic link (a copy
+ * where links cannot be made).
+ */
+function pathPolarsReads(path: string, ext: '.csv' | '.parquet', scratch: () => Scratch): string {
+  if (extname(path) === ext) return path;
+  const link = scratch().file(`data${ext}`);
+  try {
+    symlinkSync(resolve(path), link);
+  } catch {
+    copyFileSync(path, link);
+  }
+  return link;
+}
+
 /** The first 64 KB as text, cut after its last full line unless that is the whole file. */
 function readSample(path: string, label: string): { text: string; complete: boolean } {
   const head = readBytes(path, SNIFF_BYTES);
@@ -77,18 +94,19 @@ function readSample(path: string, label: string): { text: string; complete: bool
 export function openCsv(polars: Polars, file: string, ctx: OpenContext = {}): RawTable {
   const label = ctx.label ?? file;
   const encoding = decideEncoding(file, label, ctx.encoding);
-  const scratch = encoding.transcodeFrom ? openScratch() : undefined;
+  let scratch: Scratch | undefined;
+  const scratchDir = () => (scratch ??= openScratch());
   try {
     let path = file;
-    if (scratch) {
-      path = scratch.file('utf-8.csv');
-      transcodeToUtf8(file, path, encoding.transcodeFrom!, label);
+    if (encoding.transcodeFrom) {
+      path = scratchDir().file('utf-8.csv');
+      transcodeToUtf8(file, path, encoding.transcodeFrom, label);
     }
     assertTextFile(path, 'CSV', label);
     const sample = readSample(path, label);
     const dialect = sniffDialect(sample.text, sample.complete, label, { delimiter: ctx.delimiter, decimal: ctx.decimal });
     const layout = scanCsvLayout(path, { label, delimiter: dialect.delimiter, headerLines: dialect.headerLines });
-    let frame = readDelimited(polars, path, label, dialect);
+    let frame = readDelimited(polars, pathPolarsReads(path, '.csv', scratchDir), label, dialect);
     // Each blank line at the end comes back as a row of nulls; any other difference means the two readers
     // disagree on where rows start, and then no line number could be trusted.
     if (frame.height !== layout.rows + layout.trailingBlankLines) {
@@ -139,11 +157,14 @@ const skippedWarning = (members: string[] | undefined): string[] =>
 export function openParquet(polars: Polars, file: string, ctx: OpenContext = {}): RawTable {
   const label = ctx.label ?? file;
   assertParquetFile(file, label);
+  let scratch: Scratch | undefined;
   let frame;
   try {
-    frame = polars.readParquet(file);
+    frame = polars.readParquet(pathPolarsReads(file, '.parquet', () => (scratch ??= openScratch())));
   } catch (e) {
     throw new CiftError('INPUT_INVALID', `${label}: not a readable Parquet file (${firstLine(e)})`);
+  } finally {
+    scratch?.remove();
   }
   const decisions: ReadDecisions = { format: 'parquet', ...(ctx.container ? { container: ctx.container } : {}) };
   const warnings = skippedWarning(ctx.skippedMembers);
@@ -173,25 +194,44 @@ export interface TabularSource {
   decisions: ReadDecisions;
 }
 
+/** One plain file a path holds, opened: its table (values still as text) and where it came from. */
+export interface OpenedTable {
+  table: RawTable;
+  /** Where the rows came from, stable across runs: the real path (plus `:member`), or `stdin:<sha256>`. */
+  id: string;
+  /** What to show people: the file name (plus `:member`), or `stdin`. */
+  name: string;
+}
+
 /**
- * Reads every plain file a path holds (one, or one per data member of a zip) into batches, each with what
- * reading it decided. `-` reads `opts.stdin`. Scratch files are gone when this returns or throws.
+ * Opens every plain file a path holds (one, or one per data member of a zip), in order, without reading meaning
+ * into the columns. `-` reads `opts.stdin`. Scratch files are gone once the loop over it ends, however it ends.
  */
-export async function readTabularSources(path: string, opts: ReadOptions = {}): Promise<TabularSource[]> {
+export async function* openRawTables(path: string, opts: OpenOptions = {}): AsyncGenerator<OpenedTable> {
   // The path is checked before anything else, so a directory or a missing file is named as such.
   if (path !== '-') assertDataFile(path);
   const polars = await loadPolars();
   const scratch = openScratch();
   try {
-    const sources: TabularSource[] = [];
     for await (const input of unwrapInputs(path, scratch, { stdin: opts.stdin })) {
-      const table = openInput(polars, input, opts);
-      sources.push({ file: input.label, id: input.id, name: input.name, batches: batchesFromTable(polars, table, opts), decisions: table.decisions });
+      yield { table: openInput(polars, input, opts), id: input.id, name: input.name };
     }
-    return sources;
   } finally {
     scratch.remove();
   }
+}
+
+/**
+ * Reads every plain file a path holds into batches (one per symbol), each with what reading it decided.
+ * Every file is validated before this returns; nothing is kept on disk.
+ */
+export async function readTabularSources(path: string, opts: ReadOptions = {}): Promise<TabularSource[]> {
+  const polars = await loadPolars();
+  const sources: TabularSource[] = [];
+  for await (const { table, id, name } of openRawTables(path, opts)) {
+    sources.push({ file: table.file, id, name, batches: batchesFromTable(polars, table, opts), decisions: table.decisions });
+  }
+  return sources;
 }
 
 /** Reads one file and says what it decided on the way; a zip holding several data files is an error here. */
