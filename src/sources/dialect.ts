@@ -10,9 +10,10 @@
  * - Header: a first row whose every cell is a number, a date or a time (no letters) is data, never a header
  *   (Binance, HistData and MetaTrader 4 files have none); its columns are named column_1 … column_N.
  *   yfinance's three header lines (`Price,…` / `Ticker,…` / `Date,,,`) are read as one header.
- * - Decimal mark (files not delimited by `,`, where a decimal comma would need quotes): "12,5" or "1.234,56" is
- *   a decimal comma, "1.5" or "1,234.5" a decimal point. "1,234" and "1.234" alone could be either: "." is kept
- *   and a warning says so. Both marks in one file is an error.
+ * - Decimal mark (files not delimited by `,`, where a decimal comma would need quotes), from the columns whose
+ *   every sampled cell is a number: "12,5" or "1.234,56" is a decimal comma, "1.5" or "1,234.5" a decimal point.
+ *   "1,234" and "1.234" alone could be either: "." is kept and a warning says so. Both marks in one file is an
+ *   error.
  */
 import { CiftError } from '../errors.js';
 
@@ -166,11 +167,26 @@ interface MarkEvidence {
   groupedComma: boolean;
 }
 
-/** Sorts each number-like cell into what it says about the decimal mark. */
+/** A number as a column of them writes it: digits, one decimal mark, thousands groups. */
+const NUMBERISH = /^[+-]?(\d+|\d*[.,]\d+|\d{1,3}([.,]\d{3})+([.,]\d+)?)$/;
+
+/**
+ * Sorts the cells of number columns (every non-empty sampled cell a number) into what each says about the decimal
+ * mark. A text column is left out, so a note reading "1,5" beside prices like "1.5" is not a contradiction.
+ */
 function markEvidence(records: SampleRecord[]): MarkEvidence {
   const ev: MarkEvidence = { comma: 0, dot: 0, ambiguousComma: 0, ambiguousDot: 0, groupedDot: false, groupedComma: false };
+  const width = Math.max(0, ...records.map((r) => r.cells.length));
+  const numberColumn = Array.from({ length: width }, (_, col) =>
+    records.every((r) => {
+      const cell = (r.cells[col] ?? '').trim();
+      return cell === '' || NUMBERISH.test(cell);
+    }),
+  );
   for (const { cells, line } of records) {
-    for (const raw of cells) {
+    for (let col = 0; col < cells.length; col++) {
+      if (!numberColumn[col]) continue;
+      const raw = cells[col];
       const cell = raw.trim().replace(/^[+-]/, '');
       let says: ',' | '.' | 'ambiguous,' | 'ambiguous.' | undefined;
       if (/^\d{1,3}(\.\d{3})+,\d+$/.test(cell) || /^\d{1,3}(\.\d{3}){2,}$/.test(cell)) {

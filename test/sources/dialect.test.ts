@@ -272,3 +272,11 @@ describe('encodings', () => {
     expect(ok.rows[0].Close, 'and --encoding utf-16le reads it').toBe('10.75');
   });
 });
+
+describe('decimal evidence comes from number columns only', () => {
+  it('a text column holding "1,5" beside "1.5" prices is no contradiction; two number columns disagreeing are', () => {
+    const d = sniffDialect('d;price;note\n2024-01-02;1.5;size 1,5\n2024-01-03;2.25;1,5\n', true, 'f');
+    expect([d.decimal, d.warnings]).toEqual(['.', []]);
+    expect(() => sniffDialect('d;price;qty\n2024-01-02;1.5;1,5\n2024-01-03;2.25;2,5\n', true, 'f')).toThrow(/both decimal marks/);
+  });
+});
