@@ -176,7 +176,7 @@ const NUMBERISH = /^[+-]?(\d+|\d*[.,]\d+|\d{1,3}([.,]\d{3})+([.,]\d+)?)$/;
  */
 function markEvidence(records: SampleRecord[]): MarkEvidence {
   const ev: MarkEvidence = { comma: 0, dot: 0, ambiguousComma: 0, ambiguousDot: 0, groupedDot: false, groupedComma: false };
-  const width = Math.max(0, ...records.map((r) => r.cells.length));
+  const width = records.reduce((w, r) => Math.max(w, r.cells.length), 0);
   const numberColumn = Array.from({ length: width }, (_, col) =>
     records.every((r) => {
       const cell = (r.cells[col] ?? '').trim();

@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT, cift, tempDir } from '../helpers.js';
@@ -157,6 +157,21 @@ describe('dialects and encodings', () => {
     const r = cift(['ingest', put('u16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(YAHOO, 'utf16le')])), '--symbol', 'U16', '--json'], { home: freshHome() });
     expect(r.status, r.stderr).toBe(0);
     expect(stored(r.stdout)[0]).toMatchObject({ rows: 3, read: { encoding: 'utf-16le' } });
+  });
+});
+
+describe('scratch folders', () => {
+  it('none is left after a read, and one left by a killed cift process is removed by the next read', () => {
+    const root = join(tmp.dir, 'tmp-root');
+    mkdirSync(root);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    mkdirSync(join(root, `cift-read-${dead}-Ab12Cd`));
+    writeFileSync(join(root, `cift-read-${dead}-Ab12Cd`, '1-rows.csv'), 'left by a killed read');
+    mkdirSync(join(root, `cift-read-${process.pid}-Zz99Yy`));
+    const gz = put('swept.csv.gz', gzipSync(YAHOO));
+    const r = cift(['ingest', gz, '--symbol', 'SWEPT'], { home: freshHome(), env: { TMPDIR: root } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(root), "the dead process's folder is gone, a running one's is kept, and the read left none").toEqual([`cift-read-${process.pid}-Zz99Yy`]);
   });
 });
 
