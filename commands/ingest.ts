@@ -103,6 +103,7 @@ export function describeDecisions(d: ReadDecisions): string {
   if (d.decimal && d.decimal !== '.') parts.push(`decimal ${JSON.stringify(d.decimal)}`);
   if (d.thousands) parts.push(`thousands ${JSON.stringify(d.thousands)}`);
   if (d.header) parts.push(`header ${d.header}`);
+  if (d.ticker) parts.push(`ticker ${d.ticker}`);
   if (d.layout) parts.push(`layout ${d.layout}`);
   const more: string[] = [];
   if (d.columns) more.push(`columns ${Object.entries(d.columns).map(([f, c]) => `${f}=${c}`).join(' ')}`);

@@ -18,7 +18,7 @@ import { CiftError } from '../errors.js';
 import { loadPolars, type Polars } from '../polars.js';
 import type { TickBatch } from '../schema.js';
 import { unwrapInputs, type PlainInput } from './containers.js';
-import { firstInvalidUtf8, notUtf8, scanCsvLayout } from './csv-layout.js';
+import { MAX_HEADER_BYTES, firstInvalidUtf8, notUtf8, scanCsvLayout } from './csv-layout.js';
 import type { ReadDecisions } from './decisions.js';
 import { sniffDialect, type Dialect } from './dialect.js';
 import { decideEncoding, transcodeToUtf8 } from './encoding.js';
@@ -71,9 +71,13 @@ function pathPolarsReads(path: string, ext: '.csv' | '.parquet', scratch: () => 
   return link;
 }
 
-/** The first 64 KB as text, cut after its last full line unless that is the whole file. */
+/**
+ * The first 64 KB as text, cut after its last full line unless that is the whole file; up to 4 MB when the
+ * first line is longer than 64 KB (a file with thousands of columns), so the sample holds at least that line.
+ */
 function readSample(path: string, label: string): { text: string; complete: boolean } {
-  const head = readBytes(path, SNIFF_BYTES);
+  let head = readBytes(path, SNIFF_BYTES);
+  if (head.indexOf(0x0a) < 0) head = readBytes(path, MAX_HEADER_BYTES);
   const complete = statSync(path).size <= head.length;
   const bytes = complete ? head : head.subarray(0, head.lastIndexOf(0x0a) + 1);
   try {

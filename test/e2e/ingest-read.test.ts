@@ -153,6 +153,16 @@ describe('dialects and encodings', () => {
     expect(stored(ok.stdout)[0]).toMatchObject({ symbol: 'SAP', rows: 2, read: { encoding: 'windows-1252' } });
   });
 
+  it("yfinance's three header lines are one header: the ticker is reported and the rows start on line 4", () => {
+    const yf = ['Price,Close,High,Low,Open,Volume', 'Ticker,AAPL,AAPL,AAPL,AAPL,AAPL', 'Date,,,,,', '2024-01-02,184.73403930664062,187.52971649169922,182.99364757537842,186.03308715820312,82488700', '2024-01-03,183.35154724121094,184.7738788604736,182.38746213912964,183.1132597219181,58414500', ''].join('\n');
+    const file = put('AAPL-yf.csv', yf);
+    const r = cift(['ingest', file, '--symbol', 'AAPL', '--json'], { home: freshHome() });
+    expect(r.status, r.stderr).toBe(0);
+    expect(stored(r.stdout)[0]).toMatchObject({ rows: 2, first: '2024-01-02T00:00:00.000Z', read: { header: 'yfinance (3 header lines)', ticker: 'AAPL' } });
+    expect(cift(['ingest', file, '--symbol', 'AAPL'], { home: freshHome() }).stdout).toContain('header yfinance (3 header lines), ticker AAPL');
+    expectOneLineError(cift(['ingest', put('AAPL-yf-bad.csv', yf.replace('58414500', 'x')), '--symbol', 'AAPL'], { home: freshHome() }), 1, `${join(tmp.dir, 'AAPL-yf-bad.csv')} line 5 (row 2): Volume "x" is not a number`);
+  });
+
   it('a UTF-16 file with a byte-order mark ingests and reports utf-16le', () => {
     const r = cift(['ingest', put('u16.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(YAHOO, 'utf16le')])), '--symbol', 'U16', '--json'], { home: freshHome() });
     expect(r.status, r.stderr).toBe(0);

@@ -280,3 +280,13 @@ describe('decimal evidence comes from number columns only', () => {
     expect(() => sniffDialect('d;price;qty\n2024-01-02;1.5;1,5\n2024-01-03;2.25;2,5\n', true, 'f')).toThrow(/both decimal marks/);
   });
 });
+
+describe('a first line longer than the 64 KB sample', () => {
+  it('is still sampled whole, so the delimiter of a very wide file is found', async () => {
+    const names = Array.from({ length: 9000 }, (_, i) => `col_${i}`);
+    const path = file(`${['Date', 'Open', 'High', 'Low', 'Close', ...names].join(';')}\n${['2024-01-02', '1', '2', '1', '2', ...names.map(() => '0')].join(';')}\n`);
+    const t = await table(path);
+    expect(t.decisions.delimiter).toBe(';');
+    expect(t.columns.length).toBe(9005);
+  });
+});
