@@ -6,7 +6,9 @@ import { MarketData } from '../src/market-data.js';
 import { isTickKind, type TickKind } from '../src/schema.js';
 import { parseMapFlags } from '../src/sources/columns.js';
 import type { ReadDecisions } from '../src/sources/decisions.js';
-import { readTabularSource } from '../src/sources/files.js';
+import { parseDelimiterFlag } from '../src/sources/dialect.js';
+import { parseEncodingFlag } from '../src/sources/encoding.js';
+import { readTabularSources, type OpenOptions } from '../src/sources/files.js';
 import { readLobster } from '../src/sources/lobster.js';
 import { syntheticBatch } from '../src/sources/synthetic.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -101,6 +103,7 @@ export function describeDecisions(d: ReadDecisions): string {
   if (d.decimal && d.decimal !== '.') parts.push(`decimal ${JSON.stringify(d.decimal)}`);
   if (d.thousands) parts.push(`thousands ${JSON.stringify(d.thousands)}`);
   if (d.header) parts.push(`header ${d.header}`);
+  if (d.ticker) parts.push(`ticker ${d.ticker}`);
   if (d.layout) parts.push(`layout ${d.layout}`);
   const more: string[] = [];
   if (d.columns) more.push(`columns ${Object.entries(d.columns).map(([f, c]) => `${f}=${c}`).join(' ')}`);
@@ -182,6 +185,24 @@ interface FileOptions {
   repair?: boolean;
   replace?: boolean;
   append?: boolean;
+  format?: 'csv' | 'parquet';
+  encoding?: string;
+  delimiter?: string;
+  decimal?: '.' | ',';
+}
+
+/** The reading flags, checked before any file is read; `-` reads this process's standard input. */
+function openOptions(paths: string[], opts: FileOptions): OpenOptions {
+  const dashes = paths.filter((p) => p === '-').length;
+  if (dashes > 1) throw new CiftError('USAGE', '- (standard input) is given more than once', 'standard input can be read once');
+  if (dashes === 1 && process.stdin.isTTY) throw new CiftError('USAGE', '- reads standard input, but it is a terminal', 'pipe the data in, e.g. gunzip -c prices.csv.gz | cift ingest - --symbol SPY');
+  return {
+    format: opts.format,
+    encoding: opts.encoding === undefined ? undefined : parseEncodingFlag(opts.encoding),
+    delimiter: opts.delimiter === undefined ? undefined : parseDelimiterFlag(opts.delimiter),
+    decimal: opts.decimal,
+    stdin: dashes === 1 ? process.stdin : undefined,
+  };
 }
 
 async function removeSources(ui: Ui, selector: string): Promise<void> {
@@ -261,13 +282,17 @@ const synthetic = new Command('synthetic')
 
 export const ingestCommand = new Command('ingest')
   .description('read bars, trades or quotes from CSV, Parquet or LOBSTER files into the tick store')
-  .argument('[paths...]', 'CSV or Parquet files; the kind (bars, trades, quotes) is read from the header')
+  .argument('[paths...]', 'CSV or Parquet files, plain or in .gz, .zst or .zip (each CSV in a zip is a source), or - for standard input; the kind (bars, trades, quotes) is read from the header')
   .option('--symbol <SYMBOL>', 'symbol for files without a symbol column')
   .option('--map <field=Column>', 'take a field from a named column (repeatable), e.g. --map ts=Date', collect)
   .option('--tz <ZONE>', 'IANA time zone of timestamps that have no offset', 'UTC')
   .addOption(new Option('--ambiguous <rule>', 'a --tz time that happens twice (clocks going back): the earliest or latest reading, infer from row order, or error').choices([...AMBIGUOUS_RULES]).default('error'))
   .addOption(new Option('--nonexistent <rule>', 'a --tz time that never happens (clocks going forward): forward to the first time after the jump, backward to the last before it, or error').choices([...NONEXISTENT_RULES]).default('error'))
   .option('--adjusted', 'take close from "Adj Close"')
+  .addOption(new Option('--format <format>', 'what the data is, instead of telling from its first bytes (inside any .gz, .zst or .zip)').choices(['csv', 'parquet']))
+  .option('--encoding <NAME>', 'text encoding when it is not UTF-8 or UTF-16 with a byte-order mark, e.g. cp1252, latin1, utf-16le')
+  .option('--delimiter <CHAR>', 'field delimiter instead of telling it from the first lines (, ; tab |)')
+  .addOption(new Option('--decimal <MARK>', 'decimal mark of number cells instead of telling it from the first lines').choices(['.', ',']))
   .addOption(new Option('--kind <kind>', 'force the kind instead of detecting it').choices(['bars', 'trades', 'quotes']))
   .option('--replace', 'drop stored sources whose time range the new rows overlap (same symbol and kind), then store')
   .option('--append', 'store the new rows beside overlapping stored sources (both are then read)')
@@ -281,6 +306,9 @@ export const ingestCommand = new Command('ingest')
     examples([
       'cift ingest data/GOOG.csv --symbol GOOG',
       'cift ingest trades.parquet --symbol BTCUSD --map ts=time --tz America/New_York',
+      'cift ingest AAPL.csv.gz BTCUSDT-1m-2024-01.zip --symbol BTCUSDT',
+      'gunzip -c prices.csv.gz | cift ingest - --symbol SPY',
+      'cift ingest broker-export.txt --symbol DAX --decimal , --encoding cp1252',
       'cift ingest hourly.csv --symbol SPY --tz America/New_York --ambiguous infer',
       'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
       'cift ingest synthetic --symbol SYN --rows 1000000 --seed 7',
@@ -307,15 +335,18 @@ export const ingestCommand = new Command('ingest')
     const overlap = overlapPolicy(cmd);
     const map = parseMapFlags(opts.map);
     const kind: TickKind | undefined = opts.kind !== undefined && isTickKind(opts.kind) ? opts.kind : undefined;
-    // Read and validate every input before writing any of them.
+    const reading = openOptions(paths, opts);
+    // Read and validate every input before writing any of them. A zip yields one source per data file in it.
     const pending: IngestItem[] = [];
     const decisions: ReadDecisions[] = [];
     await withSpinner(ui, `reading ${paths.length} file${paths.length === 1 ? '' : 's'}`, async () => {
       for (const path of paths) {
-        const read = await readTabularSource(path, { symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
-        for (const batch of read.batches) {
-          pending.push({ batch, source: sourceRef(path) });
-          decisions.push(read.decisions);
+        const sources = await readTabularSources(path, { ...reading, symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
+        for (const read of sources) {
+          for (const batch of read.batches) {
+            pending.push({ batch, source: { id: read.id, label: read.name } });
+            decisions.push(read.decisions);
+          }
         }
       }
     });

@@ -16,6 +16,8 @@ export interface ReadDecisions {
   thousands?: string;
   /** Where the column names came from: "line 1", "none: the first row is data", "yfinance (3 header lines)", "--columns". */
   header?: string;
+  /** The ticker a header names (yfinance's "Ticker" line): the symbol to use when none is given. */
+  ticker?: string;
   /** A named layout applied (recognised or from --preset), e.g. "binance-klines". */
   layout?: string;
   /** Canonical field → the source column(s) it was read from. */

@@ -138,11 +138,19 @@ describe('files that are not CSV text fail at once', () => {
     expect((await errorOf(readTabularFile(path, { symbol: 'X' }))).message).toBe(`${path}: no line break in the first 4 MB, so no header line: not a CSV file`);
   });
 
-  it('a Latin-1 byte is named as not UTF-8, with a hint to re-save the file', async () => {
+  it('a Latin-1 byte is named as not UTF-8 on its line, with a hint naming --encoding', async () => {
     const path = file(Buffer.concat([Buffer.from(`ts,price,size\n${T(0)},10,1\n`), Buffer.from([0xe9]), Buffer.from(',1,1\n')]));
     const e = await errorOf(readTabularFile(path, { symbol: 'X' }));
-    expect(e.message).toBe(`${path}: not a readable CSV (invalid utf-8 sequence)`);
-    expect(e.hint).toMatch(/UTF-8/);
+    expect(e.message).toBe(`${path} line 3: not UTF-8 text (byte 0xE9)`);
+    expect(e.hint).toMatch(/--encoding cp1252/);
+  });
+
+  it('a byte that is not UTF-8 past the first 64 KB is found by the streamed pass, naming its line', async () => {
+    const rows = Array.from({ length: 5000 }, (_, i) => `2024-01-02T10:00:00.${String(i).padStart(4, '0')}Z,10,1`);
+    const text = Buffer.from(['ts,price,size', ...rows, ''].join('\n'));
+    text[text.length - 10] = 0xff;
+    const path = file(text);
+    expect((await errorOf(readTabularFile(path, { symbol: 'X' }))).message).toBe(`${path} line 5001: not UTF-8 text (byte 0xFF)`);
   });
 
   it('an empty file says so', async () => {
@@ -150,11 +158,20 @@ describe('files that are not CSV text fail at once', () => {
     expect((await errorOf(readTabularFile(path, { symbol: 'X' }))).message).toBe(`${path}: empty file`);
   });
 
-  it('a gzip-compressed or UTF-16 file says what it is', async () => {
+  it('a gzip-compressed or UTF-16 file named .csv is opened, not refused (a header alone is still no data)', async () => {
     const gz = file(gzipSync('ts,price,size\n'));
-    expect((await errorOf(readTabularFile(gz, { symbol: 'X' }))).message).toBe(`${gz}: not a text CSV file: it is gzip-compressed`);
+    expect((await errorOf(readTabularFile(gz, { symbol: 'X' }))).message, 'decompressed, then found empty').toBe(`${gz}: no data rows`);
     const utf16 = file(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('ts,price,size\n', 'utf16le')]));
-    expect((await errorOf(readTabularFile(utf16, { symbol: 'X' }))).message).toBe(`${utf16}: not a text CSV file: it is UTF-16 text`);
+    expect((await errorOf(readTabularFile(utf16, { symbol: 'X' }))).message, 'transcoded, then found empty').toBe(`${utf16}: no data rows`);
+  });
+
+  it('bzip2 and xz say what they are, with a hint', async () => {
+    const bz = file(Buffer.concat([Buffer.from('BZh91AY&SY'), Buffer.alloc(20, 1)]));
+    const e = await errorOf(readTabularFile(bz, { symbol: 'X' }));
+    expect(e.message).toBe(`${bz}: not a file cift reads: it is bzip2-compressed`);
+    expect(e.hint).toMatch(/bunzip2/);
+    const xz = file(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00, 0, 0]));
+    expect((await errorOf(readTabularFile(xz, { symbol: 'X' }))).message).toBe(`${xz}: not a file cift reads: it is xz-compressed`);
   });
 
   it('a .parquet file that is not Parquet, or is cut short, says so', async () => {
