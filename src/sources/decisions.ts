@@ -22,6 +22,10 @@ export interface ReadDecisions {
   columns?: Record<string, string>;
   /** Source columns that were not used. */
   ignored?: string[];
+  /** The symbol a yfinance three-line header names (its "Ticker" line); used when no --symbol or symbol column. */
+  ticker?: string;
+  /** How the timestamps were read: "epoch ms", "Date + Time", "dates only: trading dates, not moved by --tz", … */
+  time?: string;
   /** Unit of integer epoch timestamps. */
   epochUnit?: 's' | 'ms' | 'us' | 'ns';
   /** Factor applied to prices (fixed-point files). */
