@@ -24,7 +24,7 @@ export interface ReadDecisions {
   ignored?: string[];
   /** The symbol a yfinance three-line header names (its "Ticker" line); used when no --symbol or symbol column. */
   ticker?: string;
-  /** How the timestamps were read: "epoch ms", "Date + Time", "dates only: trading dates, not moved by --tz", … */
+  /** How the timestamps were read: "Date + Time", "day-first dates", "dates only: trading dates, not moved by --tz", … */
   time?: string;
   /** Unit of integer epoch timestamps. */
   epochUnit?: 's' | 'ms' | 'us' | 'ns';

@@ -31,7 +31,7 @@ export interface TimeReading extends TimeColumn {
   epochUnit?: EpochUnit;
   /** Rows are trading dates (no time of day), which `--tz` does not move. */
   dates: boolean;
-  /** How the column was read, for `cift ingest`'s decisions: "epoch ms", "Date + Time", "day-first dates", … */
+  /** How the column was read, for `cift ingest`'s decisions: "Date + Time", "day-first dates", … (the epoch unit is its own decision). */
   notes: string[];
 }
 
@@ -107,7 +107,6 @@ export function readTimeTexts(texts: readonly string[], ctx: TimeContext, timeOf
     if (parsed!.naive) (naive ??= new Uint8Array(n))[i] = 1;
     if (!parsed!.naive || ns[i] % NS_PER_DAY !== 0n) allMidnight = false;
   }
-  if (columnForm?.kind === 'epoch') notes.push(`epoch ${columnForm.unit}`);
   if (timeOfDay !== undefined) {
     for (let i = 0; i < n; i++) {
       const tod = parseTimeOfDay(timeOfDay.texts[i]);
