@@ -109,7 +109,8 @@ export function batchesFromTable(polars: Polars, table: RawTable, opts: TabularO
   if (laid.layout !== undefined) decided.layout = laid.layout.name;
 
   const rows = skipNullRows(polars, table, laid, kind, fields, decided);
-  const nameSymbol = symbolFromFileName(laid.layout, table.file) ?? VENDOR_LAYOUTS.map((l) => symbolFromFileName(l, table.file)).find((s) => s !== undefined);
+  // A Binance-style file name (BTCUSDT-1m-2024-01.csv) names the symbol whichever way the columns were named.
+  const nameSymbol = VENDOR_LAYOUTS.map((l) => symbolFromFileName(l, table.file)).find((s) => s !== undefined);
   const fallbackSymbol = nameSymbol ?? table.decisions.ticker ?? opts.defaultSymbol;
   const symbols = symbolPerRow(rows, fields.symbol, opts.symbol ?? (fields.symbol === undefined ? fallbackSymbol : undefined), opts.symbol !== undefined);
 
@@ -140,7 +141,7 @@ export function batchesFromTable(polars: Polars, table: RawTable, opts: TabularO
   }
 
   decided.columns = { ts: fields.time === undefined ? fieldLabel(fields.ts) : `${fields.ts} + ${fields.time}`, ...columns };
-  const read = new Set([fields.ts, fields.time, fields.symbol, ...Object.values(sources)]);
+  const read = new Set([fields.ts, fields.time, fields.symbol, ...sources]);
   decided.ignored = [...laid.skipped, ...rows.frame.columns.filter((c) => !read.has(c))];
   if (time.epochUnit !== undefined) decided.epochUnit = time.epochUnit;
   if (time.notes.length > 0) decided.time = time.notes.join('; ');
@@ -237,9 +238,10 @@ function readTime(polars: Polars, rows: Rows, fields: Record<string, string>, ch
 interface Values {
   values: Record<string, Float64Array>;
   columns: Record<string, string>;
+  sources: string[];
 }
 
-function readValues(polars: Polars, rows: Rows, kind: TickKind, fields: Record<string, string>, format: NumberFormat, opts: TabularOptions, laid: LaidOut, decided: Partial<ReadDecisions>): Values & { sources: string[] } {
+function readValues(polars: Polars, rows: Rows, kind: TickKind, fields: Record<string, string>, format: NumberFormat, opts: TabularOptions, laid: LaidOut, decided: Partial<ReadDecisions>): Values {
   const n = rows.frame.height;
   const plain = format.decimal === PLAIN_NUMBERS.decimal && !format.thousands;
   const numbers = (column: string, emptyIsUnknown = false): Float64Array => {
@@ -306,11 +308,11 @@ function scaleAllPrices(polars: Polars, rows: Rows, kind: TickKind, fields: Reco
     if (scale !== 1) columns[f] = `${fields[f]} × ${scale}`;
   }
   if (scale === 1 && opts.priceScale === undefined) {
-    for (const f of priceFields) {
-      const typical = median(values[f]);
-      if (typical >= FIXED_POINT_SUSPECT && values[f].every(Number.isInteger)) {
-        decided.warnings!.push(`${fields[f]} is whole numbers around ${typical}: if these are fixed-point prices (e.g. Databento's units of 1e-9), give --price-scale 1e-9`);
-      }
+    // Whole numbers first: a decimal price ends that check at its first row, so most files never sort a column.
+    const suspects = priceFields.filter((f) => values[f].every(Number.isInteger) && median(values[f]) >= FIXED_POINT_SUSPECT);
+    if (suspects.length > 0) {
+      const names = suspects.map((f) => fields[f]).join(', ');
+      decided.warnings!.push(`${names} ${suspects.length === 1 ? 'is' : 'are'} whole numbers around ${median(values[suspects[0]])}: if these are fixed-point prices (e.g. Databento's units of 1e-9), give --price-scale 1e-9`);
     }
   }
 }
