@@ -23,6 +23,7 @@ import {
   type YearLastOrder,
 } from '../time.js';
 import type { TimeColumn } from './local-times.js';
+import { shown } from './rows.js';
 
 type Polars = typeof pl;
 
@@ -44,8 +45,6 @@ export interface TimeContext {
   dateFormat?: DateFormat;
 }
 
-/** A cell for a message: quoted and escaped, and short. */
-const shown = (text: string): string => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
 type Form = { kind: 'epoch'; unit: EpochUnit } | { kind: 'date' } | { kind: 'datetime' };
 
