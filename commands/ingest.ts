@@ -4,7 +4,7 @@ import { Command, Option } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { MarketData } from '../src/market-data.js';
 import { isTickKind, type TickKind } from '../src/schema.js';
-import { parseMapFlags } from '../src/sources/columns.js';
+import { parseColumnsFlag, parseMapFlags } from '../src/sources/columns.js';
 import type { ReadDecisions } from '../src/sources/decisions.js';
 import { parseDelimiterFlag } from '../src/sources/dialect.js';
 import { parseEncodingFlag } from '../src/sources/encoding.js';
@@ -12,6 +12,7 @@ import { readTabularSources, type OpenOptions } from '../src/sources/files.js';
 import { readLobster } from '../src/sources/lobster.js';
 import { syntheticBatch } from '../src/sources/synthetic.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
+import { VENDOR_LAYOUTS, findPreset } from '../src/sources/vendors.js';
 import { parseBound, parseInterval } from '../src/time.js';
 import type { IngestItem, IngestOutcome, OverlapPolicy, SeriesSummary, SourceRef, StoredSource } from '../src/store/ticks/types.js';
 import { AMBIGUOUS_RULES, NONEXISTENT_RULES, formatTs, type AmbiguousRule, type NonexistentRule } from '../src/time.js';
@@ -108,6 +109,7 @@ export function describeDecisions(d: ReadDecisions): string {
   const more: string[] = [];
   if (d.columns) more.push(`columns ${Object.entries(d.columns).map(([f, c]) => `${f}=${c}`).join(' ')}`);
   if (d.ignored?.length) more.push(`ignored ${d.ignored.join(', ')}`);
+  if (d.time) more.push(`time ${d.time}`);
   if (d.epochUnit) more.push(`epoch unit ${d.epochUnit}`);
   if (d.priceScale !== undefined && d.priceScale !== 1) more.push(`prices × ${d.priceScale}`);
   for (const [reason, n] of Object.entries(d.skipped ?? {})) more.push(`skipped ${formatCount(n)} ${reason}`);
@@ -175,6 +177,11 @@ export function printSeriesList(ui: Ui, list: SeriesSummary[], sources: StoredSo
 interface FileOptions {
   symbol?: string;
   map?: string[];
+  columns?: string;
+  preset?: string;
+  presets?: boolean;
+  dateFormat?: string;
+  priceScale?: string;
   tz?: string;
   ambiguous?: AmbiguousRule;
   nonexistent?: NonexistentRule;
@@ -203,6 +210,49 @@ function openOptions(paths: string[], opts: FileOptions): OpenOptions {
     decimal: opts.decimal,
     stdin: dashes === 1 ? process.stdin : undefined,
   };
+}
+
+/** The layouts --preset names, as data (vendors.ts), for `cift ingest --presets`. */
+function printPresets(ui: Ui): void {
+  if (ui.json) {
+    printJson(
+      VENDOR_LAYOUTS.map((l) => ({
+        name: l.name,
+        source: l.source,
+        kind: l.kind,
+        columns: l.columns ?? null,
+        fields: l.fields,
+        optional: l.optional ?? [],
+        epoch_units: l.epochUnits ?? null,
+        fixed_point: l.fixedPoint ?? null,
+        recognised_by: { file_name: l.recognise?.fileName?.source ?? null, header: l.recognise?.header ?? null },
+        note: l.note ?? null,
+      })),
+    );
+    return;
+  }
+  printTable(
+    ui,
+    ['preset', 'kind', 'recognised by', 'time', 'prices', 'file'],
+    VENDOR_LAYOUTS.map((l) => [
+      l.name,
+      l.kind,
+      [l.recognise?.fileName && 'file name', l.recognise?.header && 'header'].filter(Boolean).join(' or ') || '--preset only',
+      l.epochUnits ? `epoch ${l.epochUnits.join('/')}` : '',
+      l.fixedPoint ? `× ${l.fixedPoint} if whole` : '',
+      l.source,
+    ]),
+    ['left', 'left', 'left', 'left', 'left', 'left'],
+  );
+  process.stdout.write('columns read from each: cift ingest --presets --json\n');
+}
+
+/** --price-scale as a positive number (1e-9, 0.0001). */
+function parsePriceScale(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const scale = Number(text);
+  if (text.trim() === '' || !(scale > 0) || !Number.isFinite(scale)) throw new CiftError('USAGE', `--price-scale "${text}" is not a positive number`, 'e.g. --price-scale 1e-9 for prices in units of a billionth');
+  return scale;
 }
 
 async function removeSources(ui: Ui, selector: string): Promise<void> {
@@ -288,11 +338,16 @@ export const ingestCommand = new Command('ingest')
   .option('--tz <ZONE>', 'IANA time zone of timestamps that have no offset', 'UTC')
   .addOption(new Option('--ambiguous <rule>', 'a --tz time that happens twice (clocks going back): the earliest or latest reading, infer from row order, or error').choices([...AMBIGUOUS_RULES]).default('error'))
   .addOption(new Option('--nonexistent <rule>', 'a --tz time that never happens (clocks going forward): forward to the first time after the jump, backward to the last before it, or error').choices([...NONEXISTENT_RULES]).default('error'))
-  .option('--adjusted', 'take close from "Adj Close"')
+  .option('--adjusted', 'scale open, high, low and close by Adj Close / Close, and volume by its inverse')
   .addOption(new Option('--format <format>', 'what the data is, instead of telling from its first bytes (inside any .gz, .zst or .zip)').choices(['csv', 'parquet']))
   .option('--encoding <NAME>', 'text encoding when it is not UTF-8 or UTF-16 with a byte-order mark, e.g. cp1252, latin1, utf-16le')
   .option('--delimiter <CHAR>', 'field delimiter instead of telling it from the first lines (, ; tab |)')
   .addOption(new Option('--decimal <MARK>', 'decimal mark of number cells instead of telling it from the first lines').choices(['.', ',']))
+  .option('--columns <names>', 'name the columns in order, for headerless files: e.g. ts,open,high,low,close,volume (_ skips one; date,time for two columns)')
+  .option('--preset <NAME>', 'read the file as a published layout (list them with --presets)')
+  .option('--presets', 'list the layouts --preset knows (and which are recognised without it)')
+  .option('--date-format <format>', 'how dates are written, in strftime syntax, e.g. "%d/%m/%Y" or "%m/%d/%Y %H:%M" (needed when 01/02/2024 could be either)')
+  .option('--price-scale <X>', 'multiply prices by X (fixed-point files), e.g. 1e-9')
   .addOption(new Option('--kind <kind>', 'force the kind instead of detecting it').choices(['bars', 'trades', 'quotes']))
   .option('--replace', 'drop stored sources whose time range the new rows overlap (same symbol and kind), then store')
   .option('--append', 'store the new rows beside overlapping stored sources (both are then read)')
@@ -313,6 +368,11 @@ export const ingestCommand = new Command('ingest')
       'cift ingest lobster AAPL_..._message_1.csv AAPL_..._orderbook_1.csv',
       'cift ingest synthetic --symbol SYN --rows 1000000 --seed 7',
       'cift ingest copy-of-prices.csv --symbol SPY --replace',
+      'cift ingest BTCUSDT-1m-2024-01.csv                      # Binance klines: layout and symbol from the name',
+      'cift ingest prices.csv --symbol X --columns ts,open,high,low,close,volume,_',
+      'cift ingest export.txt --symbol EURUSD --preset metatrader --tz Europe/Athens',
+      'cift ingest eu.csv --symbol SAP --date-format %d/%m/%Y',
+      'cift ingest --presets',
       'cift ingest --list --json',
       'cift ingest --rm 3fa2c1d0',
       'cift ingest --rm SPY',
@@ -321,7 +381,7 @@ export const ingestCommand = new Command('ingest')
   )
   .action(async (paths: string[], opts: FileOptions, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const modes = [opts.list && '--list', opts.rm !== undefined && '--rm', opts.repair && '--repair'].filter(Boolean);
+    const modes = [opts.list && '--list', opts.rm !== undefined && '--rm', opts.repair && '--repair', opts.presets && '--presets'].filter(Boolean);
     if (modes.length > 1) throw new CiftError('USAGE', `${modes.join(' and ')} cannot be combined`, 'give one at a time');
     if (modes.length === 1 && paths.length > 0) throw new CiftError('USAGE', `${modes[0]} takes no files (got ${paths[0]})`, 'ingest the files in a separate command');
     if (opts.list) {
@@ -329,19 +389,26 @@ export const ingestCommand = new Command('ingest')
       printSeriesList(ui, await market.list(), await market.sources());
       return;
     }
+    if (opts.presets) return printPresets(ui);
     if (opts.rm !== undefined) return removeSources(ui, opts.rm);
     if (opts.repair) return repairStore(ui);
     if (paths.length === 0) throw new CiftError('USAGE', 'nothing to ingest', 'give one or more files, `cift ingest lobster MESSAGE ORDERBOOK`, or --list');
     const overlap = overlapPolicy(cmd);
     const map = parseMapFlags(opts.map);
     const kind: TickKind | undefined = opts.kind !== undefined && isTickKind(opts.kind) ? opts.kind : undefined;
+    const meaning = {
+      columns: opts.columns === undefined ? undefined : parseColumnsFlag(opts.columns),
+      preset: opts.preset === undefined ? undefined : findPreset(opts.preset).name,
+      dateFormat: opts.dateFormat,
+      priceScale: parsePriceScale(opts.priceScale),
+    };
     const reading = openOptions(paths, opts);
     // Read and validate every input before writing any of them. A zip yields one source per data file in it.
     const pending: IngestItem[] = [];
     const decisions: ReadDecisions[] = [];
     await withSpinner(ui, `reading ${paths.length} file${paths.length === 1 ? '' : 's'}`, async () => {
       for (const path of paths) {
-        const sources = await readTabularSources(path, { ...reading, symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind });
+        const sources = await readTabularSources(path, { ...reading, symbol: opts.symbol, map, tz: opts.tz, ambiguous: opts.ambiguous, nonexistent: opts.nonexistent, adjusted: opts.adjusted, kind, ...meaning });
         for (const read of sources) {
           for (const batch of read.batches) {
             pending.push({ batch, source: { id: read.id, label: read.name } });

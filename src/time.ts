@@ -188,35 +188,48 @@ function utcFromFields(year: number, month: number, day: number, hour: number, m
   return d.getTime();
 }
 
-const ISO_RE =
-  /^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9})\d*)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+/** The time-of-day part after a date: `T` or a space, hh:mm[:ss[.fraction]], then an optional Z or ±hh[:mm] offset. */
+const TIME_PART = String.raw`(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9})\d*)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?`;
+/** 2024-01-02, 2024/01/02, 2024.01.02 (MetaTrader): one separator, year first. */
+const YEAR_FIRST_RE = new RegExp(String.raw`^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})${TIME_PART}$`, 'i');
+/** 02.01.2024 (Dukascopy, German and most European exports): dots with the year last are always day-first. */
+const DOTTED_DAY_FIRST_RE = new RegExp(String.raw`^(\d{1,2})\.(\d{1,2})\.(\d{4})${TIME_PART}$`, 'i');
+/** 01/02/2024 or 01-02-2024: day-first or month-first, which the text alone cannot tell. */
+const YEAR_LAST_RE = new RegExp(String.raw`^(\d{1,2})([/-])(\d{1,2})\2(\d{4})${TIME_PART}$`, 'i');
 
 /** A timestamp as written: `ns` is UTC when the text has an offset or is an epoch, else the wall time as if UTC. */
 export interface ParsedTimestamp {
   ns: bigint;
   naive: boolean;
+  /** A date with no time of day (2024-01-02, 20240102): a trading date, which no time zone moves. */
+  dateOnly?: boolean;
 }
 
+/** Units of integer epoch timestamps, and ns per unit. */
+export const EPOCH_UNITS = ['s', 'ms', 'us', 'ns'] as const;
+export type EpochUnit = (typeof EPOCH_UNITS)[number];
+export const EPOCH_UNIT_NS: Readonly<Record<EpochUnit, bigint>> = { s: NS_PER_S, ms: NS_PER_MS, us: 1000n, ns: 1n };
+export const EPOCH_UNIT_NAMES: Readonly<Record<EpochUnit, string>> = { s: 'seconds', ms: 'milliseconds', us: 'microseconds', ns: 'nanoseconds' };
+
 /**
- * Parses one timestamp string, or returns undefined when it is not a timestamp.
- * Accepts ISO-8601 dates and date-times (space or T, optional fraction to ns, optional Z or ±hh:mm offset),
- * YYYYMMDD, and integer epochs whose unit is read from their magnitude (s, ms, µs, ns). Dates and date-times
- * without an offset are naive wall-clock times; epochs are UTC.
+ * The unit of an integer epoch from its digit count: 9–11 digits are seconds, 12–14 milliseconds, 15–17
+ * microseconds, 18–19 nanoseconds. Each band covers 1973-03-03 up to year 5138 in its unit, so a present-day value is
+ * 10, 13, 16 or 19 digits and no instant after 1973 fits two bands. 8 digits are a YYYYMMDD date, and shorter
+ * integers (a time of day such as 153000, a row number) are not timestamps at all: undefined.
  */
-export function parseTimestampText(text: string): ParsedTimestamp | undefined {
-  const s = text.trim();
-  if (s.length === 0) return undefined;
-  if (/^\d+$/.test(s)) {
-    if (s.length === 8) return parseTimestampText(`${s.slice(0, 4)}-${s.slice(4, 6)}-${s.slice(6, 8)}`);
-    const n = BigInt(s);
-    if (n < 100_000_000_000n) return { ns: n * NS_PER_S, naive: false };
-    if (n < 100_000_000_000_000n) return { ns: n * NS_PER_MS, naive: false };
-    if (n < 100_000_000_000_000_000n) return { ns: n * 1000n, naive: false };
-    return { ns: n, naive: false };
-  }
-  const m = ISO_RE.exec(s);
-  if (!m) return undefined;
-  const [, y, mo, d, h, mi, sec, frac, zone] = m;
+export function epochUnitOfDigits(digits: number): EpochUnit | undefined {
+  if (digits >= 9 && digits <= 11) return 's';
+  if (digits >= 12 && digits <= 14) return 'ms';
+  if (digits >= 15 && digits <= 17) return 'us';
+  if (digits >= 18 && digits <= 19) return 'ns';
+  return undefined;
+}
+
+/** How a year-last date is read: 01/02/2024 is 1 February day-first, 2 January month-first. */
+export type YearLastOrder = 'day-first' | 'month-first';
+
+/** Fields of a written date and time → a ParsedTimestamp, or undefined when they are not a real date and time. */
+function fromFields(y: string, mo: string, d: string, h?: string, mi?: string, sec?: string, frac?: string, zone?: string): ParsedTimestamp | undefined {
   const month = Number(mo);
   const day = Number(d);
   const hour = h === undefined ? 0 : Number(h);
@@ -226,7 +239,7 @@ export function parseTimestampText(text: string): ParsedTimestamp | undefined {
   const wallMs = utcFromFields(Number(y), month, day, hour, minute, second);
   if (new Date(wallMs).getUTCDate() !== day) return undefined; // e.g. 2021-02-30
   const fracNs = frac === undefined ? 0n : BigInt(frac.padEnd(9, '0'));
-  if (zone === undefined) return { ns: BigInt(wallMs) * NS_PER_MS + fracNs, naive: true };
+  if (zone === undefined) return { ns: BigInt(wallMs) * NS_PER_MS + fracNs, naive: true, dateOnly: h === undefined };
   let utcMs = wallMs;
   if (zone.toUpperCase() !== 'Z') {
     const sign = zone[0] === '-' ? -1 : 1;
@@ -235,6 +248,138 @@ export function parseTimestampText(text: string): ParsedTimestamp | undefined {
     utcMs = wallMs - sign * offMin * 60_000;
   }
   return { ns: BigInt(utcMs) * NS_PER_MS + fracNs, naive: false };
+}
+
+/** Whether a text is a year-last date (01/02/2024), which only a chosen order can read. */
+export const isYearLastDate = (text: string): boolean => YEAR_LAST_RE.test(text.trim());
+
+/**
+ * Parses one timestamp string, or returns undefined when it is not a timestamp.
+ * Accepts dates and date-times with the year first (2024-01-02, 2024/01/02, 2024.01.02; space or T before the time;
+ * a fraction to ns; an optional Z or ±hh:mm offset), dotted day-first dates (02.01.2024 …), YYYYMMDD, and integer
+ * epochs whose unit comes from their digit count (epochUnitOfDigits). A year-last date with / or - (01/02/2024) is
+ * read only when `yearLast` says which order it is in. Dates and date-times without an offset are naive
+ * wall-clock times; epochs are UTC.
+ */
+export function parseTimestampText(text: string, yearLast?: YearLastOrder): ParsedTimestamp | undefined {
+  const s = text.trim();
+  if (s.length === 0) return undefined;
+  if (/^\d+$/.test(s)) {
+    if (s.length === 8) return fromFields(s.slice(0, 4), s.slice(4, 6), s.slice(6, 8));
+    const unit = epochUnitOfDigits(s.length);
+    return unit === undefined ? undefined : { ns: BigInt(s) * EPOCH_UNIT_NS[unit], naive: false };
+  }
+  let m = YEAR_FIRST_RE.exec(s);
+  if (m) return fromFields(m[1], m[3], m[4], m[5], m[6], m[7], m[8], m[9]);
+  m = DOTTED_DAY_FIRST_RE.exec(s);
+  if (m) return fromFields(m[3], m[2], m[1], m[4], m[5], m[6], m[7], m[8]);
+  m = yearLast === undefined ? null : YEAR_LAST_RE.exec(s);
+  if (m) return yearLast === 'day-first' ? fromFields(m[4], m[3], m[1], m[5], m[6], m[7], m[8], m[9]) : fromFields(m[4], m[1], m[3], m[5], m[6], m[7], m[8], m[9]);
+  return undefined;
+}
+
+/**
+ * A time of day → ns since midnight, or undefined: hh:mm, hh:mm:ss, hh:mm:ss.fraction, and the digit form hhmmss
+ * (Stooq's <TIME>; five digits are hmmss, as a number column drops the leading zero).
+ */
+export function parseTimeOfDay(text: string): bigint | undefined {
+  const s = text.trim();
+  let h: string, mi: string, sec: string | undefined, frac: string | undefined;
+  const digits = /^(\d{1,2})(\d{2})(\d{2})$/.exec(s);
+  const colon = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9})\d*)?)?$/.exec(s);
+  if (digits) [, h, mi, sec] = digits;
+  else if (colon) [, h, mi, sec, frac] = colon;
+  else return undefined;
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = sec === undefined ? 0 : Number(sec);
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const fracNs = frac === undefined ? 0n : BigInt(frac.padEnd(9, '0'));
+  return BigInt((hour * 3600 + minute * 60 + second) * 1000) * NS_PER_MS + fracNs;
+}
+
+const MONTH_NAMES = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
+
+/** strftime directives `--date-format` understands, as regex pieces with one capture each. */
+const DATE_DIRECTIVES: Record<string, { field: string; re: string }> = {
+  Y: { field: 'year', re: '(\\d{4})' },
+  y: { field: 'year2', re: '(\\d{2})' },
+  m: { field: 'month', re: '(\\d{1,2})' },
+  d: { field: 'day', re: '(\\d{1,2})' },
+  b: { field: 'monthName', re: '([A-Za-z]{3})' },
+  B: { field: 'monthName', re: '([A-Za-z]{3,9})' },
+  H: { field: 'hour', re: '(\\d{1,2})' },
+  M: { field: 'minute', re: '(\\d{2})' },
+  S: { field: 'second', re: '(\\d{2})' },
+  f: { field: 'fraction', re: '(\\d{1,9})' },
+  z: { field: 'zone', re: '(Z|[+-]\\d{2}:?\\d{2})' },
+};
+
+/** A compiled `--date-format`. */
+export interface DateFormat {
+  /** The format as given, for messages. */
+  text: string;
+  /** Whether it reads a time of day (%H); without one every value is a date only. */
+  hasTime: boolean;
+  parse(text: string): ParsedTimestamp | undefined;
+}
+
+/**
+ * Compiles a `--date-format` in strftime's syntax, as pandas' and polars' `format=` take it: %Y (4-digit year),
+ * %y (2-digit: 69–99 → 19xx, 00–68 → 20xx, as Python reads it), %m, %d, %b/%B (English month names), %H, %M, %S,
+ * %f (fraction, up to 9 digits), %z (±hh:mm or Z), %% for a literal %. Every other character matches itself.
+ * A format must give a year, a month and a day.
+ */
+export function compileDateFormat(format: string): DateFormat {
+  let re = '';
+  const fields: string[] = [];
+  for (let i = 0; i < format.length; i++) {
+    const c = format[i];
+    if (c !== '%') {
+      re += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      continue;
+    }
+    const d = format[++i];
+    if (d === '%') {
+      re += '%';
+      continue;
+    }
+    const directive = d === undefined ? undefined : DATE_DIRECTIVES[d];
+    if (directive === undefined) {
+      throw new CiftError('USAGE', `--date-format "${format}": unknown directive %${d ?? ''}`, 'use %Y %y %m %d %b %B %H %M %S %f %z, e.g. --date-format "%d/%m/%Y %H:%M"');
+    }
+    if (fields.includes(directive.field)) throw new CiftError('USAGE', `--date-format "${format}" gives %${d} twice`);
+    fields.push(directive.field);
+    re += directive.re;
+  }
+  const has = (f: string) => fields.includes(f);
+  if (!(has('year') || has('year2')) || !(has('month') || has('monthName')) || !has('day')) {
+    throw new CiftError('USAGE', `--date-format "${format}" needs a year, a month and a day`, 'e.g. --date-format %d/%m/%Y');
+  }
+  const compiled = new RegExp(`^${re}$`, 'i');
+  return {
+    text: format,
+    hasTime: has('hour'),
+    parse(text: string): ParsedTimestamp | undefined {
+      const m = compiled.exec(text.trim());
+      if (!m) return undefined;
+      const got: Record<string, string> = {};
+      fields.forEach((f, k) => (got[f] = m[k + 1]));
+      let month = got.month;
+      if (got.monthName !== undefined) {
+        const name = got.monthName.toLowerCase();
+        const index = MONTH_NAMES.findIndex((full) => (name.length === 3 ? full.startsWith(name) : full === name));
+        if (index < 0) return undefined;
+        month = String(index + 1);
+      }
+      const year = got.year ?? String((Number(got.year2) >= 69 ? 1900 : 2000) + Number(got.year2));
+      const hour = got.hour ?? (got.minute !== undefined ? '0' : undefined);
+      const parsed = fromFields(year, month, got.day, hour, got.minute ?? (hour === undefined ? undefined : '0'), got.second, got.fraction, got.zone);
+      if (parsed === undefined) return undefined;
+      // A format without a time of day gives dates only, whatever fromFields made of the missing fields.
+      return has('hour') || has('zone') ? { ...parsed, dateOnly: false } : parsed;
+    },
+  };
 }
 
 /** Floor division of ns into whole ms and the ns left over (0 ≤ rest < 1e6), for negative instants too. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CiftError } from '../src/errors.js';
-import { parseInterval, parseRange, parseTimestamp, readWallTime, zoneOffsetMs } from '../src/time.js';
+import { compileDateFormat, epochUnitOfDigits, parseInterval, parseRange, parseTimeOfDay, parseTimestamp, parseTimestampText, readWallTime, zoneOffsetMs } from '../src/time.js';
 
 const ms = (iso: string) => Date.parse(iso);
 const HOUR = 3_600_000;
@@ -66,5 +66,62 @@ describe('parseInterval', () => {
     expect(parseInterval('3mo')).toEqual({ text: '3mo', ns: undefined, months: 3 });
     expect(parseInterval('1y')).toEqual({ text: '1y', ns: undefined, months: 12 });
     expect(parseInterval('90m')).toEqual({ text: '90m', ns: 90n * 60n * 1_000_000_000n, months: undefined });
+  });
+});
+
+describe('date forms', () => {
+  const ns = (iso: string) => BigInt(ms(iso)) * 1_000_000n;
+
+  it('reads year-first dates with -, / or . and dotted day-first dates, with or without a time', () => {
+    expect(parseTimestampText('2024.01.02'), 'MetaTrader').toEqual({ ns: ns('2024-01-02T00:00:00Z'), naive: true, dateOnly: true });
+    expect(parseTimestampText('20240102'), 'Stooq <DATE>').toEqual({ ns: ns('2024-01-02T00:00:00Z'), naive: true, dateOnly: true });
+    expect(parseTimestampText('02.01.2024 15:30:00.250'), 'Dukascopy').toEqual({ ns: ns('2024-01-02T15:30:00.250Z'), naive: true, dateOnly: false });
+    expect(parseTimestampText('2024-01.02'), 'one separator per date').toBeUndefined();
+  });
+
+  it('reads 01/02/2024 only in a given order', () => {
+    expect(parseTimestampText('01/02/2024')).toBeUndefined();
+    expect(parseTimestampText('01/02/2024', 'day-first')?.ns, '1 February').toBe(ns('2024-02-01T00:00:00Z'));
+    expect(parseTimestampText('01/02/2024', 'month-first')?.ns, '2 January').toBe(ns('2024-01-02T00:00:00Z'));
+    expect(parseTimestampText('13/02/2024', 'month-first'), 'no month 13').toBeUndefined();
+  });
+
+  it('takes the epoch unit from the digit count, and refuses integers too short to be an epoch', () => {
+    expect([9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map(epochUnitOfDigits)).toEqual(['s', 's', 's', 'ms', 'ms', 'ms', 'us', 'us', 'us', 'ns', 'ns']);
+    expect([1, 6, 7, 8, 20].map(epochUnitOfDigits), '8 digits are YYYYMMDD').toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(parseTimestampText('1704067200')?.ns, 'seconds').toBe(ns('2024-01-01T00:00:00Z'));
+    expect(parseTimestampText('1704067200000000')?.ns, 'µs').toBe(ns('2024-01-01T00:00:00Z'));
+    expect(parseTimestampText('153000'), 'a time of day is not 1970-01-02').toBeUndefined();
+  });
+
+  it('reads times of day as hh:mm[:ss[.f]] or hhmmss', () => {
+    const h = 3_600_000_000_000n;
+    const m = 60_000_000_000n;
+    expect(parseTimeOfDay('153000')).toBe(15n * h + 30n * m);
+    expect(parseTimeOfDay('93000'), 'a number column dropped the leading zero').toBe(9n * h + 30n * m);
+    expect(parseTimeOfDay('15:30')).toBe(15n * h + 30n * m);
+    expect(parseTimeOfDay('09:30:00.5')).toBe(9n * h + 30n * m + 500_000_000n);
+    expect(parseTimeOfDay('24:00:00')).toBeUndefined();
+    expect(parseTimeOfDay('2024-01-02')).toBeUndefined();
+  });
+});
+
+describe('--date-format', () => {
+  const ns = (iso: string) => BigInt(ms(iso)) * 1_000_000n;
+
+  it('reads strftime directives, month names and two-digit years as Python does', () => {
+    expect(compileDateFormat('%d/%m/%Y').parse('13/01/2024')).toEqual({ ns: ns('2024-01-13T00:00:00Z'), naive: true, dateOnly: true });
+    expect(compileDateFormat('%m/%d/%Y %H:%M').parse('01/13/2024 09:30')).toEqual({ ns: ns('2024-01-13T09:30:00Z'), naive: true, dateOnly: false });
+    expect(compileDateFormat('%d-%b-%Y').parse('02-jan-2024')?.ns).toBe(ns('2024-01-02T00:00:00Z'));
+    expect(compileDateFormat('%d.%m.%y').parse('02.01.69')?.ns, '69 → 1969').toBe(ns('1969-01-02T00:00:00Z'));
+    expect(compileDateFormat('%d.%m.%y').parse('02.01.68')?.ns, '68 → 2068').toBe(ns('2068-01-02T00:00:00Z'));
+    expect(compileDateFormat('%Y-%m-%dT%H:%M:%S%z').parse('2024-01-02T10:00:00+0100'), 'an offset makes an instant').toEqual({ ns: ns('2024-01-02T09:00:00Z'), naive: false, dateOnly: false });
+    expect(compileDateFormat('%d/%m/%Y').parse('2024-01-13'), 'another form does not match').toBeUndefined();
+    expect(compileDateFormat('%d/%m/%Y').parse('31/02/2024'), 'no 31 February').toBeUndefined();
+  });
+
+  it('refuses an unknown directive or a format without a full date, as usage errors', () => {
+    expect(usageError(() => compileDateFormat('%d/%q/%Y')).message).toBe('--date-format "%d/%q/%Y": unknown directive %q');
+    expect(usageError(() => compileDateFormat('%H:%M')).code).toBe('USAGE');
   });
 });

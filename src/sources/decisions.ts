@@ -24,6 +24,8 @@ export interface ReadDecisions {
   columns?: Record<string, string>;
   /** Source columns that were not used. */
   ignored?: string[];
+  /** How the timestamps were read: "Date + Time", "day-first dates", "dates only: trading dates, not moved by --tz", … */
+  time?: string;
   /** Unit of integer epoch timestamps. */
   epochUnit?: 's' | 'ms' | 'us' | 'ns';
   /** Factor applied to prices (fixed-point files). */

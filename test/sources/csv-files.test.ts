@@ -110,10 +110,10 @@ describe('hostile but valid CSV text', () => {
     expect((await errorOf(readTabularFile(repeated, { symbol: 'X' }))).message).toBe(`${repeated}: 2 columns could be close: "Close" and "Close"`);
   });
 
-  it('refuses a separate Date and Time column rather than putting every row at midnight', async () => {
+  it('combines a separate Date and Time column rather than putting every row at midnight', async () => {
     const path = file(['Date,Time,Price,Size', '2024-01-02,09:30:00,10,1', '2024-01-02,09:31:00,11,1'].join('\n'));
-    const e = await errorOf(readTabularFile(path, { symbol: 'X' }));
-    expect(e.message).toBe(`${path}: the date is in column "Date" and the time of day in "Time"; cift reads one timestamp column`);
+    const [batch] = await readTabularFile(path, { symbol: 'X' });
+    expect(Array.from(batch.ts), '2024-01-02 09:30 and 09:31 UTC').toEqual([BigInt(Date.parse('2024-01-02T09:30:00Z')) * 1_000_000n, BigInt(Date.parse('2024-01-02T09:31:00Z')) * 1_000_000n]);
   });
 });
 

@@ -181,3 +181,28 @@ describe('naive Parquet datetimes with --tz', () => {
     expect(Array.from(batch.ts)).toEqual(['04', '05', '06', '07'].map((h) => utc(`2024-11-03T${h}:00:00Z`)));
   });
 });
+
+describe('dates without a time of day are trading dates, which no --tz moves', () => {
+  // Chile's clocks jumped from 2024-09-08 00:00 to 01:00 (America/Santiago): midnight of that day never happened.
+  it('a date on the day a zone skips midnight is read, not refused as a nonexistent time', async () => {
+    const p = csv(['Date,Open,High,Low,Close', '2024-09-06,1,2,1,2', '2024-09-08,1,2,1,2']);
+    expect(await tsOf(p, { tz: 'America/Santiago' })).toEqual([utc('2024-09-06T00:00:00Z'), utc('2024-09-08T00:00:00Z')]);
+    const timed = csv(['Date,Open,High,Low,Close', '2024-09-06 10:00,1,2,1,2', '2024-09-08 00:30,1,2,1,2']);
+    expect((await errorOf(readTabularFile(timed, { symbol: 'X', tz: 'America/Santiago' }))).message, 'a time of day there still has no reading').toMatch(/line 3 \(row 2\): Date "2024-09-08 00:30" does not exist/);
+  });
+
+  it('a Parquet Date column and a naive Datetime column of midnights are dates too', async () => {
+    const pl = await loadPolars();
+    const days = ['2024-01-02', '2024-01-03'].map((d) => Date.parse(`${d}T00:00:00Z`));
+    for (const [name, type] of [
+      ['date.parquet', pl.Date],
+      ['midnights.parquet', pl.Datetime('ms')],
+    ] as const) {
+      const path = join(tmp.dir, name);
+      pl.DataFrame({ ts: days, open: [1, 1], high: [2, 2], low: [1, 1], close: [2, 2] })
+        .withColumns(pl.col('ts').cast(pl.Datetime('ms')).cast(type))
+        .writeParquet(path);
+      expect(await tsOf(path, { tz: 'Europe/Berlin' }), name).toEqual([utc('2024-01-02T00:00:00Z'), utc('2024-01-03T00:00:00Z')]);
+    }
+  });
+});

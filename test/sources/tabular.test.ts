@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readTabularFile } from '../../src/sources/files.js';
+import { readTabularFile, readTabularSource } from '../../src/sources/files.js';
 import { CiftError } from '../../src/errors.js';
 import { REAL_DIR, hasReal, tempDir, writeText } from '../helpers.js';
 
@@ -133,6 +133,25 @@ describe('CSV bars', () => {
     const e = await errorOf(readTabularFile(writeText(tmp.dir, 'nosym.csv', GOOD_BARS)));
     expect(e.code).toBe('USAGE');
     expect(e.hint).toMatch(/--symbol/);
+  });
+});
+
+describe('what reading decided', () => {
+  it('names each field\'s source column and the columns left unused', async () => {
+    const path = writeText(tmp.dir, 'decided.csv', ['Date,Open,High,Low,Close,Adj Close,Volume,Note', '2024-01-02,10,12,9,11,5.5,100,x'].join('\n'));
+    const { decisions } = await readTabularSource(path, { symbol: 'X' });
+    expect(decisions).toMatchObject({
+      columns: { ts: 'Date', open: 'Open', high: 'High', low: 'Low', close: 'Close', volume: 'Volume' },
+      ignored: ['Adj Close', 'Note'],
+      time: 'dates only: trading dates, not moved by --tz',
+    });
+    expect(decisions.layout, 'no vendor layout claimed for a generic header').toBeUndefined();
+    expect(decisions.warnings).toBeUndefined();
+  });
+
+  it('an integer too short to be an epoch (a row number) is not 1970', async () => {
+    const path = writeText(tmp.dir, 'rownum.csv', ['ts,price,size', '0,10,1', '1,10,1'].join('\n'));
+    await expect(readTabularFile(path, { symbol: 'X' })).rejects.toThrow(`${path} line 2 (row 1): ts "0" is not a date or time`);
   });
 });
 
