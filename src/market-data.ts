@@ -44,8 +44,8 @@ export interface OriginReport {
   notice?: string;
 }
 
-/** Kinds that make bars (what `bars`, `features` and `backtest` read). */
-export const BAR_KINDS: readonly TickKind[] = ['trades', 'bars'];
+/** Kinds that make bars (what `bars`, `features` and `backtest` read; quotes through their mid price). */
+export const BAR_KINDS: readonly TickKind[] = ['trades', 'bars', 'quotes'];
 /** Kinds a price can come from (what `order` reads: quote, else trade, else bar). */
 export const PRICE_KINDS: readonly TickKind[] = ['quotes', 'trades', 'bars'];
 
@@ -176,7 +176,8 @@ export class MarketData implements TickStore {
       if (!shipped) throw new CiftError('NO_DATA', `--source shipped: there is no shipped sample data for "${symbol}"`, `shipped symbols: ${this.builtin.symbols().join(', ')}`);
       return ['bars'];
     }
-    return shipped && !storedKinds.includes('bars') ? [...storedKinds, 'bars'] : storedKinds;
+    // Stored data wins whole: mixing a stored kind with the shipped bars would read two different sources as one.
+    return storedKinds.length > 0 ? storedKinds : ['bars'];
   }
 
   /**

@@ -6,7 +6,9 @@
  * and years. open/close are the first/last rows in (ts, seq) order; high/low max/min; volume the sum.
  * From trades: vwap = Σ price·size / Σ size and trades = the row count. From bars: vwap = Σ p·volume / Σ volume,
  * where p is each input bar's vwap when it has one, else its typical price (high + low + close)/3; trades is
- * the sum of the input bars' trade counts when they have them, else null. Intervals with no rows are omitted.
+ * the sum of the input bars' trade counts when they have them, else null. From quotes (a symbol with no trades or
+ * bars, e.g. a Dukascopy tick file): OHLC of the mid price (bid + ask)/2, volume 0 and vwap and trades null, since
+ * quotes carry no traded volume. Intervals with no rows are omitted.
  * Input frames must be sorted by (ts, seq), as the tick store returns them.
  */
 import type pl from 'nodejs-polars';
@@ -15,13 +17,24 @@ import type { Polars } from '../polars.js';
 import { BAR_OUTPUT_COLUMNS } from '../schema.js';
 import type { Interval } from '../time.js';
 
-export type BarSource = 'trades' | 'bars';
+export type BarSource = 'trades' | 'bars' | 'quotes';
 
 export function aggregateBars(polars: Polars, input: pl.DataFrame, from: BarSource, interval: Interval): pl.DataFrame {
   const { col } = polars;
   const bucketed = input.withColumns(col('ts').date.truncate(interval.text).alias('bucket'));
+  const mid = col('bid').add(col('ask')).div(2);
   const aggs =
-    from === 'trades'
+    from === 'quotes'
+      ? [
+          mid.first().alias('open'),
+          mid.max().alias('high'),
+          mid.min().alias('low'),
+          mid.last().alias('close'),
+          polars.lit(0).cast(polars.Float64).alias('volume'),
+          polars.lit(null).cast(polars.Float64).alias('vwap'),
+          polars.lit(null).cast(polars.Int64).alias('trades'),
+        ]
+      : from === 'trades'
       ? [
           col('price').first().alias('open'),
           col('price').max().alias('high'),

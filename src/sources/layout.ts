@@ -29,6 +29,8 @@ export interface LaidOut {
 export interface LayoutOptions {
   columns?: ColumnNames;
   preset?: string;
+  /** Explicit --map field=Column pairs: on a headerless file they may name column_1 … column_N. */
+  map?: Record<string, string>;
 }
 
 const HEADERLESS_HINT = 'name the columns in order with --columns, e.g. --columns ts,open,high,low,close,volume (_ skips one), or use --preset NAME (cift ingest --presets)';
@@ -57,6 +59,10 @@ export function layOut(table: RawTable, opts: LayoutOptions): LaidOut {
     return { ...named, map, header: headerless ? '--columns' : `line 1, replaced by --columns` };
   }
   if (opts.preset !== undefined) return applyLayout(table, findPreset(opts.preset), headerless, 'preset');
+  if (headerless && Object.values(opts.map ?? {}).some((c) => headers.includes(c))) {
+    // The user named the positional columns with --map: that is their decision, not a layout to recognise.
+    return { frame: table.frame, map: {}, skipped: [] };
+  }
   if (headerless) {
     const layout = recogniseHeaderless(file, headers.length);
     if (layout === undefined) {

@@ -1,6 +1,6 @@
 /**
  * Which stored series to turn into bars for a symbol: its trades when it has them (the finest data), else its
- * bars. Shared by `bars`, `features` and `backtest` so they agree on what "the symbol's data" is.
+ * bars, else the mid price of its quotes. Shared by `bars`, `features` and `backtest` so they agree on what "the symbol's data" is.
  */
 import type pl from 'nodejs-polars';
 import { CiftError } from '../errors.js';
@@ -13,7 +13,7 @@ import { aggregateBars, assertResamplable, barResolution, type BarSource } from 
 
 export interface BarsRequest {
   symbol: string;
-  /** Omitted: 1m from trades, or the stored bars unchanged. */
+  /** Omitted: 1m from trades or quotes, or the stored bars unchanged. */
   interval?: string;
   range?: TimeRange;
 }
@@ -28,12 +28,12 @@ const DEFAULT_TICK_INTERVAL = '1m';
 
 export async function loadBars(polars: Polars, market: MarketData, req: BarsRequest): Promise<BarsResult> {
   const kinds = await market.kindsOf(req.symbol);
-  const from: BarSource | undefined = kinds.includes('trades') ? 'trades' : kinds.includes('bars') ? 'bars' : undefined;
+  const from: BarSource | undefined = kinds.includes('trades') ? 'trades' : kinds.includes('bars') ? 'bars' : kinds.includes('quotes') ? 'quotes' : undefined;
   if (from === undefined) {
-    throw new CiftError('NO_DATA', `symbol "${req.symbol}" has only ${kinds.join(', ')}; bars need trades or bars`);
+    throw new CiftError('NO_DATA', `symbol "${req.symbol}" has only ${kinds.join(', ')}; bars need trades, bars or quotes`);
   }
   const input = (await market.read(from, req.symbol, req.range))!;
-  const text = req.interval ?? (from === 'trades' ? DEFAULT_TICK_INTERVAL : undefined);
+  const text = req.interval ?? (from === 'bars' ? undefined : DEFAULT_TICK_INTERVAL);
   if (text === undefined) {
     const frame = input.drop('seq').withColumns(polars.lit(null).cast(polars.Float64).alias('vwap'), polars.lit(null).cast(polars.Int64).alias('trades'));
     return { frame, from, interval: undefined };

@@ -48,6 +48,24 @@ describe('bars from trades (hand-worked)', () => {
   });
 });
 
+describe('bars from quotes (hand-worked)', () => {
+  it('are OHLC of the mid price with no traded volume', () => {
+    const quotes = batchToFrame(pl, {
+      kind: 'quotes',
+      symbol: 'Q',
+      ts: BigInt64Array.from([T0, T0 + 20n * S, T0 + 40n * S, T0 + 70n * S]),
+      seq: Float64Array.from([0, 1, 2, 3]),
+      values: { bid: Float64Array.from([100, 101, 99, 98]), ask: Float64Array.from([102, 103, 101, 100]), bid_size: Float64Array.from([1, 1, 1, 1]), ask_size: Float64Array.from([1, 1, 1, 1]) },
+    });
+    const bars = frameToRecords(pl, aggregateBars(pl, quotes, 'quotes', parseInterval('1m')));
+    // Mids: 101, 102, 100 in the first minute, 99 in the second.
+    expect(bars).toEqual([
+      { ts: '2024-01-02T10:00:00.000Z', open: 101, high: 102, low: 100, close: 100, volume: 0, vwap: null, trades: null },
+      { ts: '2024-01-02T10:01:00.000Z', open: 99, high: 99, low: 99, close: 99, volume: 0, vwap: null, trades: null },
+    ]);
+  });
+});
+
 describe('bars from bars', () => {
   it('starts weeks on Monday 00:00 UTC and weights vwap by volume using the typical price', () => {
     const day = (d: number) => BigInt(Date.UTC(2024, 0, d)) * 1_000_000n;

@@ -107,9 +107,14 @@ describe('one set of rows in every form', () => {
           expect(opened.decisions.delimiter, why).toBe(delimiter);
           reference ??= opened;
           expect(opened.lines, `${why}: the same line numbers`).toEqual(reference.lines);
-          const [batch] = await readTabularFile(path, { symbol: 'X', stdin: stdin ? Readable.from([stdin]) : undefined });
-          expect(Array.from(batch.values.price), why).toEqual(rows.map((row) => Number(row.price)));
-          expect(Array.from(batch.ts), why).toEqual(rows.map((row) => BigInt(Date.parse(row.ts)) * 1_000_000n));
+          // The symbol column splits the rows into one batch per symbol, each in file order.
+          const batches = await readTabularFile(path, { stdin: stdin ? Readable.from([stdin]) : undefined });
+          expect(batches.reduce((n, b) => n + b.ts.length, 0), why).toBe(rows.length);
+          for (const batch of batches) {
+            const mine = rows.filter((row) => row.symbol === batch.symbol);
+            expect(Array.from(batch.values.price), `${why} ${batch.symbol}`).toEqual(mine.map((row) => Number(row.price)));
+            expect(Array.from(batch.ts), `${why} ${batch.symbol}`).toEqual(mine.map((row) => BigInt(Date.parse(row.ts)) * 1_000_000n));
+          }
         }
       }
     });
