@@ -130,7 +130,8 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}([.,]\d+)?)?(Z|[+-]\d{
 /** A cell that is a number, a date or a time: nothing a header would be named. */
 export function isDataLike(cell: string): boolean {
   const text = cell.trim();
-  return text !== '' && (NUMBER.test(text) || GROUPED_NUMBER.test(text) || DIGITS_AND_SEPARATORS.test(text) || ISO_TIME.test(text));
+  // Booleans count as data too: Binance trades files are headerless rows ending in true/false flags.
+  return text !== '' && (NUMBER.test(text) || GROUPED_NUMBER.test(text) || DIGITS_AND_SEPARATORS.test(text) || ISO_TIME.test(text) || /^(true|false)$/i.test(text));
 }
 
 /** yfinance ≥ 0.2.51 writes `Price,Close,…` / `Ticker,AAPL,…` / `Date,,,` before the rows. */

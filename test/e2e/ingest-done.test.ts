@@ -59,6 +59,16 @@ describe('files users already have, with at most --symbol', () => {
     expect(firstBar(home, ['BTCUSDT'])).toMatchObject({ ts: '2024-01-01T00:00:00.000Z', open: 42283.58, high: 42298.62, low: 42261.02, close: 42298.61, volume: 35.92724 });
   });
 
+  it('Binance trades and aggTrades files (headerless rows ending in true/false flags) with no flag', () => {
+    const home = freshHome();
+    const trades = put('BTCUSDT-trades-2024-01-01.csv', '3341592640,42283.58000000,0.00400000,169.13432000,1704067200000,true,true\n3341592641,42283.59000000,0.01000000,422.83590000,1704067200123,false,true\n');
+    const [t] = ingest(home, [trades]);
+    expect(t, 'both rows kept').toMatchObject({ symbol: 'BTCUSDT', kind: 'trades', rows: 2, first: '2024-01-01T00:00:00.000Z', last: '2024-01-01T00:00:00.123Z' });
+    expect(firstBar(home, ['BTCUSDT']), 'one minute: 0.004 + 0.01').toMatchObject({ ts: '2024-01-01T00:00:00.000Z', open: 42283.58, close: 42283.59, volume: 0.014, trades: 2 });
+    const agg = put('ETHUSDT-aggTrades-2024-01-01.csv', '2813393548,2281.55000000,0.50000000,3341592640,3341592641,1704067200000,true,true\n');
+    expect(ingest(freshHome(), [agg])[0]).toMatchObject({ symbol: 'ETHUSDT', kind: 'trades', rows: 1, first: '2024-01-01T00:00:00.000Z' });
+  });
+
   it('a MetaTrader 5 tab export in UTF-16 with its byte-order mark', () => {
     const text = ['<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>', '2024.01.02\t09:00:00\t1.10427\t1.10512\t1.10398\t1.10455\t1523\t0\t5', '2024.01.02\t10:00:00\t1.10455\t1.10490\t1.10301\t1.10322\t1789\t0\t6', ''].join('\r\n');
     const home = freshHome();
