@@ -1,8 +1,10 @@
 /** Paths and small utilities shared by tests. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { expect } from 'vitest';
+import { CiftError } from '../src/errors.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 /** ../shared beside the checkout (CI lays a copy there); CIFT_SHARED_DIR overrides. */
@@ -63,4 +65,37 @@ export function cift(args: string[], opts: { home: string; env?: Record<string, 
 export function parseSimpleCsv(text: string): { header: string[]; rows: string[][] } {
   const lines = text.trim().split('\n');
   return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+}
+
+/** A function giving a new, empty CIFT_HOME under `dir` on each call. */
+export function homeMaker(dir: string): () => string {
+  let count = 0;
+  return () => {
+    const home = join(dir, `home${++count}`);
+    mkdirSync(home);
+    return home;
+  };
+}
+
+/** The CiftError a promise rejects with; fails the test when it resolves or throws anything else. */
+export async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
+  try {
+    await promise;
+  } catch (e) {
+    expect(e, 'a CiftError, not a crash').toBeInstanceOf(CiftError);
+    return e as CiftError;
+  }
+  throw new Error('expected a CiftError, but it succeeded');
+}
+
+/** mulberry32: a small seeded generator, so a failing property test names a seed that reproduces it. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

@@ -7,17 +7,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, cift, tempDir } from '../helpers.js';
+import { ROOT, cift, tempDir, homeMaker } from '../helpers.js';
 import { zipArchive, zstdRawFrame } from '../sources/byte-layouts.js';
 
 const tmp = tempDir('cift-ingest-read-');
 afterAll(tmp.cleanup);
-let n = 0;
-const freshHome = () => {
-  const home = join(tmp.dir, `home${++n}`);
-  mkdirSync(home);
-  return home;
-};
+const freshHome = homeMaker(tmp.dir);
 const put = (name: string, bytes: Buffer | string) => {
   const path = join(tmp.dir, name);
   writeFileSync(path, bytes);

@@ -4,18 +4,12 @@
  * published layout.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cift, tempDir, writeText } from '../helpers.js';
+import { cift, tempDir, writeText, homeMaker } from '../helpers.js';
 
 const tmp = tempDir('cift-ingest-vendors-');
 afterAll(tmp.cleanup);
-let homes = 0;
-const freshHome = () => {
-  const home = join(tmp.dir, `home${++homes}`);
-  mkdirSync(home);
-  return home;
-};
+const freshHome = homeMaker(tmp.dir);
 const file = (name: string, lines: string[]) => writeText(tmp.dir, name, lines.join('\n'));
 
 interface Stored {

@@ -5,16 +5,11 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cift, tempDir, writeText } from '../helpers.js';
+import { cift, tempDir, writeText, homeMaker } from '../helpers.js';
 
 const tmp = tempDir('cift-trust-ingest-');
 afterAll(tmp.cleanup);
-let homes = 0;
-const freshHome = () => {
-  const home = join(tmp.dir, `home${++homes}`);
-  mkdirSync(home);
-  return home;
-};
+const freshHome = homeMaker(tmp.dir);
 const home = freshHome();
 
 /** The one `cift: …` line (and its hint) on stderr, never an internal error. */

@@ -7,11 +7,10 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { CiftError } from '../../src/errors.js';
 import { chooseMembers } from '../../src/sources/containers.js';
 import { openRawTables, readTabularFile, readTabularSource, readTabularSources, type OpenOptions } from '../../src/sources/files.js';
 import { HEADERLESS } from '../../src/sources/dialect.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, errorOf } from '../helpers.js';
 import { ZSTD_COMPRESSED, ZSTD_TEXT, zipArchive, zstdRawFrame } from './byte-layouts.js';
 
 const tmp = tempDir('cift-containers-');
@@ -24,16 +23,6 @@ const file = (name: string, bytes: Buffer | string): string => {
   writeFileSync(path, bytes);
   return path;
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e, 'a CiftError, not a crash').toBeInstanceOf(CiftError);
-    return e as CiftError;
-  }
-  throw new Error('expected the read to fail');
-}
 
 /** Every opened table's label, text rows and decisions. */
 async function tables(path: string, opts: OpenOptions = {}) {

@@ -2,10 +2,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { CiftError } from '../../src/errors.js';
 import { readTabularFile } from '../../src/sources/files.js';
 import { MAX_HEADER_BYTES, scanCsvLayout } from '../../src/sources/csv-layout.js';
-import { tempDir, writeText } from '../helpers.js';
+import { tempDir, writeText, errorOf } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -16,16 +15,6 @@ const file = (text: string | Buffer, ext = '.csv'): string => {
   writeFileSync(path, text);
   return path;
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e, 'the failure is a CiftError, not a reader crash').toBeInstanceOf(CiftError);
-    return e as CiftError;
-  }
-  throw new Error('expected the read to fail');
-}
 
 const T = (s: number) => `2024-01-02T10:00:0${s}Z`;
 

@@ -10,7 +10,7 @@ import { CiftError } from '../../src/errors.js';
 import { HEADERLESS, YFINANCE_HEADER, isDataLike, parseDelimiterFlag, sampleRecords, sniffDialect } from '../../src/sources/dialect.js';
 import { parseEncodingFlag } from '../../src/sources/encoding.js';
 import { openRawTables, readTabularFile, type OpenOptions } from '../../src/sources/files.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, errorOf } from '../helpers.js';
 
 const tmp = tempDir('cift-dialect-');
 afterAll(tmp.cleanup);
@@ -20,16 +20,6 @@ const file = (bytes: Buffer | string, ext = '.csv'): string => {
   writeFileSync(path, bytes);
   return path;
 };
-
-async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e, 'a CiftError, not a crash').toBeInstanceOf(CiftError);
-    return e as CiftError;
-  }
-  throw new Error('expected the read to fail');
-}
 
 async function table(path: string, opts: OpenOptions = {}) {
   for await (const { table: t } of openRawTables(path, opts)) return { columns: t.frame.columns, rows: t.frame.toRecords() as Record<string, string | null>[], decisions: t.decisions, rowLabel: t.rowLabel };

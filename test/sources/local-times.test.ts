@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { CiftError } from '../../src/errors.js';
 import { loadPolars } from '../../src/polars.js';
 import { readTabularFile } from '../../src/sources/files.js';
 import type { TabularOptions } from '../../src/sources/tabular.js';
-import { tempDir, writeText } from '../helpers.js';
+import { tempDir, writeText, errorOf } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -16,16 +15,6 @@ let fileCount = 0;
 
 function csv(lines: string[]): string {
   return writeText(tmp.dir, `t${++fileCount}.csv`, lines.join('\n'));
-}
-
-async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e, 'the failure is a CiftError').toBeInstanceOf(CiftError);
-    return e as CiftError;
-  }
-  throw new Error('expected the read to fail');
 }
 
 const tsOf = async (path: string, opts: TabularOptions) => Array.from((await readTabularFile(path, { symbol: 'X', tz: NY, ...opts }))[0].ts);

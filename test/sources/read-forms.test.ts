@@ -10,24 +10,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { openRawTables, readTabularFile, type OpenOptions } from '../../src/sources/files.js';
-import { tempDir } from '../helpers.js';
+import { tempDir, rng } from '../helpers.js';
 import { zipArchive, zstdRawFrame } from './byte-layouts.js';
 
 const tmp = tempDir('cift-forms-');
 afterAll(tmp.cleanup);
 let count = 0;
-
-/** mulberry32: a small seeded generator, so a failure names a seed that reproduces it. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Row = { ts: string; symbol: string; price: string; size: string; note: string | null };
 

@@ -8,23 +8,13 @@ import { loadPolars } from '../../src/polars.js';
 import type { TickBatch } from '../../src/schema.js';
 import { readTabularFile } from '../../src/sources/files.js';
 import { batchesFromTable, type TabularOptions } from '../../src/sources/tabular.js';
-import { tempDir, writeText } from '../helpers.js';
+import { tempDir, writeText, rng } from '../helpers.js';
 import { rawTable, type RawTableOptions } from './raw-table.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
 
 /** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 
 /** Random OHLC in cents (high ≥ open, close ≥ low > 0) for `n` bars. */

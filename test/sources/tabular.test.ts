@@ -2,8 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTabularFile, readTabularSource } from '../../src/sources/files.js';
-import { CiftError } from '../../src/errors.js';
-import { REAL_DIR, hasReal, tempDir, writeText } from '../helpers.js';
+import { REAL_DIR, hasReal, tempDir, writeText, errorOf } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -15,16 +14,6 @@ const GOOD_BARS = [
   '2004-08-23,110.75,113.48,109.05,109.4,9137200',
   '2004-08-24,111.24,111.6,103.57,104.87,7631300',
 ].join('\n');
-
-async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e, 'the failure is a CiftError').toBeInstanceOf(CiftError);
-    return e as CiftError;
-  }
-  throw new Error('expected the read to fail');
-}
 
 function badFile(name: string, lines: string[]): string {
   return writeText(tmp.dir, name, lines.join('\n'));
