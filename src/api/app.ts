@@ -30,12 +30,34 @@ export interface ApiServices {
 
 export interface AppOptions {
   /** Fastify's logger (pino): off by default so tests and embedding stay quiet. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
+  /** Origins allowed to call the API from a browser (`*` for any); none by default. */
+  corsOrigins?: string[];
   /** Largest request body accepted (bytes); larger → 413. */
   bodyLimit?: number;
 }
 
 export const API_PREFIX = '/api/v1';
+
+/**
+ * Minimal CORS for a browser dashboard: echo an allowed Origin and answer preflights. Read-only routes only, so
+ * no credentials are allowed.
+ */
+function installCors(app: FastifyInstance, origins: string[]): void {
+  const any = origins.includes('*');
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || !(any || origins.includes(origin))) return;
+    reply.header('access-control-allow-origin', any ? '*' : origin);
+    if (!any) reply.header('vary', 'Origin');
+    if (request.method === 'OPTIONS') {
+      reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      reply.header('access-control-allow-headers', request.headers['access-control-request-headers'] ?? 'content-type');
+      reply.header('access-control-max-age', '600');
+      return reply.status(204).send();
+    }
+  });
+}
 
 export async function buildApp(services: ApiServices, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
@@ -49,6 +71,7 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
     reply.header('x-request-id', request.id);
   });
   installErrorHandlers(app);
+  if (opts.corsOrigins?.length) installCors(app, opts.corsOrigins);
   const started = Date.now();
 
   await app.register(swagger, {
