@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import compress from '@fastify/compress';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { MarketData, DataOrigin } from '../market-data.js';
@@ -26,6 +27,8 @@ export interface ApiServices {
   probes?: Record<string, ReadyProbe>;
   /** Where temporary download files go (parquet history); default the OS temp folder. */
   tempDir?: string;
+  /** Closes what the caller opened for the app (stores); run by app.close() after in-flight requests finish. */
+  close?: () => Promise<void>;
 }
 
 export interface AppOptions {
@@ -73,6 +76,12 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
   installErrorHandlers(app);
   if (opts.corsOrigins?.length) installCors(app, opts.corsOrigins);
   const started = Date.now();
+  if (services.close) {
+    const close = services.close;
+    app.addHook('onClose', async () => close());
+  }
+  // gzip/brotli for large answers (bars, history downloads) when the client asks; small ones are not worth it.
+  await app.register(compress, { threshold: 2048, encodings: ['gzip', 'br', 'deflate'] });
 
   await app.register(swagger, {
     openapi: {

@@ -362,3 +362,42 @@ describe('error mapping', () => {
     }
   });
 });
+
+describe('compression and shutdown', () => {
+  it('gzips a large answer when asked, and the unzipped body is the plain one', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const plain = await get('/api/v1/market-data/bars/GOOG?interval=1w');
+    expect(plain.statusCode).toBe(200);
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.json().count).toBeGreaterThan(100);
+    const zipped = await app.inject({ method: 'GET', url: '/api/v1/market-data/bars/GOOG?interval=1w', headers: { 'accept-encoding': 'gzip' } });
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(JSON.parse(gunzipSync(zipped.rawPayload).toString('utf8'))).toEqual(plain.json());
+    // A small answer goes as it is.
+    const small = await app.inject({ method: 'GET', url: '/health', headers: { 'accept-encoding': 'gzip' } });
+    expect(small.headers['content-encoding']).toBeUndefined();
+  });
+
+  it('app.close() lets an in-flight request finish, then runs the services close', async () => {
+    const events: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let arrived!: () => void;
+    const inside = new Promise<void>((resolve) => (arrived = resolve));
+    const live = await buildApp({ ...services, close: async () => void events.push('stores closed') });
+    live.get('/test/slow', async () => {
+      arrived();
+      await gate;
+      events.push('handler done');
+      return { done: true };
+    });
+    const url = await live.listen({ host: '127.0.0.1', port: 0 });
+    const pending = fetch(`${url}/test/slow`).then(async (r) => ({ status: r.status, body: await r.json() }));
+    await inside;
+    const closing = live.close().then(() => events.push('app closed'));
+    release();
+    expect(await pending).toEqual({ status: 200, body: { done: true } });
+    await closing;
+    expect(events).toEqual(['handler done', 'stores closed', 'app closed']);
+  });
+});
