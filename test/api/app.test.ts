@@ -290,6 +290,8 @@ describe('health, readiness, metrics and docs', () => {
     );
     const barsParams = spec.paths['/api/v1/market-data/bars/{symbol}'].get.parameters.map((p: any) => `${p.in}:${p.name}`);
     expect(barsParams).toEqual(expect.arrayContaining(['path:symbol', 'query:interval', 'query:from', 'query:to', 'query:limit', 'query:source']));
+    const quote200 = spec.paths['/api/v1/market-data/quote/{symbol}'].get.responses['200'].content['application/json'].schema;
+    expect(Object.keys(quote200.properties)).toEqual(expect.arrayContaining(['symbol', 'source', 'bid', 'ask', 'bid_size', 'ask_size', 'ts', 'ts_ns']));
     const docs = await get('/docs');
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger-ui');

@@ -39,6 +39,21 @@ const isTimestamp = (text: string): boolean => {
   }
 };
 
+const quoteSchema = z
+  .object({
+    symbol: z.string(),
+    source: z.enum(['quote', 'trade', 'bar']).describe('quote: a stored quote; trade: no quotes, the last trade; bar: neither, the last bar close'),
+    price: z.number().describe('the mark: quote mid, last trade price or last close'),
+    ts: z.string().describe('ISO-8601 UTC, with sub-millisecond digits when the row has them'),
+    ts_ns: z.string().describe('UTC epoch nanoseconds as a decimal string'),
+    bid: z.number().nullable(),
+    ask: z.number().nullable(),
+    bid_size: z.number().nullable(),
+    ask_size: z.number().nullable(),
+    size: z.number().nullable().describe('trade size or bar volume; null for a quote'),
+  })
+  .describe('latest price of a symbol');
+
 const symbolParam = z.object({ symbol: z.string().min(1).max(32).describe('a stored or shipped symbol, e.g. AAPL') });
 const timeField = z.string().refine(isTimestamp, { message: 'not a date or time: use ISO-8601, e.g. 2012-06-21 or 2012-06-21T14:00:00Z' });
 const rangeFields = {
@@ -101,13 +116,10 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         description: 'Latest bid/ask/sizes from stored quotes; else the last trade; else the last bar close (`source` says which)',
         tags: ['market-data'],
         params: symbolParam,
+        response: { 200: quoteSchema },
       },
     },
-    async (request) => {
-      const symbol = symbolOf(request.params.symbol);
-      const view = await quoteView(services.market, symbol);
-      return view;
-    },
+    async (request) => quoteView(services.market, symbolOf(request.params.symbol)),
   );
 
   app.get(
@@ -117,6 +129,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         description: 'Latest quote of several symbols; unknown ones (or ones with no price data) are listed in `missing`',
         tags: ['market-data'],
         querystring: z.object({ symbols: z.string().min(1).describe('comma-separated symbols, e.g. AAPL,GOOG') }),
+        response: { 200: z.object({ quotes: z.array(quoteSchema), missing: z.array(z.string()).describe('symbols with no data') }) },
       },
     },
     async (request) => {
