@@ -147,6 +147,11 @@ describe('GET /api/v1/market-data/bars/{symbol}', () => {
     expect(body.truncated).toBe(true);
   });
 
+  it('quote with source=shipped reads the shipped sample only', async () => {
+    expectError(await get('/api/v1/market-data/quote/ZZQ?source=shipped'), 404, 'NO_DATA', /shipped/);
+    expect((await get('/api/v1/market-data/quote/ZZQ?source=stored')).json().source).toBe('quote');
+  });
+
   it('source=stored|shipped reads one origin, as --source does', async () => {
     expectError(await get('/api/v1/market-data/bars/ZZB?source=shipped'), 404, 'NO_DATA', /shipped/);
     const stored = (await get('/api/v1/market-data/bars/ZZB?source=stored')).json();
@@ -262,6 +267,10 @@ describe('health, readiness, metrics and docs', () => {
     expect(Number(count('200')!.split(' ').pop())).toBeGreaterThanOrEqual(1);
     expect(count('404')).toBeDefined();
     expect(text).toContain('process_cpu_user_seconds_total');
+    await get('/no/such/route');
+    const after = (await get('/metrics')).body;
+    expect(after).toMatch(/cift_http_request_duration_seconds_count\{[^}]*route="unmatched"[^}]*status_code="404"[^}]*\} 1/);
+    expect(after).not.toContain('/no/such/route');
     expect(text).not.toContain('ZZQ');
     // A second app has its own registry: none of the first app's requests.
     const other = await buildApp(services);

@@ -116,10 +116,11 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         description: 'Latest bid/ask/sizes from stored quotes; else the last trade; else the last bar close (`source` says which)',
         tags: ['market-data'],
         params: symbolParam,
+        querystring: z.object({ source: sourceField }).strict(),
         response: { 200: quoteSchema },
       },
     },
-    async (request) => quoteView(services.market, symbolOf(request.params.symbol)),
+    async (request) => quoteView(await marketOf(request.query.source), symbolOf(request.params.symbol)),
   );
 
   app.get(
