@@ -1,6 +1,6 @@
 /** Plain JSON views the API returns: snake_case, ISO-8601 UTC timestamps, nanoseconds kept as `ts_ns` strings. */
 import { CiftError } from '../errors.js';
-import { PRICE_KINDS, type MarketData } from '../market-data.js';
+import type { MarketData } from '../market-data.js';
 import type { SeriesSummary, StoredSource } from '../store/ticks/types.js';
 import { formatTs } from '../time.js';
 import { latestPrice } from '../trading/prices.js';
@@ -26,7 +26,8 @@ export interface QuoteView {
  * with the sizes the stored row carries. UNKNOWN_SYMBOL when nothing is known about it.
  */
 export async function quoteView(market: MarketData, symbol: string): Promise<QuoteView> {
-  await market.originOf(symbol, PRICE_KINDS);
+  // Catalog only: UNKNOWN_SYMBOL (with a did-you-mean) or NO_DATA for the chosen origin, before any data file is read.
+  await market.kindsOf(symbol);
   const price = await latestPrice(market, symbol);
   if (price === undefined) throw new CiftError('NO_DATA', `no quotes, trades or bars for "${symbol}"`);
   const kind = price.source === 'quote' ? 'quotes' : price.source === 'trade' ? 'trades' : 'bars';
