@@ -68,6 +68,16 @@ class BuiltinCatalog {
     return existsSync(join(this.dir, `${symbol}.csv`));
   }
 
+  /** The last bar of a shipped series, computed once: shipped data is read-only, and a served quote asks for it on every request. */
+  private readonly lastBars = new Map<string, LatestRow | undefined>();
+  async lastBar(symbol: string, compute: (batch: TickBatch) => LatestRow | undefined): Promise<LatestRow | undefined> {
+    if (!this.lastBars.has(symbol)) {
+      const batch = await this.batch(symbol);
+      this.lastBars.set(symbol, batch === undefined ? undefined : compute(batch));
+    }
+    return this.lastBars.get(symbol);
+  }
+
   async batch(symbol: string): Promise<TickBatch | undefined> {
     if (!this.has(symbol)) return undefined;
     let batch = this.cache.get(symbol);
@@ -138,8 +148,7 @@ export class MarketData implements TickStore {
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
     const stored = this.source === 'shipped' ? undefined : await this.stored.latest(kind, symbol);
     if (stored !== undefined || kind !== 'bars' || this.source === 'stored') return stored;
-    const batch = await this.builtin.batch(symbol);
-    return batch === undefined ? undefined : lastRowOf(this.polars, batchToFrame(this.polars, batch), 'bars');
+    return this.builtin.lastBar(symbol, (batch) => lastRowOf(this.polars, batchToFrame(this.polars, batch), 'bars'));
   }
 
   /** Stored series and every shipped sample series (`builtin`), including shipped ones that stored data shadows. */

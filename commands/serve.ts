@@ -1,0 +1,79 @@
+/**
+ * `cift serve`: the HTTP API over the same core as the CLI. Parses flags, opens the services, builds the app
+ * (src/api) and listens; SIGINT/SIGTERM stop accepting, let in-flight requests finish, close the stores, exit 0.
+ * fastify and prom-client are imported inside the action so `cift --help` stays fast.
+ */
+import { Command } from 'commander';
+import { CiftError } from '../src/errors.js';
+import { VERSION } from '../src/version.js';
+import { uiFrom } from './context.js';
+import { examples } from './ui.js';
+
+interface ServeOptions {
+  host: string;
+  port: string;
+  cors?: string;
+}
+
+export function parsePort(text: string): number {
+  const port = /^\d{1,5}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CiftError('USAGE', `--port "${text}" is not a port`, 'use 0 to 65535 (0 picks a free one)');
+  return port;
+}
+
+export const serveCommand = new Command('serve')
+  .description('serve market data, health, metrics and API docs over HTTP (the same data as the CLI)')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
+  .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
+  .addHelpText(
+    'after',
+    examples([
+      'cift serve --port 8000',
+      'cift serve --port 0 --json            # prints {"url":"http://127.0.0.1:PORT"}',
+      'cift serve --cors http://localhost:5173',
+      'curl http://127.0.0.1:8000/api/v1/market-data/quote/GOOG',
+      'curl "http://127.0.0.1:8000/api/v1/market-data/bars/GOOG?interval=1w&limit=5"',
+      'open http://127.0.0.1:8000/docs       # OpenAPI UI; the spec is /openapi.json',
+    ]),
+  )
+  .action(async (opts: ServeOptions, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    const port = parsePort(opts.port);
+    const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
+    const [{ buildApp }, { MarketData }, { loadPolars }] = await Promise.all([import('../src/api/app.js'), import('../src/market-data.js'), import('../src/polars.js')]);
+    const polars = await loadPolars();
+    const market = await MarketData.open(ui.settings);
+    const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
+    const marketFor = (source: 'stored' | 'shipped') => {
+      let m = byOrigin.get(source);
+      if (!m) byOrigin.set(source, (m = MarketData.open(ui.settings, { source })));
+      return m;
+    };
+    const app = await buildApp(
+      { version: VERSION, polars, market, marketFor },
+      // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
+      { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
+    );
+    let address: string;
+    try {
+      address = await app.listen({ host: opts.host, port });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'EADDRINUSE') throw new CiftError('USAGE', `port ${port} on ${opts.host} is in use`, 'choose another with --port, or --port 0 for a free one');
+      if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CiftError('USAGE', `cannot listen on --host ${opts.host}`, 'use 127.0.0.1, 0.0.0.0 or an address of this machine');
+      throw e;
+    }
+    process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
+    await new Promise<void>((resolve) => {
+      const stop = (signal: NodeJS.Signals) => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        if (!ui.json) process.stderr.write(`cift serve: ${signal}, finishing in-flight requests\n`);
+        // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
+        void app.close().then(resolve, resolve);
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+  });

@@ -1,0 +1,100 @@
+/**
+ * The HTTP front door: `buildApp(services)` assembles routes, validation, docs and metrics over services the
+ * caller opened, and never listens (commands/serve.ts does; tests use app.inject()). Every route calls the same
+ * core functions the CLI calls, so the two front doors cannot disagree.
+ */
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import compress from '@fastify/compress';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { MarketData, DataOrigin } from '../market-data.js';
+import type { Polars } from '../polars.js';
+import { installErrorHandlers } from './errors.js';
+import { healthRoutes, type ReadyProbe } from './routes/health.js';
+import { marketDataRoutes } from './routes/market-data.js';
+import { installMetrics } from './routes/metrics.js';
+
+export interface ApiServices {
+  version: string;
+  polars: Polars;
+  /** Market data as the CLI sees it by default (stored data wins, else shipped). */
+  market: MarketData;
+  /** Market data of one origin, for `?source=stored|shipped` (the CLI's --source). */
+  marketFor: (origin: DataOrigin) => Promise<MarketData>;
+  /** Extra readiness checks by part name (e.g. ledger); the tick store is always checked. */
+  probes?: Record<string, ReadyProbe>;
+  /** Where temporary download files go (parquet history); default the OS temp folder. */
+  tempDir?: string;
+  /** Closes what the caller opened for the app (stores); run by app.close() after in-flight requests finish. */
+  close?: () => Promise<void>;
+}
+
+export interface AppOptions {
+  /** Fastify's logger (pino): off by default so tests and embedding stay quiet. */
+  logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
+  /** Origins allowed to call the API from a browser (`*` for any); none by default. */
+  corsOrigins?: string[];
+  /** Largest request body accepted (bytes); larger → 413. */
+  bodyLimit?: number;
+}
+
+export const API_PREFIX = '/api/v1';
+
+/**
+ * Minimal CORS for a browser dashboard: echo an allowed Origin and answer preflights. Read-only routes only, so
+ * no credentials are allowed.
+ */
+function installCors(app: FastifyInstance, origins: string[]): void {
+  const any = origins.includes('*');
+  app.addHook('onRequest', async (request, reply) => {
+    const origin = request.headers.origin;
+    if (origin === undefined || !(any || origins.includes(origin))) return;
+    reply.header('access-control-allow-origin', any ? '*' : origin);
+    if (!any) reply.header('vary', 'Origin');
+    if (request.method === 'OPTIONS') {
+      reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      reply.header('access-control-allow-headers', request.headers['access-control-request-headers'] ?? 'content-type');
+      reply.header('access-control-max-age', '600');
+      return reply.status(204).send();
+    }
+  });
+}
+
+export async function buildApp(services: ApiServices, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    genReqId: () => randomUUID(),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandlers(app);
+  if (opts.corsOrigins?.length) installCors(app, opts.corsOrigins);
+  const started = Date.now();
+  if (services.close) {
+    const close = services.close;
+    app.addHook('onClose', async () => close());
+  }
+  // gzip/brotli for large answers (bars, history downloads) when the client asks; small ones are not worth it.
+  await app.register(compress, { threshold: 2048, encodings: ['gzip', 'br', 'deflate'] });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'cift API', version: services.version, description: 'Market data, health and metrics of cift over HTTP.' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  installMetrics(app);
+  await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: services.probes ?? {} });
+  await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
+  return app;
+}

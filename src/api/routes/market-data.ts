@@ -1,0 +1,241 @@
+/**
+ * Market-data routes: latest quote, batch quotes, bars (the same loadBars as `cift bars`), streamed history
+ * downloads and the symbol list (what `cift ingest --list --json` shows). Read-only over the tick store and the
+ * shipped sample data.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type pl from 'nodejs-polars';
+import { CiftError, isCiftError } from '../../errors.js';
+import { frameColumns } from '../../io/export.js';
+import type { MarketData } from '../../market-data.js';
+import { DATA_ORIGINS } from '../../market-data.js';
+import type { Polars } from '../../polars.js';
+import { TICK_KINDS } from '../../schema.js';
+import { normalizeSymbol } from '../../sources/tabular.js';
+import { parseInterval, parseTimestamp } from '../../time.js';
+import { loadBars } from '../../usecases/load-bars.js';
+import type { ApiServices } from '../app.js';
+import { quoteView, seriesListView } from '../views.js';
+
+const isInterval = (text: string): boolean => {
+  try {
+    parseInterval(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const isTimestamp = (text: string): boolean => {
+  try {
+    return parseTimestamp(text) !== undefined;
+  } catch {
+    return false;
+  }
+};
+
+const quoteSchema = z
+  .object({
+    symbol: z.string(),
+    source: z.enum(['quote', 'trade', 'bar']).describe('quote: a stored quote; trade: no quotes, the last trade; bar: neither, the last bar close'),
+    price: z.number().describe('the mark: quote mid, last trade price or last close'),
+    ts: z.string().describe('ISO-8601 UTC, with sub-millisecond digits when the row has them'),
+    ts_ns: z.string().describe('UTC epoch nanoseconds as a decimal string'),
+    bid: z.number().nullable(),
+    ask: z.number().nullable(),
+    bid_size: z.number().nullable(),
+    ask_size: z.number().nullable(),
+    size: z.number().nullable().describe('trade size or bar volume; null for a quote'),
+  })
+  .describe('latest price of a symbol');
+
+const symbolParam = z.object({ symbol: z.string().min(1).max(32).describe('a stored or shipped symbol, e.g. AAPL') });
+const timeField = z.string().refine(isTimestamp, { message: 'not a date or time: use ISO-8601, e.g. 2012-06-21 or 2012-06-21T14:00:00Z' });
+const rangeFields = {
+  from: timeField.optional().describe('first time, inclusive (ISO-8601; UTC unless it has an offset)'),
+  to: timeField.optional().describe('last time, inclusive'),
+};
+const sourceField = z.enum(DATA_ORIGINS as unknown as ['stored', 'shipped']).optional().describe('read only stored or only shipped data (default: stored wins, else shipped)');
+
+/** Parses a validated from/to pair; a range that ends before it starts is refused rather than answered empty. */
+function rangeOf(q: { from?: string; to?: string }): { from?: bigint; to?: bigint } {
+  const from = q.from === undefined ? undefined : parseTimestamp(q.from);
+  const to = q.to === undefined ? undefined : parseTimestamp(q.to);
+  if (from !== undefined && to !== undefined && from > to) {
+    throw new CiftError('INPUT_INVALID', `querystring.from ${q.from} is after querystring.to ${q.to}`, 'swap them');
+  }
+  return { from, to };
+}
+
+function symbolOf(text: string): string {
+  try {
+    return normalizeSymbol(text);
+  } catch (e) {
+    throw isCiftError(e) ? new CiftError('INPUT_INVALID', `params.symbol: ${e.message}`, e.hint) : e;
+  }
+}
+
+/** Rows per chunk of a streamed CSV/JSON download: one chunk's text is in memory at a time, never the whole file. */
+const CHUNK_ROWS = 10_000;
+
+const csvCell = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+async function* textChunks(polars: Polars, frame: pl.DataFrame, format: 'csv' | 'json'): AsyncGenerator<string> {
+  if (format === 'csv') yield `${frame.columns.join(',')}\n`;
+  else yield '[';
+  for (let start = 0; start < frame.height; start += CHUNK_ROWS) {
+    const part = frame.slice(start, Math.min(CHUNK_ROWS, frame.height - start));
+    const cols = frameColumns(polars, part);
+    const lines: string[] = new Array(part.height);
+    for (let i = 0; i < part.height; i++) {
+      if (format === 'csv') lines[i] = cols.map((c) => csvCell(c.values[i])).join(',');
+      else {
+        const rec: Record<string, string | number | null> = {};
+        for (const c of cols) rec[c.name] = c.values[i];
+        lines[i] = JSON.stringify(rec);
+      }
+    }
+    yield format === 'csv' ? `${lines.join('\n')}\n` : `${start === 0 ? '' : ','}${lines.join(',')}`;
+  }
+  if (format === 'json') yield ']\n';
+}
+
+export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
+  const { polars } = services;
+  const marketOf = (source: 'stored' | 'shipped' | undefined): Promise<MarketData> => (source ? services.marketFor(source) : Promise.resolve(services.market));
+
+  app.get(
+    '/quote/:symbol',
+    {
+      schema: {
+        description: 'Latest bid/ask/sizes from stored quotes; else the last trade; else the last bar close (`source` says which)',
+        tags: ['market-data'],
+        params: symbolParam,
+        querystring: z.object({ source: sourceField }).strict(),
+        response: { 200: quoteSchema },
+      },
+    },
+    async (request) => quoteView(await marketOf(request.query.source), symbolOf(request.params.symbol)),
+  );
+
+  app.get(
+    '/quotes',
+    {
+      schema: {
+        description: 'Latest quote of several symbols; unknown ones (or ones with no price data) are listed in `missing`',
+        tags: ['market-data'],
+        querystring: z.object({ symbols: z.string().min(1).describe('comma-separated symbols, e.g. AAPL,GOOG') }),
+        response: { 200: z.object({ quotes: z.array(quoteSchema), missing: z.array(z.string()).describe('symbols with no data') }) },
+      },
+    },
+    async (request) => {
+      const symbols = [...new Set(request.query.symbols.split(',').map((s) => s.trim()).filter(Boolean).map(symbolOf))];
+      if (symbols.length === 0) throw new CiftError('INPUT_INVALID', 'querystring.symbols: give at least one symbol');
+      if (symbols.length > 500) throw new CiftError('INPUT_INVALID', `querystring.symbols: ${symbols.length} symbols; at most 500 per request`);
+      const quotes = [];
+      const missing: string[] = [];
+      for (const symbol of symbols) {
+        try {
+          quotes.push(await quoteView(services.market, symbol));
+        } catch (e) {
+          if (isCiftError(e) && (e.code === 'UNKNOWN_SYMBOL' || e.code === 'NO_DATA')) missing.push(symbol);
+          else throw e;
+        }
+      }
+      return { quotes, missing };
+    },
+  );
+
+  app.get(
+    '/bars/:symbol',
+    {
+      schema: {
+        description: 'OHLCV bars, the same columns and numbers as `cift bars SYMBOL --json`',
+        tags: ['market-data'],
+        params: symbolParam,
+        querystring: z
+          .object({
+            interval: z.string().refine(isInterval, { message: 'not an interval: use a count and a unit, e.g. 1s, 1m, 5m, 1h, 1d, 1w, 1mo' }).optional().describe('bar length (default: 1m from trades or quotes; stored bars as they are)'),
+            ...rangeFields,
+            limit: z.coerce.number().int().positive().max(1_000_000).optional().describe('at most this many bars, from the start of the range'),
+            source: sourceField,
+          })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const symbol = symbolOf(request.params.symbol);
+      const q = request.query;
+      const range = rangeOf(q);
+      const market = await marketOf(q.source);
+      const result = await loadBars(polars, market, { symbol, interval: q.interval, range });
+      const frame = q.limit !== undefined ? result.frame.head(q.limit) : result.frame;
+      const cols = frameColumns(polars, frame);
+      const bars = new Array(frame.height);
+      for (let i = 0; i < frame.height; i++) {
+        const rec: Record<string, string | number | null> = {};
+        for (const c of cols) rec[c.name] = c.values[i];
+        bars[i] = rec;
+      }
+      return { symbol, interval: result.interval ?? null, from: result.from, count: frame.height, truncated: frame.height < result.frame.height, bars };
+    },
+  );
+
+  app.get(
+    '/history/:symbol',
+    {
+      schema: {
+        description: 'Stored rows of one kind as a streamed download (Content-Disposition: attachment) in json, csv or parquet',
+        tags: ['market-data'],
+        params: symbolParam,
+        querystring: z
+          .object({
+            kind: z.enum(TICK_KINDS as unknown as ['trades', 'quotes', 'bars']).describe('which rows'),
+            ...rangeFields,
+            format: z.enum(['json', 'csv', 'parquet']).default('csv').describe('download format (default csv)'),
+            source: sourceField,
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) => {
+      const symbol = symbolOf(request.params.symbol);
+      const q = request.query;
+      const range = rangeOf(q);
+      const market = await marketOf(q.source);
+      const kinds = await market.kindsOf(symbol);
+      if (!kinds.includes(q.kind)) throw new CiftError('NO_DATA', `no ${q.kind} for "${symbol}" (it has ${kinds.join(', ')})`);
+      const frame = await market.read(q.kind, symbol, range);
+      if (frame === undefined) throw new CiftError('NO_DATA', `no ${q.kind} for "${symbol}"`);
+      const name = `${symbol}-${q.kind}.${q.format}`;
+      reply.header('content-disposition', `attachment; filename="${name}"`);
+      reply.header('x-row-count', String(frame.height));
+      if (q.format === 'parquet') {
+        // Polars writes Parquet whole; a temp file keeps the bytes out of the JS heap and is streamed, then removed.
+        const dir = await mkdtemp(join(services.tempDir ?? tmpdir(), 'cift-history-'));
+        const path = join(dir, name);
+        frame.writeParquet(path, { compression: 'zstd' });
+        const stream = createReadStream(path);
+        stream.on('close', () => void rm(dir, { recursive: true, force: true }));
+        reply.type('application/vnd.apache.parquet');
+        return reply.send(stream);
+      }
+      reply.type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
+      return reply.send(Readable.from(textChunks(polars, frame, q.format)));
+    },
+  );
+
+  app.get(
+    '/symbols',
+    {
+      schema: { description: 'Stored series and the shipped sample series (what `cift ingest --list --json` shows)', tags: ['market-data'] },
+    },
+    async () => seriesListView(await services.market.list(), await services.market.sources()),
+  );
+};
+
