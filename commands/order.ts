@@ -1,14 +1,14 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData, PRICE_KINDS } from '../src/market-data.js';
+import { PRICE_KINDS } from '../src/market-data.js';
 import { fmt, ORDER_QUANTITY_MAX, parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { openLedger } from '../src/store/ledger/open.js';
 import { ORDER_STATUSES, type Account, type Ledger, type Order, type OrderStatus, type Side } from '../src/store/ledger/types.js';
 import { checkAccountName, createAccount, openAccount } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT, placeOrder, prepareOrder } from '../src/trading/orders.js';
 import { portfolio } from '../src/trading/portfolio.js';
+import { openLedgerStores, openStores } from '../src/usecases/stores.js';
 import { formatTs } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
@@ -46,12 +46,7 @@ const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
  */
 async function withLedger<T>(ui: Ui, flags: LedgerFlags, work: (ledger: Ledger) => Promise<T>): Promise<T> {
   const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-  const ledger = await openLedger(ui.settings, { lockTimeoutMs: lockTimeout * 1000 });
-  try {
-    return await work(ledger);
-  } finally {
-    await ledger.close();
-  }
+  return openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 }).withLedger(work);
 }
 
 /** withLedger for one account: the default account is created on first use, any other must exist. */
@@ -126,7 +121,7 @@ function submitCommand(side: Side): Command {
       const quantity = parseQuantity(qtyText);
       const f = parseFlags(SubmitFlags, flags as unknown as Record<string, unknown>);
       checkAccountName(flags.account);
-      const market = await MarketData.open(ui.settings, { source: flags.source });
+      const { market } = await openStores(ui.settings, { source: flags.source });
       await noteOrigin(market, symbol, PRICE_KINDS);
       const prepared = await prepareOrder(market, { account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
       const result = await withAccount(ui, flags, (ledger) => placeOrder(ledger, market, prepared));
@@ -199,7 +194,7 @@ const portfolioCommand = new Command('portfolio')
   .addHelpText('after', examples(['cift order portfolio', 'cift order portfolio --account research --json', 'cift order portfolio --source shipped']))
   .action(async (flags: AccountFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const market = await MarketData.open(ui.settings, { source: flags.source });
+    const { market } = await openStores(ui.settings, { source: flags.source });
     // The ledger is read and released first; marking positions to market reads price files and needs no lock.
     const { account, held } = await withAccount(ui, flags, async (ledger, a) => ({ account: a, held: await ledger.positions(a.name) }));
     for (const position of held) if (position.quantity !== 0n) await noteOrigin(market, position.symbol, PRICE_KINDS);
