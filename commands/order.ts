@@ -2,13 +2,13 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
-import { fmt, ORDER_QUANTITY_MAX, parseExact, type Dec } from '../src/money.js';
+import { fmt, parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type Account, type Ledger, type OrderStatus, type Side } from '../src/store/ledger/types.js';
 import { checkAccountName, createAccount, openAccount } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
 import { openLedgerStores, openStores } from '../src/usecases/stores.js';
-import { cancelOrder, listOrders, listPositions, submitOrder } from '../src/usecases/orders.js';
+import { cancelOrder, listOrders, listPositions, readQuantity, submitOrder } from '../src/usecases/orders.js';
 import { getPortfolio } from '../src/usecases/portfolio.js';
 import { accountJson, limitsJson, orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
@@ -59,17 +59,6 @@ function withAccount<T>(ui: Ui, flags: AccountFlags, work: (ledger: Ledger, acco
 /** The order view, shared with the API (src/usecases/views.ts); re-exported for existing importers. */
 export { orderJson };
 
-/**
- * The quantity argument, exactly: "10", "0.5", "1e3"; never rounded to fit the ledger's 6 places. A quantity beyond
- * what the ledger can record is still read, so the risk checks can reject it naming the limits it breaks.
- */
-function parseQuantity(text: string): Dec {
-  const r = parseExact(text, ORDER_QUANTITY_MAX);
-  if (!r.ok) throw new CiftError('USAGE', `quantity "${text}" ${r.problem}`);
-  if (!(r.value > 0n)) throw new CiftError('USAGE', `quantity "${text}" must be positive`);
-  return r.value;
-}
-
 const SubmitFlags = z.object({
   slippage: numberFlag('must be basis points in [0, 10000)', (v) => v >= 0 && v < 10_000),
   maxQuoteAge: numberFlag('must be seconds > 0', (v) => v > 0).optional(),
@@ -104,7 +93,7 @@ function submitCommand(side: Side): Command {
     .action(async (symbolText: string, qtyText: string, flags: SubmitFlags, cmd: Command) => {
       const ui = uiFrom(cmd);
       const symbol = normalizeSymbol(symbolText);
-      const quantity = parseQuantity(qtyText);
+      const quantity = readQuantity(qtyText);
       const f = parseFlags(SubmitFlags, flags as unknown as Record<string, unknown>);
       checkAccountName(flags.account);
       const stores = await openStores(ui.settings, { source: flags.source, lockTimeoutMs: f.lockTimeout * 1000 });

@@ -5,6 +5,7 @@
  */
 import { CiftError } from '../errors.js';
 import type { MarketData } from '../market-data.js';
+import { ORDER_QUANTITY_MAX, parseExact, type Dec } from '../money.js';
 import type { Ledger, OrderStatus } from '../store/ledger/types.js';
 import { openAccount } from '../trading/accounts.js';
 import { placeOrder, prepareOrder, type SubmitRequest } from '../trading/orders.js';
@@ -17,6 +18,19 @@ export interface TradingStores extends Pick<LedgerStores, 'withLedger'> {
 }
 
 export type { SubmitRequest };
+
+/**
+ * An order quantity as a person or a JSON body gives it ("10", "0.5", "1e3", 10, 0.5), read exactly and never
+ * rounded to the ledger's 6 places; USAGE naming the value otherwise. A quantity beyond what the ledger can record
+ * is still read, so the risk checks can reject it naming the limits it breaks.
+ */
+export function readQuantity(value: string | number): Dec {
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'not finite') : value;
+  const r = parseExact(text, ORDER_QUANTITY_MAX);
+  if (!r.ok) throw new CiftError('USAGE', `quantity "${value}" ${r.problem}`);
+  if (!(r.value > 0n)) throw new CiftError('USAGE', `quantity "${value}" must be positive`);
+  return r.value;
+}
 
 export interface SubmitOutcome {
   order: OrderJson;

@@ -2,9 +2,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dec } from '../../src/money.js';
+import { dec, fmt } from '../../src/money.js';
 import { createAccount } from '../../src/trading/accounts.js';
-import { cancelOrder, getOrder, getPosition, listOrders, listPositions, submitOrder } from '../../src/usecases/orders.js';
+import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuantity, submitOrder } from '../../src/usecases/orders.js';
 import { getBuyingPower, getPortfolio } from '../../src/usecases/portfolio.js';
 import { errorOf, homeMaker, tempDir } from '../helpers.js';
 import { addBars, barsCsv, storesWith } from './fixture.js';
@@ -13,6 +13,21 @@ const tmp = tempDir();
 afterAll(tmp.cleanup);
 const newHome = homeMaker(tmp.dir);
 const buy = (symbol: string, quantity: string, extra: { clientOrderId?: string; account?: string } = {}) => ({ account: extra.account ?? 'paper', symbol, side: 'buy' as const, quantity: dec(quantity), clientOrderId: extra.clientOrderId });
+
+describe('readQuantity', () => {
+  it('reads a typed or JSON quantity exactly and refuses the rest as USAGE naming the value', async () => {
+    expect(['10', '0.5', '1e3', 10, 0.5, 1e-6].map((v) => fmt(readQuantity(v)))).toEqual(['10.000000', '0.500000', '1000.000000', '10.000000', '0.500000', '0.000001']);
+    const refusals = ['0', '-1', -1, 'abc', Number.NaN, Number.POSITIVE_INFINITY, 1e-7, '0.0000001'].map((v) => {
+      try {
+        readQuantity(v);
+        return 'read';
+      } catch (e) {
+        return (e as { code: string }).code;
+      }
+    });
+    expect(refusals, 'never rounded, never negative, never non-finite').toEqual(Array.from({ length: 8 }, () => 'USAGE'));
+  });
+});
 
 describe('openStores', () => {
   it('opens the ledger only when asked, and withLedger releases a ledger it opened itself', async () => {
