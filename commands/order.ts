@@ -2,15 +2,16 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
-import { fmt, parseExact, type Dec } from '../src/money.js';
+import { parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { ORDER_STATUSES, type Account, type Ledger, type OrderStatus, type Side } from '../src/store/ledger/types.js';
-import { checkAccountName, createAccount, openAccount } from '../src/trading/accounts.js';
+import { ORDER_STATUSES, type OrderStatus, type Side } from '../src/store/ledger/types.js';
+import { checkAccountName } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
 import { openLedgerStores, openStores } from '../src/usecases/stores.js';
 import { cancelOrder, listOrders, listPositions, readQuantity, submitOrder } from '../src/usecases/orders.js';
 import { getPortfolio } from '../src/usecases/portfolio.js';
-import { accountJson, limitsJson, orderJson, type OrderJson } from '../src/usecases/views.js';
+import { openNewAccount, listAccounts, updateLimits } from '../src/usecases/accounts.js';
+import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { numberFlag, parseFlags } from './flags.js';
@@ -40,21 +41,6 @@ const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
     }
     return r.value;
   });
-
-/**
- * Opens the ledger, runs `work`, always closes. The embedded ledger is one process's at a time, so callers do
- * everything that needs no ledger (flags, market prices) before and after, and keep `work` to ledger calls.
- */
-async function withLedger<T>(ui: Ui, flags: LedgerFlags, work: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-  return openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 }).withLedger(work);
-}
-
-/** withLedger for one account: the default account is created on first use, any other must exist. */
-function withAccount<T>(ui: Ui, flags: AccountFlags, work: (ledger: Ledger, account: Account) => Promise<T>): Promise<T> {
-  checkAccountName(flags.account);
-  return withLedger(ui, flags, async (ledger) => work(ledger, await openAccount(ledger, flags.account)));
-}
 
 /** The order view, shared with the API (src/usecases/views.ts); re-exported for existing importers. */
 export { orderJson };
@@ -121,11 +107,16 @@ function printOrders(ui: Ui, orders: OrderJson[]): void {
   );
 }
 
-/** The ledger alone, with the --lock-timeout the flags give (the account policy is the use-cases'). */
-function ledgerStores(ui: Ui, flags: AccountFlags) {
-  checkAccountName(flags.account);
+/** The ledger alone, with the --lock-timeout the flags give; the embedded one is held only while a use-case runs. */
+function plainLedgerStores(ui: Ui, flags: LedgerFlags) {
   const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
   return openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 });
+}
+
+/** plainLedgerStores for one account's command (the account policy itself is the use-cases'). */
+function ledgerStores(ui: Ui, flags: AccountFlags) {
+  checkAccountName(flags.account);
+  return plainLedgerStores(ui, flags);
 }
 
 const cancel = new Command('cancel')
@@ -205,13 +196,10 @@ const limits = new Command('limits')
     const ui = uiFrom(cmd);
     const l = parseFlags(LimitFlags, flags as unknown as Record<string, unknown>);
     const update = { maxPositionQty: l.maxPosition, maxOrderNotional: l.maxOrderNotional, maxLeverage: l.maxLeverage, feeRate: l.feeRate };
-    const a = await withAccount(ui, flags, (ledger) => ledger.setLimits(flags.account, update));
-    const view = limitsJson(a);
+    const view = await updateLimits(ledgerStores(ui, flags), flags.account, update);
     if (ui.json) printJson(view);
     else printTable(ui, ['limit', 'value'], Object.entries(view), ['left', 'right']);
   });
-
-const accountView = accountJson;
 
 const CreateAccountFlags = z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() });
 
@@ -225,9 +213,9 @@ const createAccountCommand = new Command('create')
     const ui = uiFrom(cmd);
     checkAccountName(name);
     const { cash } = parseFlags(CreateAccountFlags, flags as unknown as Record<string, unknown>);
-    const a = await withLedger(ui, flags, (ledger) => createAccount(ledger, name, cash));
-    if (ui.json) printJson(accountView(a));
-    else process.stdout.write(`created account ${a.name} with ${fmt(a.cash)} ${a.currency}\n`);
+    const a = await openNewAccount(plainLedgerStores(ui, flags), name, cash);
+    if (ui.json) printJson(a);
+    else process.stdout.write(`created account ${a.name} with ${a.cash} ${a.currency}\n`);
   });
 
 const listAccountsCommand = new Command('list')
@@ -236,7 +224,7 @@ const listAccountsCommand = new Command('list')
   .addHelpText('after', examples(['cift order accounts list', 'cift order accounts list --json']))
   .action(async (flags: LedgerFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const rows = (await withLedger(ui, flags, (ledger) => ledger.accounts())).map(accountView);
+    const rows = await listAccounts(plainLedgerStores(ui, flags));
     if (ui.json) return printJson(rows);
     printTable(
       ui,

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { dec, fmt } from '../../src/money.js';
 import { createAccount } from '../../src/trading/accounts.js';
 import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuantity, submitOrder } from '../../src/usecases/orders.js';
+import { listAccounts, openNewAccount, updateLimits } from '../../src/usecases/accounts.js';
 import { getBuyingPower, getPortfolio } from '../../src/usecases/portfolio.js';
 import { errorOf, homeMaker, tempDir } from '../helpers.js';
 import { addBars, barsCsv, storesWith } from './fixture.js';
@@ -133,6 +134,14 @@ describe('order use-cases', async () => {
     expect(await getPosition(stores, 'paper', 'XYZ')).toEqual({ symbol: 'XYZ', quantity: '6.000000', avg_cost: '50.000000', realized_pnl: '20.000000' });
     expect((await errorOf(getPosition(stores, 'paper', 'GOOG'))).code).toBe('POSITION_NOT_FOUND');
     expect(await listPositions(stores, 'other')).toEqual([]);
+  });
+
+  it('opens accounts, lists them and changes limits, as views', async () => {
+    expect(await openNewAccount(stores, 'fx', dec('2500'))).toMatchObject({ name: 'fx', currency: 'USD', cash: '2500.000000', max_leverage: '1.000000' });
+    expect((await errorOf(openNewAccount(stores, 'fx'))).code).toBe('ACCOUNT_EXISTS');
+    expect((await listAccounts(stores)).map((a) => [a.name, a.cash])).toEqual([['fx', '2500.000000'], ['other', '1000.000000'], ['paper', '97720.000000']]);
+    expect(await updateLimits(stores, 'fx', { maxLeverage: dec('2'), feeRate: dec('0.0005') })).toEqual({ account: 'fx', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '2.000000', fee_rate: '0.000500' });
+    expect((await errorOf(updateLimits(stores, 'nobody', {}))).code).toBe('UNKNOWN_ACCOUNT');
   });
 
   it('refuses an account that does not exist as UNKNOWN_ACCOUNT', async () => {
