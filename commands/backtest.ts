@@ -11,7 +11,7 @@ import { DEFAULT_BROKER, type BrokerSettings } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
 import { checkOutputPath } from '../src/io/output-path.js';
-import { MarketData } from '../src/market-data.js';
+import { openStores } from '../src/usecases/stores.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
@@ -227,7 +227,7 @@ export const backtestCommand = new Command('backtest')
     }
     const polars = await loadPolars();
     if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
-    const market = flags.symbol !== undefined ? await MarketData.open(ui.settings, { source: flags.source }) : undefined;
+    const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
     if (market) await noteOrigin(market, normalizeSymbol(flags.symbol!));
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {
       const input =

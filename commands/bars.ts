@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS } from '../src/io/export.js';
-import { MarketData } from '../src/market-data.js';
 import { loadBars } from '../src/usecases/load-bars.js';
+import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
@@ -41,7 +41,7 @@ export const barsCommand = new Command('bars')
     const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const polars = await loadPolars();
-    const market = await MarketData.open(ui.settings, { source: opts.source });
+    const { market } = await openStores(ui.settings, { source: opts.source });
     await noteOrigin(market, symbol);
     const result = await withSpinner(ui, `building ${symbol} bars`, () => loadBars(polars, market, { symbol, interval: opts.interval, range }));
     emitFrame(ui, polars, result.frame, opts, format, `${symbol} ${result.interval ?? 'stored'} bars from ${result.from}`, {

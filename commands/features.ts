@@ -2,10 +2,10 @@ import { Command, Option } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { EXPORT_FORMATS } from '../src/io/export.js';
 import { KERNELS } from '../src/kernels/registry.js';
-import { MarketData } from '../src/market-data.js';
 import { parseFeatureSet } from '../src/pipelines/feature-set.js';
 import { computeFeatures, quoteFeaturesPerBar } from '../src/pipelines/features.js';
 import { loadBars } from '../src/usecases/load-bars.js';
+import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { assertTimeZone, parseInterval, parseRange } from '../src/time.js';
@@ -86,7 +86,7 @@ export const featuresCommand = new Command('features')
     const barRequests = requests.filter((r) => r.spec.on === 'bars');
     const quoteRequests = requests.filter((r) => r.spec.on === 'quotes');
     const polars = await loadPolars();
-    const market = await MarketData.open(ui.settings, { source: opts.source });
+    const { market } = await openStores(ui.settings, { source: opts.source });
     if (barRequests.length > 0) await noteOrigin(market, symbol);
 
     const frame = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, async () => {

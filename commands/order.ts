@@ -1,15 +1,17 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData, PRICE_KINDS } from '../src/market-data.js';
-import { fmt, ORDER_QUANTITY_MAX, parseExact, type Dec } from '../src/money.js';
+import { PRICE_KINDS } from '../src/market-data.js';
+import { parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { openLedger } from '../src/store/ledger/open.js';
-import { ORDER_STATUSES, type Account, type Ledger, type Order, type OrderStatus, type Side } from '../src/store/ledger/types.js';
-import { checkAccountName, createAccount, openAccount } from '../src/trading/accounts.js';
-import { DEFAULT_ACCOUNT, placeOrder, prepareOrder } from '../src/trading/orders.js';
-import { portfolio } from '../src/trading/portfolio.js';
-import { formatTs } from '../src/time.js';
+import { ORDER_STATUSES, type OrderStatus, type Side } from '../src/store/ledger/types.js';
+import { checkAccountName } from '../src/trading/accounts.js';
+import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
+import { openLedgerStores, openStores } from '../src/usecases/stores.js';
+import { cancelOrder, listOrders, listPositions, readQuantity, submitOrder } from '../src/usecases/orders.js';
+import { getPortfolio } from '../src/usecases/portfolio.js';
+import { openNewAccount, listAccounts, updateLimits } from '../src/usecases/accounts.js';
+import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { numberFlag, parseFlags } from './flags.js';
@@ -40,54 +42,8 @@ const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
     return r.value;
   });
 
-/**
- * Opens the ledger, runs `work`, always closes. The embedded ledger is one process's at a time, so callers do
- * everything that needs no ledger (flags, market prices) before and after, and keep `work` to ledger calls.
- */
-async function withLedger<T>(ui: Ui, flags: LedgerFlags, work: (ledger: Ledger) => Promise<T>): Promise<T> {
-  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-  const ledger = await openLedger(ui.settings, { lockTimeoutMs: lockTimeout * 1000 });
-  try {
-    return await work(ledger);
-  } finally {
-    await ledger.close();
-  }
-}
-
-/** withLedger for one account: the default account is created on first use, any other must exist. */
-function withAccount<T>(ui: Ui, flags: AccountFlags, work: (ledger: Ledger, account: Account) => Promise<T>): Promise<T> {
-  checkAccountName(flags.account);
-  return withLedger(ui, flags, async (ledger) => work(ledger, await openAccount(ledger, flags.account)));
-}
-
-export function orderJson(o: Order, duplicate?: boolean): Record<string, unknown> {
-  return {
-    id: o.id,
-    client_order_id: o.clientOrderId,
-    account: o.account,
-    symbol: o.symbol,
-    side: o.side,
-    type: o.type,
-    quantity: fmt(o.quantity),
-    status: o.status,
-    reject_codes: o.rejectCodes,
-    reject_reason: o.rejectReason ?? null,
-    created_at: formatTs(o.createdNs),
-    fill: o.fill ? { price: fmt(o.fill.price), quantity: fmt(o.fill.quantity), fee: fmt(o.fill.fee), price_source: o.fill.priceSource, filled_at: formatTs(o.fill.filledNs) } : null,
-    ...(duplicate === undefined ? {} : { duplicate }),
-  };
-}
-
-/**
- * The quantity argument, exactly: "10", "0.5", "1e3"; never rounded to fit the ledger's 6 places. A quantity beyond
- * what the ledger can record is still read, so the risk checks can reject it naming the limits it breaks.
- */
-function parseQuantity(text: string): Dec {
-  const r = parseExact(text, ORDER_QUANTITY_MAX);
-  if (!r.ok) throw new CiftError('USAGE', `quantity "${text}" ${r.problem}`);
-  if (!(r.value > 0n)) throw new CiftError('USAGE', `quantity "${text}" must be positive`);
-  return r.value;
-}
+/** The order view, shared with the API (src/usecases/views.ts); re-exported for existing importers. */
+export { orderJson };
 
 const SubmitFlags = z.object({
   slippage: numberFlag('must be basis points in [0, 10000)', (v) => v >= 0 && v < 10_000),
@@ -123,33 +79,44 @@ function submitCommand(side: Side): Command {
     .action(async (symbolText: string, qtyText: string, flags: SubmitFlags, cmd: Command) => {
       const ui = uiFrom(cmd);
       const symbol = normalizeSymbol(symbolText);
-      const quantity = parseQuantity(qtyText);
+      const quantity = readQuantity(qtyText);
       const f = parseFlags(SubmitFlags, flags as unknown as Record<string, unknown>);
       checkAccountName(flags.account);
-      const market = await MarketData.open(ui.settings, { source: flags.source });
-      await noteOrigin(market, symbol, PRICE_KINDS);
-      const prepared = await prepareOrder(market, { account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
-      const result = await withAccount(ui, flags, (ledger) => placeOrder(ledger, market, prepared));
+      const stores = await openStores(ui.settings, { source: flags.source, lockTimeoutMs: f.lockTimeout * 1000 });
+      await noteOrigin(stores.market, symbol, PRICE_KINDS);
+      const result = await submitOrder(stores, { account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
       const o = result.order;
-      if (ui.json) printJson(orderJson(o, result.duplicate));
-      else if (o.status === 'filled') {
+      if (ui.json) printJson(o);
+      else if (o.fill) {
         process.stdout.write(
-          `${paint(ui, 'green', 'filled')} order ${o.id}${result.duplicate ? ' (already submitted)' : ''}: ${o.side} ${fmt(o.quantity)} ${o.symbol} @ ${fmt(o.fill!.price)} (${o.fill!.priceSource}), fee ${fmt(o.fill!.fee)}\n`,
+          `${paint(ui, 'green', 'filled')} order ${o.id}${result.duplicate ? ' (already submitted)' : ''}: ${o.side} ${o.quantity} ${o.symbol} @ ${o.fill.price} (${o.fill.price_source}), fee ${o.fill.fee}\n`,
         );
       }
-      if (o.status === 'rejected') {
-        throw new CiftError('ORDER_REJECTED', `order ${o.id} rejected: ${o.rejectReason}`);
+      if (result.rejected) {
+        throw new CiftError('ORDER_REJECTED', `order ${o.id} rejected: ${o.reject_reason}`);
       }
     });
 }
 
-function printOrders(ui: Ui, orders: Order[]): void {
-  if (ui.json) return printJson(orders.map((o) => orderJson(o)));
+function printOrders(ui: Ui, orders: OrderJson[]): void {
+  if (ui.json) return printJson(orders);
   printTable(
     ui,
     ['id', 'client id', 'symbol', 'side', 'qty', 'status', 'price', 'fee', 'created', 'reject'],
-    orders.map((o) => [o.id, o.clientOrderId.slice(0, 18), o.symbol, o.side, fmt(o.quantity), o.status, o.fill ? fmt(o.fill.price) : '', o.fill ? fmt(o.fill.fee) : '', formatTs(o.createdNs).slice(0, 19), o.rejectCodes.join(',')]),
+    orders.map((o) => [o.id, o.client_order_id.slice(0, 18), o.symbol, o.side, o.quantity, o.status, o.fill ? o.fill.price : '', o.fill ? o.fill.fee : '', o.created_at.slice(0, 19), o.reject_codes.join(',')]),
   );
+}
+
+/** The ledger alone, with the --lock-timeout the flags give; the embedded one is held only while a use-case runs. */
+function plainLedgerStores(ui: Ui, flags: LedgerFlags) {
+  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
+  return openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 });
+}
+
+/** plainLedgerStores for one account's command (the account policy itself is the use-cases'). */
+function ledgerStores(ui: Ui, flags: AccountFlags) {
+  checkAccountName(flags.account);
+  return plainLedgerStores(ui, flags);
 }
 
 const cancel = new Command('cancel')
@@ -160,8 +127,8 @@ const cancel = new Command('cancel')
   .addHelpText('after', examples(['cift order cancel 42']))
   .action(async (id: string, flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const order = await withAccount(ui, flags, (ledger) => ledger.cancel(flags.account, id));
-    if (ui.json) printJson(orderJson(order));
+    const order = await cancelOrder(ledgerStores(ui, flags), flags.account, id);
+    if (ui.json) printJson(order);
     else process.stdout.write(`canceled order ${order.id}\n`);
   });
 
@@ -176,7 +143,7 @@ const list = new Command('list')
     if (flags.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(flags.status)) {
       throw new CiftError('USAGE', `--status "${flags.status}" is not one of ${ORDER_STATUSES.join(', ')}`);
     }
-    printOrders(ui, await withAccount(ui, flags, (ledger) => ledger.orders(flags.account, flags.status as OrderStatus | undefined)));
+    printOrders(ui, await listOrders(ledgerStores(ui, flags), flags.account, { status: flags.status as OrderStatus | undefined }));
   });
 
 const positions = new Command('positions')
@@ -186,9 +153,9 @@ const positions = new Command('positions')
   .addHelpText('after', examples(['cift order positions', 'cift order positions --json']))
   .action(async (flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const rows = await withAccount(ui, flags, (ledger) => ledger.positions(flags.account));
-    if (ui.json) return printJson(rows.map((p) => ({ symbol: p.symbol, quantity: fmt(p.quantity), avg_cost: fmt(p.avgCost), realized_pnl: fmt(p.realizedPnl) })));
-    printTable(ui, ['symbol', 'quantity', 'avg cost', 'realized P&L'], rows.map((p) => [p.symbol, fmt(p.quantity), fmt(p.avgCost), fmt(p.realizedPnl)]), ['left', 'right', 'right', 'right']);
+    const rows = await listPositions(ledgerStores(ui, flags), flags.account);
+    if (ui.json) return printJson(rows);
+    printTable(ui, ['symbol', 'quantity', 'avg cost', 'realized P&L'], rows.map((p) => [p.symbol, p.quantity, p.avg_cost, p.realized_pnl]), ['left', 'right', 'right', 'right']);
   });
 
 const portfolioCommand = new Command('portfolio')
@@ -199,25 +166,11 @@ const portfolioCommand = new Command('portfolio')
   .addHelpText('after', examples(['cift order portfolio', 'cift order portfolio --account research --json', 'cift order portfolio --source shipped']))
   .action(async (flags: AccountFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const market = await MarketData.open(ui.settings, { source: flags.source });
-    // The ledger is read and released first; marking positions to market reads price files and needs no lock.
-    const { account, held } = await withAccount(ui, flags, async (ledger, a) => ({ account: a, held: await ledger.positions(a.name) }));
-    for (const position of held) if (position.quantity !== 0n) await noteOrigin(market, position.symbol, PRICE_KINDS);
-    const p = await portfolio(market, account, held);
-    const money = (d: Dec | undefined) => (d === undefined ? null : fmt(d));
-    const summary = {
-      account: p.account.name,
-      currency: p.account.currency,
-      cash: fmt(p.cash),
-      equity: fmt(p.equity),
-      gross_exposure: fmt(p.grossExposure),
-      buying_power: fmt(p.buyingPower),
-      gross_leverage: money(p.grossLeverage),
-      unrealized_pnl: fmt(p.unrealizedPnl),
-      realized_pnl: fmt(p.realizedPnl),
-    };
-    const rows = p.positions.map((x) => ({ symbol: x.symbol, quantity: fmt(x.quantity), avg_cost: fmt(x.avgCost), last: money(x.last), market_value: fmt(x.marketValue), unrealized_pnl: fmt(x.unrealizedPnl), realized_pnl: fmt(x.realizedPnl) }));
-    if (ui.json) return printJson({ ...summary, positions: rows });
+    const { market } = await openStores(ui.settings, { source: flags.source });
+    const view = await getPortfolio({ market, withLedger: ledgerStores(ui, flags).withLedger }, flags.account);
+    for (const position of view.positions) if (position.quantity !== '0.000000') await noteOrigin(market, position.symbol, PRICE_KINDS);
+    const { positions: rows, ...summary } = view;
+    if (ui.json) return printJson(view);
     printTable(ui, ['symbol', 'quantity', 'avg cost', 'last', 'market value', 'unrealized', 'realized'], rows.map((r) => [r.symbol, r.quantity, r.avg_cost, r.last ?? '', r.market_value, r.unrealized_pnl, r.realized_pnl]));
     printTable(ui, ['account', 'value'], Object.entries(summary).map(([k, v]) => [k, v ?? '']), ['left', 'right']);
   });
@@ -243,22 +196,10 @@ const limits = new Command('limits')
     const ui = uiFrom(cmd);
     const l = parseFlags(LimitFlags, flags as unknown as Record<string, unknown>);
     const update = { maxPositionQty: l.maxPosition, maxOrderNotional: l.maxOrderNotional, maxLeverage: l.maxLeverage, feeRate: l.feeRate };
-    const a = await withAccount(ui, flags, (ledger) => ledger.setLimits(flags.account, update));
-    const view = { account: a.name, max_position: fmt(a.maxPositionQty), max_order_notional: fmt(a.maxOrderNotional), max_leverage: fmt(a.maxLeverage), fee_rate: fmt(a.feeRate) };
+    const view = await updateLimits(ledgerStores(ui, flags), flags.account, update);
     if (ui.json) printJson(view);
     else printTable(ui, ['limit', 'value'], Object.entries(view), ['left', 'right']);
   });
-
-const accountView = (a: Account) => ({
-  name: a.name,
-  currency: a.currency,
-  cash: fmt(a.cash),
-  fee_rate: fmt(a.feeRate),
-  max_position: fmt(a.maxPositionQty),
-  max_order_notional: fmt(a.maxOrderNotional),
-  max_leverage: fmt(a.maxLeverage),
-  created_at: formatTs(a.createdNs),
-});
 
 const CreateAccountFlags = z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() });
 
@@ -272,9 +213,9 @@ const createAccountCommand = new Command('create')
     const ui = uiFrom(cmd);
     checkAccountName(name);
     const { cash } = parseFlags(CreateAccountFlags, flags as unknown as Record<string, unknown>);
-    const a = await withLedger(ui, flags, (ledger) => createAccount(ledger, name, cash));
-    if (ui.json) printJson(accountView(a));
-    else process.stdout.write(`created account ${a.name} with ${fmt(a.cash)} ${a.currency}\n`);
+    const a = await openNewAccount(plainLedgerStores(ui, flags), name, cash);
+    if (ui.json) printJson(a);
+    else process.stdout.write(`created account ${a.name} with ${a.cash} ${a.currency}\n`);
   });
 
 const listAccountsCommand = new Command('list')
@@ -283,7 +224,7 @@ const listAccountsCommand = new Command('list')
   .addHelpText('after', examples(['cift order accounts list', 'cift order accounts list --json']))
   .action(async (flags: LedgerFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const rows = (await withLedger(ui, flags, (ledger) => ledger.accounts())).map(accountView);
+    const rows = await listAccounts(plainLedgerStores(ui, flags));
     if (ui.json) return printJson(rows);
     printTable(
       ui,

@@ -25,6 +25,7 @@ export type CiftErrorCode =
   | 'ORDER_NOT_FOUND'
   | 'ORDER_NOT_CANCELABLE'
   | 'ORDER_REJECTED'
+  | 'POSITION_NOT_FOUND'
   | 'BENCH_REGRESSION'
   | 'INTERNAL';
 

@@ -89,10 +89,13 @@ class BuiltinCatalog {
   }
 }
 
+/** The user's tick store as MarketData needs it: the TickStore port plus which kinds a symbol has (catalog only). */
+export type StoredTicks = TickStore & { kindsOf(symbol: string): Promise<TickKind[]> };
+
 export class MarketData implements TickStore {
   private constructor(
     private readonly polars: Polars,
-    private readonly stored: ParquetTickStore,
+    private readonly stored: StoredTicks,
     private readonly builtin: BuiltinCatalog,
     private readonly source: DataOrigin | undefined,
   ) {}
@@ -102,6 +105,11 @@ export class MarketData implements TickStore {
     const polars = await loadPolars();
     const stored = new ParquetTickStore(polars, settings.ticksDir, { makeFolder: (dir, onCreate) => ensureHomeFolder(settings, dir, onCreate) });
     return new MarketData(polars, stored, new BuiltinCatalog(settings.builtinDataDir), opts.source);
+  }
+
+  /** Over any tick store adapter (the Parquet one is what open() uses), with the shipped samples of `builtinDataDir`. */
+  static over(polars: Polars, stored: StoredTicks, builtinDataDir: string, opts: MarketDataOptions = {}): MarketData {
+    return new MarketData(polars, stored, new BuiltinCatalog(builtinDataDir), opts.source);
   }
 
   // ---- writing: always the user's store ----------------------------------------------------------------------

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { CiftError } from '../errors.js';
 import { abs, add, cmp, dec, div, fitsLedger, fmt, LEDGER_MAX, mul, ORDER_QUANTITY_MAX, neg, sub, ZERO, type Dec } from '../money.js';
-import { checkOrder, formatDenial, type Denial } from '../risk/checks.js';
+import { checkOrder, formatDenial, type Denial, type RiskInput } from '../risk/checks.js';
 import type { TickStore } from '../store/ticks/types.js';
 import type { AccountLimits, Decision, DecisionContext, Ledger, Order, Position, Side } from '../store/ledger/types.js';
 import { latestPrice, type MarketPrice } from './prices.js';
@@ -81,25 +81,24 @@ export function valuation(cash: Dec, positions: readonly Position[], marks: Read
   return { equity, gross };
 }
 
-export function decide(ctx: DecisionContext, req: SubmitRequest, price: MarketPrice | undefined, marks: ReadonlyMap<string, Dec>, staleness: Denial | undefined): Decision {
-  if (price === undefined) {
-    const d: Denial = { code: 'NO_MARKET_PRICE', context: { symbol: req.symbol } };
-    return { status: 'rejected', codes: [d.code], reason: formatDenial(d) };
-  }
+/** The order as the risk checks see it, priced at its fill price; or the rejection when there is no usable price. */
+export type PricedOrder =
+  | { ok: true; input: RiskInput; position: Position; fillPrice: Dec; fee: Dec; priceSource: string }
+  | { ok: false; denial: Denial };
+
+export function priceOrder(ctx: DecisionContext, req: SubmitRequest, price: MarketPrice | undefined, marks: ReadonlyMap<string, Dec>): PricedOrder {
+  if (price === undefined) return { ok: false, denial: { code: 'NO_MARKET_PRICE', context: { symbol: req.symbol } } };
   const slip = (req.slippageBps ?? 0) / 10_000;
   const raw = req.side === 'buy' ? price.buy * (1 + slip) : price.sell * (1 - slip);
   // Stored data can hold a zero or absurd price (an empty book side, a bad row): that is a reason to reject,
   // never a value to write.
-  if (!(raw >= 0.000001 && raw < 1e14)) {
-    const d: Denial = { code: 'INVALID_MARKET_PRICE', context: { symbol: req.symbol, source: price.source, price: String(raw) } };
-    return { status: 'rejected', codes: [d.code], reason: formatDenial(d) };
-  }
+  if (!(raw >= 0.000001 && raw < 1e14)) return { ok: false, denial: { code: 'INVALID_MARKET_PRICE', context: { symbol: req.symbol, source: price.source, price: String(raw) } } };
   const fillPrice = dec(raw);
   const fee = mul(mul(req.quantity, fillPrice), ctx.account.feeRate);
   const position = ctx.positions.find((p) => p.symbol === req.symbol) ?? { account: req.account, symbol: req.symbol, quantity: ZERO, avgCost: ZERO, realizedPnl: ZERO };
   const { equity, gross } = valuation(ctx.account.cash, ctx.positions, marks);
   const mark = marks.get(req.symbol) ?? position.avgCost;
-  const denials = checkOrder({
+  const input: RiskInput = {
     side: req.side,
     quantity: req.quantity,
     price: fillPrice,
@@ -110,15 +109,28 @@ export function decide(ctx: DecisionContext, req: SubmitRequest, price: MarketPr
     mark,
     limits: ctx.account,
     allowShort: Boolean(req.allowShort),
-  });
+  };
+  return { ok: true, input, position, fillPrice, fee, priceSource: price.source };
+}
+
+export function decide(ctx: DecisionContext, req: SubmitRequest, price: MarketPrice | undefined, marks: ReadonlyMap<string, Dec>, staleness: Denial | undefined): Decision {
+  const priced = priceOrder(ctx, req, price, marks);
+  if (!priced.ok) return { status: 'rejected', codes: [priced.denial.code], reason: formatDenial(priced.denial) };
+  const { position, fillPrice, fee } = priced;
+  const denials = checkOrder(priced.input);
   if (staleness) denials.push(staleness);
   if (denials.length) return { status: 'rejected', codes: denials.map((d) => d.code), reason: denials.map(formatDenial).join('; ') };
   const notional = mul(req.quantity, fillPrice);
   const cashDelta = req.side === 'buy' ? neg(notional) : notional;
   const after = applyFill(position, req.side, req.quantity, fillPrice);
-  const range = rangeDenial({ notional, fee, cash_after: add(add(ctx.account.cash, cashDelta), neg(fee)), position_after: after.quantity, avg_cost: after.avgCost, realized_pnl: after.realizedPnl });
+  const range = fillRangeDenial(ctx, notional, fee, cashDelta, after);
   if (range) return { status: 'rejected', codes: [range.code], reason: formatDenial(range) };
-  return { status: 'filled', price: fillPrice, fee, priceSource: price.source, position: after, cashDelta };
+  return { status: 'filled', price: fillPrice, fee, priceSource: priced.priceSource, position: after, cashDelta };
+}
+
+/** LEDGER_RANGE_EXCEEDED when an amount the fill would write does not fit DECIMAL(20,6). */
+export function fillRangeDenial(ctx: DecisionContext, notional: Dec, fee: Dec, cashDelta: Dec, after: Pick<Position, 'quantity' | 'avgCost' | 'realizedPnl'>): Denial | undefined {
+  return rangeDenial({ notional, fee, cash_after: add(add(ctx.account.cash, cashDelta), neg(fee)), position_after: after.quantity, avg_cost: after.avgCost, realized_pnl: after.realizedPnl });
 }
 
 /** Every amount a fill writes must fit DECIMAL(20,6); limits set very high could otherwise let one overflow. */
@@ -134,7 +146,7 @@ function rangeDenial(amounts: Record<string, Dec>): Denial | undefined {
  * protects; the tick store remembers the last row of each (immutable) data file, so after the first order per
  * file this reads only the small manifests.
  */
-async function marksFor(store: Pick<TickStore, 'latest'>, symbols: readonly string[], known: ReadonlyMap<string, MarketPrice | undefined>): Promise<Map<string, Dec>> {
+export async function marksFor(store: Pick<TickStore, 'latest'>, symbols: readonly string[], known: ReadonlyMap<string, MarketPrice | undefined>): Promise<Map<string, Dec>> {
   const prices = await Promise.all(symbols.map((s) => (known.has(s) ? known.get(s) : latestPrice(store, s))));
   const marks = new Map<string, Dec>();
   symbols.forEach((s, k) => {

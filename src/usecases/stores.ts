@@ -1,0 +1,67 @@
+/**
+ * The stores a command or a route works on, opened from Settings in one place: the tick store (market data) and
+ * the ledger. The ledger is opened only when asked for, so a market-data-only caller never takes the embedded
+ * ledger's file lock; and withLedger() lets a one-shot caller (the CLI) hold it only for the work that needs it,
+ * while a long-lived caller (the server) keeps one open ledger from ledger() until close().
+ */
+import type { Settings } from '../config.js';
+import { MarketData, type DataOrigin } from '../market-data.js';
+import { openLedger } from '../store/ledger/open.js';
+import type { Ledger } from '../store/ledger/types.js';
+
+export interface StoreOptions {
+  /** Read only this origin of market data (`--source`); default: stored data when there is any, else shipped. */
+  source?: DataOrigin;
+  /** How long opening the ledger waits for another process's lock before LEDGER_LOCKED (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+export interface LedgerStores {
+  /** The ledger, opened on first call and kept until close(). */
+  ledger(): Promise<Ledger>;
+  /**
+   * Runs `work` on the ledger. When ledger() already holds it (a server), that one is used and kept; otherwise
+   * one is opened for `work` alone and closed after it, so the embedded ledger's lock is held no longer.
+   */
+  withLedger<T>(work: (ledger: Ledger) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface Stores extends LedgerStores {
+  market: MarketData;
+}
+
+type LedgerSettings = Pick<Settings, 'home' | 'databaseUrl'>;
+
+/** Ledger access alone: for commands that never read market data (no nodejs-polars load). */
+export function openLedgerStores(settings: LedgerSettings, opts: StoreOptions = {}): LedgerStores {
+  let held: Promise<Ledger> | undefined;
+  const open = () => openLedger(settings, { lockTimeoutMs: opts.lockTimeoutMs });
+  return {
+    ledger() {
+      held ??= open();
+      return held;
+    },
+    async withLedger(work) {
+      if (held) return work(await held);
+      const ledger = await open();
+      try {
+        return await work(ledger);
+      } finally {
+        await ledger.close();
+      }
+    },
+    async close() {
+      const pending = held;
+      held = undefined;
+      // A ledger that failed to open has nothing to close.
+      if (pending) await pending.then((l) => l.close(), () => undefined);
+    },
+  };
+}
+
+/** Market data (opened now: it holds no lock) and the ledger (opened lazily, see LedgerStores). */
+export async function openStores(settings: Settings, opts: StoreOptions = {}): Promise<Stores> {
+  const market = await MarketData.open(settings, { source: opts.source });
+  return { market, ...openLedgerStores(settings, opts) };
+}

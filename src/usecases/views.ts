@@ -1,0 +1,142 @@
+/**
+ * The JSON shapes both front doors print: snake_case fields, amounts as 6-place decimal strings (never floats),
+ * timestamps ISO-8601 UTC. `cift order … --json` and the API answer with these same objects.
+ */
+import { fmt, type Dec } from '../money.js';
+import type { Account, Order, Position } from '../store/ledger/types.js';
+import type { Portfolio } from '../trading/portfolio.js';
+import { formatTs } from '../time.js';
+
+export interface OrderJson {
+  id: string;
+  client_order_id: string;
+  account: string;
+  symbol: string;
+  side: string;
+  type: string;
+  quantity: string;
+  status: string;
+  reject_codes: string[];
+  reject_reason: string | null;
+  created_at: string;
+  fill: { price: string; quantity: string; fee: string; price_source: string; filled_at: string } | null;
+  /** Market orders fill in full or not at all, so this is the quantity or 0 (after `fill`, so the CLI's older fields keep their order). */
+  filled_quantity: string;
+  filled_avg_price: string | null;
+  duplicate?: boolean;
+}
+
+export function orderJson(o: Order, duplicate?: boolean): OrderJson {
+  return {
+    id: o.id,
+    client_order_id: o.clientOrderId,
+    account: o.account,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    quantity: fmt(o.quantity),
+    status: o.status,
+    reject_codes: o.rejectCodes,
+    reject_reason: o.rejectReason ?? null,
+    created_at: formatTs(o.createdNs),
+    fill: o.fill ? { price: fmt(o.fill.price), quantity: fmt(o.fill.quantity), fee: fmt(o.fill.fee), price_source: o.fill.priceSource, filled_at: formatTs(o.fill.filledNs) } : null,
+    filled_quantity: fmt(o.fill ? o.fill.quantity : (0n as Dec)),
+    filled_avg_price: o.fill ? fmt(o.fill.price) : null,
+    ...(duplicate === undefined ? {} : { duplicate }),
+  };
+}
+
+export interface Reason {
+  code: string;
+  message: string;
+}
+
+/** A rejected order's reasons, one per denial: its code and the denial line (`CODE: key=value …`). */
+export function reasonsOf(o: Order): Reason[] {
+  if (o.rejectCodes.length === 0) return [];
+  const lines = (o.rejectReason ?? '').split('; ');
+  // decide() writes one line per code, in the same order; a reason without its line keeps the code as message.
+  return o.rejectCodes.map((code, k) => ({ code, message: lines[k] ?? code }));
+}
+
+export interface PositionJson {
+  symbol: string;
+  quantity: string;
+  avg_cost: string;
+  realized_pnl: string;
+}
+
+export const positionJson = (p: Position): PositionJson => ({ symbol: p.symbol, quantity: fmt(p.quantity), avg_cost: fmt(p.avgCost), realized_pnl: fmt(p.realizedPnl) });
+
+const money = (d: Dec | undefined): string | null => (d === undefined ? null : fmt(d));
+
+export interface PortfolioSummaryJson {
+  account: string;
+  currency: string;
+  cash: string;
+  equity: string;
+  gross_exposure: string;
+  buying_power: string;
+  gross_leverage: string | null;
+  unrealized_pnl: string;
+  realized_pnl: string;
+}
+
+export interface MarkedPositionJson {
+  symbol: string;
+  quantity: string;
+  avg_cost: string;
+  last: string | null;
+  market_value: string;
+  unrealized_pnl: string;
+  realized_pnl: string;
+}
+
+export type PortfolioJson = PortfolioSummaryJson & { positions: MarkedPositionJson[] };
+
+export function portfolioJson(p: Portfolio): PortfolioJson {
+  return {
+    account: p.account.name,
+    currency: p.account.currency,
+    cash: fmt(p.cash),
+    equity: fmt(p.equity),
+    gross_exposure: fmt(p.grossExposure),
+    buying_power: fmt(p.buyingPower),
+    gross_leverage: money(p.grossLeverage),
+    unrealized_pnl: fmt(p.unrealizedPnl),
+    realized_pnl: fmt(p.realizedPnl),
+    positions: p.positions.map((x) => ({
+      symbol: x.symbol,
+      quantity: fmt(x.quantity),
+      avg_cost: fmt(x.avgCost),
+      last: money(x.last),
+      market_value: fmt(x.marketValue),
+      unrealized_pnl: fmt(x.unrealizedPnl),
+      realized_pnl: fmt(x.realizedPnl),
+    })),
+  };
+}
+
+export interface AccountJson {
+  name: string;
+  currency: string;
+  cash: string;
+  fee_rate: string;
+  max_position: string;
+  max_order_notional: string;
+  max_leverage: string;
+  created_at: string;
+}
+
+export const accountJson = (a: Account): AccountJson => ({
+  name: a.name,
+  currency: a.currency,
+  cash: fmt(a.cash),
+  fee_rate: fmt(a.feeRate),
+  max_position: fmt(a.maxPositionQty),
+  max_order_notional: fmt(a.maxOrderNotional),
+  max_leverage: fmt(a.maxLeverage),
+  created_at: formatTs(a.createdNs),
+});
+
+export const limitsJson = (a: Account) => ({ account: a.name, max_position: fmt(a.maxPositionQty), max_order_notional: fmt(a.maxOrderNotional), max_leverage: fmt(a.maxLeverage), fee_rate: fmt(a.feeRate) });
