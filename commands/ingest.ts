@@ -16,6 +16,7 @@ import { VENDOR_LAYOUTS, findPreset } from '../src/sources/vendors.js';
 import { parseBound, parseInterval } from '../src/time.js';
 import type { IngestItem, IngestOutcome, OverlapPolicy, SeriesSummary, SourceRef, StoredSource } from '../src/store/ticks/types.js';
 import { AMBIGUOUS_RULES, NONEXISTENT_RULES, formatTs, type AmbiguousRule, type NonexistentRule } from '../src/time.js';
+import { seriesListView, sourceJson } from '../src/usecases/symbols.js';
 import { uiFrom } from './context.js';
 import { examples, formatCount, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
@@ -117,48 +118,21 @@ export function describeDecisions(d: ReadDecisions): string {
   return [parts.join(', '), ...more].join('; ');
 }
 
-const sourceJson = (s: StoredSource) => ({
-  id: s.id,
-  symbol: s.symbol,
-  kind: s.kind,
-  label: s.label,
-  origin: s.origin,
-  rows: s.rows,
-  first: formatTs(s.first),
-  last: formatTs(s.last),
-  files: s.files,
-  written_at: s.writtenAt,
-});
 
 /** Series (stored and shipped) and, below, the stored sources they are made of. */
 export function printSeriesList(ui: Ui, list: SeriesSummary[], sources: StoredSource[]): void {
-  const storedBarSymbols = new Set(list.filter((s) => !s.builtin && (s.kind === 'bars' || s.kind === 'trades')).map((s) => s.symbol));
-  const used = (s: SeriesSummary) => !s.builtin || !storedBarSymbols.has(s.symbol);
-  if (ui.json) {
-    printJson(
-      list.map((s) => ({
-        symbol: s.symbol,
-        kind: s.kind,
-        rows: s.rows,
-        first: formatTs(s.first),
-        last: formatTs(s.last),
-        builtin: s.builtin,
-        used: used(s),
-        sources: s.builtin ? [] : sources.filter((x) => x.symbol === s.symbol && x.kind === s.kind).map(sourceJson),
-      })),
-    );
-    return;
-  }
+  const views = seriesListView(list, sources);
+  if (ui.json) return printJson(views);
   printTable(
     ui,
     ['symbol', 'kind', 'rows', 'first', 'last', 'origin'],
-    list.map((s) => [
+    list.map((s, i) => [
       s.symbol,
       s.kind,
       formatCount(s.rows),
       formatTs(s.first),
       formatTs(s.last),
-      s.builtin ? (used(s) ? 'shipped sample' : 'shipped sample (stored data is used; --source shipped reads this)') : `${s.sources} source${s.sources === 1 ? '' : 's'}`,
+      s.builtin ? (views[i].used ? 'shipped sample' : 'shipped sample (stored data is used; --source shipped reads this)') : `${s.sources} source${s.sources === 1 ? '' : 's'}`,
     ]),
     ['left', 'left', 'right', 'left', 'left', 'left'],
   );

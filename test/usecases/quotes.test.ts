@@ -17,13 +17,13 @@ describe('quotes', async () => {
   });
   afterAll(() => stores.close());
 
-  it('gives the last stored quote with its sizes and exact ns', async () => {
-    expect(await getQuote(stores.market, 'QQ')).toEqual({ symbol: 'QQ', source: 'quote', bid: 49.75, ask: 50.25, bid_size: 300, ask_size: 400, ts: '2024-01-03T14:31:00.000Z', ts_ns: '1704292260000000000' });
+  it('gives the last stored quote with its sizes, its mid as the price, and exact ns', async () => {
+    expect(await getQuote(stores.market, 'QQ')).toEqual({ symbol: 'QQ', source: 'quote', bid: 49.75, ask: 50.25, bid_size: 300, ask_size: 400, price: 50, size: null, ts: '2024-01-03T14:31:00.000Z', ts_ns: '1704292260000000000' });
   });
 
   it('falls back to the last trade, then the last bar close, saying which', async () => {
-    expect(await getQuote(stores.market, 'TT')).toEqual({ symbol: 'TT', source: 'trade', bid: 10.75, ask: 10.75, bid_size: null, ask_size: null, ts: '2024-01-03T14:30:01.500Z', ts_ns: '1704292201500000000' });
-    expect(await getQuote(stores.market, 'XYZ')).toMatchObject({ source: 'bar', bid: 50, ask: 50, ts_ns: '1704240000000000000' });
+    expect(await getQuote(stores.market, 'TT')).toEqual({ symbol: 'TT', source: 'trade', bid: null, ask: null, bid_size: null, ask_size: null, price: 10.75, size: 3, ts: '2024-01-03T14:30:01.500Z', ts_ns: '1704292201500000000' });
+    expect(await getQuote(stores.market, 'XYZ')).toMatchObject({ source: 'bar', bid: null, ask: null, price: 50, ts_ns: '1704240000000000000' });
   });
 
   it('answers an unknown symbol alone as UNKNOWN_SYMBOL, and in a batch lists it as missing', async () => {

@@ -21,7 +21,8 @@ import { normalizeSymbol } from '../../sources/tabular.js';
 import { parseInterval, parseTimestamp } from '../../time.js';
 import { loadBars } from '../../usecases/load-bars.js';
 import type { ApiServices } from '../app.js';
-import { quoteView, seriesListView } from '../views.js';
+import { getQuote, getQuotes } from '../../usecases/quotes.js';
+import { listSymbols } from '../../usecases/symbols.js';
 
 const isInterval = (text: string): boolean => {
   try {
@@ -120,7 +121,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         response: { 200: quoteSchema },
       },
     },
-    async (request) => quoteView(await marketOf(request.query.source), symbolOf(request.params.symbol)),
+    async (request) => getQuote(await marketOf(request.query.source), symbolOf(request.params.symbol)),
   );
 
   app.get(
@@ -137,17 +138,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
       const symbols = [...new Set(request.query.symbols.split(',').map((s) => s.trim()).filter(Boolean).map(symbolOf))];
       if (symbols.length === 0) throw new CiftError('INPUT_INVALID', 'querystring.symbols: give at least one symbol');
       if (symbols.length > 500) throw new CiftError('INPUT_INVALID', `querystring.symbols: ${symbols.length} symbols; at most 500 per request`);
-      const quotes = [];
-      const missing: string[] = [];
-      for (const symbol of symbols) {
-        try {
-          quotes.push(await quoteView(services.market, symbol));
-        } catch (e) {
-          if (isCiftError(e) && (e.code === 'UNKNOWN_SYMBOL' || e.code === 'NO_DATA')) missing.push(symbol);
-          else throw e;
-        }
-      }
-      return { quotes, missing };
+      return getQuotes(services.market, symbols);
     },
   );
 
@@ -235,7 +226,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
     {
       schema: { description: 'Stored series and the shipped sample series (what `cift ingest --list --json` shows)', tags: ['market-data'] },
     },
-    async () => seriesListView(await services.market.list(), await services.market.sources()),
+    async () => listSymbols(services.market),
   );
 };
 
