@@ -41,9 +41,16 @@ export const serveCommand = new Command('serve')
     const ui = uiFrom(cmd);
     const port = parsePort(opts.port);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
-    const [{ buildApp }, { MarketData }, { loadPolars }] = await Promise.all([import('../src/api/app.js'), import('../src/market-data.js'), import('../src/polars.js')]);
+    const [{ buildApp }, { MarketData }, { openStores }, { loadPolars }] = await Promise.all([
+      import('../src/api/app.js'),
+      import('../src/market-data.js'),
+      import('../src/usecases/stores.js'),
+      import('../src/polars.js'),
+    ]);
     const polars = await loadPolars();
-    const market = await MarketData.open(ui.settings);
+    // The same stores the CLI opens. The ledger stays closed until trading routes need it: an embedded ledger held
+    // by the server would make every `cift order` in another shell wait for it.
+    const stores = await openStores(ui.settings);
     const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
     const marketFor = (source: 'stored' | 'shipped') => {
       let m = byOrigin.get(source);
@@ -51,7 +58,7 @@ export const serveCommand = new Command('serve')
       return m;
     };
     const app = await buildApp(
-      { version: VERSION, polars, market, marketFor },
+      { version: VERSION, polars, market: stores.market, marketFor, close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );

@@ -13,6 +13,7 @@ describe('cift CLI', () => {
       ['--help'], ['ingest', '--help'], ['ingest', 'lobster', '--help'], ['bars', '--help'], ['features', '--help'], ['backtest', '--help'], ['bench', '--help'],
       ['order', '--help'], ['order', 'buy', '--help'], ['order', 'sell', '--help'], ['order', 'cancel', '--help'], ['order', 'list', '--help'],
       ['order', 'positions', '--help'], ['order', 'portfolio', '--help'], ['order', 'limits', '--help'],
+      ['serve', '--help'], ['order', 'accounts', '--help'],
     ];
     for (const args of commands) {
       const r = cift(args, { home });
