@@ -39,7 +39,7 @@ export function tempDir(prefix = 'cift-test-'): { dir: string; cleanup: () => vo
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function writeText(dir: string, name: string, text: string): string {
+export function writeText(dir: string, name: string, text: string | Uint8Array): string {
   const path = join(dir, name);
   writeFileSync(path, text);
   return path;
@@ -88,14 +88,5 @@ export async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
   throw new Error('expected a CiftError, but it succeeded');
 }
 
-/** mulberry32: a small seeded generator, so a failing property test names a seed that reproduces it. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded generator (mulberry32), so a failing property test names a seed that reproduces it. */
+export { seededRandom as rng } from '../src/sources/synthetic.js';

@@ -5,20 +5,15 @@
  * shows the file's own first bar exactly (the numbers are copied from the fixture text by hand).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { cift, tempDir, homeMaker } from '../helpers.js';
+import { cift, tempDir, homeMaker, writeText } from '../helpers.js';
 import { zipArchive } from '../sources/byte-layouts.js';
 
 const tmp = tempDir('cift-ingest-done-');
 afterAll(tmp.cleanup);
 const freshHome = homeMaker(tmp.dir);
-const put = (name: string, bytes: Buffer | string) => {
-  const path = join(tmp.dir, name);
-  writeFileSync(path, bytes);
-  return path;
-};
+const put = (name: string, bytes: Buffer | string) => writeText(tmp.dir, name, bytes);
 
 function ingest(home: string, args: string[]) {
   const r = cift(['ingest', ...args, '--json'], { home });

@@ -7,17 +7,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { ROOT, cift, tempDir, homeMaker } from '../helpers.js';
+import { ROOT, cift, tempDir, homeMaker, writeText } from '../helpers.js';
 import { zipArchive, zstdRawFrame } from '../sources/byte-layouts.js';
 
 const tmp = tempDir('cift-ingest-read-');
 afterAll(tmp.cleanup);
 const freshHome = homeMaker(tmp.dir);
-const put = (name: string, bytes: Buffer | string) => {
-  const path = join(tmp.dir, name);
-  writeFileSync(path, bytes);
-  return path;
-};
+const put = (name: string, bytes: Buffer | string) => writeText(tmp.dir, name, bytes);
 
 /** Runs the CLI with `input` piped to its standard input. */
 function ciftPiped(args: string[], home: string, input: Buffer) {
