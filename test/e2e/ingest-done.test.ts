@@ -5,7 +5,6 @@
  * shows the file's own first bar exactly (the numbers are copied from the fixture text by hand).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { cift, tempDir, homeMaker, writeText } from '../helpers.js';
 import { zipArchive } from '../sources/byte-layouts.js';
