@@ -3,11 +3,21 @@
  * in one process, the request duration histogram by route/method/status, and the default process metrics.
  */
 import type { FastifyInstance } from 'fastify';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface ApiMetrics {
   registry: Registry;
   requestDuration: Histogram<'route' | 'method' | 'status_code'>;
+  /** Orders by outcome (filled, rejected, canceled, duplicate) and reason code ("none" unless rejected). */
+  orders: Counter<'outcome' | 'reason'>;
+  /** Open WebSocket connections. */
+  wsConnections: Gauge;
+  /** WebSocket frames sent, by channel (trades, quotes, bars:1m, orders, control). */
+  wsMessagesSent: Counter<'channel'>;
+  /** WebSocket frames not sent because the client's send buffer was over the limit, by channel. */
+  wsMessagesDropped: Counter<'channel'>;
+  /** Connections closed by the server, by reason (slow_consumer, missed_pings, shutdown). */
+  wsClosed: Counter<'reason'>;
 }
 
 declare module 'fastify' {
@@ -27,7 +37,12 @@ export function installMetrics(app: FastifyInstance): ApiMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [registry],
   });
-  const metrics = { registry, requestDuration };
+  const orders = new Counter({ name: 'cift_orders_total', help: 'Orders submitted or canceled over the API, by outcome and reason code', labelNames: ['outcome', 'reason'] as const, registers: [registry] });
+  const wsConnections = new Gauge({ name: 'cift_ws_connections', help: 'Open WebSocket connections', registers: [registry] });
+  const wsMessagesSent = new Counter({ name: 'cift_ws_messages_sent_total', help: 'WebSocket frames sent, by channel', labelNames: ['channel'] as const, registers: [registry] });
+  const wsMessagesDropped = new Counter({ name: 'cift_ws_messages_dropped_total', help: 'WebSocket frames dropped for a slow consumer, by channel', labelNames: ['channel'] as const, registers: [registry] });
+  const wsClosed = new Counter({ name: 'cift_ws_closed_total', help: 'WebSocket connections closed by the server, by reason', labelNames: ['reason'] as const, registers: [registry] });
+  const metrics = { registry, requestDuration, orders, wsConnections, wsMessagesSent, wsMessagesDropped, wsClosed };
   app.decorate('metrics', metrics);
   app.addHook('onResponse', async (request, reply) => {
     // The route template (/api/v1/market-data/quote/:symbol), never the raw URL: symbols must not explode the label set.
