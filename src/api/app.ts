@@ -11,10 +11,34 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { MarketData, DataOrigin } from '../market-data.js';
 import type { Polars } from '../polars.js';
+import type { EventHub } from '../live/events.js';
+import type { LedgerStores } from '../usecases/stores.js';
+import type { TradingStores } from '../usecases/orders.js';
 import { installErrorHandlers } from './errors.js';
 import { healthRoutes, type ReadyProbe } from './routes/health.js';
 import { marketDataRoutes } from './routes/market-data.js';
 import { installMetrics } from './routes/metrics.js';
+
+/** Who an API key belongs to. The local key (0600 file under $CIFT_HOME, for `cift order` forwarding) may act for any account. */
+export interface KeyIdentity {
+  keyId: string;
+  account: string;
+  local: boolean;
+}
+
+export interface KeyResolver {
+  /** The identity of a presented key, or undefined when it is unknown or revoked (hash lookup + constant-time compare). */
+  resolve(presented: string): Promise<KeyIdentity | undefined>;
+}
+
+/** Paper trading over the server's ledger: the trading routes and the `orders` channel exist only when given. */
+export interface TradingServices {
+  /** The server's ledger, held open from ledger() until the app closes. */
+  stores: LedgerStores;
+  /** Prices orders fill at and portfolios are marked to (a LiveMarket while replaying). */
+  market: TradingStores['market'];
+  keys: KeyResolver;
+}
 
 export interface ApiServices {
   version: string;
@@ -25,6 +49,10 @@ export interface ApiServices {
   marketFor: (origin: DataOrigin) => Promise<MarketData>;
   /** Extra readiness checks by part name (e.g. ledger); the tick store is always checked. */
   probes?: Record<string, ReadyProbe>;
+  /** Paper trading; absent → market data only. */
+  trading?: TradingServices;
+  /** Live events for the WebSocket stream (replayed rows, order events); absent → the app makes its own MemoryHub. */
+  events?: EventHub;
   /** Where temporary download files go (parquet history); default the OS temp folder. */
   tempDir?: string;
   /** Closes what the caller opened for the app (stores); run by app.close() after in-flight requests finish. */
