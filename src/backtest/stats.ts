@@ -45,6 +45,7 @@ export type StatKey = (typeof STAT_KEYS)[number];
 export type Stats = Partial<Record<StatKey, number | string>>;
 
 const NS_PER_DAY = 86_400e9;
+const NS_PER_DAY_BIG = 86_400_000_000_000n;
 const UNIT_NS = [86_400e9, 3_600e9, 60e9, 1e9, 1e6, 1e3, 1] as const;
 
 export interface StatsInput {
@@ -130,7 +131,9 @@ const ceilDays = (ns: number, resolution: number): number => (Number.isNaN(ns) ?
 
 /** Calendar bucket of an instant for pandas resample: 'D', 'W' (weeks ending Sunday), 'ME', 'YE'. */
 function bucketOf(ns: bigint, freq: 'D' | 'W' | 'ME' | 'YE'): number {
-  const day = Math.floor(Number(ns / 86_400_000_000n) - (ns < 0n && ns % 86_400_000_000n !== 0n ? 1 : 0));
+  // A day is 86,400 s = 86,400,000,000,000 ns. (It once read 86.4e9 ns, which made every hourly bar its own "day"
+  // and inflated annualised figures on intraday data ~20×; daily bars hid it, one bar per day either way.)
+  const day = Number(ns / NS_PER_DAY_BIG) - (ns < 0n && ns % NS_PER_DAY_BIG !== 0n ? 1 : 0);
   if (freq === 'D') return day;
   if (freq === 'W') return Math.floor((day - 4) / 7); // 1970-01-05 (day 4) is a Monday
   const d = new Date(day * 86_400_000);
