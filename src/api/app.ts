@@ -11,13 +11,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { MarketData, DataOrigin } from '../market-data.js';
 import type { Polars } from '../polars.js';
-import type { EventHub } from '../live/events.js';
+import { MemoryHub, type EventHub } from '../live/events.js';
 import type { LedgerStores } from '../usecases/stores.js';
 import type { TradingStores } from '../usecases/orders.js';
 import { installErrorHandlers } from './errors.js';
 import { healthRoutes, type ReadyProbe } from './routes/health.js';
 import { marketDataRoutes } from './routes/market-data.js';
 import { installMetrics } from './routes/metrics.js';
+import { streamRoutes, type StreamOptions } from './stream.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Live events (replayed rows, order events): services.events, or a MemoryHub of the app's own. */
+    events: EventHub;
+  }
+}
 
 /** Who an API key belongs to. The local key (0600 file under $CIFT_HOME, for `cift order` forwarding) may act for any account. */
 export interface KeyIdentity {
@@ -66,6 +74,8 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Largest request body accepted (bytes); larger → 413. */
   bodyLimit?: number;
+  /** WebSocket stream limits (send-buffer limit, slow-consumer grace, ping period); defaults in src/api/stream.ts. */
+  stream?: StreamOptions;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -124,5 +134,13 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
   installMetrics(app);
   await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: services.probes ?? {} });
   await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
+  app.decorate('events', services.events ?? new MemoryHub());
+  await app.register(streamRoutes, {
+    prefix: `${API_PREFIX}/market-data`,
+    ...opts.stream,
+    events: app.events,
+    market: services.market,
+    keys: services.trading?.keys,
+  });
   return app;
 }
