@@ -53,6 +53,8 @@ export interface ApiServices {
   polars: Polars;
   /** Market data as the CLI sees it by default (stored data wins, else shipped). */
   market: MarketData;
+  /** Latest prices the quote routes answer with (a LiveMarket while replaying); default `market`. */
+  prices?: Pick<MarketData, 'latest' | 'kindsOf'>;
   /** Market data of one origin, for `?source=stored|shipped` (the CLI's --source). */
   marketFor: (origin: DataOrigin) => Promise<MarketData>;
   /** Extra readiness checks by part name (e.g. ledger); the tick store is always checked. */

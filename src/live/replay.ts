@@ -96,6 +96,8 @@ export interface ReplayOptions {
   chunkRows?: number;
   /** Rows published between yields to the event loop (default 256). */
   yieldEvery?: number;
+  /** Publishing (and the speed clock) starts once this resolves, e.g. when the server listens; default at once. */
+  begin?: Promise<unknown>;
 }
 
 export interface ReplayReport {
@@ -305,6 +307,7 @@ export async function startReplay(polars: Polars, source: ReplaySource, opts: Re
   const run = async (): Promise<ReplayReport> => {
     // The caller gets the handle before the first row goes out.
     await clock.yield();
+    if (opts.begin) await opts.begin;
     const live = cursors.filter((c) => !c.done);
     if (live.length === 0) return report;
     let t0 = live[0].headTs;
