@@ -109,7 +109,8 @@ const wallMs = (): number => performance.timeOrigin + performance.now();
 export function streamMessage(event: LiveEvent, emittedMs: number): Record<string, unknown> {
   const base = { type: TYPE_OF[event.channel], channel: event.channel, symbol: event.symbol, ts: formatTs(event.ts), ts_ns: event.ts.toString() };
   if (event.channel === 'orders') return { ...base, event: event.event, account: event.account, order: event.order, emitted_ms: emittedMs };
-  const values = event.channel === 'bars:1m' ? { vwap: null, trades: null, ...event.values } : event.values;
+  // Bars always carry vwap and trades (null from quotes, as `cift bars`), after open … volume.
+  const values = event.channel === 'bars:1m' ? { ...event.values, vwap: event.values.vwap ?? null, trades: event.values.trades ?? null } : event.values;
   return { ...base, seq: event.seq, ...values, emitted_ms: emittedMs };
 }
 

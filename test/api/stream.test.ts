@@ -16,7 +16,7 @@ import WebSocket from 'ws';
 import { decode, encode } from '@msgpack/msgpack';
 import { buildApp, type ApiServices, type KeyIdentity } from '../../src/api/app.js';
 import { installMetrics } from '../../src/api/routes/metrics.js';
-import { streamRoutes, type StreamOptions } from '../../src/api/stream.js';
+import { streamMessage, streamRoutes, type StreamOptions } from '../../src/api/stream.js';
 import { resolveSettings } from '../../src/config.js';
 import { MemoryHub, type MarketEvent, type OrderEvent } from '../../src/live/events.js';
 import { startReplay } from '../../src/live/replay.js';
@@ -178,6 +178,7 @@ describe('subscribe and receive a replay', () => {
       bar(60, 1, { open: 10.75, high: 10.75, low: 10.75, close: 10.75, volume: 20, vwap: 10.75, trades: 1 }),
     ]);
     expect(got[0].ts).toBe('2024-01-02T14:30:05.000Z');
+    expect(Object.keys(got[3])).toEqual(['type', 'channel', 'symbol', 'ts', 'ts_ns', 'seq', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades', 'emitted_ms']);
     expect(await counter(app, 'wsMessagesSent', { channel: 'trades' })).toBe(4);
     expect(await counter(app, 'wsMessagesSent', { channel: 'bars:1m' })).toBe(2);
     c.ws.close();
@@ -221,6 +222,13 @@ describe('subscribe and receive a replay', () => {
     app.events.publish(trade('ZZU', 3));
     expect(await c.drain()).toEqual([]);
     c.ws.close();
+  });
+});
+
+describe('streamMessage', () => {
+  it('a bar from quotes carries vwap and trades as null; ts keeps its ns digits', () => {
+    const m = streamMessage({ channel: 'bars:1m', symbol: 'ZZQ', ts: T + 1n, seq: 4, values: { open: 1, high: 2, low: 0.5, close: 1.5, volume: 0 } }, 12.5);
+    expect(m).toEqual({ type: 'bar', channel: 'bars:1m', symbol: 'ZZQ', ts: '2024-01-02T14:30:00.000000001Z', ts_ns: '1704205800000000001', seq: 4, open: 1, high: 2, low: 0.5, close: 1.5, volume: 0, vwap: null, trades: null, emitted_ms: 12.5 });
   });
 });
 
