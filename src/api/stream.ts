@@ -350,7 +350,12 @@ export const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app:
     return JSON.parse(bytes.toString('utf8'));
   };
 
+  /** Client messages are answered in the order they came, errors included (a subscribe may wait on the catalog). */
   const onMessage = (client: Client, data: RawData, isBinary: boolean) => {
+    client.queue = client.queue.then(() => onMessageInOrder(client, data, isBinary));
+  };
+
+  const onMessageInOrder = async (client: Client, data: RawData, isBinary: boolean): Promise<void> => {
     let msg: ClientMessage;
     try {
       const raw = parse(client, data, isBinary);
@@ -370,12 +375,12 @@ export const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app:
         message: client.encoding === 'msgpack' ? 'not a JSON text or MessagePack message' : 'not a JSON message, e.g. {"action":"subscribe","symbols":["AAPL"],"channels":["trades"]}',
       });
     }
-    client.queue = client.queue
-      .then(() => handle(client, msg))
-      .catch((e: unknown) => {
-        app.log.error({ err: e }, 'websocket message failed');
-        control(client, { type: 'error', code: 'INTERNAL', message: 'the server could not handle this message' });
-      });
+    try {
+      await handle(client, msg);
+    } catch (e) {
+      app.log.error({ err: e }, 'websocket message failed');
+      control(client, { type: 'error', code: 'INTERNAL', message: 'the server could not handle this message' });
+    }
   };
 
   await app.register(websocket, { options: { maxPayload: opts.maxPayload ?? 64 * 1024 }, preClose: async () => undefined });

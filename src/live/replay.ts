@@ -15,8 +15,8 @@
  * that minute's bar of the rows up to `--to`).
  *
  * Pacing: `speed` × real time from the first row (a row at t is published at start + (t − t0)/speed), or 'max':
- * as fast as the hub takes them. Either way the loop yields to the event loop every `yieldEvery` rows so HTTP stays
- * responsive. The clock is injected, so the schedule is testable without timers.
+ * as fast as the hub takes them. Either way the loop yields to the event loop every `yieldEvery` rows or `yieldMs`
+ * of publishing, so HTTP stays responsive. The clock is injected, so the schedule is testable without timers.
  *
  * Memory: one frame per symbol and kind, read within the range; rows are turned into JS values one chunk at a time.
  */
@@ -94,8 +94,10 @@ export interface ReplayOptions {
   clock?: ReplayClock;
   /** Rows turned into JS values at a time, per series (default 4096). */
   chunkRows?: number;
-  /** Rows published between yields to the event loop (default 256). */
+  /** Rows published between yields to the event loop (default 256)... */
   yieldEvery?: number;
+  /** ...or clock ms spent publishing without a yield (default 5), whichever comes first. */
+  yieldMs?: number;
   /** Publishing (and the speed clock) starts once this resolves, e.g. when the server listens; default at once. */
   begin?: Promise<unknown>;
 }
@@ -295,6 +297,7 @@ export async function startReplay(polars: Polars, source: ReplaySource, opts: Re
   const controller = new AbortController();
   const clock = opts.clock ?? realClock;
   const yieldEvery = opts.yieldEvery ?? 256;
+  const yieldMs = opts.yieldMs ?? 5;
   const report: ReplayReport = { trades: 0, quotes: 0, bars: 0, stopped: false };
   const bars = new MinuteBars(symbols);
   const publishBars = (events: MarketEvent[]) => {
@@ -314,20 +317,20 @@ export async function startReplay(polars: Polars, source: ReplaySource, opts: Re
     for (const c of live) if (c.headTs < t0) t0 = c.headTs;
     const start = clock.now();
     let sinceYield = 0;
+    let lastYield = start;
     while (live.length > 0) {
       if (controller.signal.aborted) break;
       let best = 0;
       for (let k = 1; k < live.length; k++) if (before(live[k], live[best])) best = k;
       const cursor = live[best];
       const due = dueAt(cursor.headTs, t0, start, opts.speed);
-      const wait = due - clock.now();
-      if (wait > 0) {
-        await clock.sleep(wait, controller.signal);
+      const now = clock.now();
+      const wait = due - now;
+      if (wait > 0 || sinceYield >= yieldEvery || now - lastYield >= yieldMs) {
+        if (wait > 0) await clock.sleep(wait, controller.signal);
+        else await clock.yield();
         sinceYield = 0;
-        if (controller.signal.aborted) break;
-      } else if (sinceYield >= yieldEvery) {
-        await clock.yield();
-        sinceYield = 0;
+        lastYield = clock.now();
         if (controller.signal.aborted) break;
       }
       const { symbol, kind } = cursor;

@@ -255,6 +255,19 @@ describe('client errors do not close the connection', () => {
     c.ws.close();
   });
 
+  it('answers in the order the messages came, even when a subscribe waits on the catalog', async () => {
+    const { url } = await listening();
+    const c = await Client.open(url);
+    c.send({ action: 'subscribe', symbols: ['ZZU', 'NEVER1'], channels: ['quotes'] });
+    c.ws.send('garbage');
+    c.send({ action: 'ping' });
+    expect((await c.next()).code).toBe('UNKNOWN_SYMBOL');
+    expect((await c.next()).type).toBe('subscribed');
+    expect((await c.next()).code).toBe('INPUT_INVALID');
+    expect(await c.next()).toEqual({ type: 'pong' });
+    c.ws.close();
+  });
+
   it('refuses an unknown encoding before the upgrade (400)', async () => {
     const { url } = await listening();
     const ws = new WebSocket(`${url}?encoding=xml`);

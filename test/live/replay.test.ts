@@ -206,6 +206,18 @@ describe('pacing', () => {
     expect(events).toHaveLength(14);
   });
 
+  it('yields to the event loop every yieldEvery rows', async () => {
+    const { clock } = fakeClock();
+    let yields = 0;
+    const counting: ReplayClock = { ...clock, yield: async () => void yields++ };
+    const hub = new MemoryHub();
+    const seen: number[] = [];
+    hub.subscribe((e) => e.channel !== 'bars:1m' && seen.push(yields));
+    await (await startReplay(polars, fixtureSource(), { symbols: ['AAA', 'BBB'], speed: 'max', hub, clock: counting, yieldEvery: 3 })).done;
+    // One yield before the first row (the caller gets the handle first), then one before rows 4, 7 and 10.
+    expect(seen).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3, 4]);
+  });
+
   it('dueAt and parseSpeed', () => {
     expect(dueAt(T + 3n * S, T, 500, 2)).toBe(2000);
     expect(dueAt(T + 3n * S, T, 500, 0.5)).toBe(6500);
