@@ -102,9 +102,26 @@ function installCors(app: FastifyInstance, origins: string[]): void {
   });
 }
 
+/** `?api_key=` (the WebSocket stream's key for browsers) never reaches a log line: request URLs are logged without it. */
+export const redactUrl = (url: string): string => url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]');
+
+function withRedactedUrls(logger: AppOptions['logger']): AppOptions['logger'] | Record<string, unknown> {
+  if (logger === false) return false;
+  const serializers = {
+    req: (req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+      method: req.method,
+      url: req.url === undefined ? undefined : redactUrl(req.url),
+      host: req.hostname,
+      remoteAddress: req.ip,
+      remotePort: req.socket?.remotePort,
+    }),
+  };
+  return logger === true ? { level: 'info', serializers } : { ...logger, serializers };
+}
+
 export async function buildApp(services: ApiServices, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: withRedactedUrls(opts.logger ?? false),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();

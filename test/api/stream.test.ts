@@ -278,7 +278,7 @@ describe('client errors do not close the connection', () => {
 
 describe('ping', () => {
   it('a client answering protocol pings stays; one that does not is terminated after two missed pongs', async () => {
-    const { app, url } = await listening({ pingIntervalMs: 20 });
+    const { app, url } = await listening({ pingIntervalMs: 50 });
     const good = await Client.open(url);
     const mute = await Client.open(url, { autoPong: false });
     const closed = await mute.closed;
@@ -369,6 +369,25 @@ describe('shutdown', () => {
     expect(await a.closed).toEqual({ code: 1001, reason: 'server shutting down' });
     expect((await b.closed).code).toBe(1001);
     expect(await counter(app, 'wsClosed', { reason: 'shutdown' })).toBe(2);
+  });
+});
+
+describe('keys stay out of logs', () => {
+  it('a ?api_key= in the upgrade URL is logged redacted', async () => {
+    const { Writable } = await import('node:stream');
+    let log = '';
+    const stream = new Writable({ write: (chunk, _enc, done) => void ((log += String(chunk)), done()) });
+    const app = await buildApp(services, { logger: { level: 'info', stream } });
+    opened.push(app);
+    const address = await app.listen({ host: '127.0.0.1', port: 0 });
+    const c = await Client.open(`${address.replace('http', 'ws')}/api/v1/market-data/ws/stream?api_key=SECRET-KEY-123`);
+    expect(await c.ask({ action: 'ping' })).toEqual({ type: 'pong' });
+    await fetch(`${address}/api/v1/market-data/quote/ZZT?api_key=SECRET-KEY-123`);
+    c.ws.close();
+    await c.closed;
+    expect(log).toContain('/api/v1/market-data/ws/stream?api_key=[redacted]');
+    expect(log).toContain('/api/v1/market-data/quote/ZZT?api_key=[redacted]');
+    expect(log).not.toContain('SECRET-KEY-123');
   });
 });
 
