@@ -278,7 +278,7 @@ describe('client errors do not close the connection', () => {
 
 describe('ping', () => {
   it('a client answering protocol pings stays; one that does not is terminated after two missed pongs', async () => {
-    const { app, url } = await listening({ pingIntervalMs: 50 });
+    const { app, url } = await listening({ pingIntervalMs: 200 });
     const good = await Client.open(url);
     const mute = await Client.open(url, { autoPong: false });
     const closed = await mute.closed;
