@@ -152,8 +152,9 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
 
   installMetrics(app);
   await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: services.probes ?? {} });
-  await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
+  // Before any route plugin, so trading routes (order events) and the stream share it.
   app.decorate('events', services.events ?? new MemoryHub());
+  await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
   await app.register(streamRoutes, {
     prefix: `${API_PREFIX}/market-data`,
     ...opts.stream,
