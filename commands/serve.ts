@@ -6,6 +6,9 @@
 import { Command } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
+import { parseSpeed, type ReplaySpeed } from '../src/live/replay.js';
+import { normalizeSymbol } from '../src/sources/tabular.js';
+import { formatTs, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { examples } from './ui.js';
 
@@ -13,6 +16,10 @@ interface ServeOptions {
   host: string;
   port: string;
   cors?: string;
+  replay?: string;
+  speed?: string;
+  from?: string;
+  to?: string;
 }
 
 export function parsePort(text: string): number {
@@ -21,17 +28,36 @@ export function parsePort(text: string): number {
   return port;
 }
 
+/** --replay/--speed/--from/--to → what to replay (undefined without --replay); USAGE errors before anything opens. */
+export function replayRequest(opts: Pick<ServeOptions, 'replay' | 'speed' | 'from' | 'to'>): { symbols: string[]; speed: ReplaySpeed; range: { from?: bigint; to?: bigint } } | undefined {
+  if (opts.replay === undefined) {
+    const stray = (['speed', 'from', 'to'] as const).filter((k) => opts[k] !== undefined);
+    if (stray.length) throw new CiftError('USAGE', `--${stray[0]} needs --replay`, 'e.g. cift serve --replay AAPL --speed 10');
+    return undefined;
+  }
+  const symbols = [...new Set(opts.replay.split(',').map((s) => s.trim()).filter(Boolean).map(normalizeSymbol))];
+  if (symbols.length === 0) throw new CiftError('USAGE', '--replay needs at least one symbol', 'e.g. --replay AAPL or --replay AAPL,AMZN');
+  const { from, to } = parseRange(opts.from, opts.to);
+  return { symbols, speed: parseSpeed(opts.speed ?? '1'), range: { from, to } };
+}
+
 export const serveCommand = new Command('serve')
   .description('serve market data, health, metrics and API docs over HTTP (the same data as the CLI)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
   .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
+  .option('--replay <symbols>', 'replay stored trades and quotes of these symbols (comma list) as the WebSocket stream and the latest prices')
+  .option('--speed <n|max>', 'replay speed: a multiple of real time (default 1), or max')
+  .option('--from <time>', 'replay from this time, inclusive (ISO-8601, UTC unless it has an offset)')
+  .option('--to <time>', 'replay up to this time, inclusive')
   .addHelpText(
     'after',
     examples([
       'cift serve --port 8000',
       'cift serve --port 0 --json            # prints {"url":"http://127.0.0.1:PORT"}',
       'cift serve --cors http://localhost:5173',
+      'cift serve --replay AAPL --speed 10     # stream a stored day on ws://…/api/v1/market-data/ws/stream',
+      'cift serve --replay AAPL,AMZN --speed max --from 2012-06-21T14:00:00Z --to 2012-06-21T15:00:00Z',
       'curl http://127.0.0.1:8000/api/v1/market-data/quote/GOOG',
       'curl "http://127.0.0.1:8000/api/v1/market-data/bars/GOOG?interval=1w&limit=5"',
       'open http://127.0.0.1:8000/docs       # OpenAPI UI; the spec is /openapi.json',
@@ -41,11 +67,15 @@ export const serveCommand = new Command('serve')
     const ui = uiFrom(cmd);
     const port = parsePort(opts.port);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
-    const [{ buildApp }, { MarketData }, { openStores }, { loadPolars }] = await Promise.all([
+    const replay = replayRequest(opts);
+    const [{ buildApp }, { MarketData }, { openStores }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
       import('../src/api/app.js'),
       import('../src/market-data.js'),
       import('../src/usecases/stores.js'),
       import('../src/polars.js'),
+      import('../src/live/live-market.js'),
+      import('../src/live/events.js'),
+      import('../src/live/replay.js'),
     ]);
     const polars = await loadPolars();
     // The same stores the CLI opens. The ledger stays closed until trading routes need it: an embedded ledger held
@@ -57,8 +87,18 @@ export const serveCommand = new Command('serve')
       if (!m) byOrigin.set(source, (m = MarketData.open(ui.settings, { source })));
       return m;
     };
+    // Latest prices: the stored ones until the replay moves them. Quotes read through it; so must trading's market.
+    const live = new LiveMarket(stores.market);
+    const events = new MemoryHub();
+    let listening: () => void = () => {};
+    const started = new Promise<void>((resolve) => (listening = resolve));
+    // Reads (and checks) what to replay before listening; publishing starts once the server listens.
+    const replayer = replay && (await startReplay(polars, stores.market, { ...replay, hub: events, live, begin: started }).catch(async (e: unknown) => {
+      await stores.close();
+      throw e;
+    }));
     const app = await buildApp(
-      { version: VERSION, polars, market: stores.market, marketFor, close: () => stores.close() },
+      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );
@@ -72,11 +112,25 @@ export const serveCommand = new Command('serve')
       throw e;
     }
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
+    if (replayer && replay) {
+      const rows = replayer.series.map((x) => `${x.rows} ${x.symbol} ${x.kind}`).join(', ');
+      process.stderr.write(`cift serve: replaying ${rows} at ${replay.speed === 'max' ? 'max speed' : `${replay.speed}× real time`}\n`);
+      listening();
+      void replayer.done.then(
+        (r) => {
+          if (r.stopped) return;
+          const span = r.first === undefined ? 'no rows in range' : `${formatTs(r.first)} … ${formatTs(r.last!)}`;
+          process.stderr.write(`cift serve: replay ended: ${r.trades} trades, ${r.quotes} quotes, ${r.bars} 1m bars (${span}); still serving\n`);
+        },
+        (e: unknown) => process.stderr.write(`cift serve: replay failed: ${e instanceof Error ? e.message : String(e)}; still serving\n`),
+      );
+    }
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         if (!ui.json) process.stderr.write(`cift serve: ${signal}, finishing in-flight requests\n`);
+        replayer?.stop();
         // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
         void app.close().then(resolve, resolve);
       };

@@ -11,13 +11,21 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { MarketData, DataOrigin } from '../market-data.js';
 import type { Polars } from '../polars.js';
-import type { EventHub } from '../live/events.js';
+import { MemoryHub, type EventHub } from '../live/events.js';
 import type { LedgerStores } from '../usecases/stores.js';
 import type { TradingStores } from '../usecases/orders.js';
 import { installErrorHandlers } from './errors.js';
 import { healthRoutes, type ReadyProbe } from './routes/health.js';
 import { marketDataRoutes } from './routes/market-data.js';
 import { installMetrics } from './routes/metrics.js';
+import { streamRoutes, type StreamOptions } from './stream.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Live events (replayed rows, order events): services.events, or a MemoryHub of the app's own. */
+    events: EventHub;
+  }
+}
 
 /** Who an API key belongs to. The local key (0600 file under $CIFT_HOME, for `cift order` forwarding) may act for any account. */
 export interface KeyIdentity {
@@ -45,6 +53,8 @@ export interface ApiServices {
   polars: Polars;
   /** Market data as the CLI sees it by default (stored data wins, else shipped). */
   market: MarketData;
+  /** Latest prices the quote routes answer with (a LiveMarket while replaying); default `market`. */
+  prices?: Pick<MarketData, 'latest' | 'kindsOf'>;
   /** Market data of one origin, for `?source=stored|shipped` (the CLI's --source). */
   marketFor: (origin: DataOrigin) => Promise<MarketData>;
   /** Extra readiness checks by part name (e.g. ledger); the tick store is always checked. */
@@ -66,6 +76,8 @@ export interface AppOptions {
   corsOrigins?: string[];
   /** Largest request body accepted (bytes); larger → 413. */
   bodyLimit?: number;
+  /** WebSocket stream limits (send-buffer limit, slow-consumer grace, ping period); defaults in src/api/stream.ts. */
+  stream?: StreamOptions;
 }
 
 export const API_PREFIX = '/api/v1';
@@ -90,9 +102,26 @@ function installCors(app: FastifyInstance, origins: string[]): void {
   });
 }
 
+/** `?api_key=` (the WebSocket stream's key for browsers) never reaches a log line: request URLs are logged without it. */
+export const redactUrl = (url: string): string => url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]');
+
+function withRedactedUrls(logger: AppOptions['logger']): AppOptions['logger'] | Record<string, unknown> {
+  if (logger === false) return false;
+  const serializers = {
+    req: (req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+      method: req.method,
+      url: req.url === undefined ? undefined : redactUrl(req.url),
+      host: req.hostname,
+      remoteAddress: req.ip,
+      remotePort: req.socket?.remotePort,
+    }),
+  };
+  return logger === true ? { level: 'info', serializers } : { ...logger, serializers };
+}
+
 export async function buildApp(services: ApiServices, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: withRedactedUrls(opts.logger ?? false),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
@@ -123,6 +152,15 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
 
   installMetrics(app);
   await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: services.probes ?? {} });
+  // Before any route plugin, so trading routes (order events) and the stream share it.
+  app.decorate('events', services.events ?? new MemoryHub());
   await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
+  await app.register(streamRoutes, {
+    prefix: `${API_PREFIX}/market-data`,
+    ...opts.stream,
+    events: app.events,
+    market: services.market,
+    keys: services.trading?.keys,
+  });
   return app;
 }

@@ -121,7 +121,8 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         response: { 200: quoteSchema },
       },
     },
-    async (request) => getQuote(await marketOf(request.query.source), symbolOf(request.params.symbol)),
+    // No ?source: the live prices (a replay moves them), else the chosen origin's stored latest row.
+    async (request) => getQuote(request.query.source ? await marketOf(request.query.source) : services.prices ?? services.market, symbolOf(request.params.symbol)),
   );
 
   app.get(
@@ -138,7 +139,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
       const symbols = [...new Set(request.query.symbols.split(',').map((s) => s.trim()).filter(Boolean).map(symbolOf))];
       if (symbols.length === 0) throw new CiftError('INPUT_INVALID', 'querystring.symbols: give at least one symbol');
       if (symbols.length > 500) throw new CiftError('INPUT_INVALID', `querystring.symbols: ${symbols.length} symbols; at most 500 per request`);
-      return getQuotes(services.market, symbols);
+      return getQuotes(services.prices ?? services.market, symbols);
     },
   );
 

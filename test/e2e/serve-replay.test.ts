@@ -1,0 +1,76 @@
+/**
+ * `cift serve --replay`: the replayed rows become the latest prices the quote route answers, a line says when the
+ * replay ends, the server stays up and exits 0 on SIGTERM; bad replay flags fail before listening.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ROOT, cift, tempDir, writeText } from '../helpers.js';
+
+const tmp = tempDir('cift-serve-replay-');
+const home = join(tmp.dir, 'home');
+
+beforeAll(() => {
+  mkdirSync(home);
+  const quotes = writeText(tmp.dir, 'quotes.csv', 'ts,bid,ask,bid_size,ask_size\n2024-01-02T14:30:00Z,10.5,10.75,100,200\n2024-01-02T14:30:01Z,10.25,10.5,300,400\n');
+  expect(cift(['ingest', quotes, '--symbol', 'QQZ'], { home }).status).toBe(0);
+});
+afterAll(() => tmp.cleanup());
+
+describe('cift serve --replay', { tags: ['e2e'] }, () => {
+  it('moves the quote route to the replayed prices, says when the replay ends, and keeps serving', async () => {
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'serve', '--port', '0', '--json', '--replay', 'qqz', '--speed', 'max', '--to', '2024-01-02T14:30:00Z'], {
+      cwd: ROOT,
+      env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1' },
+    });
+    let err = '';
+    const ended = new Promise<void>((resolve) =>
+      child.stderr.on('data', (d) => {
+        err += d;
+        if (err.includes('replay ended')) resolve();
+      }),
+    );
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    const first = await Promise.race([
+      new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+      exit.then(({ code }) => {
+        throw new Error(`cift serve exited (${code}): ${err}`);
+      }),
+    ]);
+    const url = JSON.parse(first).url as string;
+    try {
+      await ended;
+      expect(err).toContain('cift serve: replaying 1 QQZ quotes at max speed');
+      expect(err).toContain('cift serve: replay ended: 0 trades, 1 quotes, 1 1m bars (2024-01-02T14:30:00.000Z … 2024-01-02T14:30:00.000Z); still serving');
+      // The stored latest quote is 10.25/10.5 (14:30:01); the replay stopped at --to 14:30:00, whose quote is 10.5/10.75.
+      const quote = await (await fetch(`${url}/api/v1/market-data/quote/QQZ`)).json();
+      expect(quote).toMatchObject({ symbol: 'QQZ', source: 'quote', bid: 10.5, ask: 10.75, bid_size: 100, ask_size: 200, ts: '2024-01-02T14:30:00.000Z' });
+      const batch = await (await fetch(`${url}/api/v1/market-data/quotes?symbols=QQZ`)).json();
+      expect(batch.quotes[0]).toMatchObject({ bid: 10.5, ask: 10.75 });
+      // ?source=stored asks the store, not the live prices.
+      const stored = await (await fetch(`${url}/api/v1/market-data/quote/QQZ?source=stored`)).json();
+      expect(stored).toMatchObject({ bid: 10.25, ask: 10.5 });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exit).toEqual({ code: 0, signal: null });
+  });
+
+  it('refuses replay flags it cannot use, before listening', () => {
+    const stray = cift(['serve', '--port', '0', '--speed', '10'], { home });
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toMatch(/^cift: --speed needs --replay/);
+    const speed = cift(['serve', '--port', '0', '--replay', 'QQZ', '--speed', 'fast'], { home });
+    expect(speed.status).toBe(2);
+    expect(speed.stderr).toMatch(/^cift: --speed "fast" is not a speed/);
+    const range = cift(['serve', '--port', '0', '--replay', 'QQZ', '--from', '2024-01-03', '--to', '2024-01-02'], { home });
+    expect(range.status).toBe(2);
+    expect(range.stderr).toMatch(/^cift: --from 2024-01-03 is after --to 2024-01-02/);
+    const unknown = cift(['serve', '--port', '0', '--replay', 'QQX'], { home });
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toMatch(/^cift: no data for symbol "QQX"/);
+    expect(unknown.stdout).toBe('');
+  });
+});
