@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { CiftError } from '../src/errors.js';
+import type { LedgerStores } from '../src/usecases/stores.js';
 import { VERSION } from '../src/version.js';
 import { uiFrom } from './context.js';
 import { keysCommand } from './serve-keys.js';
@@ -54,15 +55,11 @@ export const serveCommand = new Command('serve')
     ]);
     const polars = await loadPolars();
     // The same stores the CLI opens. The server holds the ledger for its whole life (the trading routes and API
-    // keys live there); it is closed by app.close() through services.close.
+    // keys live there): it is taken right after listen (so a taken port fails at once, not after a lock wait), every
+    // ledger use waits for that one held ledger, and app.close() closes it through services.close.
     const stores = await openStores(ui.settings);
-    try {
-      await stores.ledger();
-    } catch (e) {
-      await stores.close();
-      throw e;
-    }
-    const trading = { stores, market: stores.market, keys: createKeyResolver(stores, {}) };
+    const held: LedgerStores = { ...stores, withLedger: (work) => stores.ledger().then(work) };
+    const trading = { stores: held, market: stores.market, keys: createKeyResolver(held, {}) };
     const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
     const marketFor = (source: 'stored' | 'shipped') => {
       let m = byOrigin.get(source);
@@ -81,6 +78,12 @@ export const serveCommand = new Command('serve')
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE') throw new CiftError('USAGE', `port ${port} on ${opts.host} is in use`, 'choose another with --port, or --port 0 for a free one');
       if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CiftError('USAGE', `cannot listen on --host ${opts.host}`, 'use 127.0.0.1, 0.0.0.0 or an address of this machine');
+      throw e;
+    }
+    try {
+      await stores.ledger();
+    } catch (e) {
+      await app.close();
       throw e;
     }
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
