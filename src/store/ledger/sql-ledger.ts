@@ -349,6 +349,11 @@ export class SqlLedger implements Ledger {
     return rows.length ? toApiKey(rows[0]) : undefined;
   }
 
+  async touchApiKey(id: string, ns: bigint): Promise<void> {
+    if (!/^\d+$/.test(id)) return;
+    await this.db.query('UPDATE api_keys SET last_used_ns = $2 WHERE id = $1', [id, String(ns)]);
+  }
+
   close(): Promise<void> {
     return this.db.close();
   }
