@@ -462,6 +462,18 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
     });
   });
 
+  describe('concurrent submits', () => {
+    it('20 buys of 1 sent at once all fill, each once: position 20, cash 10,000 − 20 × 50.3 = 8,994', async () => {
+      await openNewAccount(ctx.stores, 'burst', dec('10000'));
+      const key = (await createApiKey(ctx.stores, 'burst')).key;
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => order(key, { side: 'buy', quantity: 1, client_order_id: `burst-${i}` })));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+      expect(new Set(results.map((r) => r.json().id)).size).toBe(20);
+      expect((await call('GET', `${P}/positions/ZZQ`, { key })).json()).toMatchObject({ quantity: '20.000000', avg_cost: '50.300000' });
+      expect((await call('GET', `${P}/account/buying-power`, { key })).json().cash).toBe('8994.000000');
+    });
+  });
+
   describe('metrics, readiness, docs, logs', () => {
     it('counts orders by outcome and reason', async () => {
       const app = await buildApp(await servicesOver(ctx.stores));

@@ -105,6 +105,8 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
 
   // Order matters: resolve the key (onRequest), count the request against it (the rate limit's onRequest, which
   // fastify runs after this instance's), then refuse a missing key or a foreign account before the body is read.
+  app.decorateRequest('apiKey', undefined);
+  app.decorateRequest('tradingAccount', undefined);
   app.addHook('onRequest', resolveKeyHook(trading.keys));
   const limit = trading.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (limit !== false) {
