@@ -5,11 +5,13 @@
  */
 import { Command } from 'commander';
 import { CiftError } from '../src/errors.js';
+import type { LedgerStores } from '../src/usecases/stores.js';
 import { VERSION } from '../src/version.js';
 import { parseSpeed, type ReplaySpeed } from '../src/live/replay.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { formatTs, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
+import { keysCommand } from './serve-keys.js';
 import { examples } from './ui.js';
 
 interface ServeOptions {
@@ -20,6 +22,14 @@ interface ServeOptions {
   speed?: string;
   from?: string;
   to?: string;
+  rateLimit: string;
+}
+
+/** `--rate-limit N`: requests per second per API key on the trading routes; 0 turns the limit off. */
+export function parseRateLimit(text: string): { max: number; timeWindowMs: number } | false {
+  const n = /^\d{1,9}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n)) throw new CiftError('USAGE', `--rate-limit "${text}" is not a whole number of requests per second`, 'e.g. --rate-limit 50; 0 turns the limit off');
+  return n === 0 ? false : { max: n, timeWindowMs: 1000 };
 }
 
 export function parsePort(text: string): number {
@@ -50,6 +60,9 @@ export const serveCommand = new Command('serve')
   .option('--speed <n|max>', 'replay speed: a multiple of real time (default 1), or max')
   .option('--from <time>', 'replay from this time, inclusive (ISO-8601, UTC unless it has an offset)')
   .option('--to <time>', 'replay up to this time, inclusive')
+  .option('--rate-limit <n>', 'requests per second per API key on the trading routes (0: no limit; the local key is never limited)', '50')
+  // `cift serve keys …` dispatches to the subcommand; plain `cift serve [flags]` runs the action below.
+  .addCommand(keysCommand)
   .addHelpText(
     'after',
     examples([
@@ -60,16 +73,19 @@ export const serveCommand = new Command('serve')
       'cift serve --replay AAPL,AMZN --speed max --from 2012-06-21T14:00:00Z --to 2012-06-21T15:00:00Z',
       'curl http://127.0.0.1:8000/api/v1/market-data/quote/GOOG',
       'curl "http://127.0.0.1:8000/api/v1/market-data/bars/GOOG?interval=1w&limit=5"',
+      'cift serve keys create --account paper --name bot   # then: curl -H "X-API-Key: cift_…" …/api/v1/trading/portfolio',
       'open http://127.0.0.1:8000/docs       # OpenAPI UI; the spec is /openapi.json',
     ]),
   )
   .action(async (opts: ServeOptions, cmd: Command) => {
     const ui = uiFrom(cmd);
     const port = parsePort(opts.port);
+    const rateLimit = parseRateLimit(opts.rateLimit);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
     const replay = replayRequest(opts);
-    const [{ buildApp }, { MarketData }, { openStores }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
+    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
       import('../src/api/app.js'),
+      import('../src/api/auth.js'),
       import('../src/market-data.js'),
       import('../src/usecases/stores.js'),
       import('../src/polars.js'),
@@ -78,9 +94,11 @@ export const serveCommand = new Command('serve')
       import('../src/live/replay.js'),
     ]);
     const polars = await loadPolars();
-    // The same stores the CLI opens. The ledger stays closed until trading routes need it: an embedded ledger held
-    // by the server would make every `cift order` in another shell wait for it.
+    // The same stores the CLI opens. The server holds the ledger for its whole life (the trading routes and API
+    // keys live there): it is taken right after listen (so a taken port fails at once, not after a lock wait), every
+    // ledger use waits for that one held ledger, and app.close() closes it through services.close.
     const stores = await openStores(ui.settings);
+    const held: LedgerStores = { ...stores, withLedger: (work) => stores.ledger().then(work) };
     const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
     const marketFor = (source: 'stored' | 'shipped') => {
       let m = byOrigin.get(source);
@@ -89,6 +107,8 @@ export const serveCommand = new Command('serve')
     };
     // Latest prices: the stored ones until the replay moves them. Quotes read through it; so must trading's market.
     const live = new LiveMarket(stores.market);
+    // Orders fill at, and portfolios are marked to, the live prices.
+    const trading = { stores: held, market: live, keys: createKeyResolver(held, {}), rateLimit };
     const events = new MemoryHub();
     let listening: () => void = () => {};
     const started = new Promise<void>((resolve) => (listening = resolve));
@@ -98,7 +118,7 @@ export const serveCommand = new Command('serve')
       throw e;
     }));
     const app = await buildApp(
-      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, close: () => stores.close() },
+      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );
@@ -109,6 +129,12 @@ export const serveCommand = new Command('serve')
       const err = e as NodeJS.ErrnoException;
       if (err.code === 'EADDRINUSE') throw new CiftError('USAGE', `port ${port} on ${opts.host} is in use`, 'choose another with --port, or --port 0 for a free one');
       if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CiftError('USAGE', `cannot listen on --host ${opts.host}`, 'use 127.0.0.1, 0.0.0.0 or an address of this machine');
+      throw e;
+    }
+    try {
+      await stores.ledger();
+    } catch (e) {
+      await app.close();
       throw e;
     }
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);

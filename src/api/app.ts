@@ -17,6 +17,7 @@ import type { TradingStores } from '../usecases/orders.js';
 import { installErrorHandlers } from './errors.js';
 import { healthRoutes, type ReadyProbe } from './routes/health.js';
 import { marketDataRoutes } from './routes/market-data.js';
+import { tradingRoutes } from './routes/trading.js';
 import { installMetrics } from './routes/metrics.js';
 import { streamRoutes, type StreamOptions } from './stream.js';
 
@@ -46,6 +47,8 @@ export interface TradingServices {
   /** Prices orders fill at and portfolios are marked to (a LiveMarket while replaying). */
   market: TradingStores['market'];
   keys: KeyResolver;
+  /** Requests per key per window on the trading routes (default 50 per 1000 ms); false turns it off. The local key is never limited. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
 }
 
 export interface ApiServices {
@@ -94,7 +97,7 @@ function installCors(app: FastifyInstance, origins: string[]): void {
     reply.header('access-control-allow-origin', any ? '*' : origin);
     if (!any) reply.header('vary', 'Origin');
     if (request.method === 'OPTIONS') {
-      reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
       reply.header('access-control-allow-headers', request.headers['access-control-request-headers'] ?? 'content-type');
       reply.header('access-control-max-age', '600');
       return reply.status(204).send();
@@ -105,8 +108,12 @@ function installCors(app: FastifyInstance, origins: string[]): void {
 /** `?api_key=` (the WebSocket stream's key for browsers) never reaches a log line: request URLs are logged without it. */
 export const redactUrl = (url: string): string => url.replace(/([?&]api_key=)[^&#]*/gi, '$1[redacted]');
 
-function withRedactedUrls(logger: AppOptions['logger']): AppOptions['logger'] | Record<string, unknown> {
-  if (logger === false) return false;
+/** Headers that carry API keys: never written to the log, whatever serializers a logger adds. */
+const REDACTED_HEADERS = ['req.headers["x-api-key"]', 'req.headers.authorization', 'request.headers["x-api-key"]', 'request.headers.authorization'];
+
+/** The logger with API keys kept out of it: key headers redacted, `?api_key=` cut from logged URLs. */
+function withRedaction(logger: AppOptions['logger']) {
+  if (logger === false || logger === undefined) return false;
   const serializers = {
     req: (req: { method?: string; url?: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
       method: req.method,
@@ -116,12 +123,12 @@ function withRedactedUrls(logger: AppOptions['logger']): AppOptions['logger'] | 
       remotePort: req.socket?.remotePort,
     }),
   };
-  return logger === true ? { level: 'info', serializers } : { ...logger, serializers };
+  return { ...(logger === true ? { level: 'info' } : logger), serializers, redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } };
 }
 
 export async function buildApp(services: ApiServices, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: withRedactedUrls(opts.logger ?? false),
+    logger: withRedaction(opts.logger ?? false),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
@@ -143,7 +150,13 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'cift API', version: services.version, description: 'Market data, health and metrics of cift over HTTP.' },
+      info: { title: 'cift API', version: services.version, description: 'Market data, paper trading (API key), health and metrics of cift over HTTP.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a key from `cift serve keys create`' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'the same key as a Bearer token' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -151,7 +164,10 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installMetrics(app);
-  await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: services.probes ?? {} });
+  const trading = services.trading;
+  // With trading, readiness also needs the ledger to answer (a cheap read of the accounts table).
+  const ledgerProbe: Record<string, ReadyProbe> = trading ? { ledger: () => trading.stores.withLedger((ledger) => ledger.accounts()) } : {};
+  await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: { ...ledgerProbe, ...services.probes } });
   // Before any route plugin, so trading routes (order events) and the stream share it.
   app.decorate('events', services.events ?? new MemoryHub());
   await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
@@ -160,7 +176,8 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
     ...opts.stream,
     events: app.events,
     market: services.market,
-    keys: services.trading?.keys,
+    keys: trading?.keys,
   });
+  if (trading) await app.register(tradingRoutes, { prefix: `${API_PREFIX}/trading`, services, trading });
   return app;
 }
