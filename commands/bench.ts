@@ -20,6 +20,11 @@ interface BenchFlags {
   compare?: string;
   maxRegression: string;
   save?: string;
+  clients?: string;
+  idle?: string;
+  seconds?: string;
+  connections?: string;
+  orders?: string;
 }
 
 const BenchFlags = z.object({
@@ -27,6 +32,15 @@ const BenchFlags = z.object({
   repeat: positiveInt,
   warmup: numberFlag('must be a whole number ≥ 0', (v) => Number.isInteger(v) && v >= 0),
   maxRegression: numberFlag('must be a percentage ≥ 0', (v) => v >= 0),
+});
+
+/** The serve suite's sizes; each is optional (bench/serve.ts has the defaults). */
+const ServeFlags = z.object({
+  clients: positiveInt.optional(),
+  idle: positiveInt.optional(),
+  seconds: numberFlag('must be a number of seconds > 0', (v) => v > 0).optional(),
+  connections: positiveInt.optional(),
+  orders: positiveInt.optional(),
 });
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
@@ -51,6 +65,11 @@ export const benchCommand = new Command('bench')
   .option('--compare <file>', 'with --baseline: compare this saved document instead of running the suites')
   .option('--max-regression <pct>', 'allowed slowdown against the baseline, percent', '25')
   .option('--save <file>', 'write the JSON document to this file')
+  .option('--clients <N>', 'serve suite: WebSocket fan-out clients (default 1000)')
+  .option('--idle <N>', 'serve suite: idle subscribed WebSocket connections (default 10000)')
+  .option('--seconds <S>', 'serve suite: seconds of load per case (default 3)')
+  .option('--connections <N>', 'serve suite: HTTP connections of the quote-route load (default 10)')
+  .option('--orders <N>', 'serve suite: orders submitted one after another (default 500)')
   .addHelpText(
     'after',
     examples([
@@ -59,6 +78,7 @@ export const benchCommand = new Command('bench')
       'cift bench --size 10000000 --repeat 5 --save bench/baseline.json',
       'cift bench --baseline bench/baseline.json --max-regression 25',
       'cift bench --compare today.json --baseline bench/baseline.json',
+      'cift bench --suite serve --clients 1000 --idle 10000 --seconds 5 --json',
     ]),
   )
   .action(async (flags: BenchFlags, cmd: Command) => {
@@ -66,6 +86,7 @@ export const benchCommand = new Command('bench')
     const names = flags.suite === 'all' ? Object.keys(SUITES) : [flags.suite];
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
+    const serve = parseFlags(ServeFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
     if (flags.save !== undefined) checkOutputPath(flags.save, '--save');
     if (flags.compare !== undefined) {
@@ -80,7 +101,7 @@ export const benchCommand = new Command('bench')
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
       for (const n of names) {
-        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => progress.update(t) })) cases.push(c);
+        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), serve, onProgress: (t) => progress.update(t) })) cases.push(c);
       }
     });
     const doc: BenchDocument = { machine: machineInfo(), cases };
