@@ -18,7 +18,7 @@ import type { Polars } from '../../polars.js';
 import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
 import { NS_PER_DAY } from '../../time.js';
 import { sliceByTime } from '../../frames.js';
-import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
+import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, catalogStamp, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
 import { batchContentId } from './content-id.js';
 import { legacyManifests, migrateLegacy } from './legacy.js';
 import { lock, tryLock } from './lock.js';
@@ -99,6 +99,9 @@ export class ParquetTickStore implements TickStore {
 
   /** The committed catalog, re-read only when the file changed. Migrates the first format and sweeps for dead writers first. */
   private async catalog(): Promise<Catalog> {
+    // A committed catalog is replaced by rename (a new inode), so an unchanged stamp means the cached one is current:
+    // one stat instead of a read and parse per call (a served quote asks several times per request).
+    if (this.cached !== undefined && this.checkedForDeadWriters && catalogStamp(this.root) === this.cached.stamp) return this.cached.catalog;
     let loaded = readCatalog(this.root);
     if (loaded === undefined && legacyManifests(this.root).length > 0) {
       await this.migrate();
