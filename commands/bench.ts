@@ -43,9 +43,29 @@ const ServeFlags = z.object({
   orders: positiveInt.optional(),
 });
 
-const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
+const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
 
-function printResults(ui: Ui, cases: CaseResult[]): void {
+/** The serve suite's figures (req/s, latencies, frames, RSS) against their targets: one line per case. */
+const SERVE_FIGURES = ['req_per_s', 'p50_ms', 'p99_ms', 'frames_per_s', 'dropped', 'connected', 'rss_mb'];
+
+function printServeResults(ui: Ui, cases: CaseResult[]): void {
+  printTable(
+    ui,
+    ['case', 'figures', 'target', 'met'],
+    cases.map((c) => [
+      c.name,
+      c.status === 'ok' ? SERVE_FIGURES.filter((k) => typeof c[k] === 'number').map((k) => `${k} ${fmt(c[k] as number)}`).join(', ') : `${String(c.status)}: ${String(c.reason ?? '')}`,
+      Object.entries((c.target ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', '),
+      c.target_met === true ? 'yes' : c.target_met === false ? 'no' : '',
+    ]),
+  );
+}
+
+function printResults(ui: Ui, allCases: CaseResult[]): void {
+  const serve = allCases.filter((c) => c.suite === 'serve');
+  const cases = allCases.filter((c) => c.suite !== 'serve');
+  if (serve.length) printServeResults(ui, serve);
+  if (cases.length === 0) return;
   printTable(
     ui,
     ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×'],
