@@ -303,14 +303,14 @@ async function fanoutCase(children: Children, server: Server, env: NodeJS.Proces
   for (const w of workers) w.go();
   const results = await Promise.all(workers.map((w) => w.result));
   const frames = results.reduce((n, r) => n + r.frames, 0);
-  const seconds = Math.max(...results.map((r) => r.seconds));
+  const seconds = results.reduce((m, r) => Math.max(m, r.seconds), 0);
   const dropped = results.reduce((n, r) => n + r.dropped_notices + r.seq_gaps, 0);
   // Percentiles of the whole run from each process's: the worst process's p99 is quoted (an upper bound).
   const p50s = results.map((r) => r.p50_ms).filter((v): v is number => v !== null);
   const p99s = results.map((r) => r.p99_ms).filter((v): v is number => v !== null);
   const maxes = results.map((r) => r.max_ms).filter((v): v is number => v !== null);
   const p50 = p50s.length ? p50s.sort((a, b) => a - b)[p50s.length >> 1] : NaN;
-  const p99 = p99s.length ? Math.max(...p99s) : NaN;
+  const p99 = p99s.length ? p99s.reduce((m, v) => Math.max(m, v), -Infinity) : NaN;
   const expected = connected * REPLAY_RATE;
   return {
     suite: 'serve',
@@ -333,7 +333,7 @@ async function fanoutCase(children: Children, server: Server, env: NodeJS.Proces
     closed_by_server: results.reduce((n, r) => n + r.closed_by_server, 0),
     median_ms: p50,
     min_ms: NaN,
-    max_ms: maxes.length ? Math.max(...maxes) : NaN,
+    max_ms: maxes.length ? maxes.reduce((m, v) => Math.max(m, v), -Infinity) : NaN,
     target: { ...TARGETS.ws, frames_per_s: expected },
     target_met: frames > 0 && p99 < TARGETS.ws.p99_ms && dropped === 0 && refused === 0,
   };
