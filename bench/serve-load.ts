@@ -144,7 +144,7 @@ async function wsLoad(cfg: WsLoad): Promise<WsResult> {
 
   const connectOne = (): Promise<boolean> =>
     new Promise((resolve) => {
-      const ws = new WebSocket(cfg.url, { perMessageDeflate: false });
+      const ws = new WebSocket(cfg.url, { perMessageDeflate: false, handshakeTimeout: 15_000 });
       const lastSeq = new Map<string, number>();
       let settled = false;
       const settle = (ok: boolean, error?: string) => {

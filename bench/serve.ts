@@ -53,7 +53,7 @@ const STOP_GRACE_MS = 10_000;
 
 type Child = ChildProcess & { exited: Promise<number | null> };
 
-class Children {
+export class Children {
   private readonly all = new Set<Child>();
   private readonly onExit = () => {
     for (const c of this.all) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -291,7 +291,7 @@ async function wsWorkers(children: Children, env: NodeJS.ProcessEnv, cfg: Omit<W
   };
 }
 
-async function fanoutCase(children: Children, server: Server, env: NodeJS.ProcessEnv, sizes: ServeBenchSizes): Promise<CaseResult> {
+export async function fanoutCase(children: Children, server: Server, env: NodeJS.ProcessEnv, sizes: ServeBenchSizes): Promise<CaseResult> {
   const name = 'WebSocket fan-out SYN trades (replay --speed 1)';
   const url = `${server.url.replace(/^http/, 'ws')}/api/v1/market-data/ws/stream`;
   const procs = Math.min(4, Math.max(1, Math.ceil(sizes.clients / 500)));
@@ -339,7 +339,7 @@ async function fanoutCase(children: Children, server: Server, env: NodeJS.Proces
   };
 }
 
-async function idleCase(children: Children, server: Server, env: NodeJS.ProcessEnv, sizes: ServeBenchSizes): Promise<CaseResult> {
+export async function idleCase(children: Children, server: Server, env: NodeJS.ProcessEnv, sizes: ServeBenchSizes): Promise<CaseResult> {
   const name = 'idle subscribed WebSocket connections';
   const url = `${server.url.replace(/^http/, 'ws')}/api/v1/market-data/ws/stream`;
   const before = rssMb(server.child.pid);
