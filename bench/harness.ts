@@ -38,6 +38,8 @@ export interface BenchOptions {
   warmup: number;
   peers: boolean;
   onProgress?: (label: string) => void;
+  /** Sizes of the `serve` suite (clients, idle connections, seconds per case); defaults in bench/serve.ts. */
+  serve?: Partial<{ clients: number; idle: number; seconds: number; connections: number; orders: number }>;
 }
 
 /** Median, min and max of timing samples in ms. */

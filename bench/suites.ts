@@ -2,6 +2,7 @@
 import type { BenchOptions, CaseResult } from './harness.js';
 import { runBacktestSuite } from './backtest.js';
 import { runKernelSuite } from './kernels.js';
+import { runServeSuite } from './serve.js';
 import { runTradingSuite } from './trading.js';
 
 export type Suite = (opts: BenchOptions) => Promise<CaseResult[]>;
@@ -10,4 +11,5 @@ export const SUITES: Record<string, Suite> = {
   kernels: runKernelSuite,
   backtest: runBacktestSuite,
   trading: runTradingSuite,
+  serve: runServeSuite,
 };

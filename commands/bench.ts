@@ -20,6 +20,11 @@ interface BenchFlags {
   compare?: string;
   maxRegression: string;
   save?: string;
+  clients?: string;
+  idle?: string;
+  seconds?: string;
+  connections?: string;
+  orders?: string;
 }
 
 const BenchFlags = z.object({
@@ -29,9 +34,38 @@ const BenchFlags = z.object({
   maxRegression: numberFlag('must be a percentage ≥ 0', (v) => v >= 0),
 });
 
-const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
+/** The serve suite's sizes; each is optional (bench/serve.ts has the defaults). */
+const ServeFlags = z.object({
+  clients: positiveInt.optional(),
+  idle: positiveInt.optional(),
+  seconds: numberFlag('must be a number of seconds > 0', (v) => v > 0).optional(),
+  connections: positiveInt.optional(),
+  orders: positiveInt.optional(),
+});
 
-function printResults(ui: Ui, cases: CaseResult[]): void {
+const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
+
+/** The serve suite's figures (req/s, latencies, frames, RSS) against their targets: one line per case. */
+const SERVE_FIGURES = ['req_per_s', 'p50_ms', 'p99_ms', 'frames_per_s', 'dropped', 'connected', 'rss_mb'];
+
+function printServeResults(ui: Ui, cases: CaseResult[]): void {
+  printTable(
+    ui,
+    ['case', 'figures', 'target', 'met'],
+    cases.map((c) => [
+      c.name,
+      c.status === 'ok' ? SERVE_FIGURES.filter((k) => typeof c[k] === 'number').map((k) => `${k} ${fmt(c[k] as number)}`).join(', ') : `${String(c.status)}: ${String(c.reason ?? '')}`,
+      Object.entries((c.target ?? {}) as Record<string, number>).map(([k, v]) => `${k} ${v}`).join(', '),
+      c.target_met === true ? 'yes' : c.target_met === false ? 'no' : '',
+    ]),
+  );
+}
+
+function printResults(ui: Ui, allCases: CaseResult[]): void {
+  const serve = allCases.filter((c) => c.suite === 'serve');
+  const cases = allCases.filter((c) => c.suite !== 'serve');
+  if (serve.length) printServeResults(ui, serve);
+  if (cases.length === 0) return;
   printTable(
     ui,
     ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×'],
@@ -51,6 +85,11 @@ export const benchCommand = new Command('bench')
   .option('--compare <file>', 'with --baseline: compare this saved document instead of running the suites')
   .option('--max-regression <pct>', 'allowed slowdown against the baseline, percent', '25')
   .option('--save <file>', 'write the JSON document to this file')
+  .option('--clients <N>', 'serve suite: WebSocket fan-out clients (default 1000)')
+  .option('--idle <N>', 'serve suite: idle subscribed WebSocket connections (default 10000)')
+  .option('--seconds <S>', 'serve suite: seconds of load per case (default 3)')
+  .option('--connections <N>', 'serve suite: HTTP connections of the quote-route load (default 10)')
+  .option('--orders <N>', 'serve suite: orders submitted one after another (default 500)')
   .addHelpText(
     'after',
     examples([
@@ -59,6 +98,7 @@ export const benchCommand = new Command('bench')
       'cift bench --size 10000000 --repeat 5 --save bench/baseline.json',
       'cift bench --baseline bench/baseline.json --max-regression 25',
       'cift bench --compare today.json --baseline bench/baseline.json',
+      'cift bench --suite serve --clients 1000 --idle 10000 --seconds 5 --json',
     ]),
   )
   .action(async (flags: BenchFlags, cmd: Command) => {
@@ -66,6 +106,7 @@ export const benchCommand = new Command('bench')
     const names = flags.suite === 'all' ? Object.keys(SUITES) : [flags.suite];
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
+    const serve = parseFlags(ServeFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
     if (flags.save !== undefined) checkOutputPath(flags.save, '--save');
     if (flags.compare !== undefined) {
@@ -80,7 +121,7 @@ export const benchCommand = new Command('bench')
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
       for (const n of names) {
-        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), onProgress: (t) => progress.update(t) })) cases.push(c);
+        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), serve, onProgress: (t) => progress.update(t) })) cases.push(c);
       }
     });
     const doc: BenchDocument = { machine: machineInfo(), cases };

@@ -15,7 +15,9 @@ import { readTabularFile } from './sources/files.js';
 import { sliceByTime } from './frames.js';
 import { formatTs } from './time.js';
 import { ParquetTickStore, batchToFrame, lastRowOf } from './store/ticks/parquet.js';
+import { DEFAULT_CHUNK_ROWS } from './store/ticks/types.js';
 import type {
+  ChunkOptions,
   IngestItem,
   IngestOptions,
   IngestOutcome,
@@ -151,6 +153,28 @@ export class MarketData implements TickStore {
     if (batch === undefined) return undefined;
     const pl = this.polars;
     return sliceByTime(pl, batchToFrame(pl, batch), range.from, range.to);
+  }
+
+  /**
+   * The rows read() gives, in the same order, as frames of at most `chunkRows` rows, from the same origin read()
+   * would use; the stored store is read a part at a time (shipped samples are small and read whole).
+   */
+  async *readChunks(kind: TickKind, symbol: string, range: TimeRange = {}, opts: ChunkOptions = {}): AsyncGenerator<pl.DataFrame> {
+    if (this.source !== 'shipped') {
+      // read() falls back to the shipped bars only when nothing of the kind is stored (the catalog says so).
+      const storedKinds = await this.stored.kindsOf(symbol);
+      if (storedKinds.includes(kind) || kind !== 'bars' || this.source === 'stored') {
+        yield* this.stored.readChunks(kind, symbol, range, opts);
+        return;
+      }
+    }
+    if (kind !== 'bars') return;
+    const batch = await this.builtin.batch(symbol);
+    if (batch === undefined) return;
+    const pl = this.polars;
+    const frame = sliceByTime(pl, batchToFrame(pl, batch), range.from, range.to);
+    const chunkRows = Math.max(1, opts.chunkRows ?? DEFAULT_CHUNK_ROWS);
+    for (let start = 0; start < frame.height; start += chunkRows) yield frame.slice(start, Math.min(chunkRows, frame.height - start));
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {

@@ -16,7 +16,7 @@ import { frameColumns } from '../../io/export.js';
 import type { MarketData } from '../../market-data.js';
 import { DATA_ORIGINS } from '../../market-data.js';
 import type { Polars } from '../../polars.js';
-import { TICK_KINDS } from '../../schema.js';
+import { TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
 import { normalizeSymbol } from '../../sources/tabular.js';
 import { parseInterval, parseTimestamp } from '../../time.js';
 import { loadBars } from '../../usecases/load-bars.js';
@@ -86,11 +86,15 @@ const CHUNK_ROWS = 10_000;
 
 const csvCell = (v: string | number | null): string => (v === null ? '' : typeof v === 'number' ? String(v) : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
 
-async function* textChunks(polars: Polars, frame: pl.DataFrame, format: 'csv' | 'json'): AsyncGenerator<string> {
-  if (format === 'csv') yield `${frame.columns.join(',')}\n`;
-  else yield '[';
-  for (let start = 0; start < frame.height; start += CHUNK_ROWS) {
-    const part = frame.slice(start, Math.min(CHUNK_ROWS, frame.height - start));
+/**
+ * The text of a download, chunk by chunk as the store yields them. Pulled by Readable.from, so a slow client
+ * holds back the store reads (backpressure), and a client that goes away ends the generator (and the store's).
+ */
+async function* textChunks(polars: Polars, columns: readonly string[], frames: AsyncIterable<pl.DataFrame>, format: 'csv' | 'json'): AsyncGenerator<string> {
+  yield format === 'csv' ? `${columns.join(',')}\n` : '[';
+  let first = true;
+  for await (const part of frames) {
+    if (part.height === 0) continue;
     const cols = frameColumns(polars, part);
     const lines: string[] = new Array(part.height);
     for (let i = 0; i < part.height; i++) {
@@ -101,7 +105,10 @@ async function* textChunks(polars: Polars, frame: pl.DataFrame, format: 'csv' | 
         lines[i] = JSON.stringify(rec);
       }
     }
-    yield format === 'csv' ? `${lines.join('\n')}\n` : `${start === 0 ? '' : ','}${lines.join(',')}`;
+    yield format === 'csv' ? `${lines.join('\n')}\n` : `${first ? '' : ','}${lines.join(',')}`;
+    first = false;
+    // A turn of the event loop between chunks, so a fast download never keeps other requests waiting.
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
   if (format === 'json') yield ']\n';
 }
@@ -202,23 +209,33 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
       const market = await marketOf(q.source);
       const kinds = await market.kindsOf(symbol);
       if (!kinds.includes(q.kind)) throw new CiftError('NO_DATA', `no ${q.kind} for "${symbol}" (it has ${kinds.join(', ')})`);
-      const frame = await market.read(q.kind, symbol, range);
-      if (frame === undefined) throw new CiftError('NO_DATA', `no ${q.kind} for "${symbol}"`);
       const name = `${symbol}-${q.kind}.${q.format}`;
-      reply.header('content-disposition', `attachment; filename="${name}"`);
-      reply.header('x-row-count', String(frame.height));
       if (q.format === 'parquet') {
-        // Polars writes Parquet whole; a temp file keeps the bytes out of the JS heap and is streamed, then removed.
+        // Polars writes a Parquet file whole (nodejs-polars has no row-group writer), so this one format reads the
+        // range into one frame; a temp file keeps the bytes out of the JS heap and is streamed, then removed.
+        const frame = await market.read(q.kind, symbol, range);
+        if (frame === undefined) throw new CiftError('NO_DATA', `no ${q.kind} for "${symbol}"`);
         const dir = await mkdtemp(join(services.tempDir ?? tmpdir(), 'cift-history-'));
         const path = join(dir, name);
-        frame.writeParquet(path, { compression: 'zstd' });
+        try {
+          frame.writeParquet(path, { compression: 'zstd' });
+        } catch (e) {
+          await rm(dir, { recursive: true, force: true });
+          throw e;
+        }
         const stream = createReadStream(path);
         stream.on('close', () => void rm(dir, { recursive: true, force: true }));
+        reply.header('content-disposition', `attachment; filename="${name}"`);
+        reply.header('x-row-count', String(frame.height));
         reply.type('application/vnd.apache.parquet');
         return reply.send(stream);
       }
+      // CSV and JSON stream from the store a file group and a chunk at a time (MarketData.readChunks), never the
+      // whole range in memory; the row count is not known before the end, so there is no x-row-count here.
+      reply.header('content-disposition', `attachment; filename="${name}"`);
       reply.type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-      return reply.send(Readable.from(textChunks(polars, frame, q.format)));
+      const columns = ['ts', 'seq', ...VALUE_COLUMNS[q.kind]];
+      return reply.send(Readable.from(textChunks(polars, columns, market.readChunks(q.kind, symbol, range, { chunkRows: CHUNK_ROWS }), q.format)));
     },
   );
 

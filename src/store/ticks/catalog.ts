@@ -86,18 +86,24 @@ export interface LoadedCatalog {
   stamp: string;
 }
 
-/** The catalog, or undefined when there is none yet; STORE_CORRUPT naming the file when it is damaged. */
-export function readCatalog(root: string): LoadedCatalog | undefined {
+/** The stamp of the catalog file as it is now (one stat), or undefined when there is none yet. */
+export function catalogStamp(root: string): string | undefined {
   const path = catalogPath(root);
-  let stamp: string;
   try {
     const st = statSync(path);
-    stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return undefined;
     throw new CiftError('STORE_UNAVAILABLE', `cannot read the tick store catalog ${path} (${code})`, 'check that CIFT_HOME (or --home) is a folder you can read');
   }
+}
+
+/** The catalog, or undefined when there is none yet; STORE_CORRUPT naming the file when it is damaged. */
+export function readCatalog(root: string): LoadedCatalog | undefined {
+  const path = catalogPath(root);
+  const stamp = catalogStamp(root);
+  if (stamp === undefined) return undefined;
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -18,7 +18,7 @@ import type { Polars } from '../../polars.js';
 import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
 import { NS_PER_DAY } from '../../time.js';
 import { sliceByTime } from '../../frames.js';
-import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
+import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, catalogStamp, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
 import { batchContentId } from './content-id.js';
 import { legacyManifests, migrateLegacy } from './legacy.js';
 import { lock, tryLock } from './lock.js';
@@ -28,7 +28,8 @@ import { rebuildCatalog } from './repair.js';
 import { resolveSelector } from './select.js';
 import { step, storeFs } from './steps.js';
 import { deadWriters, sweep } from './sweep.js';
-import type { IngestItem, IngestOptions, IngestOutcome, LatestRow, RepairReport, SeriesSummary, SourceRef, StoredSource, TickStore, TimeRange, WriteSummary } from './types.js';
+import { DEFAULT_CHUNK_ROWS } from './types.js';
+import type { ChunkOptions, IngestItem, IngestOptions, IngestOutcome, LatestRow, RepairReport, SeriesSummary, SourceRef, StoredSource, TickStore, TimeRange, WriteSummary } from './types.js';
 
 /** Converts a batch to a frame with the canonical column order and types. */
 export function batchToFrame(polars: Polars, batch: TickBatch): pl.DataFrame {
@@ -98,6 +99,9 @@ export class ParquetTickStore implements TickStore {
 
   /** The committed catalog, re-read only when the file changed. Migrates the first format and sweeps for dead writers first. */
   private async catalog(): Promise<Catalog> {
+    // A committed catalog is replaced by rename (a new inode), so an unchanged stamp means the cached one is current:
+    // one stat instead of a read and parse per call (a served quote asks several times per request).
+    if (this.cached !== undefined && this.checkedForDeadWriters && catalogStamp(this.root) === this.cached.stamp) return this.cached.catalog;
     let loaded = readCatalog(this.root);
     if (loaded === undefined && legacyManifests(this.root).length > 0) {
       await this.migrate();
@@ -327,8 +331,67 @@ export class ParquetTickStore implements TickStore {
         throw this.missingFile(paths);
       }
       const frame = frames.length === 1 ? frames[0] : pl.concat(frames);
-      const sorted = frames.length > 1 ? frame.sort(['ts', 'seq']) : frame;
+      // Stable, so rows with the same (ts, seq) from two sources (`--append`) keep the catalog's order every time.
+      const sorted = frames.length > 1 ? frame.sort({ by: ['ts', 'seq'], maintainOrder: true }) : frame;
       return sliceByTime(pl, sorted, range.from, range.to);
+    }
+  }
+
+  /**
+   * The rows read() gives, as frames of at most `chunkRows` rows, holding one group of data files in memory at a
+   * time. Files are taken in order of their first time; files whose time spans overlap or touch (a source stored
+   * with `--append` over another) are read and sorted together, so (ts, seq) order and the order of equal rows are
+   * exactly read()'s. Trades and quotes are one file per UTC day and source, so a group is usually one day.
+   * A file replaced by a concurrent ingest before the first row is yielded is retried on the newer catalog.
+   */
+  async *readChunks(kind: TickKind, symbol: string, range: TimeRange = {}, opts: ChunkOptions = {}): AsyncGenerator<pl.DataFrame> {
+    const chunkRows = Math.max(1, opts.chunkRows ?? DEFAULT_CHUNK_ROWS);
+    const pl = this.polars;
+    for (let attempt = 0; ; attempt++) {
+      const files: Array<{ path: string; first: bigint; last: bigint; order: number }> = [];
+      for (const s of await this.sourcesOf(kind, symbol)) {
+        for (const f of s.files) {
+          const first = BigInt(f.first);
+          const last = BigInt(f.last);
+          if (range.from !== undefined && last < range.from) continue;
+          if (range.to !== undefined && first > range.to) continue;
+          files.push({ path: join(this.seriesDir(kind, symbol), f.name), first, last, order: files.length });
+        }
+      }
+      const sortAll = files.length > 1; // read() leaves a lone file as it is and sorts any concatenation
+      files.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : a.order - b.order));
+      const groups: Array<typeof files> = [];
+      let groupLast = 0n;
+      for (const f of files) {
+        if (groups.length > 0 && f.first <= groupLast) {
+          groups[groups.length - 1].push(f);
+          if (f.last > groupLast) groupLast = f.last;
+        } else {
+          groups.push([f]);
+          groupLast = f.last;
+        }
+      }
+      let yielded = false;
+      let retry = false;
+      for (const group of groups) {
+        group.sort((a, b) => a.order - b.order); // concatenated in catalog order, as read() does
+        const frames = this.readFiles(group.map((f) => f.path));
+        if (frames === undefined) {
+          if (!yielded && attempt < 3) {
+            retry = true;
+            break;
+          }
+          throw this.missingFile(group.map((f) => f.path));
+        }
+        const frame = frames.length === 1 ? frames[0] : pl.concat(frames);
+        const sorted = sortAll ? frame.sort({ by: ['ts', 'seq'], maintainOrder: true }) : frame;
+        const part = sliceByTime(pl, sorted, range.from, range.to);
+        for (let start = 0; start < part.height; start += chunkRows) {
+          yielded = true;
+          yield part.slice(start, Math.min(chunkRows, part.height - start));
+        }
+      }
+      if (!retry) return;
     }
   }
 

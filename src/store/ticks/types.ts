@@ -81,6 +81,13 @@ export interface RepairReport {
   skipped: string[];
 }
 
+export interface ChunkOptions {
+  /** Most rows per yielded frame (default DEFAULT_CHUNK_ROWS). */
+  chunkRows?: number;
+}
+
+export const DEFAULT_CHUNK_ROWS = 10_000;
+
 export interface TimeRange {
   from?: bigint;
   /** Inclusive. */
@@ -97,6 +104,11 @@ export interface TickStore {
    * Columns: ts, seq, then the kind's value columns.
    */
   read(kind: TickKind, symbol: string, range?: TimeRange): Promise<pl.DataFrame | undefined>;
+  /**
+   * The same rows as read(), in the same order, as frames of at most `chunkRows` rows each, reading the store a
+   * part at a time (for streamed downloads); nothing when nothing is stored or the range holds no rows.
+   */
+  readChunks(kind: TickKind, symbol: string, range?: TimeRange, opts?: ChunkOptions): AsyncIterable<pl.DataFrame>;
   list(): Promise<SeriesSummary[]>;
   sources(): Promise<StoredSource[]>;
   /** Removes a source (by id or unique id prefix) or every source of a symbol; returns what went. */
