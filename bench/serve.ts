@@ -399,8 +399,11 @@ export async function runServeSuite(opts: BenchOptions): Promise<CaseResult[]> {
     must(cli(cliPath, env, ['ingest', join(root, 'data', 'GOOG.csv'), '--symbol', 'GOOG']), 'cift ingest data/GOOG.csv');
     const rows = REPLAY_RATE * (sizes.seconds + REPLAY_MARGIN_S);
     must(cli(cliPath, env, ['ingest', 'synthetic', '--symbol', 'SYN', '--kind', 'trades', '--rows', String(rows), '--every', REPLAY_EVERY]), 'cift ingest synthetic');
-    // The key is made before the server holds the embedded ledger.
-    const made = cli(cliPath, env, ['serve', 'keys', 'create', '--account', 'paper', '--name', 'bench', '--json']);
+    // A bench account whose cash and limits never refuse the submits (a run of 422 rejections would time the refusal
+    // path), and its key, made before the server holds the embedded ledger.
+    must(cli(cliPath, env, ['order', 'accounts', 'create', 'bench', '--cash', '1000000000000']), 'cift order accounts create bench');
+    must(cli(cliPath, env, ['order', 'limits', '--account', 'bench', '--max-position', '1000000000', '--max-order-notional', '1000000000000', '--max-leverage', '100']), 'cift order limits --account bench');
+    const made = cli(cliPath, env, ['serve', 'keys', 'create', '--account', 'bench', '--name', 'bench', '--json']);
     let key: string | { reason: string };
     try {
       const parsed = JSON.parse(made.stdout) as { key?: unknown };
@@ -410,7 +413,8 @@ export async function runServeSuite(opts: BenchOptions): Promise<CaseResult[]> {
     }
 
     opts.onProgress?.('serve: quote route');
-    const plain = await startServer(children, cliPath, env, []);
+    // No per-key rate limit: the bench measures the route, not the limiter's 429s.
+    const plain = await startServer(children, cliPath, env, ['--rate-limit', '0']);
     try {
       results.push(await quoteCase(children, plain, env, sizes).catch((e) => failed('quote route GET /market-data/quote/GOOG', sizes.connections, TARGETS.quote, e)));
       opts.onProgress?.('serve: order submit');

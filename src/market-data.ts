@@ -65,9 +65,13 @@ class BuiltinCatalog {
       .sort();
   }
 
-  /** Existence only (one stat), so a command does not parse every shipped CSV. */
+  /** The shipped file names, listed once: shipped data is read-only, and a served quote asks on every request. */
+  private names: Set<string> | undefined;
+
+  /** Existence only (one listing, kept), so a command does not parse every shipped CSV. */
   has(symbol: string): boolean {
-    return existsSync(join(this.dir, `${symbol}.csv`));
+    this.names ??= new Set(existsSync(this.dir) ? readdirSync(this.dir).filter((f) => f.endsWith('.csv')) : []);
+    return this.names.has(`${symbol}.csv`);
   }
 
   /** The last bar of a shipped series, computed once: shipped data is read-only, and a served quote asks for it on every request. */

@@ -32,6 +32,9 @@ import { DEFAULT_CHUNK_ROWS } from './types.js';
 import type { ChunkOptions, IngestItem, IngestOptions, IngestOutcome, LatestRow, RepairReport, SeriesSummary, SourceRef, StoredSource, TickStore, TimeRange, WriteSummary } from './types.js';
 
 /** Converts a batch to a frame with the canonical column order and types. */
+/** How long a catalog found current is trusted without another stat (ms). */
+const CATALOG_RECHECK_MS = 10;
+
 export function batchToFrame(polars: Polars, batch: TickBatch): pl.DataFrame {
   const columns = [
     polars.Series('ts', batch.ts as unknown as number[]).cast(polars.Datetime('ns')),
@@ -80,6 +83,8 @@ function partitions(batch: TickBatch): Array<[number, number]> {
 export class ParquetTickStore implements TickStore {
   private readonly lastRows = new Map<string, LatestRow | undefined>();
   private cached: { stamp: string; catalog: Catalog } | undefined;
+  /** When (performance.now()) the cached catalog was last found current. */
+  private verifiedAt = -Infinity;
   private checkedForDeadWriters = false;
   private readonly makeFolder: NonNullable<ParquetTickStoreOptions['makeFolder']>;
 
@@ -101,7 +106,16 @@ export class ParquetTickStore implements TickStore {
   private async catalog(): Promise<Catalog> {
     // A committed catalog is replaced by rename (a new inode), so an unchanged stamp means the cached one is current:
     // one stat instead of a read and parse per call (a served quote asks several times per request).
-    if (this.cached !== undefined && this.checkedForDeadWriters && catalogStamp(this.root) === this.cached.stamp) return this.cached.catalog;
+    // And a catalog verified a moment ago is taken as it is: a server answering thousands of quotes a second stats
+    // the file once per CATALOG_RECHECK_MS, so another process's commit shows up at most that much later.
+    if (this.cached !== undefined && this.checkedForDeadWriters) {
+      const now = performance.now();
+      if (now - this.verifiedAt < CATALOG_RECHECK_MS) return this.cached.catalog;
+      if (catalogStamp(this.root) === this.cached.stamp) {
+        this.verifiedAt = now;
+        return this.cached.catalog;
+      }
+    }
     let loaded = readCatalog(this.root);
     if (loaded === undefined && legacyManifests(this.root).length > 0) {
       await this.migrate();
@@ -116,7 +130,14 @@ export class ParquetTickStore implements TickStore {
     }
     if (loaded === undefined) return emptyCatalog();
     if (this.cached?.stamp !== loaded.stamp) this.cached = loaded;
+    this.verifiedAt = performance.now();
     return this.cached.catalog;
+  }
+
+  /** Commits a catalog (the store's commit point) and forgets the cached one, so this store reads its own write at once. */
+  private commitCatalog(catalog: Catalog): void {
+    writeCatalog(this.root, catalog);
+    this.cached = undefined;
   }
 
   private sweepIfFree(): void {
@@ -149,7 +170,7 @@ export class ParquetTickStore implements TickStore {
       try {
         if (readCatalog(this.root) !== undefined) return; // another process migrated meanwhile
         const catalog = migrateLegacy(this.polars, this.root, writer);
-        writeCatalog(this.root, catalog);
+        this.commitCatalog(catalog);
         sweep(this.root, catalog);
       } finally {
         release();
@@ -163,7 +184,7 @@ export class ParquetTickStore implements TickStore {
     try {
       const current = readCatalog(this.root)?.catalog ?? emptyCatalog();
       const { next, result } = change(current);
-      if (next !== undefined) writeCatalog(this.root, next);
+      if (next !== undefined) this.commitCatalog(next);
       sweep(this.root, next ?? current);
       return result;
     } finally {
@@ -272,7 +293,7 @@ export class ParquetTickStore implements TickStore {
           previous = undefined; // damaged: that is why we are here
         }
         const { catalog, skipped } = rebuildCatalog(this.polars, this.root, writer, previous);
-        writeCatalog(this.root, catalog);
+        this.commitCatalog(catalog);
         sweep(this.root, catalog);
         return { sources: catalog.sources.length, files: catalog.sources.reduce((n, s) => n + s.files.length, 0), skipped };
       } finally {
