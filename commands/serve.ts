@@ -48,6 +48,10 @@ export const serveCommand = new Command('serve')
       import('../src/polars.js'),
     ]);
     const polars = await loadPolars();
+    // `cift order` in another shell forwards to this server while it holds the embedded ledger (PostgreSQL: no lock,
+    // no forwarding): it finds serve.json and the local key (0600) under $CIFT_HOME, written once we listen.
+    const discovery = await import('../src/serve-discovery.js');
+    const localKey = ui.settings.databaseUrl ? undefined : discovery.newLocalKey();
     // The same stores the CLI opens. The ledger stays closed until trading routes need it: an embedded ledger held
     // by the server would make every `cift order` in another shell wait for it.
     const stores = await openStores(ui.settings);
@@ -71,12 +75,23 @@ export const serveCommand = new Command('serve')
       if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CiftError('USAGE', `cannot listen on --host ${opts.host}`, 'use 127.0.0.1, 0.0.0.0 or an address of this machine');
       throw e;
     }
+    let announced: ReturnType<typeof discovery.announceServer> | undefined;
+    try {
+      announced = localKey === undefined ? undefined : discovery.announceServer(ui.settings, { address, key: localKey, version: VERSION });
+    } catch (e) {
+      await app.close();
+      throw e;
+    }
+    // Also on an unexpected exit, so a client never reads a key of a server that is gone (a dead pid is ignored anyway).
+    process.once('exit', () => announced?.remove());
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
     await new Promise<void>((resolve) => {
       const stop = (signal: NodeJS.Signals) => {
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         if (!ui.json) process.stderr.write(`cift serve: ${signal}, finishing in-flight requests\n`);
+        // Stop advertising first: a `cift order` from now on waits for the ledger instead of calling a closing server.
+        announced?.remove();
         // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
         void app.close().then(resolve, resolve);
       };

@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureHomeFolder, type Settings } from './config.js';
 import { CiftError } from './errors.js';
 import { pidAlive } from './store/pid.js';
 
@@ -80,7 +81,8 @@ export interface Announcement {
  * that sees serve.json also finds the key. A file of a dead process is replaced; one of a live process other than
  * this one is refused (LEDGER_LOCKED), since two servers cannot share one embedded ledger.
  */
-export function announceServer(home: string, opts: { address: string; key: string; version: string; pid?: number; now?: Date }): Announcement {
+export function announceServer(settings: Pick<Settings, 'home' | 'homeFrom'>, opts: { address: string; key: string; version: string; pid?: number; now?: Date }): Announcement {
+  const home = settings.home;
   const pid = opts.pid ?? process.pid;
   const existing = readInfo(home);
   if (existing && existing.pid !== pid && pidAlive(existing.pid)) {
@@ -90,6 +92,7 @@ export function announceServer(home: string, opts: { address: string; key: strin
       `stop it first; if no cift serve runs, remove ${join(home, SERVE_INFO_FILE)}`,
     );
   }
+  ensureHomeFolder(settings);
   const info: ServeInfo = { pid, url: connectableUrl(opts.address), started_at: (opts.now ?? new Date()).toISOString(), version: opts.version };
   writeAtomically(join(home, SERVE_KEY_FILE), `${opts.key}\n`, 0o600);
   writeAtomically(join(home, SERVE_INFO_FILE), `${JSON.stringify(info)}\n`, 0o644);
