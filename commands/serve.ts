@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { VERSION } from '../src/version.js';
 import { uiFrom } from './context.js';
+import { keysCommand } from './serve-keys.js';
 import { examples } from './ui.js';
 
 interface ServeOptions {
@@ -26,6 +27,8 @@ export const serveCommand = new Command('serve')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
   .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
+  // `cift serve keys …` dispatches to the subcommand; plain `cift serve [flags]` runs the action below.
+  .addCommand(keysCommand)
   .addHelpText(
     'after',
     examples([
@@ -34,6 +37,7 @@ export const serveCommand = new Command('serve')
       'cift serve --cors http://localhost:5173',
       'curl http://127.0.0.1:8000/api/v1/market-data/quote/GOOG',
       'curl "http://127.0.0.1:8000/api/v1/market-data/bars/GOOG?interval=1w&limit=5"',
+      'cift serve keys create --account paper --name bot   # then: curl -H "X-API-Key: cift_…" …/api/v1/trading/portfolio',
       'open http://127.0.0.1:8000/docs       # OpenAPI UI; the spec is /openapi.json',
     ]),
   )
@@ -41,8 +45,9 @@ export const serveCommand = new Command('serve')
     const ui = uiFrom(cmd);
     const port = parsePort(opts.port);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
-    const [{ buildApp }, { MarketData }, { openStores }, { loadPolars }] = await Promise.all([
+    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores }, { loadPolars }] = await Promise.all([
       import('../src/api/app.js'),
+      import('../src/api/auth.js'),
       import('../src/market-data.js'),
       import('../src/usecases/stores.js'),
       import('../src/polars.js'),
@@ -52,9 +57,16 @@ export const serveCommand = new Command('serve')
     // no forwarding): it finds serve.json and the local key (0600) under $CIFT_HOME, written once we listen.
     const discovery = await import('../src/serve-discovery.js');
     const localKey = ui.settings.databaseUrl ? undefined : discovery.newLocalKey();
-    // The same stores the CLI opens. The ledger stays closed until trading routes need it: an embedded ledger held
-    // by the server would make every `cift order` in another shell wait for it.
+    // The same stores the CLI opens. The server holds the ledger for its whole life (the trading routes and API
+    // keys live there); it is closed by app.close() through services.close.
     const stores = await openStores(ui.settings);
+    try {
+      await stores.ledger();
+    } catch (e) {
+      await stores.close();
+      throw e;
+    }
+    const trading = { stores, market: stores.market, keys: createKeyResolver(stores, { localKey }) };
     const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
     const marketFor = (source: 'stored' | 'shipped') => {
       let m = byOrigin.get(source);
@@ -62,7 +74,7 @@ export const serveCommand = new Command('serve')
       return m;
     };
     const app = await buildApp(
-      { version: VERSION, polars, market: stores.market, marketFor, close: () => stores.close() },
+      { version: VERSION, polars, market: stores.market, marketFor, trading, close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );

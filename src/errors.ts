@@ -27,6 +27,10 @@ export type CiftErrorCode =
   | 'ORDER_REJECTED'
   | 'POSITION_NOT_FOUND'
   | 'BENCH_REGRESSION'
+  | 'KEY_NOT_FOUND'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 export class CiftError extends Error {

@@ -17,6 +17,7 @@ import type { TradingStores } from '../usecases/orders.js';
 import { installErrorHandlers } from './errors.js';
 import { healthRoutes, type ReadyProbe } from './routes/health.js';
 import { marketDataRoutes } from './routes/market-data.js';
+import { tradingRoutes } from './routes/trading.js';
 import { installMetrics } from './routes/metrics.js';
 
 /** Who an API key belongs to. The local key (0600 file under $CIFT_HOME, for `cift order` forwarding) may act for any account. */
@@ -38,6 +39,8 @@ export interface TradingServices {
   /** Prices orders fill at and portfolios are marked to (a LiveMarket while replaying). */
   market: TradingStores['market'];
   keys: KeyResolver;
+  /** Requests per key per window on the trading routes (default 50 per 1000 ms); false turns it off. The local key is never limited. */
+  rateLimit?: { max: number; timeWindowMs: number } | false;
 }
 
 export interface ApiServices {
@@ -90,9 +93,17 @@ function installCors(app: FastifyInstance, origins: string[]): void {
   });
 }
 
+/** Headers that carry API keys: never written to the log, whatever serializers a logger adds. */
+const REDACTED_HEADERS = ['req.headers["x-api-key"]', 'req.headers.authorization', 'request.headers["x-api-key"]', 'request.headers.authorization'];
+
+function withRedaction(logger: AppOptions['logger']) {
+  if (logger === false || logger === undefined) return false;
+  return { ...(logger === true ? {} : logger), redact: { paths: REDACTED_HEADERS, censor: '[redacted]' } };
+}
+
 export async function buildApp(services: ApiServices, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: withRedaction(opts.logger ?? false),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     genReqId: () => randomUUID(),
   }).withTypeProvider<ZodTypeProvider>();
@@ -115,6 +126,12 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
     openapi: {
       openapi: '3.0.3',
       info: { title: 'cift API', version: services.version, description: 'Market data, health and metrics of cift over HTTP.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a key from `cift serve keys create`' },
+          bearer: { type: 'http', scheme: 'bearer', description: 'the same key as a Bearer token' },
+        },
+      },
     },
     transform: jsonSchemaTransform,
   });
@@ -122,7 +139,11 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   installMetrics(app);
-  await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: services.probes ?? {} });
+  const trading = services.trading;
+  // With trading, readiness also needs the ledger to answer (a cheap read of the accounts table).
+  const ledgerProbe: Record<string, ReadyProbe> = trading ? { ledger: () => trading.stores.withLedger((ledger) => ledger.accounts()) } : {};
+  await app.register(healthRoutes, { version: services.version, startedAt: started, market: services.market, probes: { ...ledgerProbe, ...services.probes } });
   await app.register(marketDataRoutes, { prefix: `${API_PREFIX}/market-data`, services });
+  if (trading) await app.register(tradingRoutes, { prefix: `${API_PREFIX}/trading`, services, trading });
   return app;
 }

@@ -18,6 +18,12 @@ export const STATUS_OF_CODE: Partial<Record<CiftErrorCode, number>> = {
   UNKNOWN_ACCOUNT: 404,
   UNKNOWN_SOURCE: 404,
   ORDER_NOT_FOUND: 404,
+  POSITION_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  // A missing, unknown or revoked API key; a key acting outside its account; too many requests for one key.
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   // NO_DATA: the symbol exists but there is nothing of what was asked (a kind, an origin, a range).
   NO_DATA: 404,
   ACCOUNT_EXISTS: 409,

@@ -7,7 +7,7 @@ import { CiftError } from '../../errors.js';
 import { add, dec, fmt, neg, type Dec } from '../../money.js';
 import { clientIdLock, forUpdate } from './dialect.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
-import type { Account, AccountLimits, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
+import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
 
 const nowNs = (): string => String(BigInt(Date.now()) * 1_000_000n);
 const str = (v: Row[string]): string => (v === null ? '' : String(v));
@@ -47,6 +47,19 @@ function toOrder(r: Row): Order {
       r.fill_id === null || r.fill_id === undefined
         ? undefined
         : { id: str(r.fill_id), orderId: str(r.id), quantity: dec(str(r.fill_quantity)), price: dec(str(r.fill_price)), fee: dec(str(r.fill_fee)), priceSource: str(r.price_source), filledNs: BigInt(str(r.filled_ns)) },
+  };
+}
+
+function toApiKey(r: Row): ApiKey {
+  return {
+    id: str(r.id),
+    account: str(r.account),
+    name: r.name === null ? undefined : str(r.name),
+    prefix: str(r.prefix),
+    sha256: str(r.sha256),
+    createdNs: BigInt(str(r.created_ns)),
+    revokedNs: r.revoked_ns === null ? undefined : BigInt(str(r.revoked_ns)),
+    lastUsedNs: r.last_used_ns === null ? undefined : BigInt(str(r.last_used_ns)),
   };
 }
 
@@ -298,6 +311,42 @@ export class SqlLedger implements Ledger {
   async cashMovements(account: string): Promise<CashMovement[]> {
     const rows = await this.db.query('SELECT * FROM cash_movements WHERE account = $1 ORDER BY id', [account]);
     return rows.map((r) => ({ amount: dec(str(r.amount)), kind: str(r.kind) as CashMovement['kind'], orderId: r.order_id === null ? undefined : str(r.order_id) }));
+  }
+
+  async createApiKey(key: ApiKeyIntent): Promise<ApiKey> {
+    const rows = await this.db.query('INSERT INTO api_keys (account, name, prefix, sha256, created_ns) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
+      key.account,
+      key.name ?? null,
+      key.prefix,
+      key.sha256,
+      nowNs(),
+    ]);
+    return toApiKey(rows[0]);
+  }
+
+  async apiKeys(account?: string): Promise<ApiKey[]> {
+    const rows = account === undefined ? await this.db.query('SELECT * FROM api_keys ORDER BY id') : await this.db.query('SELECT * FROM api_keys WHERE account = $1 ORDER BY id', [account]);
+    return rows.map(toApiKey);
+  }
+
+  async revokeApiKey(idOrPrefix: string): Promise<ApiKey> {
+    return this.db.transaction(async (tx) => {
+      const matches = /^\d+$/.test(idOrPrefix)
+        ? await tx.query('SELECT * FROM api_keys WHERE id = $1', [idOrPrefix])
+        : await tx.query('SELECT * FROM api_keys WHERE prefix = $1 ORDER BY id', [idOrPrefix]);
+      if (matches.length === 0) throw new CiftError('KEY_NOT_FOUND', `KEY_NOT_FOUND: no API key with id or prefix "${idOrPrefix}"`, 'see them with `cift serve keys list`');
+      if (matches.length > 1) throw new CiftError('USAGE', `prefix "${idOrPrefix}" names ${matches.length} keys (ids ${matches.map((r) => str(r.id)).join(', ')})`, 'revoke by id');
+      const key = toApiKey(matches[0]);
+      if (key.revokedNs !== undefined) return key;
+      const now = nowNs();
+      await tx.query('UPDATE api_keys SET revoked_ns = $2 WHERE id = $1', [key.id, now]);
+      return { ...key, revokedNs: BigInt(now) };
+    });
+  }
+
+  async findApiKeyByHash(sha256: string): Promise<ApiKey | undefined> {
+    const rows = await this.db.query('SELECT * FROM api_keys WHERE sha256 = $1', [sha256]);
+    return rows.length ? toApiKey(rows[0]) : undefined;
   }
 
   close(): Promise<void> {

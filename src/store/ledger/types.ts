@@ -82,6 +82,28 @@ export interface DecisionContext {
   positions: Position[];
 }
 
+/** An API key as the ledger keeps it: the SHA-256 of the key, never the key. */
+export interface ApiKey {
+  id: string;
+  account: string;
+  /** A label ("bot"), or undefined. */
+  name: string | undefined;
+  /** The key's first characters, to recognise it in a list. */
+  prefix: string;
+  /** Lower-case hex SHA-256 of the whole key. */
+  sha256: string;
+  createdNs: bigint;
+  revokedNs: bigint | undefined;
+  lastUsedNs: bigint | undefined;
+}
+
+export interface ApiKeyIntent {
+  account: string;
+  name?: string;
+  prefix: string;
+  sha256: string;
+}
+
 export interface Ledger {
   readonly backend: 'duckdb' | 'postgres';
   /** The account, created with `opening` cash and limits (and a deposit movement) if it does not exist. */
@@ -104,5 +126,16 @@ export interface Ledger {
   orders(account: string, status?: OrderStatus): Promise<Order[]>;
   positions(account: string): Promise<Position[]>;
   cashMovements(account: string): Promise<CashMovement[]>;
+  /** Records a new API key (its hash and prefix). */
+  createApiKey(key: ApiKeyIntent): Promise<ApiKey>;
+  /** Every API key (of one account when given), oldest first, revoked ones included. */
+  apiKeys(account?: string): Promise<ApiKey[]>;
+  /**
+   * Revokes the key with this id, or the one key whose prefix this is; KEY_NOT_FOUND when none matches, USAGE
+   * when a prefix names several. Revoking a revoked key returns it unchanged.
+   */
+  revokeApiKey(idOrPrefix: string): Promise<ApiKey>;
+  /** The key with this SHA-256 (hex), revoked or not; undefined when there is none. */
+  findApiKeyByHash(sha256: string): Promise<ApiKey | undefined>;
   close(): Promise<void>;
 }

@@ -1,0 +1,264 @@
+/**
+ * Paper trading over HTTP (`/api/v1/trading`): orders, positions, portfolio, account, risk, and (local key only)
+ * account administration. Every route needs an API key and acts for the key's account only; each calls the same
+ * use-case as `cift order`, so the answer is the JSON `cift order … --json` prints. Bodies are strict: an unknown
+ * field is a 400 naming it.
+ */
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { CiftError, isCiftError } from '../../errors.js';
+import { parseExact, type Dec } from '../../money.js';
+import { normalizeSymbol } from '../../sources/tabular.js';
+import { ORDER_STATUSES, type OrderStatus } from '../../store/ledger/types.js';
+import type { OrderEvent } from '../../live/events.js';
+import { listAccounts, openNewAccount, updateLimits } from '../../usecases/accounts.js';
+import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuantity, submitOrder, type SubmitRequest, type TradingStores } from '../../usecases/orders.js';
+import { getBuyingPower, getPortfolio } from '../../usecases/portfolio.js';
+import { maxOrderSize, riskCheck } from '../../usecases/risk.js';
+import type { OrderJson } from '../../usecases/views.js';
+import type { ApiServices, TradingServices } from '../app.js';
+import { requireKeyHook, requireLocalKey, resolveKeyHook } from '../auth.js';
+import { errorBody } from '../errors.js';
+
+/** Requests per key per window by default: 50 per second. */
+export const DEFAULT_RATE_LIMIT = { max: 50, timeWindowMs: 1000 };
+
+/** A field's own problem as a 400 naming it (`body.quantity: …`), from the use-case's USAGE error. */
+function asField<T>(field: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    throw isCiftError(e) && e.code === 'USAGE' ? new CiftError('INPUT_INVALID', `${field}: ${e.message}`, e.hint) : e;
+  }
+}
+
+const symbolOf = (field: string, text: string): string => asField(field, () => normalizeSymbol(text));
+
+/** An exact decimal from a JSON number or string, checked by `ok`; 400 naming the field otherwise. */
+function decimalOf(field: string, value: number | string, rule: string, ok: (v: Dec) => boolean): Dec {
+  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'not finite') : value;
+  const r = parseExact(text);
+  if (!r.ok) throw new CiftError('INPUT_INVALID', `${field}: "${value}" ${r.problem}`);
+  if (!ok(r.value)) throw new CiftError('INPUT_INVALID', `${field}: "${value}" ${rule}`);
+  return r.value;
+}
+
+const decimalInput = z.union([z.number(), z.string()]);
+const orderBody = z
+  .object({
+    symbol: z.string().min(1).max(32).describe('a stored or shipped symbol, e.g. AAPL'),
+    side: z.enum(['buy', 'sell']),
+    order_type: z
+      .enum(['market'], { error: (issue) => `"${String(issue.input)}" is not supported: only "market" orders today` })
+      .default('market')
+      .describe('only market orders today: filled in full at the latest stored price, or rejected'),
+    quantity: decimalInput.describe('units, positive: a number (10, 0.5) or a decimal string ("10", "0.5"), read exactly'),
+    client_order_id: z
+      .string()
+      .max(128)
+      .refine((v) => v.trim() !== '', { message: 'is empty: give an id, or leave it out for a generated one' })
+      .optional()
+      .describe('your id: resubmitting the same order returns the original (200); another order under it is 409'),
+    allow_short: z.boolean().optional().describe('let a sell larger than the position open a short'),
+    slippage_bps: z.number().min(0).lt(10_000).optional().describe('adverse slippage on the fill price, basis points'),
+    max_quote_age_seconds: z.number().positive().optional().describe('reject (STALE_QUOTE) when the latest price is older than this'),
+  })
+  .strict();
+type OrderBody = z.infer<typeof orderBody>;
+
+function submitRequest(account: string, body: OrderBody): SubmitRequest {
+  return {
+    account,
+    symbol: symbolOf('body.symbol', body.symbol),
+    side: body.side,
+    quantity: asField('body.quantity', () => readQuantity(body.quantity)),
+    clientOrderId: body.client_order_id,
+    allowShort: body.allow_short,
+    slippageBps: body.slippage_bps,
+    maxQuoteAgeSeconds: body.max_quote_age_seconds,
+  };
+}
+
+const idParam = z.object({ id: z.string().min(1).max(64).describe('order id') });
+const symbolParam = z.object({ symbol: z.string().min(1).max(32) });
+const limitsBody = z
+  .object({
+    max_position: decimalInput.optional().describe('largest absolute position per symbol'),
+    max_order_notional: decimalInput.optional().describe('largest order value'),
+    max_leverage: decimalInput.optional().describe('largest gross exposure ÷ equity (1 = cash account)'),
+    fee_rate: decimalInput.optional().describe('fee per unit of traded value (0.0005 = 5 bps)'),
+  })
+  .strict();
+
+const security: Array<Record<string, string[]>> = [{ apiKey: [] }, { bearer: [] }];
+
+export interface TradingRouteOptions {
+  services: ApiServices;
+  trading: TradingServices;
+}
+
+export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (app, { services, trading }) => {
+  const stores: TradingStores = { withLedger: (work) => trading.stores.withLedger(work), market: trading.market };
+  const metrics = app.metrics;
+
+  // Order matters: resolve the key (onRequest), count the request against it (the rate limit's onRequest, which
+  // fastify runs after this instance's), then refuse a missing key or a foreign account before the body is read.
+  app.addHook('onRequest', resolveKeyHook(trading.keys));
+  const limit = trading.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (limit !== false) {
+    await app.register(rateLimit, {
+      global: true,
+      hook: 'onRequest',
+      max: limit.max,
+      timeWindow: limit.timeWindowMs,
+      // Per key; a request without a valid key counts against its address (so guessing keys is limited too).
+      keyGenerator: (request) => (request.apiKey ? `key:${request.apiKey.keyId}` : `ip:${request.ip}`),
+      allowList: (request) => request.apiKey?.local === true,
+      errorResponseBuilder: (_request, ctx) => new CiftError('RATE_LIMITED', `rate limit exceeded: at most ${ctx.max} requests per ${limit.timeWindowMs} ms per key; retry in ${ctx.after}`, 'slow down, or wait for Retry-After seconds'),
+    });
+  }
+  app.addHook('preParsing', requireKeyHook);
+
+  const accountOf = (request: { tradingAccount?: string }): string => request.tradingAccount!;
+  const publish = (order: OrderJson, event: OrderEvent['event']) =>
+    services.events?.publish({ channel: 'orders', account: order.account, symbol: order.symbol, ts: BigInt(Date.now()) * 1_000_000n, event, order });
+
+  app.post(
+    '/orders',
+    { schema: { description: 'Submit a market order (risk-checked, filled at the latest stored price)', tags: ['trading'], security, body: orderBody } },
+    async (request, reply) => {
+      const outcome = await submitOrder(stores, submitRequest(accountOf(request), request.body));
+      const { order } = outcome;
+      if (outcome.duplicate) {
+        metrics.orders.inc({ outcome: 'duplicate', reason: 'none' });
+        return reply.status(200).send(order);
+      }
+      if (outcome.rejected) {
+        metrics.orders.inc({ outcome: 'rejected', reason: outcome.reasons[0]?.code ?? 'none' });
+        publish(order, 'rejected');
+        const body = errorBody(request, 'ORDER_REJECTED', `order ${order.id} rejected: ${order.reject_reason ?? order.reject_codes.join(', ')}`);
+        return reply.status(422).send({ ...body, order, reasons: outcome.reasons });
+      }
+      metrics.orders.inc({ outcome: order.status === 'filled' ? 'filled' : order.status, reason: 'none' });
+      publish(order, order.status as OrderEvent['event']);
+      return reply.status(201).send(order);
+    },
+  );
+
+  app.get(
+    '/orders',
+    {
+      schema: {
+        description: "The account's orders, oldest first",
+        tags: ['trading'],
+        security,
+        querystring: z
+          .object({
+            status: z.enum(ORDER_STATUSES as unknown as [OrderStatus, ...OrderStatus[]]).optional(),
+            symbol: z.string().min(1).max(32).optional(),
+            limit: z.coerce.number().int().min(0).max(100_000).optional().describe('at most this many, the most recent'),
+          })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return listOrders(stores, accountOf(request), { status: q.status, symbol: q.symbol === undefined ? undefined : symbolOf('querystring.symbol', q.symbol), limit: q.limit });
+    },
+  );
+
+  app.get('/orders/:id', { schema: { description: 'One order of the account (another account\'s id is 404)', tags: ['trading'], security, params: idParam } }, async (request) =>
+    getOrder(stores, accountOf(request), request.params.id),
+  );
+
+  app.delete('/orders/:id', { schema: { description: 'Cancel an order that has not filled (409 once filled or rejected)', tags: ['trading'], security, params: idParam } }, async (request) => {
+    const order = await cancelOrder(stores, accountOf(request), request.params.id);
+    metrics.orders.inc({ outcome: 'canceled', reason: 'none' });
+    publish(order, 'canceled');
+    return order;
+  });
+
+  app.get('/positions', { schema: { description: 'Open and closed positions', tags: ['trading'], security } }, async (request) => listPositions(stores, accountOf(request)));
+
+  app.get('/positions/:symbol', { schema: { description: 'The position in one symbol (404 when never held)', tags: ['trading'], security, params: symbolParam } }, async (request) =>
+    getPosition(stores, accountOf(request), symbolOf('params.symbol', request.params.symbol)),
+  );
+
+  app.get('/portfolio', { schema: { description: 'Positions at the latest prices, P&L, cash, equity, buying power, leverage', tags: ['trading'], security } }, async (request) =>
+    getPortfolio(stores, accountOf(request)),
+  );
+
+  app.get('/account/buying-power', { schema: { description: 'What a new order may add, fee included', tags: ['trading'], security } }, async (request) => getBuyingPower(stores, accountOf(request)));
+
+  app.get('/account', { schema: { description: "The account's limits and fee rate (as `cift order limits --json`)", tags: ['trading'], security } }, async (request) =>
+    updateLimits(stores, accountOf(request), {}),
+  );
+
+  app.patch('/account/limits', { schema: { description: "Change the account's limits (local key only)", tags: ['trading'], security, body: limitsBody } }, async (request) => {
+    requireLocalKey(request);
+    const b = request.body;
+    const positive = (field: string, v: number | string | undefined) => (v === undefined ? undefined : decimalOf(`body.${field}`, v, 'must be positive', (d) => d > 0n));
+    return updateLimits(stores, accountOf(request), {
+      maxPositionQty: positive('max_position', b.max_position),
+      maxOrderNotional: positive('max_order_notional', b.max_order_notional),
+      maxLeverage: positive('max_leverage', b.max_leverage),
+      feeRate: b.fee_rate === undefined ? undefined : decimalOf('body.fee_rate', b.fee_rate, 'must be a rate ≥ 0 (0.0005 = 5 bps)', (d) => d >= 0n),
+    });
+  });
+
+  app.post('/risk/check', { schema: { description: 'Every check a submit of this order would run now; nothing is recorded', tags: ['trading'], security, body: orderBody } }, async (request) => {
+    const req = submitRequest(accountOf(request), request.body);
+    return trading.stores.withLedger((ledger) => riskCheck(ledger, trading.market, req));
+  });
+
+  app.get(
+    '/risk/max-order-size/:symbol',
+    {
+      schema: {
+        description: 'The largest quantity every check allows now, with the binding limit named',
+        tags: ['trading'],
+        security,
+        params: symbolParam,
+        querystring: z
+          .object({
+            side: z.enum(['buy', 'sell']).default('buy'),
+            allow_short: z.enum(['true', 'false']).optional(),
+            slippage_bps: z.coerce.number().min(0).lt(10_000).optional(),
+            limit_price: z.string().optional().describe('price the order here instead of at the latest stored price'),
+          })
+          .strict(),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const symbol = symbolOf('params.symbol', request.params.symbol);
+      const limitPrice = q.limit_price === undefined ? undefined : decimalOf('querystring.limit_price', q.limit_price, 'must be positive', (d) => d > 0n);
+      return trading.stores.withLedger((ledger) =>
+        maxOrderSize(ledger, trading.market, { account: accountOf(request), symbol, side: q.side, allowShort: q.allow_short === 'true', slippageBps: q.slippage_bps, limitPrice }),
+      );
+    },
+  );
+
+  app.get('/accounts', { schema: { description: 'Every paper account (local key only)', tags: ['trading'], security } }, async (request) => {
+    requireLocalKey(request);
+    return listAccounts(stores);
+  });
+
+  app.post(
+    '/accounts',
+    {
+      schema: {
+        description: 'Open a paper account (local key only)',
+        tags: ['trading'],
+        security,
+        body: z.object({ name: z.string().min(1).max(64), cash: decimalInput.optional().describe('opening deposit, default 100000') }).strict(),
+      },
+    },
+    async (request, reply) => {
+      requireLocalKey(request);
+      const cash = request.body.cash === undefined ? undefined : decimalOf('body.cash', request.body.cash, 'must be an amount ≥ 0', (d) => d >= 0n);
+      return reply.status(201).send(await openNewAccount(stores, request.body.name, cash));
+    },
+  );
+};
