@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { CiftError } from '../src/errors.js';
+import type { LedgerStores } from '../src/usecases/stores.js';
 import { VERSION } from '../src/version.js';
 import { uiFrom } from './context.js';
 import { keysCommand } from './serve-keys.js';
@@ -58,15 +59,11 @@ export const serveCommand = new Command('serve')
     const discovery = await import('../src/serve-discovery.js');
     const localKey = ui.settings.databaseUrl ? undefined : discovery.newLocalKey();
     // The same stores the CLI opens. The server holds the ledger for its whole life (the trading routes and API
-    // keys live there); it is closed by app.close() through services.close.
+    // keys live there): it is taken right after listen (so a taken port fails at once, not after a lock wait), every
+    // ledger use waits for that one held ledger, and app.close() closes it through services.close.
     const stores = await openStores(ui.settings);
-    try {
-      await stores.ledger();
-    } catch (e) {
-      await stores.close();
-      throw e;
-    }
-    const trading = { stores, market: stores.market, keys: createKeyResolver(stores, { localKey }) };
+    const held: LedgerStores = { ...stores, withLedger: (work) => stores.ledger().then(work) };
+    const trading = { stores: held, market: stores.market, keys: createKeyResolver(held, { localKey }) };
     const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
     const marketFor = (source: 'stored' | 'shipped') => {
       let m = byOrigin.get(source);
@@ -89,6 +86,8 @@ export const serveCommand = new Command('serve')
     }
     let announced: ReturnType<typeof discovery.announceServer> | undefined;
     try {
+      await stores.ledger();
+      // Announced only once the ledger is ours: from now on `cift order` in another shell is sent here.
       announced = localKey === undefined ? undefined : discovery.announceServer(ui.settings, { address, key: localKey, version: VERSION });
     } catch (e) {
       await app.close();
