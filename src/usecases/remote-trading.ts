@@ -14,10 +14,17 @@ import { reasonsOfView, type AccountJson, type LimitsJson, type OrderJson, type 
 
 export const TRADING_PREFIX = '/api/v1/trading';
 
-/** The server could not be reached and its process is gone: nothing was sent, the caller may work locally. */
+/**
+ * The server refused the connection (or its address is gone): nothing was sent, so the caller may do the work
+ * itself. openTradingService then works on the ledger here, whose lock says whether a server really still holds it.
+ */
 export class ServerGone extends Error {
-  constructor(readonly url: string) {
-    super(`cift serve at ${url} is gone`);
+  constructor(
+    readonly url: string,
+    /** The connection error, e.g. ECONNREFUSED. */
+    readonly reason: string,
+  ) {
+    super(`cift serve at ${url} does not answer (${reason})`);
     this.name = 'ServerGone';
   }
 }
@@ -29,8 +36,6 @@ export interface RemoteServer {
 }
 
 export interface RemoteOptions {
-  /** Whether the server's process still runs (asked when the connection is refused); default: assume it does. */
-  alive?: () => boolean;
   /** Give up waiting for an answer after this long (default 60 s). */
   timeoutMs?: number;
 }
@@ -85,10 +90,7 @@ export function remoteTradingService(server: RemoteServer, opts: RemoteOptions =
       });
     } catch (e) {
       const code = causeCode(e);
-      if (code !== undefined && NOT_CONNECTED.has(code)) {
-        if (opts.alive && !opts.alive()) throw new ServerGone(server.url);
-        throw new CiftError('LEDGER_LOCKED', `${who} holds the ledger but does not answer (${code})`, 'wait for it to finish starting or stopping, or stop it; then run the command again');
-      }
+      if (code !== undefined && NOT_CONNECTED.has(code)) throw new ServerGone(server.url, code);
       const reason = (e as Error).name === 'TimeoutError' ? 'no answer in time' : (code ?? (e as Error).message);
       // The request may have reached the server: never redo it here.
       throw new CiftError('STORE_UNAVAILABLE', `lost ${who} before its answer (${reason})`, 'the command may have been carried out: check with `cift order list`');

@@ -11,7 +11,6 @@ import type { DataOrigin } from '../market-data.js';
 import type { Dec } from '../money.js';
 import { findServer } from '../serve-discovery.js';
 import type { AccountLimits } from '../store/ledger/types.js';
-import { pidAlive } from '../store/pid.js';
 import { listAccounts, openNewAccount, updateLimits } from './accounts.js';
 import { cancelOrder, listOrders, listPositions, submitOrder, type OrderFilter, type SubmitOutcome, type SubmitRequest, type TradingStores } from './orders.js';
 import { getPortfolio, type PortfolioStores } from './portfolio.js';
@@ -58,10 +57,12 @@ export function localTradingService(stores: LocalTradingStores): TradingService 
 }
 
 /**
- * Calls `remote`, and `local` instead when the server turned out to be gone (refused the connection and its
- * pid no longer runs): nothing reached it, so doing the work here is safe.
+ * Calls `remote`, and `local` instead when the server refused the connection: nothing reached it, so doing the
+ * work here is safe, and the ledger's lock decides. A server that died (or a stale serve.json whose pid another
+ * process reuses) is then no obstacle; one that still holds the ledger without answering makes the local open
+ * wait its lock timeout and fail with LEDGER_LOCKED, said together with the server that does not answer.
  */
-function failingOver(remote: TradingService, local: () => TradingService): TradingService {
+function failingOver(remote: TradingService, local: () => TradingService, who: string): TradingService {
   const methods = ['submit', 'cancel', 'list', 'positions', 'portfolio', 'getLimits', 'updateLimits', 'createAccount', 'listAccounts'] as const;
   const out: Record<string, unknown> = { where: remote.where };
   for (const name of methods) {
@@ -69,8 +70,13 @@ function failingOver(remote: TradingService, local: () => TradingService): Tradi
       try {
         return await (remote[name] as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (e) {
-        if (e instanceof ServerGone) return (local()[name] as (...a: unknown[]) => Promise<unknown>)(...args);
-        throw e;
+        if (!(e instanceof ServerGone)) throw e;
+        try {
+          return await (local()[name] as (...a: unknown[]) => Promise<unknown>)(...args);
+        } catch (le) {
+          if (le instanceof CiftError && le.code === 'LEDGER_LOCKED') throw new CiftError('LEDGER_LOCKED', `${who} does not answer (${e.reason}), and ${le.message}`, le.hint);
+          throw le;
+        }
       }
     };
   }
@@ -110,5 +116,5 @@ export function openTradingService(settings: Pick<Settings, 'home' | 'databaseUr
       'leave --source out, or stop the server',
     );
   }
-  return failingOver(remoteTradingService(server, { alive: () => pidAlive(server.pid) }), local);
+  return failingOver(remoteTradingService(server), local, `cift serve (pid ${server.pid}) at ${server.url}`);
 }

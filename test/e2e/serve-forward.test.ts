@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ROOT, cift, tempDir, writeText, type CliResult } from '../helpers.js';
@@ -103,6 +104,22 @@ describe('cift order forwarded to cift serve', { tags: ['e2e'] }, () => {
         stdout: '',
         stderr: `cift: --source cannot be used while cift serve (pid ${server.child.pid}, ${server.url}) holds the ledger of ${home}: the server prices orders from its own market data\nhint: leave --source out, or stop the server\n`,
       });
+
+      // serve.json pointing at a port nobody listens on while the server still holds the ledger: the command tries
+      // the ledger here, and fails saying both why it could not forward and who holds the ledger.
+      const closedPort = await new Promise<number>((resolve) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const p = (probe.address() as { port: number }).port;
+          probe.close(() => resolve(p));
+        });
+      });
+      writeFileSync(join(home, 'serve.json'), JSON.stringify({ ...info, url: `http://127.0.0.1:${closedPort}` }));
+      const refused = order(['list']);
+      writeFileSync(join(home, 'serve.json'), JSON.stringify(info));
+      expect(refused.status).toBe(1);
+      expect(refused.stderr).toMatch(
+        new RegExp(`^cift: cift serve \\(pid ${server.child.pid}\\) at http://127\\.0\\.0\\.1:${closedPort} does not answer \\(ECONNREFUSED\\), and LEDGER_LOCKED: the ledger .* is held by pid ${server.child.pid}`),
+      );
 
       throughServer = { list: order(['list', '--json']), positions: order(['positions']), portfolio: order(['portfolio', '--json']), orderId: o.id };
       expect(throughServer.list.status).toBe(0);
