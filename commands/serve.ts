@@ -15,6 +15,14 @@ interface ServeOptions {
   host: string;
   port: string;
   cors?: string;
+  rateLimit: string;
+}
+
+/** `--rate-limit N`: requests per second per API key on the trading routes; 0 turns the limit off. */
+export function parseRateLimit(text: string): { max: number; timeWindowMs: number } | false {
+  const n = /^\d{1,9}$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n)) throw new CiftError('USAGE', `--rate-limit "${text}" is not a whole number of requests per second`, 'e.g. --rate-limit 50; 0 turns the limit off');
+  return n === 0 ? false : { max: n, timeWindowMs: 1000 };
 }
 
 export function parsePort(text: string): number {
@@ -28,6 +36,7 @@ export const serveCommand = new Command('serve')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
   .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
+  .option('--rate-limit <n>', 'requests per second per API key on the trading routes (0: no limit; the local key is never limited)', '50')
   // `cift serve keys …` dispatches to the subcommand; plain `cift serve [flags]` runs the action below.
   .addCommand(keysCommand)
   .addHelpText(
@@ -45,6 +54,7 @@ export const serveCommand = new Command('serve')
   .action(async (opts: ServeOptions, cmd: Command) => {
     const ui = uiFrom(cmd);
     const port = parsePort(opts.port);
+    const rateLimit = parseRateLimit(opts.rateLimit);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
     const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores }, { loadPolars }] = await Promise.all([
       import('../src/api/app.js'),
@@ -63,7 +73,7 @@ export const serveCommand = new Command('serve')
     // ledger use waits for that one held ledger, and app.close() closes it through services.close.
     const stores = await openStores(ui.settings);
     const held: LedgerStores = { ...stores, withLedger: (work) => stores.ledger().then(work) };
-    const trading = { stores: held, market: stores.market, keys: createKeyResolver(held, { localKey }) };
+    const trading = { stores: held, market: stores.market, keys: createKeyResolver(held, { localKey }), rateLimit };
     const byOrigin = new Map<string, ReturnType<typeof MarketData.open>>();
     const marketFor = (source: 'stored' | 'shipped') => {
       let m = byOrigin.get(source);

@@ -16,6 +16,8 @@ export const LOCAL_DEFAULT_ACCOUNT = 'paper';
 export const ACCOUNT_HEADER = 'x-cift-account';
 /** Longer than any key cift makes: refused without hashing. */
 const MAX_KEY_LENGTH = 256;
+/** How often a key's last use is written to the ledger, at most. */
+const TOUCH_EVERY_MS = 60_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -35,6 +37,15 @@ const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8
  */
 export function createKeyResolver(stores: Pick<LedgerStores, 'withLedger'>, opts: { localKey?: string } = {}): KeyResolver {
   const localHash = opts.localKey === undefined ? undefined : digest(opts.localKey);
+  // last_used_ns is written at most once per key per TOUCH_EVERY_MS and off the request's path: a write per
+  // request would cost every trading call a ledger transaction.
+  const touched = new Map<string, number>();
+  const touch = (id: string) => {
+    const now = Date.now();
+    if (now - (touched.get(id) ?? -Infinity) < TOUCH_EVERY_MS) return;
+    touched.set(id, now);
+    void stores.withLedger((ledger) => ledger.touchApiKey(id, BigInt(now) * 1_000_000n)).catch(() => touched.delete(id));
+  };
   return {
     async resolve(presented: string): Promise<KeyIdentity | undefined> {
       if (presented.length === 0 || presented.length > MAX_KEY_LENGTH) return undefined;
@@ -44,6 +55,7 @@ export function createKeyResolver(stores: Pick<LedgerStores, 'withLedger'>, opts
       if (found === undefined || found.revokedNs !== undefined) return undefined;
       const stored = Buffer.from(found.sha256, 'hex');
       if (stored.length !== hash.length || !timingSafeEqual(stored, hash)) return undefined;
+      touch(found.id);
       return { keyId: found.id, account: found.account, local: false };
     },
   };

@@ -9,7 +9,7 @@
  * max position and max order notional 1,000,000. Every expected figure below is worked out by hand from these.
  */
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp, type ApiServices, type TradingServices } from '../../src/api/app.js';
 import { createKeyResolver } from '../../src/api/auth.js';
@@ -352,6 +352,45 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
     });
   });
 
+  describe('API keys over HTTP (local key only, for `cift serve keys` forwarded to the server)', () => {
+    it('GET/POST /keys and DELETE /keys/:id are 403 for a normal key', async () => {
+      expectError(await call('GET', `${P}/keys`, { key: ctx.paperKey }), 403, 'FORBIDDEN', /local key/);
+      expectError(await call('POST', `${P}/keys`, { key: ctx.paperKey, body: { account: 'paper' } }), 403, 'FORBIDDEN');
+      expectError(await call('DELETE', `${P}/keys/1`, { key: ctx.paperKey }), 403, 'FORBIDDEN');
+    });
+
+    it('creates a key that works for its account, lists it without the key or hash, and revokes it', async () => {
+      const res = await call('POST', `${P}/keys`, { key: LOCAL_KEY, body: { account: 'research', name: 'api' } });
+      expect(res.statusCode).toBe(201);
+      const created = res.json();
+      expect(created).toMatchObject({ account: 'research', name: 'api', revoked_at: null });
+      expect(created.key).toMatch(/^cift_[A-Za-z0-9_-]{43}$/);
+      expect((await call('GET', `${P}/account`, { key: created.key })).json().account).toBe('research');
+      const listed = await call('GET', `${P}/keys?account=research`, { key: LOCAL_KEY });
+      expect(listed.json().map((k: { id: string }) => k.id)).toContain(created.id);
+      expect(listed.body).not.toContain(created.key);
+      expect(listed.body).not.toMatch(/sha256|[0-9a-f]{64}/);
+      const revoked = await call('DELETE', `${P}/keys/${created.id}`, { key: LOCAL_KEY });
+      expect(revoked.json().revoked_at).toMatch(/Z$/);
+      expectError(await call('GET', `${P}/account`, { key: created.key }), 401, 'UNAUTHORIZED');
+    });
+
+    it('an unknown account is 404 UNKNOWN_ACCOUNT; an unknown key id 404 KEY_NOT_FOUND; an unknown field 400', async () => {
+      expectError(await call('POST', `${P}/keys`, { key: LOCAL_KEY, body: { account: 'nobody' } }), 404, 'UNKNOWN_ACCOUNT');
+      expectError(await call('DELETE', `${P}/keys/424242`, { key: LOCAL_KEY }), 404, 'KEY_NOT_FOUND');
+      expectError(await call('POST', `${P}/keys`, { key: LOCAL_KEY, body: { account: 'paper', secret: 'x' } }), 400, 'INPUT_INVALID', /secret/);
+    });
+
+    it('records when a key was last used', async () => {
+      const created = await createApiKey(ctx.stores, 'paper', 'used');
+      const lastUsed = async () => (await call('GET', `${P}/keys?account=paper`, { key: LOCAL_KEY })).json().find((k: { id: string }) => k.id === created.id).last_used_at;
+      expect(await lastUsed()).toBeNull();
+      expect((await call('GET', `${P}/positions`, { key: created.key })).statusCode).toBe(200);
+      // Written off the request's path: wait for it rather than for a fixed time.
+      await vi.waitFor(async () => expect(await lastUsed()).toMatch(/^\d{4}-\d\d-\d\dT.*Z$/), { timeout: 5000, interval: 20 });
+    });
+  });
+
   describe('bad input', () => {
     const cases: Array<[string, Record<string, unknown>, RegExp]> = [
       ['a negative quantity', { side: 'buy', quantity: -1 }, /body\.quantity: .*must be positive/],
@@ -423,6 +462,18 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
     });
   });
 
+  describe('concurrent submits', () => {
+    it('20 buys of 1 sent at once all fill, each once: position 20, cash 10,000 − 20 × 50.3 = 8,994', async () => {
+      await openNewAccount(ctx.stores, 'burst', dec('10000'));
+      const key = (await createApiKey(ctx.stores, 'burst')).key;
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => order(key, { side: 'buy', quantity: 1, client_order_id: `burst-${i}` })));
+      expect(results.map((r) => r.statusCode)).toEqual(Array(20).fill(201));
+      expect(new Set(results.map((r) => r.json().id)).size).toBe(20);
+      expect((await call('GET', `${P}/positions/ZZQ`, { key })).json()).toMatchObject({ quantity: '20.000000', avg_cost: '50.300000' });
+      expect((await call('GET', `${P}/account/buying-power`, { key })).json().cash).toBe('8994.000000');
+    });
+  });
+
   describe('metrics, readiness, docs, logs', () => {
     it('counts orders by outcome and reason', async () => {
       const app = await buildApp(await servicesOver(ctx.stores));
@@ -446,8 +497,11 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
     });
 
     it('/ready checks the ledger: 200 with it answering, 503 naming "ledger" when it does not', async () => {
+      // The tick-store probe's first MarketData.list() parses the shipped sample bars synchronously (~2 s here),
+      // blocking the loop past the ledger probe's 2 s deadline; read it once first so this test sees the ledger.
+      await ctx.stores.market.list();
       const ready = await call('GET', '/ready');
-      expect(ready.statusCode).toBe(200);
+      expect(ready.statusCode, ready.body).toBe(200);
       expect(ready.json().checks.ledger).toBe('ok');
       const broken: Stores = { ...ctx.stores, withLedger: () => Promise.reject(new Error('connection refused')) };
       const app = await buildApp(await servicesOver(broken));

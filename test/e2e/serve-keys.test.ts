@@ -145,4 +145,10 @@ describe('cift serve keys', { tags: ['e2e'] }, () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/KEY_NOT_FOUND: no API key with id or prefix "4242"/);
   });
+
+  it('--rate-limit must be a whole number (exit 2)', () => {
+    const r = cift(['serve', '--rate-limit', 'fast'], { home, env });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^cift: --rate-limit "fast" is not a whole number of requests per second/);
+  });
 });

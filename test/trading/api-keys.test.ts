@@ -63,6 +63,14 @@ function apiKeyLedger(name: string, open: () => Promise<{ ledger: Ledger; cleanu
       expect(again.revokedNs).toBe(byPrefix.revokedNs);
     });
 
+    it('records the last use of a key', async () => {
+      const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_touched', sha256: 'f'.repeat(64) });
+      await ledger.touchApiKey(k.id, 1_700_000_000_123_456_789n);
+      expect((await ledger.findApiKeyByHash('f'.repeat(64)))?.lastUsedNs).toBe(1_700_000_000_123_456_789n);
+      await ledger.touchApiKey('999999', 1n);
+      await ledger.touchApiKey('not-an-id', 1n);
+    });
+
     it('an unknown id or prefix is KEY_NOT_FOUND; a prefix naming two keys is USAGE', async () => {
       await expect(ledger.revokeApiKey('987654')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });
       await expect(ledger.revokeApiKey('cift_nothere')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' });

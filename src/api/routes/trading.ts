@@ -14,6 +14,7 @@ import { ORDER_STATUSES, type OrderStatus } from '../../store/ledger/types.js';
 import type { OrderEvent } from '../../live/events.js';
 import { listAccounts, openNewAccount, updateLimits } from '../../usecases/accounts.js';
 import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuantity, submitOrder, type SubmitRequest, type TradingStores } from '../../usecases/orders.js';
+import { createApiKey, listApiKeys, revokeApiKey } from '../../usecases/keys.js';
 import { getBuyingPower, getPortfolio } from '../../usecases/portfolio.js';
 import { maxOrderSize, riskCheck } from '../../usecases/risk.js';
 import type { OrderJson } from '../../usecases/views.js';
@@ -104,6 +105,8 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
 
   // Order matters: resolve the key (onRequest), count the request against it (the rate limit's onRequest, which
   // fastify runs after this instance's), then refuse a missing key or a foreign account before the body is read.
+  app.decorateRequest('apiKey', undefined);
+  app.decorateRequest('tradingAccount', undefined);
   app.addHook('onRequest', resolveKeyHook(trading.keys));
   const limit = trading.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (limit !== false) {
@@ -261,4 +264,35 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
       return reply.status(201).send(await openNewAccount(stores, request.body.name, cash));
     },
   );
+
+  // API keys, for `cift serve keys …` forwarded to a running server (which holds the embedded ledger).
+  app.get(
+    '/keys',
+    { schema: { description: 'API keys, never the key or its hash (local key only)', tags: ['trading'], security, querystring: z.object({ account: z.string().min(1).max(64).optional() }).strict() } },
+    async (request) => {
+      requireLocalKey(request);
+      return listApiKeys(stores, request.query.account);
+    },
+  );
+
+  app.post(
+    '/keys',
+    {
+      schema: {
+        description: 'Create an API key; the answer is the only place the key appears (local key only)',
+        tags: ['trading'],
+        security,
+        body: z.object({ account: z.string().min(1).max(64), name: z.string().min(1).max(128).optional() }).strict(),
+      },
+    },
+    async (request, reply) => {
+      requireLocalKey(request);
+      return reply.status(201).send(await createApiKey(stores, request.body.account, request.body.name));
+    },
+  );
+
+  app.delete('/keys/:id', { schema: { description: 'Revoke an API key by id or prefix (local key only)', tags: ['trading'], security, params: z.object({ id: z.string().min(1).max(64) }) } }, async (request) => {
+    requireLocalKey(request);
+    return revokeApiKey(stores, request.params.id);
+  });
 };

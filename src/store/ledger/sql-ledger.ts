@@ -314,13 +314,14 @@ export class SqlLedger implements Ledger {
   }
 
   async createApiKey(key: ApiKeyIntent): Promise<ApiKey> {
-    const rows = await this.db.query('INSERT INTO api_keys (account, name, prefix, sha256, created_ns) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
+    // Writes go through transaction() like every other write (on DuckDB: the one writer connection, in turn).
+    const rows = await this.db.transaction((tx) => tx.query('INSERT INTO api_keys (account, name, prefix, sha256, created_ns) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
       key.account,
       key.name ?? null,
       key.prefix,
       key.sha256,
       nowNs(),
-    ]);
+    ]));
     return toApiKey(rows[0]);
   }
 
@@ -347,6 +348,11 @@ export class SqlLedger implements Ledger {
   async findApiKeyByHash(sha256: string): Promise<ApiKey | undefined> {
     const rows = await this.db.query('SELECT * FROM api_keys WHERE sha256 = $1', [sha256]);
     return rows.length ? toApiKey(rows[0]) : undefined;
+  }
+
+  async touchApiKey(id: string, ns: bigint): Promise<void> {
+    if (!/^\d+$/.test(id)) return;
+    await this.db.transaction((tx) => tx.query('UPDATE api_keys SET last_used_ns = $2 WHERE id = $1', [id, String(ns)]));
   }
 
   close(): Promise<void> {

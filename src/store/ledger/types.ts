@@ -137,5 +137,7 @@ export interface Ledger {
   revokeApiKey(idOrPrefix: string): Promise<ApiKey>;
   /** The key with this SHA-256 (hex), revoked or not; undefined when there is none. */
   findApiKeyByHash(sha256: string): Promise<ApiKey | undefined>;
+  /** Records that the key was used at `ns` (UTC epoch ns); an unknown id is ignored. */
+  touchApiKey(id: string, ns: bigint): Promise<void>;
   close(): Promise<void>;
 }
