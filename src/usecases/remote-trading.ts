@@ -53,7 +53,7 @@ function causeCode(e: unknown): string | undefined {
   return undefined;
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: unknown;
 }
@@ -61,7 +61,7 @@ interface Answer {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A list the server answered, bare or wrapped as { [key]: [...] }. */
-function listOf<T>(body: unknown, key: string): T[] {
+export function listOf<T>(body: unknown, key: string): T[] {
   if (Array.isArray(body)) return body as T[];
   if (isObject(body) && Array.isArray(body[key])) return body[key] as T[];
   throw new CiftError('INTERNAL', `cift serve answered an unexpected ${key} list`);
@@ -73,7 +73,17 @@ function submitted(order: OrderJson, duplicate: boolean, reasons?: Reason[]): Su
   return { order: view, duplicate: view.duplicate === true, rejected: view.status === 'rejected', reasons: reasons ?? reasonsOfView(view) };
 }
 
-export function remoteTradingService(server: RemoteServer, opts: RemoteOptions = {}): TradingService {
+/** Requests to a running server's trading routes with its local key, and its error JSON as CiftErrors. */
+export interface ServerClient {
+  /** "cift serve (pid N) at URL", for messages. */
+  who: string;
+  call(method: string, path: string, account: string | undefined, body?: unknown): Promise<Answer>;
+  /** The answer's body when it is a 2xx; else the server's error as the CiftError the local use-case throws. */
+  ok(method: string, path: string, account: string | undefined, body?: unknown): Promise<unknown>;
+  failure(answer: Answer): CiftError;
+}
+
+export function serverClient(server: RemoteServer, opts: RemoteOptions = {}): ServerClient {
   const who = server.pid === undefined ? `cift serve at ${server.url}` : `cift serve (pid ${server.pid}) at ${server.url}`;
 
   async function call(method: string, path: string, account: string | undefined, body?: unknown): Promise<Answer> {
@@ -125,6 +135,11 @@ export function remoteTradingService(server: RemoteServer, opts: RemoteOptions =
     throw failure(answer);
   }
 
+  return { who, call, ok, failure };
+}
+
+export function remoteTradingService(server: RemoteServer, opts: RemoteOptions = {}): TradingService {
+  const { call, ok, failure } = serverClient(server, opts);
   const orderPath = (id: string) => `/orders/${encodeURIComponent(id)}`;
 
   return {

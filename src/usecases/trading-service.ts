@@ -9,7 +9,7 @@ import type { Settings } from '../config.js';
 import { CiftError } from '../errors.js';
 import type { DataOrigin } from '../market-data.js';
 import type { Dec } from '../money.js';
-import { findServer } from '../serve-discovery.js';
+import { findServer, type LocalServer } from '../serve-discovery.js';
 import type { AccountLimits } from '../store/ledger/types.js';
 import { listAccounts, openNewAccount, updateLimits } from './accounts.js';
 import { cancelOrder, listOrders, listPositions, submitOrder, type OrderFilter, type SubmitOutcome, type SubmitRequest, type TradingStores } from './orders.js';
@@ -62,9 +62,8 @@ export function localTradingService(stores: LocalTradingStores): TradingService 
  * process reuses) is then no obstacle; one that still holds the ledger without answering makes the local open
  * wait its lock timeout and fail with LEDGER_LOCKED, said together with the server that does not answer.
  */
-function failingOver(remote: TradingService, local: () => TradingService, who: string): TradingService {
-  const methods = ['submit', 'cancel', 'list', 'positions', 'portfolio', 'getLimits', 'updateLimits', 'createAccount', 'listAccounts'] as const;
-  const out: Record<string, unknown> = { where: remote.where };
+export function failingOver<T extends object>(remote: T, local: () => T, who: string, methods: ReadonlyArray<keyof T & string>): T {
+  const out = { ...remote } as Record<string, unknown>;
   for (const name of methods) {
     out[name] = async (...args: unknown[]) => {
       try {
@@ -80,8 +79,17 @@ function failingOver(remote: TradingService, local: () => TradingService, who: s
       }
     };
   }
-  return out as unknown as TradingService;
+  return out as T;
 }
+
+const TRADING_METHODS = ['submit', 'cancel', 'list', 'positions', 'portfolio', 'getLimits', 'updateLimits', 'createAccount', 'listAccounts'] as const;
+
+/** The running server a command of this home is sent to, or undefined: none announced, or PostgreSQL (no lock). */
+export function forwardTarget(settings: Pick<Settings, 'home' | 'databaseUrl'>): LocalServer | undefined {
+  return settings.databaseUrl ? undefined : findServer(settings.home);
+}
+
+export const serverName = (server: Pick<LocalServer, 'pid' | 'url'>): string => `cift serve (pid ${server.pid}) at ${server.url}`;
 
 export interface TradingServiceOptions {
   /** How long the local ledger waits for another process's lock (LEDGER_LOCKED after). */
@@ -106,8 +114,7 @@ export function openTradingService(settings: Pick<Settings, 'home' | 'databaseUr
           throw new CiftError('INTERNAL', 'this command reads no market data');
         }),
     });
-  if (settings.databaseUrl) return local();
-  const server = findServer(settings.home);
+  const server = forwardTarget(settings);
   if (server === undefined) return local();
   if (opts.source !== undefined) {
     throw new CiftError(
@@ -116,5 +123,5 @@ export function openTradingService(settings: Pick<Settings, 'home' | 'databaseUr
       'leave --source out, or stop the server',
     );
   }
-  return failingOver(remoteTradingService(server), local, `cift serve (pid ${server.pid}) at ${server.url}`);
+  return failingOver(remoteTradingService(server), local, serverName(server), TRADING_METHODS);
 }

@@ -105,6 +105,22 @@ describe('cift order forwarded to cift serve', { tags: ['e2e'] }, () => {
         stderr: `cift: --source cannot be used while cift serve (pid ${server.child.pid}, ${server.url}) holds the ledger of ${home}: the server prices orders from its own market data\nhint: leave --source out, or stop the server\n`,
       });
 
+      // `cift serve keys …` goes to the server too: a key created now works on it at once, and stops when revoked.
+      const created = run(['serve', 'keys', 'create', '--account', 'paper', '--name', 'bot', '--json']);
+      expect(created.status).toBe(0);
+      const newKey = JSON.parse(created.stdout) as { id: string; key: string; account: string; name: string };
+      expect(newKey).toMatchObject({ account: 'paper', name: 'bot', key: expect.stringMatching(/^cift_/) });
+      const withKey = () => fetch(`${server.url}/api/v1/trading/positions`, { headers: { 'x-api-key': newKey.key } });
+      expect((await withKey()).status).toBe(200);
+      const keys = run(['serve', 'keys', 'list', '--json']);
+      expect(keys.status).toBe(0);
+      expect((JSON.parse(keys.stdout) as Array<{ id: string }>).map((k) => k.id)).toEqual([newKey.id]);
+      expect(keys.stdout, 'the key itself is never listed').not.toContain(newKey.key);
+      const revoked = run(['serve', 'keys', 'revoke', newKey.id]);
+      expect(revoked.status).toBe(0);
+      expect(revoked.stdout).toMatch(new RegExp(`^revoked API key ${newKey.id} \\(`));
+      expect((await withKey()).status).toBe(401);
+
       // serve.json pointing at a port nobody listens on while the server still holds the ledger: the command tries
       // the ledger here, and fails saying both why it could not forward and who holds the ledger.
       const closedPort = await new Promise<number>((resolve) => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { dec } from '../../src/money.js';
 import { remoteTradingService, ServerGone } from '../../src/usecases/remote-trading.js';
 import { openTradingService } from '../../src/usecases/trading-service.js';
+import { remoteKeysService } from '../../src/usecases/keys-service.js';
 import type { OrderJson } from '../../src/usecases/views.js';
 import { errorOf, homeMaker, tempDir } from '../helpers.js';
 
@@ -177,6 +178,25 @@ describe('remote trading service', () => {
       );
     expect(gone).toBeInstanceOf(ServerGone);
     expect((gone as ServerGone).reason).toBe('ECONNREFUSED');
+  });
+});
+
+describe('remote keys service', () => {
+  it('creates, lists and revokes through the key routes, and gives back their errors', async () => {
+    const view = { id: '3', account: 'paper', name: 'bot', prefix: 'cift_AbCdEfG', created_at: 'T', revoked_at: null, last_used_at: null };
+    answers.push({ status: 201, json: { ...view, key: 'cift_secret' } }, { status: 200, json: [view] }, { status: 200, json: { ...view, revoked_at: 'T2' } });
+    const keys = remoteKeysService({ url, key: 'cift_local_secret' });
+    expect(await keys.create('paper', 'bot')).toEqual({ ...view, key: 'cift_secret' });
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/api/v1/trading/keys' });
+    expect(JSON.parse(seen[0].body)).toEqual({ account: 'paper', name: 'bot' });
+    expect(seen[0].headers['x-api-key']).toBe('cift_local_secret');
+    expect(await keys.list('paper')).toEqual([view]);
+    expect(seen[1]).toMatchObject({ method: 'GET', url: '/api/v1/trading/keys?account=paper' });
+    expect((await keys.revoke('cift_AbCdEfG')).revoked_at).toBe('T2');
+    expect(seen[2]).toMatchObject({ method: 'DELETE', url: '/api/v1/trading/keys/cift_AbCdEfG' });
+    answers.push({ status: 404, json: { error: { code: 'KEY_NOT_FOUND', message: 'no API key "zz"', request_id: 'r' } } });
+    const e = await errorOf(keys.revoke('zz'));
+    expect([e.code, e.message]).toEqual(['KEY_NOT_FOUND', 'no API key "zz"']);
   });
 });
 
