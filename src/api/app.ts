@@ -85,7 +85,7 @@ function installCors(app: FastifyInstance, origins: string[]): void {
     reply.header('access-control-allow-origin', any ? '*' : origin);
     if (!any) reply.header('vary', 'Origin');
     if (request.method === 'OPTIONS') {
-      reply.header('access-control-allow-methods', 'GET, POST, DELETE, OPTIONS');
+      reply.header('access-control-allow-methods', 'GET, POST, PATCH, DELETE, OPTIONS');
       reply.header('access-control-allow-headers', request.headers['access-control-request-headers'] ?? 'content-type');
       reply.header('access-control-max-age', '600');
       return reply.status(204).send();
@@ -125,7 +125,7 @@ export async function buildApp(services: ApiServices, opts: AppOptions = {}): Pr
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'cift API', version: services.version, description: 'Market data, health and metrics of cift over HTTP.' },
+      info: { title: 'cift API', version: services.version, description: 'Market data, paper trading (API key), health and metrics of cift over HTTP.' },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'a key from `cift serve keys create`' },
