@@ -1,16 +1,14 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { PRICE_KINDS } from '../src/market-data.js';
+import { MarketData, PRICE_KINDS, type DataOrigin } from '../src/market-data.js';
 import { parseExact, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus, type Side } from '../src/store/ledger/types.js';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
-import { openLedgerStores, openStores } from '../src/usecases/stores.js';
-import { cancelOrder, listOrders, listPositions, readQuantity, submitOrder } from '../src/usecases/orders.js';
-import { getPortfolio } from '../src/usecases/portfolio.js';
-import { openNewAccount, listAccounts, updateLimits } from '../src/usecases/accounts.js';
+import { readQuantity } from '../src/usecases/orders.js';
+import { openTradingService, type TradingService } from '../src/usecases/trading-service.js';
 import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
@@ -81,10 +79,10 @@ function submitCommand(side: Side): Command {
       const symbol = normalizeSymbol(symbolText);
       const quantity = readQuantity(qtyText);
       const f = parseFlags(SubmitFlags, flags as unknown as Record<string, unknown>);
-      checkAccountName(flags.account);
-      const stores = await openStores(ui.settings, { source: flags.source, lockTimeoutMs: f.lockTimeout * 1000 });
-      await noteOrigin(stores.market, symbol, PRICE_KINDS);
-      const result = await submitOrder(stores, { account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
+      const market = marketOnce(ui, flags.source);
+      const service = accountService(ui, flags, market, flags.source);
+      await noteOrigin(await market(), symbol, PRICE_KINDS);
+      const result = await service.submit({ account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
       const o = result.order;
       if (ui.json) printJson(o);
       else if (o.fill) {
@@ -107,16 +105,26 @@ function printOrders(ui: Ui, orders: OrderJson[]): void {
   );
 }
 
-/** The ledger alone, with the --lock-timeout the flags give; the embedded one is held only while a use-case runs. */
-function plainLedgerStores(ui: Ui, flags: LedgerFlags) {
-  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-  return openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 });
+/** Market data of the origin asked for, opened on first use and then kept (the local service and noteOrigin share it). */
+function marketOnce(ui: Ui, source: DataOrigin | undefined): () => Promise<MarketData> {
+  let market: Promise<MarketData> | undefined;
+  return () => (market ??= MarketData.open(ui.settings, { source }));
 }
 
-/** plainLedgerStores for one account's command (the account policy itself is the use-cases'). */
-function ledgerStores(ui: Ui, flags: AccountFlags) {
+/**
+ * The trading service with the --lock-timeout the flags give: the `cift serve` holding this home's embedded
+ * ledger when one runs (the command is sent to it), else the use-cases here (the embedded ledger is held only
+ * while one runs).
+ */
+function plainService(ui: Ui, flags: LedgerFlags, market?: () => Promise<MarketData>, source?: DataOrigin): TradingService {
+  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
+  return openTradingService(ui.settings, { lockTimeoutMs: lockTimeout * 1000, market, source });
+}
+
+/** plainService for one account's command (the account policy itself is the use-cases'). */
+function accountService(ui: Ui, flags: AccountFlags, market?: () => Promise<MarketData>, source?: DataOrigin): TradingService {
   checkAccountName(flags.account);
-  return plainLedgerStores(ui, flags);
+  return plainService(ui, flags, market, source);
 }
 
 const cancel = new Command('cancel')
@@ -127,7 +135,7 @@ const cancel = new Command('cancel')
   .addHelpText('after', examples(['cift order cancel 42']))
   .action(async (id: string, flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const order = await cancelOrder(ledgerStores(ui, flags), flags.account, id);
+    const order = await accountService(ui, flags).cancel(flags.account, id);
     if (ui.json) printJson(order);
     else process.stdout.write(`canceled order ${order.id}\n`);
   });
@@ -143,7 +151,7 @@ const list = new Command('list')
     if (flags.status !== undefined && !(ORDER_STATUSES as readonly string[]).includes(flags.status)) {
       throw new CiftError('USAGE', `--status "${flags.status}" is not one of ${ORDER_STATUSES.join(', ')}`);
     }
-    printOrders(ui, await listOrders(ledgerStores(ui, flags), flags.account, { status: flags.status as OrderStatus | undefined }));
+    printOrders(ui, await accountService(ui, flags).list(flags.account, { status: flags.status as OrderStatus | undefined }));
   });
 
 const positions = new Command('positions')
@@ -153,7 +161,7 @@ const positions = new Command('positions')
   .addHelpText('after', examples(['cift order positions', 'cift order positions --json']))
   .action(async (flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const rows = await listPositions(ledgerStores(ui, flags), flags.account);
+    const rows = await accountService(ui, flags).positions(flags.account);
     if (ui.json) return printJson(rows);
     printTable(ui, ['symbol', 'quantity', 'avg cost', 'realized P&L'], rows.map((p) => [p.symbol, p.quantity, p.avg_cost, p.realized_pnl]), ['left', 'right', 'right', 'right']);
   });
@@ -166,9 +174,9 @@ const portfolioCommand = new Command('portfolio')
   .addHelpText('after', examples(['cift order portfolio', 'cift order portfolio --account research --json', 'cift order portfolio --source shipped']))
   .action(async (flags: AccountFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const { market } = await openStores(ui.settings, { source: flags.source });
-    const view = await getPortfolio({ market, withLedger: ledgerStores(ui, flags).withLedger }, flags.account);
-    for (const position of view.positions) if (position.quantity !== '0.000000') await noteOrigin(market, position.symbol, PRICE_KINDS);
+    const market = marketOnce(ui, flags.source);
+    const view = await accountService(ui, flags, market, flags.source).portfolio(flags.account);
+    for (const position of view.positions) if (position.quantity !== '0.000000') await noteOrigin(await market(), position.symbol, PRICE_KINDS);
     const { positions: rows, ...summary } = view;
     if (ui.json) return printJson(view);
     printTable(ui, ['symbol', 'quantity', 'avg cost', 'last', 'market value', 'unrealized', 'realized'], rows.map((r) => [r.symbol, r.quantity, r.avg_cost, r.last ?? '', r.market_value, r.unrealized_pnl, r.realized_pnl]));
@@ -196,7 +204,8 @@ const limits = new Command('limits')
     const ui = uiFrom(cmd);
     const l = parseFlags(LimitFlags, flags as unknown as Record<string, unknown>);
     const update = { maxPositionQty: l.maxPosition, maxOrderNotional: l.maxOrderNotional, maxLeverage: l.maxLeverage, feeRate: l.feeRate };
-    const view = await updateLimits(ledgerStores(ui, flags), flags.account, update);
+    const service = accountService(ui, flags);
+    const view = Object.values(update).every((v) => v === undefined) ? await service.getLimits(flags.account) : await service.updateLimits(flags.account, update);
     if (ui.json) printJson(view);
     else printTable(ui, ['limit', 'value'], Object.entries(view), ['left', 'right']);
   });
@@ -213,7 +222,7 @@ const createAccountCommand = new Command('create')
     const ui = uiFrom(cmd);
     checkAccountName(name);
     const { cash } = parseFlags(CreateAccountFlags, flags as unknown as Record<string, unknown>);
-    const a = await openNewAccount(plainLedgerStores(ui, flags), name, cash);
+    const a = await plainService(ui, flags).createAccount(name, cash);
     if (ui.json) printJson(a);
     else process.stdout.write(`created account ${a.name} with ${a.cash} ${a.currency}\n`);
   });
@@ -224,7 +233,7 @@ const listAccountsCommand = new Command('list')
   .addHelpText('after', examples(['cift order accounts list', 'cift order accounts list --json']))
   .action(async (flags: LedgerFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const rows = await listAccounts(plainLedgerStores(ui, flags));
+    const rows = await plainService(ui, flags).listAccounts();
     if (ui.json) return printJson(rows);
     printTable(
       ui,

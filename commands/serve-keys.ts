@@ -5,8 +5,7 @@
 import { Command, Option } from 'commander';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
-import { createApiKey, listApiKeys, revokeApiKey } from '../src/usecases/keys.js';
-import { openLedgerStores } from '../src/usecases/stores.js';
+import { openKeysService } from '../src/usecases/keys-service.js';
 import { uiFrom } from './context.js';
 import { examples, paint, printJson, printTable } from './ui.js';
 
@@ -18,7 +17,7 @@ const create = new Command('create')
   .action(async (flags: { account: string; name?: string }, cmd: Command) => {
     const ui = uiFrom(cmd);
     checkAccountName(flags.account);
-    const created = await createApiKey(openLedgerStores(ui.settings), flags.account, flags.name);
+    const created = await openKeysService(ui.settings).create(flags.account, flags.name);
     if (ui.json) printJson(created);
     else {
       process.stdout.write(`created API key ${created.id} for account ${created.account}${created.name ? ` (${created.name})` : ''}:\n${created.key}\n`);
@@ -34,7 +33,7 @@ const list = new Command('list')
   .action(async (flags: { account?: string }, cmd: Command) => {
     const ui = uiFrom(cmd);
     if (flags.account !== undefined) checkAccountName(flags.account);
-    const keys = await listApiKeys(openLedgerStores(ui.settings), flags.account);
+    const keys = await openKeysService(ui.settings).list(flags.account);
     if (ui.json) return printJson(keys);
     printTable(
       ui,
@@ -49,7 +48,7 @@ const revoke = new Command('revoke')
   .addHelpText('after', examples(['cift serve keys revoke 3', 'cift serve keys revoke cift_AbC1234']))
   .action(async (id: string, _flags: unknown, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const key = await revokeApiKey(openLedgerStores(ui.settings), id.replace(/…$/, ''));
+    const key = await openKeysService(ui.settings).revoke(id.replace(/…$/, ''));
     if (ui.json) printJson(key);
     else process.stdout.write(`revoked API key ${key.id} (${key.prefix}…, account ${key.account})\n`);
   });

@@ -94,6 +94,10 @@ export const serveCommand = new Command('serve')
       import('../src/live/replay.js'),
     ]);
     const polars = await loadPolars();
+    // `cift order` in another shell forwards to this server while it holds the embedded ledger (PostgreSQL: no lock,
+    // no forwarding): it finds serve.json and the local key (0600) under $CIFT_HOME, written once we listen.
+    const discovery = await import('../src/serve-discovery.js');
+    const localKey = ui.settings.databaseUrl ? undefined : discovery.newLocalKey();
     // The same stores the CLI opens. The server holds the ledger for its whole life (the trading routes and API
     // keys live there): it is taken right after listen (so a taken port fails at once, not after a lock wait), every
     // ledger use waits for that one held ledger, and app.close() closes it through services.close.
@@ -108,7 +112,7 @@ export const serveCommand = new Command('serve')
     // Latest prices: the stored ones until the replay moves them. Quotes read through it; so must trading's market.
     const live = new LiveMarket(stores.market);
     // Orders fill at, and portfolios are marked to, the live prices.
-    const trading = { stores: held, market: live, keys: createKeyResolver(held, {}), rateLimit };
+    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit };
     const events = new MemoryHub();
     let listening: () => void = () => {};
     const started = new Promise<void>((resolve) => (listening = resolve));
@@ -131,12 +135,17 @@ export const serveCommand = new Command('serve')
       if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') throw new CiftError('USAGE', `cannot listen on --host ${opts.host}`, 'use 127.0.0.1, 0.0.0.0 or an address of this machine');
       throw e;
     }
+    let announced: ReturnType<typeof discovery.announceServer> | undefined;
     try {
       await stores.ledger();
+      // Announced only once the ledger is ours: from now on `cift order` in another shell is sent here.
+      announced = localKey === undefined ? undefined : discovery.announceServer(ui.settings, { address, key: localKey, version: VERSION });
     } catch (e) {
       await app.close();
       throw e;
     }
+    // Also on an unexpected exit, so a client never reads a key of a server that is gone (a dead pid is ignored anyway).
+    process.once('exit', () => announced?.remove());
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
     if (replayer && replay) {
       const rows = replayer.series.map((x) => `${x.rows} ${x.symbol} ${x.kind}`).join(', ');
@@ -156,6 +165,8 @@ export const serveCommand = new Command('serve')
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
         if (!ui.json) process.stderr.write(`cift serve: ${signal}, finishing in-flight requests\n`);
+        // Stop advertising first: a `cift order` from now on waits for the ledger instead of calling a closing server.
+        announced?.remove();
         replayer?.stop();
         // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
         void app.close().then(resolve, resolve);

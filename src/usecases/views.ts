@@ -53,10 +53,15 @@ export interface Reason {
 
 /** A rejected order's reasons, one per denial: its code and the denial line (`CODE: key=value …`). */
 export function reasonsOf(o: Order): Reason[] {
-  if (o.rejectCodes.length === 0) return [];
-  const lines = (o.rejectReason ?? '').split('; ');
+  return reasonsOfView({ reject_codes: o.rejectCodes, reject_reason: o.rejectReason ?? null });
+}
+
+/** reasonsOf for an order's JSON view (what a client of the API holds). */
+export function reasonsOfView(o: Pick<OrderJson, 'reject_codes' | 'reject_reason'>): Reason[] {
+  if (o.reject_codes.length === 0) return [];
+  const lines = (o.reject_reason ?? '').split('; ');
   // decide() writes one line per code, in the same order; a reason without its line keeps the code as message.
-  return o.rejectCodes.map((code, k) => ({ code, message: lines[k] ?? code }));
+  return o.reject_codes.map((code, k) => ({ code, message: lines[k] ?? code }));
 }
 
 export interface PositionJson {
@@ -139,4 +144,12 @@ export const accountJson = (a: Account): AccountJson => ({
   created_at: formatTs(a.createdNs),
 });
 
-export const limitsJson = (a: Account) => ({ account: a.name, max_position: fmt(a.maxPositionQty), max_order_notional: fmt(a.maxOrderNotional), max_leverage: fmt(a.maxLeverage), fee_rate: fmt(a.feeRate) });
+export interface LimitsJson {
+  account: string;
+  max_position: string;
+  max_order_notional: string;
+  max_leverage: string;
+  fee_rate: string;
+}
+
+export const limitsJson = (a: Account): LimitsJson => ({ account: a.name, max_position: fmt(a.maxPositionQty), max_order_notional: fmt(a.maxOrderNotional), max_leverage: fmt(a.maxLeverage), fee_rate: fmt(a.feeRate) });
