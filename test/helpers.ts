@@ -2,7 +2,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { expect } from 'vitest';
 import { CiftError } from '../src/errors.js';
 
@@ -90,3 +91,33 @@ export async function errorOf(promise: Promise<unknown>): Promise<CiftError> {
 
 /** The project's seeded generator (mulberry32), so a failing property test names a seed that reproduces it. */
 export { seededRandom as rng } from '../src/sources/synthetic.js';
+
+export interface ServeProcess {
+  child: ChildProcess;
+  /** The URL `cift serve --json` printed. */
+  url: string;
+  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Everything the server wrote on stderr so far. */
+  stderr: () => string;
+}
+
+/**
+ * Spawns `cift serve --port 0 --json …args` on `home` and resolves once it printed its URL line; rejects with its
+ * stderr when it exits first. The caller SIGTERMs `child` and awaits `exit`.
+ */
+export async function startServe(home: string, args: string[] = [], env: Record<string, string> = {}): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'serve', '--port', '0', '--json', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1', ...env },
+  });
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const first = await Promise.race([
+    new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
+    exit.then(({ code }) => {
+      throw new Error(`cift serve exited (${code}) before printing its URL: ${err}`);
+    }),
+  ]);
+  return { child, url: JSON.parse(first).url as string, exit, stderr: () => err };
+}

@@ -36,6 +36,7 @@ import type { MarketData } from '../market-data.js';
 import { normalizeSymbol } from '../sources/tabular.js';
 import { formatTs } from '../time.js';
 import type { KeyIdentity, KeyResolver } from './app.js';
+import { presentedKey } from './auth.js';
 
 export const STREAM_CHANNELS = ['trades', 'quotes', 'bars:1m', 'orders'] as const;
 export type StreamChannel = (typeof STREAM_CHANNELS)[number];
@@ -133,14 +134,8 @@ const clientMessage = z.discriminatedUnion('action', [
 ]);
 type ClientMessage = z.infer<typeof clientMessage>;
 
-function presentedKey(request: FastifyRequest, queryKey: string | undefined): string | undefined {
-  const header = request.headers['x-api-key'];
-  if (typeof header === 'string' && header.trim()) return header.trim();
-  const auth = request.headers.authorization;
-  const bearer = typeof auth === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
-  if (bearer) return bearer[1];
-  return queryKey?.trim() || undefined;
-}
+/** The key of the trading routes' headers (auth.ts), else `?api_key=`: a browser cannot set headers on a WebSocket. */
+const streamKey = (request: FastifyRequest, queryKey: string | undefined): string | undefined => presentedKey(request) ?? (queryKey?.trim() || undefined);
 
 export const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app: FastifyInstance, opts) => {
   const limit = opts.sendBufferLimit ?? 1024 * 1024;
@@ -418,7 +413,7 @@ export const streamRoutes: FastifyPluginAsync<StreamPluginOptions> = async (app:
       schema: { querystring: querySchema, hide: true },
       // The key is resolved before the upgrade, so the connection knows its account from the first message.
       preHandler: async (request) => {
-        const key = presentedKey(request, (request.query as { api_key?: string }).api_key);
+        const key = streamKey(request, (request.query as { api_key?: string }).api_key);
         if (key === undefined) identities.set(request, { problem: 'missing' });
         else {
           const identity = opts.keys ? await opts.keys.resolve(key) : undefined;

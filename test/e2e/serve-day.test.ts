@@ -5,12 +5,10 @@
  * through the server (the embedded ledger is the server's), and SIGTERM ends it with exit 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
-import { ROOT, cift, tempDir, writeText } from '../helpers.js';
+import { cift, startServe, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir('cift-serve-day-');
 const home = join(tmp.dir, 'home');
@@ -33,21 +31,8 @@ afterAll(() => tmp.cleanup());
 describe('cift serve: a replayed day traded over HTTP and watched over WebSocket', { tags: ['e2e'] }, () => {
   it('fills at the replayed price, pushes trades and the order event, lists through the server, exits 0 on SIGTERM', async () => {
     // Speed 0.2: the first trade (0.5 s into the window) is replayed 2.5 s after listening, time for a subscriber to connect.
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, 'bin', 'cift.js'), 'serve', '--port', '0', '--json', '--replay', 'DAYQ', '--speed', '0.2', '--from', '2024-01-02T14:30:00Z', '--to', '2024-01-02T14:30:01Z'],
-      { cwd: ROOT, env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1' } },
-    );
-    let err = '';
-    child.stderr.on('data', (d) => (err += d));
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const first = await Promise.race([
-      new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
-      exit.then(({ code }) => {
-        throw new Error(`cift serve exited (${code}): ${err}`);
-      }),
-    ]);
-    const url = JSON.parse(first).url as string;
+    const server = await startServe(home, ['--replay', 'DAYQ', '--speed', '0.2', '--from', '2024-01-02T14:30:00Z', '--to', '2024-01-02T14:30:01Z']);
+    const { child, url, exit } = server;
     try {
       const messages: Array<Record<string, unknown>> = [];
       const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/api/v1/market-data/ws/stream`, { headers: { 'X-API-Key': key } });
@@ -59,9 +44,9 @@ describe('cift serve: a replayed day traded over HTTP and watched over WebSocket
       ws.send(JSON.stringify({ action: 'subscribe', symbols: ['DAYQ'], channels: ['trades', 'orders'] }));
       const until = async (done: () => boolean, what: string) => {
         for (let i = 0; i < 300 && !done(); i++) await new Promise((r) => setTimeout(r, 50));
-        if (!done()) throw new Error(`timed out waiting for ${what}; stderr: ${err}`);
+        if (!done()) throw new Error(`timed out waiting for ${what}; stderr: ${server.stderr()}`);
       };
-      await until(() => err.includes('replay ended'), 'the replay to end');
+      await until(() => server.stderr().includes('replay ended'), 'the replay to end');
 
       // The two trades inside the window, in time order (the third is after --to).
       const trades = messages.filter((m) => m.type === 'trade');

@@ -4,12 +4,10 @@
  * error line, same exit code. After SIGTERM the announcement is gone and the ledger works locally again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ROOT, cift, tempDir, writeText, type CliResult } from '../helpers.js';
+import { cift, startServe, tempDir, writeText, type CliResult } from '../helpers.js';
 
 const tmp = tempDir('cift-forward-');
 const home = join(tmp.dir, 'home');
@@ -24,28 +22,6 @@ beforeAll(() => {
   expect(run(['ingest', quotes, '--symbol', 'QQZ']).status).toBe(0);
 });
 afterAll(() => tmp.cleanup());
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-async function startServe(): Promise<Server> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'serve', '--port', '0', '--json'], { cwd: ROOT, env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1' } });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([
-    new Promise<string>((resolve) => lines.once('line', resolve)),
-    exit.then(({ code }) => {
-      throw new Error(`cift serve exited (${code}) before printing its URL: ${err}`);
-    }),
-  ]);
-  return { child, url: JSON.parse(first).url, exit, stderr: () => err };
-}
 
 /** The same error, word for word, and the same exit code. */
 const sameFailure = (a: CliResult, b: CliResult) => expect({ status: a.status, stderr: a.stderr, stdout: a.stdout }).toEqual({ status: b.status, stderr: b.stderr, stdout: b.stdout });
@@ -65,7 +41,7 @@ describe('cift order forwarded to cift serve', { tags: ['e2e'] }, () => {
     expect(local.unknownAccount.status).toBe(1);
     expect(local.unknownAccount.stderr).toMatch(/^cift: UNKNOWN_ACCOUNT: no account "nosuch"\nhint: /);
 
-    const server = await startServe();
+    const server = await startServe(home);
     let throughServer: { list: CliResult; positions: CliResult; portfolio: CliResult; orderId: string };
     try {
       const info = JSON.parse(readFileSync(join(home, 'serve.json'), 'utf8'));

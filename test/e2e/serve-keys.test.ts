@@ -3,14 +3,12 @@
  * hash), the ledger holds exactly sha256(key), a served trading route accepts the key and refuses it once revoked.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { resolveSettings } from '../../src/config.js';
 import { openLedger } from '../../src/store/ledger/open.js';
-import { ROOT, cift, tempDir, writeText } from '../helpers.js';
+import { cift, startServe, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir('cift-serve-keys-');
 const home = join(tmp.dir, 'home');
@@ -32,26 +30,6 @@ async function storedKeys() {
   } finally {
     await ledger.close();
   }
-}
-
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exit: Promise<number | null>;
-}
-
-async function startServe(): Promise<Server> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'serve', '--port', '0', '--json'], { cwd: ROOT, env: { ...process.env, CIFT_HOME: home, CIFT_DATABASE_URL: '', NO_COLOR: '1' } });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const first = await Promise.race([
-    new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve)),
-    exit.then((code) => {
-      throw new Error(`cift serve exited (${code}): ${err}`);
-    }),
-  ]);
-  return { child, url: JSON.parse(first).url, exit };
 }
 
 describe('cift serve keys', { tags: ['e2e'] }, () => {
@@ -107,7 +85,7 @@ describe('cift serve keys', { tags: ['e2e'] }, () => {
   });
 
   it('a served trading route accepts the key; after `keys revoke` it is refused', async () => {
-    const server = await startServe();
+    const server = await startServe(home, [], { CIFT_DATABASE_URL: '' });
     try {
       const refused = await fetch(`${server.url}/api/v1/trading/orders`);
       expect(refused.status).toBe(401);
@@ -121,7 +99,7 @@ describe('cift serve keys', { tags: ['e2e'] }, () => {
     } finally {
       server.child.kill('SIGTERM');
     }
-    expect(await server.exit).toBe(0);
+    expect(await server.exit).toEqual({ code: 0, signal: null });
 
     const revoked = cift(['serve', 'keys', 'revoke', id], { home, env });
     expect(revoked.status, revoked.stderr).toBe(0);
@@ -129,7 +107,7 @@ describe('cift serve keys', { tags: ['e2e'] }, () => {
     const listed = JSON.parse(cift(['serve', 'keys', 'list', '--json'], { home, env }).stdout).find((k: { id: string }) => k.id === id);
     expect(listed.revoked_at).toMatch(/^\d{4}-\d\d-\d\dT/);
 
-    const again = await startServe();
+    const again = await startServe(home, [], { CIFT_DATABASE_URL: '' });
     try {
       const res = await fetch(`${again.url}/api/v1/trading/orders`, { headers: { authorization: `Bearer ${key}` } });
       expect(res.status).toBe(401);
@@ -137,7 +115,7 @@ describe('cift serve keys', { tags: ['e2e'] }, () => {
     } finally {
       again.child.kill('SIGTERM');
     }
-    expect(await again.exit).toBe(0);
+    expect(await again.exit).toEqual({ code: 0, signal: null });
   });
 
   it('revoke of an unknown id is KEY_NOT_FOUND (exit 1)', () => {

@@ -3,11 +3,9 @@
  * replay ends, the server stays up and exits 0 on SIGTERM; bad replay flags fail before listening.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ROOT, cift, tempDir, writeText } from '../helpers.js';
+import { cift, startServe, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir('cift-serve-replay-');
 const home = join(tmp.dir, 'home');
@@ -21,29 +19,15 @@ afterAll(() => tmp.cleanup());
 
 describe('cift serve --replay', { tags: ['e2e'] }, () => {
   it('moves the quote route to the replayed prices, says when the replay ends, and keeps serving', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'serve', '--port', '0', '--json', '--replay', 'qqz', '--speed', 'max', '--to', '2024-01-02T14:30:00Z'], {
-      cwd: ROOT,
-      env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1' },
-    });
-    let err = '';
-    const ended = new Promise<void>((resolve) =>
-      child.stderr.on('data', (d) => {
-        err += d;
-        if (err.includes('replay ended')) resolve();
-      }),
-    );
-    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-    const first = await Promise.race([
-      new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve)),
-      exit.then(({ code }) => {
-        throw new Error(`cift serve exited (${code}): ${err}`);
-      }),
-    ]);
-    const url = JSON.parse(first).url as string;
+    const server = await startServe(home, ['--replay', 'qqz', '--speed', 'max', '--to', '2024-01-02T14:30:00Z']);
+    const { child, url, exit } = server;
+    const ended = (async () => {
+      while (!server.stderr().includes('replay ended')) await new Promise((r) => setTimeout(r, 25));
+    })();
     try {
       await ended;
-      expect(err).toContain('cift serve: replaying 1 QQZ quotes at max speed');
-      expect(err).toContain('cift serve: replay ended: 0 trades, 1 quotes, 1 1m bars (2024-01-02T14:30:00.000Z … 2024-01-02T14:30:00.000Z); still serving');
+      expect(server.stderr()).toContain('cift serve: replaying 1 QQZ quotes at max speed');
+      expect(server.stderr()).toContain('cift serve: replay ended: 0 trades, 1 quotes, 1 1m bars (2024-01-02T14:30:00.000Z … 2024-01-02T14:30:00.000Z); still serving');
       // The stored latest quote is 10.25/10.5 (14:30:01); the replay stopped at --to 14:30:00, whose quote is 10.5/10.75.
       const quote = await (await fetch(`${url}/api/v1/market-data/quote/QQZ`)).json();
       expect(quote).toMatchObject({ symbol: 'QQZ', source: 'quote', bid: 10.5, ask: 10.75, bid_size: 100, ask_size: 200, ts: '2024-01-02T14:30:00.000Z' });

@@ -2,11 +2,9 @@
  * `cift serve` as a user runs it: spawn bin/cift.js, read the URL line, call it over real HTTP, SIGTERM → exit 0.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ROOT, cift, tempDir, writeText } from '../helpers.js';
+import { cift, startServe, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir('cift-serve-');
 const home = join(tmp.dir, 'home');
@@ -18,31 +16,9 @@ beforeAll(() => {
 });
 afterAll(() => tmp.cleanup());
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stderr: () => string;
-}
-
-async function startServe(args: string[]): Promise<Server> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'cift.js'), 'serve', ...args], { cwd: ROOT, env: { ...process.env, CIFT_HOME: home, NO_COLOR: '1' } });
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  const lines = createInterface({ input: child.stdout! });
-  const first = await Promise.race([
-    new Promise<string>((resolve) => lines.once('line', resolve)),
-    exit.then(({ code }) => {
-      throw new Error(`cift serve exited (${code}) before printing its URL: ${err}`);
-    }),
-  ]);
-  return { child, url: JSON.parse(first).url, exit, stderr: () => err };
-}
-
 describe('cift serve', { tags: ['e2e'] }, () => {
   it('prints its URL as one JSON line, answers /health and a quote, and exits 0 on SIGTERM', async () => {
-    const server = await startServe(['--port', '0', '--json']);
+    const server = await startServe(home);
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(Number(new URL(server.url).port)).toBeGreaterThan(0);
@@ -61,7 +37,7 @@ describe('cift serve', { tags: ['e2e'] }, () => {
   });
 
   it('refuses a port that is taken and a port that is not a number (exit 2, one-line error)', async () => {
-    const server = await startServe(['--port', '0', '--json']);
+    const server = await startServe(home);
     try {
       const port = new URL(server.url).port;
       const taken = cift(['serve', '--port', port], { home });
