@@ -188,6 +188,14 @@ export class MarketData implements TickStore {
   }
 
   /** Stored series and every shipped sample series (`builtin`), including shipped ones that stored data shadows. */
+  /**
+   * Resolves when the tick store answers (its catalog reads); for readiness. Shipped data is package files and is
+   * not checked: parsing every shipped CSV would make a fresh server's first /ready slow for nothing.
+   */
+  async checkStore(): Promise<void> {
+    await this.stored.list();
+  }
+
   async list(): Promise<SeriesSummary[]> {
     const stored = await this.stored.list();
     const shipped: SeriesSummary[] = [];

@@ -40,7 +40,7 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions> = async (app, opts)
   }));
 
   app.get('/ready', { schema: { description: 'Readiness: 200 when the tick store (and the ledger, when served) answer; 503 naming the failing part', tags: ['operations'] } }, async (_request, reply) => {
-    const probes: Record<string, ReadyProbe> = { tick_store: () => opts.market.list(), ...opts.probes };
+    const probes: Record<string, ReadyProbe> = { tick_store: () => opts.market.checkStore(), ...opts.probes };
     const names = Object.keys(probes);
     const failures = await Promise.all(names.map((n) => check(probes[n])));
     const checks = Object.fromEntries(names.map((n, i) => [n, failures[i] === undefined ? 'ok' : `failing: ${failures[i]}`]));
