@@ -7,10 +7,19 @@ import type { TickKind } from '../schema.js';
 import type { MarketData } from '../market-data.js';
 import type { LatestRow } from '../store/ticks/types.js';
 
-type Market = Pick<MarketData, 'latest' | 'kindsOf'>;
+type Market = Pick<MarketData, 'latest' | 'kindsOf'> & { revision?(): Promise<object | undefined> };
+
+/** What the overlay's answers depend on: its own rows (a version counted up on every change) and the store's revision. */
+interface Revision {
+  readonly version: number;
+  readonly stored: object;
+}
 
 export class LiveMarket implements Market {
   private readonly rows = new Map<string, LatestRow>();
+  /** Counted up whenever a live row is recorded or the rows are forgotten: latest() may answer differently. */
+  private version = 0;
+  private last: Revision | undefined;
 
   constructor(private readonly stored: Market) {}
 
@@ -22,12 +31,16 @@ export class LiveMarket implements Market {
   set(kind: TickKind, symbol: string, row: LatestRow): void {
     const key = LiveMarket.key(kind, symbol);
     const held = this.rows.get(key);
-    if (held === undefined || row.ts >= held.ts) this.rows.set(key, row);
+    if (held === undefined || row.ts >= held.ts) {
+      this.rows.set(key, row);
+      this.version++;
+    }
   }
 
   /** Forgets the live rows, so `latest()` answers from the store again. */
   clear(): void {
     this.rows.clear();
+    this.version++;
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
@@ -36,5 +49,17 @@ export class LiveMarket implements Market {
 
   kindsOf(symbol: string): Promise<TickKind[]> {
     return this.stored.kindsOf(symbol);
+  }
+
+  /**
+   * An opaque token, the same object while latest() and kindsOf() answer the same: a new one after any set() or
+   * clear() and whenever the store's own revision changes. Undefined when the store cannot tell (nothing may be cached).
+   */
+  async revision(): Promise<object | undefined> {
+    const stored = await this.stored.revision?.();
+    if (stored === undefined) return undefined;
+    const last = this.last;
+    if (last !== undefined && last.version === this.version && last.stored === stored) return last;
+    return (this.last = { version: this.version, stored });
   }
 }
