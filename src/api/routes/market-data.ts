@@ -133,6 +133,8 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         querystring: z.object({ source: sourceField }).strict(),
         response: { 200: quoteSchema },
       },
+      // A quote is a few hundred bytes, always under the compression threshold: no compression hooks on every request.
+      compress: false,
     },
     // No ?source: the live prices (a replay moves them), else the chosen origin's stored latest row.
     async (request, reply) => {
