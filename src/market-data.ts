@@ -192,11 +192,12 @@ export class MarketData implements TickStore {
   }
 
   /**
-   * An opaque token that is the same object for as long as latest() and kindsOf() answer the same, and a new one
+   * An opaque token that is the same object for as long as latest() and kindsOf() answer the same (for any symbol:
+   * the store's revision covers them all), and a new one
    * once the store commits a change (shipped data is read-only); undefined when the store cannot tell, so a caller
    * keyed on it must not cache. Cheap: the store's catalog check, no data read.
    */
-  revision(): Promise<object | undefined> {
+  revision(_symbol?: string): Promise<object | undefined> {
     return this.stored.revision?.() ?? Promise.resolve(undefined);
   }
 

@@ -7,19 +7,23 @@ import type { TickKind } from '../schema.js';
 import type { MarketData } from '../market-data.js';
 import type { LatestRow } from '../store/ticks/types.js';
 
-type Market = Pick<MarketData, 'latest' | 'kindsOf'> & { revision?(): Promise<object | undefined> };
+type Market = Pick<MarketData, 'latest' | 'kindsOf'> & { revision?(symbol: string): Promise<object | undefined> };
 
-/** What the overlay's answers depend on: its own rows (a version counted up on every change) and the store's revision. */
+/** What the overlay's answers for one symbol depend on: its live rows (a version counted up on every change) and the store's revision. */
 interface Revision {
   readonly version: number;
   readonly stored: object;
 }
 
+/** Symbols whose revision token is held; past this the tokens start again (a new token only costs one recomputation). */
+const MAX_TOKENS = 10_000;
+
 export class LiveMarket implements Market {
   private readonly rows = new Map<string, LatestRow>();
-  /** Counted up whenever a live row is recorded or the rows are forgotten: latest() may answer differently. */
-  private version = 0;
-  private last: Revision | undefined;
+  /** By symbol, counted up whenever a live row of it is recorded: its latest() may answer differently. */
+  private readonly versions = new Map<string, number>();
+  /** The revision token last handed out, by symbol; forgotten with the rows, so every token after clear() is new. */
+  private readonly tokens = new Map<string, Revision>();
 
   constructor(private readonly stored: Market) {}
 
@@ -33,14 +37,14 @@ export class LiveMarket implements Market {
     const held = this.rows.get(key);
     if (held === undefined || row.ts >= held.ts) {
       this.rows.set(key, row);
-      this.version++;
+      this.versions.set(symbol, (this.versions.get(symbol) ?? 0) + 1);
     }
   }
 
   /** Forgets the live rows, so `latest()` answers from the store again. */
   clear(): void {
     this.rows.clear();
-    this.version++;
+    this.tokens.clear();
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
@@ -52,14 +56,20 @@ export class LiveMarket implements Market {
   }
 
   /**
-   * An opaque token, the same object while latest() and kindsOf() answer the same: a new one after any set() or
-   * clear() and whenever the store's own revision changes. Undefined when the store cannot tell (nothing may be cached).
+   * An opaque token, the same object while latest() and kindsOf() answer the same for `symbol`: a new one after a
+   * set() of that symbol, after clear(), and whenever the store's own revision changes (a replay of one symbol leaves
+   * the others' tokens alone). Undefined when the store cannot tell (nothing may be cached).
    */
-  async revision(): Promise<object | undefined> {
-    const stored = await this.stored.revision?.();
+  async revision(symbol: string): Promise<object | undefined> {
+    const stored = await this.stored.revision?.(symbol);
     if (stored === undefined) return undefined;
-    const last = this.last;
-    if (last !== undefined && last.version === this.version && last.stored === stored) return last;
-    return (this.last = { version: this.version, stored });
+    // Read after the store's answer, so the token is never newer than what a read made after it sees.
+    const version = this.versions.get(symbol) ?? 0;
+    const held = this.tokens.get(symbol);
+    if (held !== undefined && held.version === version && held.stored === stored) return held;
+    if (this.tokens.size >= MAX_TOKENS && held === undefined) this.tokens.clear();
+    const token: Revision = { version, stored };
+    this.tokens.set(symbol, token);
+    return token;
   }
 }

@@ -26,8 +26,8 @@ export interface QuoteJson {
 }
 
 type QuoteMarket = Pick<MarketData, 'latest' | 'kindsOf'> & {
-  /** An opaque token, the same object while latest() and kindsOf() answer the same (MarketData, LiveMarket); undefined: cannot tell. */
-  revision?(): Promise<object | undefined>;
+  /** An opaque token, the same object while latest() and kindsOf() answer the same for the symbol (MarketData, LiveMarket); undefined: cannot tell. */
+  revision?(symbol: string): Promise<object | undefined>;
 };
 
 /** Quotes already worked out, per market, by symbol, with the market revision they were worked out at. */
@@ -44,7 +44,7 @@ const MAX_CACHED_SYMBOLS = 10_000;
  * and a replayed row (LiveMarket.set) or a committed ingest moves it at once. The answer is then shared and frozen.
  */
 export async function getQuote(market: QuoteMarket, symbol: string): Promise<QuoteJson> {
-  const revision = market.revision === undefined ? undefined : await market.revision();
+  const revision = market.revision === undefined ? undefined : await market.revision(symbol);
   if (revision === undefined) return workOutQuote(market, symbol);
   let bySymbol = computed.get(market);
   if (bySymbol === undefined) computed.set(market, (bySymbol = new Map()));
