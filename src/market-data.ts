@@ -96,7 +96,11 @@ class BuiltinCatalog {
 }
 
 /** The user's tick store as MarketData needs it: the TickStore port plus which kinds a symbol has (catalog only). */
-export type StoredTicks = TickStore & { kindsOf(symbol: string): Promise<TickKind[]> };
+export type StoredTicks = TickStore & {
+  kindsOf(symbol: string): Promise<TickKind[]>;
+  /** An opaque token that stays the same object while reads answer the same (the Parquet store: its catalog). */
+  revision?(): Promise<object>;
+};
 
 export class MarketData implements TickStore {
   private constructor(
@@ -185,6 +189,16 @@ export class MarketData implements TickStore {
     const stored = this.source === 'shipped' ? undefined : await this.stored.latest(kind, symbol);
     if (stored !== undefined || kind !== 'bars' || this.source === 'stored') return stored;
     return this.builtin.lastBar(symbol, (batch) => lastRowOf(this.polars, batchToFrame(this.polars, batch), 'bars'));
+  }
+
+  /**
+   * An opaque token that is the same object for as long as latest() and kindsOf() answer the same (for any symbol:
+   * the store's revision covers them all), and a new one
+   * once the store commits a change (shipped data is read-only); undefined when the store cannot tell, so a caller
+   * keyed on it must not cache. Cheap: the store's catalog check, no data read.
+   */
+  revision(_symbol?: string): Promise<object | undefined> {
+    return this.stored.revision?.() ?? Promise.resolve(undefined);
   }
 
   /** Stored series and every shipped sample series (`builtin`), including shipped ones that stored data shadows. */

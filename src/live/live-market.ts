@@ -7,10 +7,23 @@ import type { TickKind } from '../schema.js';
 import type { MarketData } from '../market-data.js';
 import type { LatestRow } from '../store/ticks/types.js';
 
-type Market = Pick<MarketData, 'latest' | 'kindsOf'>;
+type Market = Pick<MarketData, 'latest' | 'kindsOf'> & { revision?(symbol: string): Promise<object | undefined> };
+
+/** What the overlay's answers for one symbol depend on: its live rows (a version counted up on every change) and the store's revision. */
+interface Revision {
+  readonly version: number;
+  readonly stored: object;
+}
+
+/** Symbols whose revision token is held; past this the tokens start again (a new token only costs one recomputation). */
+const MAX_TOKENS = 10_000;
 
 export class LiveMarket implements Market {
   private readonly rows = new Map<string, LatestRow>();
+  /** By symbol, counted up whenever a live row of it is recorded: its latest() may answer differently. */
+  private readonly versions = new Map<string, number>();
+  /** The revision token last handed out, by symbol; forgotten with the rows, so every token after clear() is new. */
+  private readonly tokens = new Map<string, Revision>();
 
   constructor(private readonly stored: Market) {}
 
@@ -22,12 +35,16 @@ export class LiveMarket implements Market {
   set(kind: TickKind, symbol: string, row: LatestRow): void {
     const key = LiveMarket.key(kind, symbol);
     const held = this.rows.get(key);
-    if (held === undefined || row.ts >= held.ts) this.rows.set(key, row);
+    if (held === undefined || row.ts >= held.ts) {
+      this.rows.set(key, row);
+      this.versions.set(symbol, (this.versions.get(symbol) ?? 0) + 1);
+    }
   }
 
   /** Forgets the live rows, so `latest()` answers from the store again. */
   clear(): void {
     this.rows.clear();
+    this.tokens.clear();
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {
@@ -36,5 +53,23 @@ export class LiveMarket implements Market {
 
   kindsOf(symbol: string): Promise<TickKind[]> {
     return this.stored.kindsOf(symbol);
+  }
+
+  /**
+   * An opaque token, the same object while latest() and kindsOf() answer the same for `symbol`: a new one after a
+   * set() of that symbol, after clear(), and whenever the store's own revision changes (a replay of one symbol leaves
+   * the others' tokens alone). Undefined when the store cannot tell (nothing may be cached).
+   */
+  async revision(symbol: string): Promise<object | undefined> {
+    const stored = await this.stored.revision?.(symbol);
+    if (stored === undefined) return undefined;
+    // Read after the store's answer, so the token is never newer than what a read made after it sees.
+    const version = this.versions.get(symbol) ?? 0;
+    const held = this.tokens.get(symbol);
+    if (held !== undefined && held.version === version && held.stored === stored) return held;
+    if (this.tokens.size >= MAX_TOKENS && held === undefined) this.tokens.clear();
+    const token: Revision = { version, stored };
+    this.tokens.set(symbol, token);
+    return token;
   }
 }

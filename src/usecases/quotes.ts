@@ -25,13 +25,39 @@ export interface QuoteJson {
   ts_ns: string;
 }
 
-type QuoteMarket = Pick<MarketData, 'latest' | 'kindsOf'>;
+type QuoteMarket = Pick<MarketData, 'latest' | 'kindsOf'> & {
+  /** An opaque token, the same object while latest() and kindsOf() answer the same for the symbol (MarketData, LiveMarket); undefined: cannot tell. */
+  revision?(symbol: string): Promise<object | undefined>;
+};
+
+/** Quotes already worked out, per market, by symbol, with the market revision they were worked out at. */
+const computed = new WeakMap<object, Map<string, { revision: object; quote: Readonly<QuoteJson> }>>();
+/** Symbols remembered per market; past this the memory starts again (a symbol set is small, this is a guard). */
+const MAX_CACHED_SYMBOLS = 10_000;
 
 /**
  * The latest price of a symbol as order fills see it (trading/prices.ts latestPrice: quote, else trade, else bar),
  * with the sizes the stored row carries. UNKNOWN_SYMBOL (did-you-mean hint) or NO_DATA when nothing prices it.
+ *
+ * A market that tells its revision (the tick store's catalog, a LiveMarket's changes) has its quotes remembered
+ * until the revision changes: an unchanged quote is not worked out again (a server answers thousands a second),
+ * and a replayed row (LiveMarket.set) or a committed ingest moves it at once. The answer is then shared and frozen.
  */
 export async function getQuote(market: QuoteMarket, symbol: string): Promise<QuoteJson> {
+  const revision = market.revision === undefined ? undefined : await market.revision(symbol);
+  if (revision === undefined) return workOutQuote(market, symbol);
+  let bySymbol = computed.get(market);
+  if (bySymbol === undefined) computed.set(market, (bySymbol = new Map()));
+  const held = bySymbol.get(symbol);
+  if (held !== undefined && held.revision === revision) return held.quote;
+  // Worked out after the revision was taken, so it is at least as new as that revision says.
+  const quote = Object.freeze(await workOutQuote(market, symbol));
+  if (bySymbol.size >= MAX_CACHED_SYMBOLS && !bySymbol.has(symbol)) bySymbol.clear();
+  bySymbol.set(symbol, { revision, quote });
+  return quote;
+}
+
+async function workOutQuote(market: QuoteMarket, symbol: string): Promise<QuoteJson> {
   // Catalog only: UNKNOWN_SYMBOL or NO_DATA for the chosen origin, before any data file is read.
   await market.kindsOf(symbol);
   const price = await latestPrice(market, symbol);

@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp, type ApiServices } from '../../src/api/app.js';
 import { resolveSettings } from '../../src/config.js';
 import { CiftError } from '../../src/errors.js';
+import { LiveMarket } from '../../src/live/live-market.js';
 import { MarketData } from '../../src/market-data.js';
 import { loadPolars } from '../../src/polars.js';
 import { cift, tempDir, writeText } from '../helpers.js';
@@ -93,6 +94,28 @@ describe('GET /api/v1/market-data/quote/{symbol}', () => {
 
   it('answers 400 naming params.symbol for a malformed symbol', async () => {
     expectError(await get('/api/v1/market-data/quote/A$B'), 400, 'INPUT_INVALID', /params\.symbol/);
+  });
+
+  it('answers a quote asked again the same (JSON, its own request id), and a replayed row (LiveMarket.set) at once', async () => {
+    const live = new LiveMarket(services.market);
+    const liveApp = await buildApp({ ...services, prices: live });
+    try {
+      const ask = () => liveApp.inject({ method: 'GET', url: '/api/v1/market-data/quote/ZZB' });
+      const [a, b] = [await ask(), await ask()];
+      for (const res of [a, b]) {
+        expect([res.statusCode, res.headers['content-type']]).toEqual([200, 'application/json; charset=utf-8']);
+        expect(res.json()).toEqual({ symbol: 'ZZB', source: 'bar', price: 102.5, size: 2000, bid: null, ask: null, bid_size: null, ask_size: null, ts: '2024-01-02T14:33:00.000Z', ts_ns: '1704205980000000000' });
+      }
+      expect(b.headers['content-length']).toBe(String(Buffer.byteLength(b.body)));
+      expect(b.headers['x-request-id']).not.toBe(a.headers['x-request-id']);
+      // 2024-01-02T14:34:00Z, a minute after the last stored bar.
+      live.set('trades', 'ZZB', { ts: 1704206040000000000n, values: { price: 103.25, size: 7, side: 1 } });
+      expect((await ask()).json()).toEqual({ symbol: 'ZZB', source: 'trade', price: 103.25, size: 7, bid: null, ask: null, bid_size: null, ask_size: null, ts: '2024-01-02T14:34:00.000Z', ts_ns: '1704206040000000000' });
+      live.set('quotes', 'ZZB', { ts: 1704206041000000000n, values: { bid: 103, ask: 103.5, bid_size: 10, ask_size: 20 } });
+      expect((await ask()).json()).toMatchObject({ source: 'quote', bid: 103, ask: 103.5, bid_size: 10, ask_size: 20, price: 103.25, size: null, ts_ns: '1704206041000000000' });
+    } finally {
+      await liveApp.close();
+    }
   });
 });
 

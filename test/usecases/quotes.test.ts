@@ -1,9 +1,12 @@
 /** The latest price as a quote, from the store's quotes, else its trades, else its bars; all written here. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { getBars } from '../../src/usecases/bars.js';
+import { resolveSettings } from '../../src/config.js';
+import { LiveMarket } from '../../src/live/live-market.js';
 import { getQuote, getQuotes } from '../../src/usecases/quotes.js';
+import { openStores } from '../../src/usecases/stores.js';
 import { errorOf, homeMaker, tempDir } from '../helpers.js';
-import { barsCsv, storesWith } from './fixture.js';
+import { addBars, barsCsv, storesWith } from './fixture.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -30,6 +33,43 @@ describe('quotes', async () => {
     expect((await errorOf(getQuote(stores.market, 'NOPE'))).code).toBe('UNKNOWN_SYMBOL');
     const batch = await getQuotes(stores.market, ['XYZ', 'NOPE', 'QQ', 'XYZ']);
     expect([batch.quotes.map((q) => [q.symbol, q.source]), batch.missing]).toEqual([[['XYZ', 'bar'], ['QQ', 'quote']], ['NOPE']]);
+  });
+});
+
+describe('a quote asked again (remembered until what it is made of changes)', async () => {
+  const home = newHome();
+  const stores = await storesWith(home, { XYZ: barsCsv(['2024-01-02', '2024-01-03'], 50) });
+  afterAll(() => stores.close());
+  const jan = (day: number, hh = 0) => BigInt(Date.UTC(2024, 0, day, hh)) * 1_000_000n;
+
+  it('moves at once to a replayed row (LiveMarket.set), to a later one, and back to the store when cleared', async () => {
+    const live = new LiveMarket(stores.market);
+    expect(await getQuote(live, 'XYZ')).toMatchObject({ source: 'bar', price: 50 });
+    expect(await getQuote(live, 'XYZ')).toMatchObject({ source: 'bar', price: 50 });
+    live.set('quotes', 'XYZ', { ts: jan(4, 15), values: { bid: 60, ask: 61, bid_size: 1, ask_size: 2 } });
+    expect(await getQuote(live, 'XYZ')).toEqual({ symbol: 'XYZ', source: 'quote', bid: 60, ask: 61, bid_size: 1, ask_size: 2, price: 60.5, size: null, ts: '2024-01-04T15:00:00.000Z', ts_ns: jan(4, 15).toString() });
+    live.set('quotes', 'XYZ', { ts: jan(4, 16), values: { bid: 70, ask: 71, bid_size: 3, ask_size: 4 } });
+    expect(await getQuote(live, 'XYZ')).toMatchObject({ source: 'quote', price: 70.5, bid_size: 3 });
+    // An earlier row is not recorded (replays never move time back), so the quote stays.
+    live.set('quotes', 'XYZ', { ts: jan(4, 14), values: { bid: 1, ask: 2, bid_size: 1, ask_size: 1 } });
+    expect(await getQuote(live, 'XYZ')).toMatchObject({ price: 70.5 });
+    live.clear();
+    expect(await getQuote(live, 'XYZ')).toMatchObject({ source: 'bar', price: 50, ts_ns: jan(3).toString() });
+  });
+
+  it('moves once this process stores later rows, and once another process commits them', async () => {
+    expect(await getQuote(stores.market, 'XYZ')).toMatchObject({ source: 'bar', price: 50 });
+    await addBars(stores, home, 'XYZ-4', barsCsv(['2024-01-04'], 55));
+    expect(await getQuote(stores.market, 'XYZ')).toMatchObject({ source: 'bar', price: 55, ts_ns: jan(4).toString() });
+    // Another process's stores: its commit shows up once the catalog is checked again (every 10 ms at most).
+    const other = await openStores(resolveSettings({ home }, {}));
+    try {
+      await addBars(other, home, 'XYZ-5', barsCsv(['2024-01-05'], 57));
+    } finally {
+      await other.close();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await getQuote(stores.market, 'XYZ')).toMatchObject({ source: 'bar', price: 57, ts_ns: jan(5).toString() });
   });
 });
 

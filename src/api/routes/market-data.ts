@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type pl from 'nodejs-polars';
@@ -113,8 +114,13 @@ async function* textChunks(polars: Polars, columns: readonly string[], frames: A
   if (format === 'json') yield ']\n';
 }
 
+/** What fastify sends a serialised object as, so a body sent as bytes is labelled the same. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> = async (app, { services }) => {
   const { polars } = services;
+  /** The response bytes of each remembered quote (getQuote shares an unchanged one), so it is serialised once. */
+  const quoteBodies = new WeakMap<object, Buffer>();
   const marketOf = (source: 'stored' | 'shipped' | undefined): Promise<MarketData> => (source ? services.marketFor(source) : Promise.resolve(services.market));
 
   app.get(
@@ -127,9 +133,20 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         querystring: z.object({ source: sourceField }).strict(),
         response: { 200: quoteSchema },
       },
+      // A quote is a few hundred bytes, always under the compression threshold: no compression hooks on every request.
+      compress: false,
     },
     // No ?source: the live prices (a replay moves them), else the chosen origin's stored latest row.
-    async (request) => getQuote(request.query.source ? await marketOf(request.query.source) : services.prices ?? services.market, symbolOf(request.params.symbol)),
+    async (request, reply) => {
+      const quote = await getQuote(request.query.source ? await marketOf(request.query.source) : services.prices ?? services.market, symbolOf(request.params.symbol));
+      // A remembered quote (frozen, shared until the market changes) is serialised by the route's schema once.
+      let body = quoteBodies.get(quote);
+      if (body === undefined) {
+        body = Buffer.from(reply.serialize(quote) as string);
+        if (Object.isFrozen(quote)) quoteBodies.set(quote, body);
+      }
+      return (reply as FastifyReply).type(JSON_TYPE).send(body);
+    },
   );
 
   app.get(

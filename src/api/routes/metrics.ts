@@ -44,10 +44,12 @@ export function installMetrics(app: FastifyInstance): ApiMetrics {
   const wsClosed = new Counter({ name: 'cift_ws_closed_total', help: 'WebSocket connections closed by the server, by reason', labelNames: ['reason'] as const, registers: [registry] });
   const metrics = { registry, requestDuration, orders, wsConnections, wsMessagesSent, wsMessagesDropped, wsClosed };
   app.decorate('metrics', metrics);
-  app.addHook('onResponse', async (request, reply) => {
+  // Callback style, not async: no promise per response.
+  app.addHook('onResponse', (request, reply, done) => {
     // The route template (/api/v1/market-data/quote/:symbol), never the raw URL: symbols must not explode the label set.
     const route = request.routeOptions.url ?? 'unmatched';
     requestDuration.observe({ route, method: request.method, status_code: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { description: 'Prometheus metrics (text exposition format)', tags: ['operations'] } }, async (_request, reply) => {
     reply.header('content-type', registry.contentType);

@@ -312,6 +312,15 @@ export class ParquetTickStore implements TickStore {
     return (await this.catalog()).sources.filter((s) => s.kind === kind && s.symbol === symbol);
   }
 
+  /**
+   * The committed catalog as an opaque token: the same object for as long as the catalog is (so every read answers
+   * the same), a new one once anything is committed, by this store at once or by another process within
+   * CATALOG_RECHECK_MS, as every read sees it. What a served quote's cache is keyed on.
+   */
+  revision(): Promise<object> {
+    return this.catalog();
+  }
+
   /** The kinds stored for a symbol (reads only the catalog). */
   async kindsOf(symbol: string): Promise<TickKind[]> {
     const sources = (await this.catalog()).sources;
