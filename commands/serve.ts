@@ -52,7 +52,7 @@ export function replayRequest(opts: Pick<ServeOptions, 'replay' | 'speed' | 'fro
 }
 
 export const serveCommand = new Command('serve')
-  .description('serve market data, health, metrics and API docs over HTTP (the same data as the CLI)')
+  .description('serve market data, paper trading (API keys), a WebSocket stream, health, metrics and API docs over HTTP (the same core as the CLI)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
   .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
