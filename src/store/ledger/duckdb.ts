@@ -143,14 +143,15 @@ function runnerOn(connection: DuckConnection, json: Converter) {
     }
     return rows;
   };
-  const run = async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
-    if (params.length === 0) return rowsOf(await connection.run(sql));
+  /** `prepare`: keep the statement prepared even without parameters (BEGIN and COMMIT: no parse each time). */
+  const run = async (sql: string, params: readonly unknown[] = [], prepare = params.length > 0): Promise<Row[]> => {
+    if (!prepare) return rowsOf(await connection.run(sql));
     let statement = prepared.get(sql);
     if (statement === undefined) {
       statement = await connection.prepare(sql);
       prepared.set(sql, statement);
     }
-    statement.bind(params.map((p) => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p)) as unknown[]);
+    if (params.length > 0) statement.bind(params.map((p) => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p)) as unknown[]);
     return rowsOf(await statement.run());
   };
   let queue: Promise<unknown> = Promise.resolve();
@@ -189,7 +190,7 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
   const json = JsonDuckDBValueConverter as unknown as Converter;
   const transactions = runnerOn(writer, json);
   const queries = runnerOn(reader, json);
-  const inTransaction: SqlRunner = { query: transactions.run };
+  const inTransaction: SqlRunner = { query: (sql, params) => transactions.run(sql, params) };
 
   return {
     dialect: 'duckdb',
@@ -197,12 +198,13 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
     query: (sql, params) => queries.serialised(() => queries.run(sql, params)),
     transaction: (fn) =>
       transactions.serialised(async () => {
-        await transactions.run('BEGIN TRANSACTION');
+        await transactions.run('BEGIN TRANSACTION', [], true);
         try {
           const result = await fn(inTransaction);
-          await transactions.run('COMMIT');
+          await transactions.run('COMMIT', [], true);
           return result;
         } catch (e) {
+          // Not prepared: the rare path, and it must work in a transaction a failed statement aborted.
           await transactions.run('ROLLBACK').catch(() => undefined);
           throw e;
         }
