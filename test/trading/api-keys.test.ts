@@ -63,6 +63,20 @@ function apiKeyLedger(name: string, open: () => Promise<{ ledger: Ledger; cleanu
       expect(again.revokedNs).toBe(byPrefix.revokedNs);
     });
 
+    it('a key found and then revoked is found revoked at once (nothing remembers it as valid)', async () => {
+      const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_revoke1', sha256: '9'.repeat(64) });
+      expect((await ledger.findApiKeyByHash('9'.repeat(64)))?.revokedNs).toBeUndefined();
+      expect((await ledger.findApiKeyByHash('9'.repeat(64)))?.id, 'found again').toBe(k.id);
+      const revoked = await ledger.revokeApiKey(k.id);
+      expect((await ledger.findApiKeyByHash('9'.repeat(64)))?.revokedNs).toBe(revoked.revokedNs);
+    });
+
+    it('a hash looked up before its key exists is found once the key is created', async () => {
+      expect(await ledger.findApiKeyByHash('8'.repeat(64))).toBeUndefined();
+      const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_late000', sha256: '8'.repeat(64) });
+      expect((await ledger.findApiKeyByHash('8'.repeat(64)))?.id).toBe(k.id);
+    });
+
     it('records the last use of a key', async () => {
       const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_touched', sha256: 'f'.repeat(64) });
       await ledger.touchApiKey(k.id, 1_700_000_000_123_456_789n);
