@@ -3,7 +3,7 @@
  * account, found by hash, revoked by id or prefix (once; again is a no-op; an ambiguous prefix is refused), and the
  * hash is unique.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { openLedger } from '../../src/store/ledger/open.js';
 import type { Ledger } from '../../src/store/ledger/types.js';
@@ -106,6 +106,28 @@ function apiKeyLedger(name: string, open: () => Promise<{ ledger: Ledger; cleanu
     });
   });
 }
+
+describe.skipIf(!hasPostgres)('API keys on a shared PostgreSQL ledger', () => {
+  it('a key revoked through another ledger (another process) is seen as revoked once a second has passed', async () => {
+    const db = await freshPostgresDatabase();
+    const here = await openLedger({ home: '/nonexistent', databaseUrl: db.url });
+    const there = await openLedger({ home: '/nonexistent', databaseUrl: db.url });
+    try {
+      const k = await there.createApiKey({ account: 'paper', prefix: 'cift_shared0', sha256: '7'.repeat(64) });
+      expect((await here.findApiKeyByHash('7'.repeat(64)))?.revokedNs).toBeUndefined();
+      const revoked = await there.revokeApiKey(k.id);
+      // Only Date is faked: the pool's own timers keep running.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 1001);
+      expect((await here.findApiKeyByHash('7'.repeat(64)))?.revokedNs).toBe(revoked.revokedNs);
+    } finally {
+      vi.useRealTimers();
+      await here.close();
+      await there.close();
+      await db.drop();
+    }
+  });
+});
 
 apiKeyLedger('embedded DuckDB', async () => {
   const tmp = tempDir();

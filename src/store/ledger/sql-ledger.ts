@@ -9,6 +9,9 @@ import { clientIdLock, forUpdate } from './dialect.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
 
+/** How long a key found on a shared database (PostgreSQL) is trusted before it is looked up again. */
+const KEY_TRUST_MS = 1000;
+
 const nowNs = (): string => String(BigInt(Date.now()) * 1_000_000n);
 const str = (v: Row[string]): string => (v === null ? '' : String(v));
 
@@ -118,11 +121,13 @@ export class SqlLedger implements Ledger {
   private writeSeq = 0;
 
   /**
-   * On an exclusive database, API keys found by hash (unknown hashes are not kept: guessed keys must not grow it).
-   * Every key write bumps keyEpoch and empties it after COMMIT; a lookup that ran across a key write is not kept.
-   * No other process can write an exclusive database, so an entry is never stale.
+   * API keys found by hash, so a trading request (each resolves its key) costs no lookup; unknown hashes are not
+   * kept (guessed keys must not grow it). Every key write through this ledger bumps keyEpoch and empties it after
+   * COMMIT, and a lookup that ran across a key write is not kept. On an exclusive database no other process can
+   * write, so an entry is never stale; on a shared one (PostgreSQL) an entry is trusted for KEY_TRUST_MS only,
+   * which bounds how long a key revoked by another process still works here.
    */
-  private readonly keysByHash = new Map<string, ApiKey>();
+  private readonly keysByHash = new Map<string, { key: ApiKey; at: number }>();
   private keyEpoch = 0;
 
   constructor(private readonly db: SqlDatabase) {}
@@ -411,14 +416,18 @@ export class SqlLedger implements Ledger {
   }
 
   async findApiKeyByHash(sha256: string): Promise<ApiKey | undefined> {
-    const known = this.db.exclusive ? this.keysByHash.get(sha256) : undefined;
-    if (known) return { ...known };
+    const known = this.keysByHash.get(sha256);
+    if (known && (this.db.exclusive || Date.now() - known.at < KEY_TRUST_MS)) return { ...known.key };
     const epoch = this.keyEpoch;
+    const at = Date.now();
     const rows = await this.db.query('SELECT * FROM api_keys WHERE sha256 = $1', [sha256]);
-    if (!rows.length) return undefined;
+    if (!rows.length) {
+      this.keysByHash.delete(sha256);
+      return undefined;
+    }
     const key = toApiKey(rows[0]);
     // Kept only when no key write finished while the lookup ran (it may have read the row from before the write).
-    if (this.db.exclusive && epoch === this.keyEpoch) this.keysByHash.set(sha256, key);
+    if (epoch === this.keyEpoch) this.keysByHash.set(sha256, { key, at });
     return { ...key };
   }
 
