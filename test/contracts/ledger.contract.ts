@@ -156,6 +156,17 @@ export function ledgerContract(name: string, makeFixture: () => Promise<LedgerFi
       await ledger.setLimits(account, { maxPositionQty: DEFAULT_ACCOUNT_SETTINGS.maxPositionQty });
     });
 
+    it('answers getAccount with what is committed: the same as the account list, and as a reopened ledger', async () => {
+      // The embedded ledger answers getAccount from what it committed; the list is always read from the database.
+      const a = (await ledger.getAccount(account))!;
+      expect(fmt(a.cash), 'the cash the movements sum to').toBe('99416.382000');
+      expect(fmt(a.maxPositionQty), 'the default limit, set back by the test above').toBe(fmt(DEFAULT_ACCOUNT_SETTINGS.maxPositionQty));
+      expect((await ledger.accounts()).find((x) => x.name === account)).toEqual(a);
+      await ledger.close();
+      ledger = await fixture.open();
+      expect(await ledger.getAccount(account)).toEqual(a);
+    });
+
     it('values the portfolio at the latest marks', async () => {
       const a = (await ledger.getAccount(account))!;
       const p = await portfolio(store, a, await ledger.positions(account));

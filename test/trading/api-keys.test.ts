@@ -3,7 +3,7 @@
  * account, found by hash, revoked by id or prefix (once; again is a no-op; an ambiguous prefix is refused), and the
  * hash is unique.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { join } from 'node:path';
 import { openLedger } from '../../src/store/ledger/open.js';
 import type { Ledger } from '../../src/store/ledger/types.js';
@@ -63,6 +63,20 @@ function apiKeyLedger(name: string, open: () => Promise<{ ledger: Ledger; cleanu
       expect(again.revokedNs).toBe(byPrefix.revokedNs);
     });
 
+    it('a key found and then revoked is found revoked at once (nothing remembers it as valid)', async () => {
+      const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_revoke1', sha256: '9'.repeat(64) });
+      expect((await ledger.findApiKeyByHash('9'.repeat(64)))?.revokedNs).toBeUndefined();
+      expect((await ledger.findApiKeyByHash('9'.repeat(64)))?.id, 'found again').toBe(k.id);
+      const revoked = await ledger.revokeApiKey(k.id);
+      expect((await ledger.findApiKeyByHash('9'.repeat(64)))?.revokedNs).toBe(revoked.revokedNs);
+    });
+
+    it('a hash looked up before its key exists is found once the key is created', async () => {
+      expect(await ledger.findApiKeyByHash('8'.repeat(64))).toBeUndefined();
+      const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_late000', sha256: '8'.repeat(64) });
+      expect((await ledger.findApiKeyByHash('8'.repeat(64)))?.id).toBe(k.id);
+    });
+
     it('records the last use of a key', async () => {
       const k = await ledger.createApiKey({ account: 'paper', prefix: 'cift_touched', sha256: 'f'.repeat(64) });
       await ledger.touchApiKey(k.id, 1_700_000_000_123_456_789n);
@@ -92,6 +106,28 @@ function apiKeyLedger(name: string, open: () => Promise<{ ledger: Ledger; cleanu
     });
   });
 }
+
+describe.skipIf(!hasPostgres)('API keys on a shared PostgreSQL ledger', () => {
+  it('a key revoked through another ledger (another process) is seen as revoked once a second has passed', async () => {
+    const db = await freshPostgresDatabase();
+    const here = await openLedger({ home: '/nonexistent', databaseUrl: db.url });
+    const there = await openLedger({ home: '/nonexistent', databaseUrl: db.url });
+    try {
+      const k = await there.createApiKey({ account: 'paper', prefix: 'cift_shared0', sha256: '7'.repeat(64) });
+      expect((await here.findApiKeyByHash('7'.repeat(64)))?.revokedNs).toBeUndefined();
+      const revoked = await there.revokeApiKey(k.id);
+      // Only Date is faked: the pool's own timers keep running.
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 1001);
+      expect((await here.findApiKeyByHash('7'.repeat(64)))?.revokedNs).toBe(revoked.revokedNs);
+    } finally {
+      vi.useRealTimers();
+      await here.close();
+      await there.close();
+      await db.drop();
+    }
+  });
+});
 
 apiKeyLedger('embedded DuckDB', async () => {
   const tmp = tempDir();

@@ -13,10 +13,14 @@ import { FolderError, makeDirectory } from '../../io/dirs.js';
 import { claimLockFile, describeHolder, releaseLockFile, tryTakeLockFile } from './lock-holder.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 
-type Reader = { getRowObjectsJson(): unknown[] };
-type Prepared = { bind(values: unknown[]): void; runAndReadAll(): Promise<Reader> };
+type DuckValue = unknown;
+type DuckChunk = { readonly rowCount: number; visitRowValues(row: number, visit: (value: DuckValue, row: number, column: number, type: unknown) => void): void };
+/** A result the engine has already materialised: its chunks are read synchronously, no further round trip. */
+type Materialized = { readonly chunkCount: number; getChunk(index: number): DuckChunk; deduplicatedColumnNames(): string[] };
+type Prepared = { bind(values: unknown[]): void; run(): Promise<Materialized> };
+type Converter = (value: DuckValue, type: unknown, converter: Converter) => unknown;
 type DuckConnection = {
-  runAndReadAll(sql: string, values?: unknown[]): Promise<Reader>;
+  run(sql: string): Promise<Materialized>;
   prepare(sql: string): Promise<Prepared>;
   disconnectSync(): void;
 };
@@ -120,17 +124,35 @@ async function openWhenFree(factory: DuckInstanceFactory, path: string, timeoutM
 
 /** One connection's statement runner: statements with parameters are prepared once and reused (DuckDB spends
  * most of a small query parsing and planning it), and calls run one after another. */
-function runnerOn(connection: DuckConnection) {
+function runnerOn(connection: DuckConnection, json: Converter) {
   const prepared = new Map<string, Prepared>();
-  const run = async (sql: string, params: readonly unknown[] = []): Promise<Row[]> => {
-    if (params.length === 0) return (await connection.runAndReadAll(sql)).getRowObjectsJson() as Row[];
+  // What getRowObjectsJson() gives (DECIMAL and BIGINT as strings), read from the materialised chunks directly:
+  // runAndReadAll() would fetch each chunk, and the final empty one, through the thread pool (~0.1 ms a statement).
+  const rowsOf = (result: Materialized): Row[] => {
+    const names = result.deduplicatedColumnNames();
+    const rows: Row[] = [];
+    for (let c = 0; c < result.chunkCount; c++) {
+      const chunk = result.getChunk(c);
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const row: Row = {};
+        chunk.visitRowValues(r, (value, _row, column, type) => {
+          row[names[column]] = json(value, type, json) as Row[string];
+        });
+        rows.push(row);
+      }
+    }
+    return rows;
+  };
+  /** `prepare`: keep the statement prepared even without parameters (BEGIN and COMMIT: no parse each time). */
+  const run = async (sql: string, params: readonly unknown[] = [], prepare = params.length > 0): Promise<Row[]> => {
+    if (!prepare) return rowsOf(await connection.run(sql));
     let statement = prepared.get(sql);
     if (statement === undefined) {
       statement = await connection.prepare(sql);
       prepared.set(sql, statement);
     }
-    statement.bind(params.map((p) => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p)) as unknown[]);
-    return (await statement.runAndReadAll()).getRowObjectsJson() as Row[];
+    if (params.length > 0) statement.bind(params.map((p) => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p)) as unknown[]);
+    return rowsOf(await statement.run());
   };
   let queue: Promise<unknown> = Promise.resolve();
   const serialised = <T>(work: () => Promise<T>): Promise<T> => {
@@ -151,7 +173,7 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
   if (openInProcess.has(path)) {
     throw new CiftError('LEDGER_LOCKED', `LEDGER_LOCKED: the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
   }
-  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const { DuckDBInstance, JsonDuckDBValueConverter } = await import('@duckdb/node-api');
   const instance = await openWhenFree(DuckDBInstance as unknown as DuckInstanceFactory, path, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   let writer: DuckConnection;
   let reader: DuckConnection;
@@ -165,9 +187,10 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
   }
   openInProcess.add(path);
 
-  const transactions = runnerOn(writer);
-  const queries = runnerOn(reader);
-  const inTransaction: SqlRunner = { query: transactions.run };
+  const json = JsonDuckDBValueConverter as unknown as Converter;
+  const transactions = runnerOn(writer, json);
+  const queries = runnerOn(reader, json);
+  const inTransaction: SqlRunner = { query: (sql, params) => transactions.run(sql, params) };
 
   return {
     dialect: 'duckdb',
@@ -175,12 +198,13 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
     query: (sql, params) => queries.serialised(() => queries.run(sql, params)),
     transaction: (fn) =>
       transactions.serialised(async () => {
-        await transactions.run('BEGIN TRANSACTION');
+        await transactions.run('BEGIN TRANSACTION', [], true);
         try {
           const result = await fn(inTransaction);
-          await transactions.run('COMMIT');
+          await transactions.run('COMMIT', [], true);
           return result;
         } catch (e) {
+          // Not prepared: the rare path, and it must work in a transaction a failed statement aborted.
           await transactions.run('ROLLBACK').catch(() => undefined);
           throw e;
         }

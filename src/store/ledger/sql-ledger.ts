@@ -9,6 +9,9 @@ import { clientIdLock, forUpdate } from './dialect.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
 
+/** How long a key found on a shared database (PostgreSQL) is trusted before it is looked up again. */
+const KEY_TRUST_MS = 1000;
+
 const nowNs = (): string => String(BigInt(Date.now()) * 1_000_000n);
 const str = (v: Row[string]): string => (v === null ? '' : String(v));
 
@@ -108,7 +111,39 @@ export class SqlLedger implements Ledger {
    */
   private readonly states = new Map<string, AccountState>();
 
+  /**
+   * On an exclusive database, each account as this process last committed it (set only after COMMIT, so a read
+   * served from here sees committed data): getAccount, which every trading request makes before it submits, then
+   * costs no statement. `seq` orders the writes (taken inside the transaction, which runs one at a time), so a
+   * write's entry never replaces a later one's.
+   */
+  private readonly committed = new Map<string, { account: Account; seq: number }>();
+  private writeSeq = 0;
+
+  /**
+   * API keys found by hash, so a trading request (each resolves its key) costs no lookup; unknown hashes are not
+   * kept (guessed keys must not grow it). Every key write through this ledger bumps keyEpoch and empties it after
+   * COMMIT, and a lookup that ran across a key write is not kept. On an exclusive database no other process can
+   * write, so an entry is never stale; on a shared one (PostgreSQL) an entry is trusted for KEY_TRUST_MS only,
+   * which bounds how long a key revoked by another process still works here.
+   */
+  private readonly keysByHash = new Map<string, { key: ApiKey; at: number }>();
+  private keyEpoch = 0;
+
   constructor(private readonly db: SqlDatabase) {}
+
+  /** Remembers an account as committed by the write numbered `seq` (exclusive databases only). */
+  private rememberCommitted(account: Account, seq: number): void {
+    if (!this.db.exclusive) return;
+    const known = this.committed.get(account.name);
+    if (known === undefined || known.seq < seq) this.committed.set(account.name, { account, seq });
+  }
+
+  /** After a key write has committed (or failed: it may have committed all the same). */
+  private keysChanged(): void {
+    this.keyEpoch++;
+    this.keysByHash.clear();
+  }
 
   get backend(): 'duckdb' | 'postgres' {
     return this.db.dialect;
@@ -126,7 +161,9 @@ export class SqlLedger implements Ledger {
 
   /** Inserts the account and its opening deposit in one transaction; an existing account is left as it is. */
   private async insertAccount(name: string, opening: AccountOpening): Promise<{ account: Account; created: boolean }> {
-    return this.db.transaction(async (tx) => {
+    let seq = 0;
+    const result = await this.db.transaction(async (tx) => {
+      seq = ++this.writeSeq;
       const inserted = await tx.query(
         `INSERT INTO accounts (name, currency, cash, fee_rate, max_position_qty, max_order_notional, max_leverage, created_ns)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (name) DO NOTHING RETURNING name`,
@@ -137,6 +174,8 @@ export class SqlLedger implements Ledger {
       }
       return { account: toAccount((await tx.query('SELECT * FROM accounts WHERE name = $1', [name]))[0]), created: inserted.length > 0 };
     });
+    this.rememberCommitted(result.account, seq);
+    return { account: { ...result.account }, created: result.created };
   }
 
   async accounts(): Promise<Account[]> {
@@ -144,6 +183,8 @@ export class SqlLedger implements Ledger {
   }
 
   async getAccount(name: string): Promise<Account | undefined> {
+    const known = this.db.exclusive ? this.committed.get(name) : undefined;
+    if (known) return { ...known.account };
     const rows = await this.db.query('SELECT * FROM accounts WHERE name = $1', [name]);
     return rows.length ? toAccount(rows[0]) : undefined;
   }
@@ -152,14 +193,21 @@ export class SqlLedger implements Ledger {
     // Forget the remembered account on both sides of the write: a submit queued before it must not re-remember
     // the old limits after it.
     this.states.delete(name);
+    this.committed.delete(name);
+    let seq = 0;
     try {
-      return await this.writeLimits(name, limits);
+      const account = await this.writeLimits(name, limits, () => (seq = ++this.writeSeq));
+      this.rememberCommitted(account, seq);
+      return { ...account };
+    } catch (e) {
+      this.committed.delete(name);
+      throw e;
     } finally {
       this.states.delete(name);
     }
   }
 
-  private async writeLimits(name: string, limits: Partial<AccountLimits>): Promise<Account> {
+  private async writeLimits(name: string, limits: Partial<AccountLimits>, began: () => void): Promise<Account> {
     const columns: Array<[string, Dec | undefined]> = [
       ['fee_rate', limits.feeRate],
       ['max_position_qty', limits.maxPositionQty],
@@ -167,6 +215,7 @@ export class SqlLedger implements Ledger {
       ['max_leverage', limits.maxLeverage],
     ];
     return this.db.transaction(async (tx) => {
+      began();
       const set = columns.filter(([, v]) => v !== undefined);
       if (set.length) {
         await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => fmt(v!))]);
@@ -184,9 +233,20 @@ export class SqlLedger implements Ledger {
 
   async submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     try {
-      return await this.db.transaction((tx) => this.submitIn(tx, intent, decide));
+      let seq = 0;
+      let state: AccountState | undefined;
+      const result = await this.db.transaction(async (tx) => {
+        seq = ++this.writeSeq;
+        const answer = await this.submitIn(tx, intent, decide);
+        state = this.db.exclusive ? this.states.get(intent.account) : undefined;
+        return answer;
+      });
+      // Committed now: what submitIn remembered is what the ledger holds.
+      if (state) this.rememberCommitted(state.account, seq);
+      return result;
     } catch (e) {
       this.states.delete(intent.account);
+      this.committed.delete(intent.account);
       // Idempotency backstop: submitIn looks the client id up under the account lock, but a concurrent submit of
       // the same id can still win the insert (the unique (account, client_order_id) then rejects this one, and the
       // whole attempt rolled back). The winner is committed by now: answer as submitIn would have.
@@ -315,13 +375,15 @@ export class SqlLedger implements Ledger {
 
   async createApiKey(key: ApiKeyIntent): Promise<ApiKey> {
     // Writes go through transaction() like every other write (on DuckDB: the one writer connection, in turn).
-    const rows = await this.db.transaction((tx) => tx.query('INSERT INTO api_keys (account, name, prefix, sha256, created_ns) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
-      key.account,
-      key.name ?? null,
-      key.prefix,
-      key.sha256,
-      nowNs(),
-    ]));
+    const rows = await this.db
+      .transaction((tx) => tx.query('INSERT INTO api_keys (account, name, prefix, sha256, created_ns) VALUES ($1, $2, $3, $4, $5) RETURNING *', [
+        key.account,
+        key.name ?? null,
+        key.prefix,
+        key.sha256,
+        nowNs(),
+      ]))
+      .finally(() => this.keysChanged());
     return toApiKey(rows[0]);
   }
 
@@ -331,6 +393,14 @@ export class SqlLedger implements Ledger {
   }
 
   async revokeApiKey(idOrPrefix: string): Promise<ApiKey> {
+    try {
+      return await this.revokeIn(idOrPrefix);
+    } finally {
+      this.keysChanged();
+    }
+  }
+
+  private async revokeIn(idOrPrefix: string): Promise<ApiKey> {
     return this.db.transaction(async (tx) => {
       const matches = /^\d+$/.test(idOrPrefix)
         ? await tx.query('SELECT * FROM api_keys WHERE id = $1', [idOrPrefix])
@@ -346,13 +416,24 @@ export class SqlLedger implements Ledger {
   }
 
   async findApiKeyByHash(sha256: string): Promise<ApiKey | undefined> {
+    const known = this.keysByHash.get(sha256);
+    if (known && (this.db.exclusive || Date.now() - known.at < KEY_TRUST_MS)) return { ...known.key };
+    const epoch = this.keyEpoch;
+    const at = Date.now();
     const rows = await this.db.query('SELECT * FROM api_keys WHERE sha256 = $1', [sha256]);
-    return rows.length ? toApiKey(rows[0]) : undefined;
+    if (!rows.length) {
+      this.keysByHash.delete(sha256);
+      return undefined;
+    }
+    const key = toApiKey(rows[0]);
+    // Kept only when no key write finished while the lookup ran (it may have read the row from before the write).
+    if (epoch === this.keyEpoch) this.keysByHash.set(sha256, { key, at });
+    return { ...key };
   }
 
   async touchApiKey(id: string, ns: bigint): Promise<void> {
     if (!/^\d+$/.test(id)) return;
-    await this.db.transaction((tx) => tx.query('UPDATE api_keys SET last_used_ns = $2 WHERE id = $1', [id, String(ns)]));
+    await this.db.transaction((tx) => tx.query('UPDATE api_keys SET last_used_ns = $2 WHERE id = $1', [id, String(ns)])).finally(() => this.keysChanged());
   }
 
   close(): Promise<void> {

@@ -135,7 +135,11 @@ export interface Ledger {
    * when a prefix names several. Revoking a revoked key returns it unchanged.
    */
   revokeApiKey(idOrPrefix: string): Promise<ApiKey>;
-  /** The key with this SHA-256 (hex), revoked or not; undefined when there is none. */
+  /**
+   * The key with this SHA-256 (hex), revoked or not; undefined when there is none. A key written through this
+   * ledger (created, revoked, touched) is seen at once; on a shared database (PostgreSQL) a key found may be
+   * answered from memory for up to a second, so a revocation by another process takes that long to be seen.
+   */
   findApiKeyByHash(sha256: string): Promise<ApiKey | undefined>;
   /** Records that the key was used at `ns` (UTC epoch ns); an unknown id is ignored. */
   touchApiKey(id: string, ns: bigint): Promise<void>;
