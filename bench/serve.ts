@@ -212,6 +212,19 @@ function failed(name: string, size: number, target: Record<string, number>, e: u
   return { suite: 'serve', name, size, status: 'failed', reason: e instanceof Error ? e.message : String(e), target, target_met: null, median_ms: NaN, min_ms: NaN, max_ms: NaN };
 }
 
+/** The figures every HTTP load case reports, from the load process's result. */
+const httpFigures = (r: HttpResult) => ({
+  requests: r.requests,
+  statuses: r.statuses,
+  errors: r.errors,
+  req_per_s: round(r.req_per_s, 1),
+  p50_ms: round(r.p50_ms),
+  p99_ms: round(r.p99_ms),
+  median_ms: r.p50_ms,
+  min_ms: r.min_ms,
+  max_ms: r.max_ms,
+});
+
 async function quoteCase(children: Children, server: Server, env: NodeJS.ProcessEnv, sizes: ServeBenchSizes): Promise<CaseResult> {
   const name = 'quote route GET /market-data/quote/GOOG';
   const url = `${server.url}/api/v1/market-data/quote/GOOG`;
@@ -226,16 +239,8 @@ async function quoteCase(children: Children, server: Server, env: NodeJS.Process
     status: 'ok',
     connections: sizes.connections,
     seconds: round(r.seconds),
-    requests: r.requests,
     ok_responses: ok,
-    errors: r.errors,
-    statuses: r.statuses,
-    req_per_s: round(r.req_per_s, 1),
-    p50_ms: round(r.p50_ms),
-    p99_ms: round(r.p99_ms),
-    median_ms: r.p50_ms,
-    min_ms: r.min_ms,
-    max_ms: r.max_ms,
+    ...httpFigures(r),
     target: TARGETS.quote,
     target_met: r.req_per_s >= TARGETS.quote.req_per_s && r.p99_ms < TARGETS.quote.p99_ms && ok === r.requests,
   };
@@ -261,16 +266,8 @@ async function orderCase(children: Children, server: Server, env: NodeJS.Process
     size: sizes.orders,
     status: 'ok',
     connections: 1,
-    requests: r.requests,
     created,
-    statuses: r.statuses,
-    errors: r.errors,
-    req_per_s: round(r.req_per_s, 1),
-    p50_ms: round(r.p50_ms),
-    p99_ms: round(r.p99_ms),
-    median_ms: r.p50_ms,
-    min_ms: r.min_ms,
-    max_ms: r.max_ms,
+    ...httpFigures(r),
     target: TARGETS.order,
     // Only accepted orders count as met: a run of 422 rejections would time the refusal path.
     target_met: r.p50_ms < TARGETS.order.p50_ms && created === r.requests,

@@ -121,3 +121,16 @@ export async function startServe(home: string, args: string[] = [], env: Record<
   ]);
   return { child, url: JSON.parse(first).url as string, exit, stderr: () => err };
 }
+
+/**
+ * Two quotes of the made-up symbol QQZ, written by hand: 14:30:00 bid 10.5 / ask 10.75 (sizes 100 / 200), then
+ * 14:30:01 bid 10.25 / ask 10.5 (300 / 400). The serve tests work their expected prices out from these rows.
+ */
+export const QQZ_QUOTES = 'ts,bid,ask,bid_size,ask_size\n2024-01-02T14:30:00Z,10.5,10.75,100,200\n2024-01-02T14:30:01Z,10.25,10.5,300,400\n';
+
+/** Creates `home` and ingests QQZ_QUOTES into it as QQZ (the file is written beside it, in `dir`). */
+export function storeQqzQuotes(dir: string, home: string): void {
+  mkdirSync(home);
+  const quotes = writeText(dir, 'quotes.csv', QQZ_QUOTES);
+  expect(cift(['ingest', quotes, '--symbol', 'QQZ'], { home }).status).toBe(0);
+}

@@ -4,10 +4,10 @@
  * error line, same exit code. After SIGTERM the announcement is gone and the ledger works locally again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { cift, startServe, tempDir, writeText, type CliResult } from '../helpers.js';
+import { cift, startServe, tempDir, storeQqzQuotes, type CliResult } from '../helpers.js';
 
 const tmp = tempDir('cift-forward-');
 const home = join(tmp.dir, 'home');
@@ -16,10 +16,8 @@ const run = (args: string[]): CliResult => cift(args, { home });
 const order = (args: string[]): CliResult => run(['order', ...args, '--lock-timeout', '0']);
 
 beforeAll(() => {
-  mkdirSync(home);
   // Last quote: bid 10.25, ask 10.5 → a market buy fills at 10.500000 (default fee rate 0).
-  const quotes = writeText(tmp.dir, 'quotes.csv', 'ts,bid,ask,bid_size,ask_size\n2024-01-02T14:30:00Z,10.5,10.75,100,200\n2024-01-02T14:30:01Z,10.25,10.5,300,400\n');
-  expect(run(['ingest', quotes, '--symbol', 'QQZ']).status).toBe(0);
+  storeQqzQuotes(tmp.dir, home);
 });
 afterAll(() => tmp.cleanup());
 

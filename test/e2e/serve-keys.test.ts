@@ -4,11 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveSettings } from '../../src/config.js';
 import { openLedger } from '../../src/store/ledger/open.js';
-import { cift, startServe, tempDir, writeText } from '../helpers.js';
+import { cift, startServe, tempDir, storeQqzQuotes } from '../helpers.js';
 
 const tmp = tempDir('cift-serve-keys-');
 const home = join(tmp.dir, 'home');
@@ -16,10 +15,8 @@ const KEY_RE = /cift_[A-Za-z0-9_-]{43}/g;
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 beforeAll(() => {
-  mkdirSync(home);
   // Last quote bid 10.25 / ask 10.5: a market buy fills at 10.5.
-  const quotes = writeText(tmp.dir, 'quotes.csv', 'ts,bid,ask,bid_size,ask_size\n2024-01-02T14:30:00Z,10.5,10.75,100,200\n2024-01-02T14:30:01Z,10.25,10.5,300,400\n');
-  expect(cift(['ingest', quotes, '--symbol', 'QQZ'], { home }).status).toBe(0);
+  storeQqzQuotes(tmp.dir, home);
 });
 afterAll(() => tmp.cleanup());
 

@@ -3,17 +3,14 @@
  * replay ends, the server stays up and exits 0 on SIGTERM; bad replay flags fail before listening.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { cift, startServe, tempDir, writeText } from '../helpers.js';
+import { cift, startServe, tempDir, storeQqzQuotes } from '../helpers.js';
 
 const tmp = tempDir('cift-serve-replay-');
 const home = join(tmp.dir, 'home');
 
 beforeAll(() => {
-  mkdirSync(home);
-  const quotes = writeText(tmp.dir, 'quotes.csv', 'ts,bid,ask,bid_size,ask_size\n2024-01-02T14:30:00Z,10.5,10.75,100,200\n2024-01-02T14:30:01Z,10.25,10.5,300,400\n');
-  expect(cift(['ingest', quotes, '--symbol', 'QQZ'], { home }).status).toBe(0);
+  storeQqzQuotes(tmp.dir, home);
 });
 afterAll(() => tmp.cleanup());
 
