@@ -83,11 +83,13 @@ export type ExactDecimal = { ok: true; value: Dec } | { ok: false; problem: stri
 const EXACT_RE = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
 
 /**
- * Reads a number a person typed ("12", "0.5", ".5", "1e3", "-2.25") exactly, for quantities, cash and limits.
+ * Reads a number a person typed ("12", "0.5", ".5", "1e3", "-2.25"), or a JSON number, exactly, for quantities, cash and limits.
  * Unlike dec() it never rounds: more than 6 decimal places, or a magnitude beyond DECIMAL(20,6), is a problem
  * stated in words, so an order is never placed for a different quantity than the one asked for.
  */
-export function parseExact(text: string, max: Dec = LEDGER_MAX): ExactDecimal {
+export function parseExact(input: string | number, max: Dec = LEDGER_MAX): ExactDecimal {
+  // A JSON number is read from its shortest round-trip text (0.1 → "0.1"); NaN and ±Infinity are not numbers here.
+  const text = typeof input === 'number' ? (Number.isFinite(input) ? String(input) : '') : input;
   const m = EXACT_RE.exec(text.trim());
   if (!m || (m[2] === '' && (m[3] ?? '') === '')) return { ok: false, problem: 'is not a number' };
   const [, sign, whole, frac = '', expText = '0'] = m;

@@ -25,8 +25,7 @@ export type { SubmitRequest };
  * is still read, so the risk checks can reject it naming the limits it breaks.
  */
 export function readQuantity(value: string | number): Dec {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'not finite') : value;
-  const r = parseExact(text, ORDER_QUANTITY_MAX);
+  const r = parseExact(value, ORDER_QUANTITY_MAX);
   if (!r.ok) throw new CiftError('USAGE', `quantity "${value}" ${r.problem}`);
   if (!(r.value > 0n)) throw new CiftError('USAGE', `quantity "${value}" must be positive`);
   return r.value;

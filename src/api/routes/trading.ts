@@ -38,8 +38,7 @@ const symbolOf = (field: string, text: string): string => asField(field, () => n
 
 /** An exact decimal from a JSON number or string, checked by `ok`; 400 naming the field otherwise. */
 function decimalOf(field: string, value: number | string, rule: string, ok: (v: Dec) => boolean): Dec {
-  const text = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : 'not finite') : value;
-  const r = parseExact(text);
+  const r = parseExact(value);
   if (!r.ok) throw new CiftError('INPUT_INVALID', `${field}: "${value}" ${r.problem}`);
   if (!ok(r.value)) throw new CiftError('INPUT_INVALID', `${field}: "${value}" ${rule}`);
   return r.value;
