@@ -16,7 +16,11 @@ export interface BarArrays {
 
 /** An indicator: one array, or several (e.g. Bollinger's [lower, mid, upper]). */
 export type Indicator = ArrayLike<number> | ReadonlyArray<ArrayLike<number>>;
-export type Indicators = Record<string, Indicator>;
+/**
+ * What init() returns: indicators by name. Fields that are not arrays (numbers, plain objects) are the strategy's own
+ * state, passed to next() as they are and ignored by warm-up.
+ */
+export type Indicators = Record<string, unknown>;
 
 export interface OrderOptions {
   /** 0 < size < 1: fraction of available equity; size ≥ 1: whole units (fractional units with --fractional). */
@@ -25,8 +29,62 @@ export interface OrderOptions {
   limit?: number;
   /** Becomes a market (or limit) order once the price trades through it. */
   stop?: number;
+  /** Stop-loss price (absolute): a contingent stop order placed when this order's trade opens. */
+  sl?: number;
+  /** Take-profit price (absolute): a contingent limit order placed when this order's trade opens. */
+  tp?: number;
   /** Kept on the trade this order opens. */
   reason?: string;
+}
+
+/** A pending order, as next() sees it (backtesting.py's Order). */
+export interface Order {
+  /** Units (≥ 1) or a fraction of available equity (< 1); negative sells. */
+  readonly size: number;
+  readonly limit: number | undefined;
+  /** The stop price until it triggers; undefined afterwards (the order is then a market or limit order). */
+  readonly stop: number | undefined;
+  readonly sl: number | undefined;
+  readonly tp: number | undefined;
+  readonly reason: string | undefined;
+  /** True for a trade's stop-loss or take-profit order. */
+  readonly isContingent: boolean;
+  /** The trade this order closes (close, stop-loss and take-profit orders), else undefined. */
+  readonly parentTrade: Trade | undefined;
+  /** Takes the order off the queue; for a stop-loss or take-profit, the trade no longer has it. */
+  cancel(): void;
+}
+
+/** Why a trade closed: a strategy's order, its stop-loss, its take-profit, the end of data, or equity reaching 0. */
+export type ExitReason = 'signal' | 'sl' | 'tp' | 'finalize' | 'out_of_money';
+
+/** An open or closed trade, as next() sees it (backtesting.py's Trade). */
+export interface Trade {
+  /** Units; negative for a short. */
+  readonly size: number;
+  readonly isLong: boolean;
+  readonly isShort: boolean;
+  /** Entry price, spread included. */
+  readonly entryPrice: number;
+  readonly entryBar: number;
+  /** Set once closed. */
+  readonly exitPrice: number | undefined;
+  readonly exitBar: number | undefined;
+  /** Profit in cash, commissions deducted; open trades are marked at the current bar's close. */
+  readonly pl: number;
+  /** Return as a fraction of the entry value, commissions deducted. */
+  readonly plPct: number;
+  readonly reason: string | undefined;
+  readonly exitReason: ExitReason | undefined;
+  /**
+   * Stop-loss price. Assigning replaces the contingent order (live from the next bar); undefined removes it. After the
+   * trade closes it keeps the last value.
+   */
+  sl: number | undefined;
+  /** Take-profit price, as sl. */
+  tp: number | undefined;
+  /** Queues a market order closing the trade, or `portion` (0 < portion < 1) of it, ahead of other orders. */
+  close(portion?: number, reason?: string): void;
 }
 
 /** The view of the bar being decided on. One object, reused for every bar: copy fields you want to keep. */
@@ -48,10 +106,16 @@ export interface Trader {
   readonly position: number;
   /** Cash plus open trades marked at this bar's close. */
   readonly equity: number;
-  buy(sizeOrOptions?: number | OrderOptions): void;
-  sell(sizeOrOptions?: number | OrderOptions): void;
+  buy(sizeOrOptions?: number | OrderOptions): Order;
+  sell(sizeOrOptions?: number | OrderOptions): Order;
   /** Closes every open trade (ahead of any other queued order), optionally with a reason. */
   close(reason?: string): void;
+  /** Pending orders in queue order; a copy, so cancelling while iterating is safe. */
+  readonly orders: readonly Order[];
+  /** Open trades, oldest first (a copy). */
+  readonly trades: readonly Trade[];
+  /** Closed trades in the order they closed (a copy). */
+  readonly closedTrades: readonly Trade[];
   /** a crossed above b at this bar (strict, as backtesting.py's crossover). */
   crossedAbove(a: ArrayLike<number>, b: ArrayLike<number> | number): boolean;
   crossedBelow(a: ArrayLike<number>, b: ArrayLike<number> | number): boolean;
@@ -123,7 +187,13 @@ export interface TradeLog {
   commission: number[];
   returnPct: number[];
   reason: Array<string | undefined>;
-  exitReason: Array<string | undefined>;
+  /** Why each trade closed. */
+  exitReason: ExitReason[];
+  /** The text given to close()/trade.close(), if any. */
+  exitNote: Array<string | undefined>;
+  /** Last stop-loss / take-profit price of each trade (NaN when it had none). */
+  sl: number[];
+  tp: number[];
 }
 
 export interface BacktestResult {
