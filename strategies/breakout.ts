@@ -1,0 +1,39 @@
+// Donchian channel breakout (the Turtle rule) with stop entries and an ATR trailing stop.
+// - Channel of bar i: the highest high and lowest low of the `entry` bars i−entry+1..i (ta.donchian; the window
+//   includes bar i, the bar next() decides on, and so excludes bar i+1, the first bar the orders can fill on).
+// - With no open trade, each bar keeps a buy stop at the channel's high and a sell stop at its low: both entry
+//   orders are cancelled (t.orders, order.cancel()) and placed again at this bar's levels, buy first, so they are
+//   never stale. A bar that trades through a stop fills at the stop, or at its open when it gaps through it
+//   (§7 rules 7, 10). A bar wide enough to trigger both fills the buy, then the sell closes it on that same bar.
+// - Once a trade is open, the other entry order is cancelled and the trade's stop-loss trails at
+//   close ∓ mult·ATR(atr) (Wilder, ta.atr): set on the bar the entry filled, then only ever tightened (raised for a
+//   long, lowered for a short), live from the next bar. The stop-loss is the only exit; when it fills, the next
+//   bar places new entry stops. Reassigning trade.sl moves it to the front of the queue (§7 rule 18).
+import type { Strategy } from 'cift';
+
+export default {
+  description: 'Donchian channel breakout: stop entries at the entry-bar high/low, exit on a close ∓ mult·ATR trailing stop',
+  params: { entry: 20, atr: 14, mult: 3 },
+  bounds: { entry: { min: 1, integer: true }, atr: { min: 1, integer: true }, mult: { min: 0, max: 100 } },
+  init({ high, low, close }, p, ta) {
+    const [lower, , upper] = ta.donchian(high, low, p.entry);
+    return { upper, lower, atr: ta.atr(high, low, close, p.atr) };
+  },
+  next(t, { upper, lower, atr }, p) {
+    const i = t.i;
+    // Entry orders are the stand-alone ones; a trade's stop-loss is contingent and stays.
+    for (const order of t.orders) if (!order.isContingent) order.cancel();
+    const trades = t.trades;
+    if (trades.length === 0) {
+      t.buy({ stop: upper[i], reason: `broke the ${p.entry}-bar high ${upper[i]}` });
+      t.sell({ stop: lower[i], reason: `broke the ${p.entry}-bar low ${lower[i]}` });
+      return;
+    }
+    const distance = p.mult * atr[i];
+    for (const trade of trades) {
+      const trail = trade.isLong ? t.bar.close - distance : t.bar.close + distance;
+      const sl = trade.sl;
+      if (sl === undefined || (trade.isLong ? trail > sl : trail < sl)) trade.sl = trail;
+    }
+  },
+} satisfies Strategy<{ entry: number; atr: number; mult: number }>;
