@@ -16,14 +16,17 @@ import { loadPolars, type Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
+import { backtestMany, runTargets } from './backtest-multi.js';
+import { printStrategyList } from './backtest-list.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
 
 interface BacktestFlags extends SourceFlag {
-  strategy: string;
+  strategy?: string;
+  list?: boolean;
   symbol?: string;
-  data?: string;
+  data: string[];
   param: string[];
   interval?: string;
   from?: string;
@@ -182,9 +185,10 @@ function printJsonReport(r: BacktestReport): void {
 
 export const backtestCommand = new Command('backtest')
   .description('run a strategy over stored, shipped or file data with backtesting.py-compatible fills and statistics')
-  .requiredOption('-s, --strategy <name|path>', `built-in (${Object.keys(BUILTIN_STRATEGIES).join(', ')}) or your .ts/.js file`)
-  .option('--symbol <SYMBOL>', 'a stored or shipped symbol')
-  .option('--data <file>', 'a CSV or Parquet file of bars or trades instead of a symbol')
+  .option('-s, --strategy <name|path>', `built-in (${Object.keys(BUILTIN_STRATEGIES).join(', ')}) or your .ts/.js file`)
+  .option('--list', 'list the built-in strategies with their parameters, defaults and bounds')
+  .option('--symbol <SYMBOL[,SYMBOL…]>', 'a stored or shipped symbol; several (AAPL,GOOG) run each and their equal-weight combination')
+  .option('--data <file>', 'a CSV or Parquet file of bars or trades instead of a symbol (repeatable, as --symbol A,B)', collect, [])
   .option('-p, --param <name=value>', 'override a strategy parameter (repeatable)', collect, [])
   .option('-i, --interval <interval>', 'resample to this bar length (default: as stored; 1m for ticks)')
   .option('--from <time>', 'first bar time, inclusive')
@@ -205,7 +209,9 @@ export const backtestCommand = new Command('backtest')
   .addHelpText(
     'after',
     examples([
+      'cift backtest --list',
       'cift backtest --strategy sma-cross --symbol GOOG',
+      'cift backtest --strategy breakout --symbol AAPL,GOOG,AMZN',
       'cift backtest --strategy sma-cross --symbol GOOG -p fast=10 -p slow=20 --commission 0.002 --exclusive-orders --json',
       'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
       'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
@@ -214,7 +220,9 @@ export const backtestCommand = new Command('backtest')
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    if ((flags.symbol === undefined) === (flags.data === undefined)) throw new CiftError('USAGE', 'give exactly one of --symbol or --data', 'e.g. --symbol GOOG');
+    if (flags.list) return printStrategyList(ui);
+    if (flags.strategy === undefined) throw new CiftError('USAGE', 'missing --strategy', 'e.g. --strategy sma-cross; `cift backtest --list` shows the built-ins');
+    const targets = runTargets(flags.symbol, flags.data);
     const settings = brokerSettings(flags);
     const { strategy, name, path: strategyFile } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
     const params = resolveParams(strategy.params, flags.param, strategy.bounds);
@@ -226,15 +234,18 @@ export const backtestCommand = new Command('backtest')
       exportFormat(path, flag);
     }
     const polars = await loadPolars();
-    if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
+    if (flags.symbol === undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
-    if (market) await noteOrigin(market, normalizeSymbol(flags.symbol!));
+    const options = { checkLookahead: Boolean(flags.checkLookahead), strategyFile };
+    if (targets.length > 1) {
+      const context = { ui, polars, market, interval, range, strategy, strategySpec: flags.strategy, strategyName: name, params, settings, options, trades: flags.trades, equity: flags.equity };
+      return backtestMany(targets, context, { printJsonReport, exportTrades, exportEquity });
+    }
+    const [target] = targets;
+    if (market) await noteOrigin(market, target.symbol!);
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {
-      const input =
-        flags.symbol !== undefined
-          ? await barsFromStore(polars, market!, normalizeSymbol(flags.symbol), interval, range)
-          : await barsFromFile(polars, flags.data!, { interval, range });
-      return backtest(input, strategy, name, params, settings, VERSION, { checkLookahead: Boolean(flags.checkLookahead), strategyFile });
+      const input = target.symbol !== undefined ? await barsFromStore(polars, market!, target.symbol, interval, range) : await barsFromFile(polars, target.file!, { interval, range });
+      return backtest(input, strategy, name, params, settings, VERSION, options);
     });
     if (flags.trades) exportTrades(polars, report, flags.trades);
     if (flags.equity) exportEquity(polars, report, flags.equity);
