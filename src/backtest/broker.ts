@@ -292,7 +292,9 @@ export class Broker {
   }
 
   /** Rule 18: assigning trade.sl / trade.tp replaces its contingent order (SL first in the queue, TP last). */
-  setContingent(trade: BrokerTrade, kind: OrderKind.StopLoss | OrderKind.TakeProfit, price: number | undefined): void {
+  setContingent(trade: BrokerTrade, kind: OrderKind.StopLoss | OrderKind.TakeProfit, price: number | undefined | null): void {
+    // A JavaScript strategy may write null for "none", as Python writes None.
+    if (price === null) price = undefined;
     const name = kind === OrderKind.StopLoss ? 'sl' : 'tp';
     if (trade.closed) throw new CiftError('STRATEGY_ERROR', `cannot set ${name} of a trade that has closed`);
     if (price !== undefined && !(price > 0 && price < Infinity)) throw new CiftError('STRATEGY_ERROR', `trade.${name} = ${price}: a price must be finite and > 0 (undefined removes it)`);

@@ -85,12 +85,12 @@ class Engine implements Trader {
 
   buy(arg?: number | OrderOptions): BrokerOrder {
     const { size, opts } = orderSize(arg, this.unit);
-    return this.broker.newOrder(size, opts.limit, opts.stop, opts.sl, opts.tp, opts.reason);
+    return this.broker.newOrder(size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
   }
 
   sell(arg?: number | OrderOptions): BrokerOrder {
     const { size, opts } = orderSize(arg, this.unit);
-    return this.broker.newOrder(-size, opts.limit, opts.stop, opts.sl, opts.tp, opts.reason);
+    return this.broker.newOrder(-size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
   }
 
   get orders(): readonly BrokerOrder[] {
