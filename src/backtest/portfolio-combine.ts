@@ -16,6 +16,7 @@
  *   trades on all symbols; their percentages and ratios do not depend on the scaling. Exposure Time counts the
  *   bars on which any run holds a trade.
  */
+import { emptyTradeLog } from './broker.js';
 import type { TradeLog } from './types.js';
 
 export interface CombineMember {
@@ -64,10 +65,6 @@ function indexIn(union: BigInt64Array, ts: BigInt64Array): Int32Array {
   return at;
 }
 
-function emptyLog(): TradeLog {
-  return { size: [], entryBar: [], exitBar: [], entryPrice: [], exitPrice: [], pnl: [], commission: [], returnPct: [], reason: [], exitReason: [], exitNote: [], sl: [], tp: [] };
-}
-
 /** The equal-weight, never-rebalanced combination of `members`, each starting with cash/K (see the module comment). */
 export function combineEqualWeight(members: readonly CombineMember[], cash: number): Combination {
   if (members.length === 0) throw new RangeError('nothing to combine');
@@ -75,7 +72,7 @@ export function combineEqualWeight(members: readonly CombineMember[], cash: numb
   const n = ts.length;
   const equity = new Float64Array(n);
   const close = new Float64Array(n);
-  const trades = emptyLog();
+  const trades = emptyTradeLog();
   const share = cash / members.length;
   const weight = 1 / members.length;
   for (const m of members) {
@@ -108,9 +105,9 @@ export function combineEqualWeight(members: readonly CombineMember[], cash: numb
       trades.returnPct.push(t.returnPct[k]);
       trades.reason.push(t.reason[k]);
       trades.exitReason.push(t.exitReason[k]);
-      trades.exitNote.push(t.exitNote?.[k]);
-      trades.sl.push(t.sl?.[k] ?? NaN);
-      trades.tp.push(t.tp?.[k] ?? NaN);
+      trades.exitNote.push(t.exitNote[k]);
+      trades.sl.push(t.sl[k]);
+      trades.tp.push(t.tp[k]);
     }
   }
   return { ts, equity, close, trades };
