@@ -25,6 +25,8 @@ export default {
     for (const order of t.orders) if (!order.isContingent) order.cancel();
     const trades = t.trades;
     if (trades.length === 0) {
+      // A bar with a missing price leaves the channel NaN for `entry` bars: no entries until it is back.
+      if (Number.isNaN(upper[i] + lower[i])) return;
       t.buy({ stop: upper[i], reason: `broke the ${p.entry}-bar high ${upper[i]}` });
       t.sell({ stop: lower[i], reason: `broke the ${p.entry}-bar low ${lower[i]}` });
       return;
@@ -33,7 +35,8 @@ export default {
     for (const trade of trades) {
       const trail = trade.isLong ? t.bar.close - distance : t.bar.close + distance;
       const sl = trade.sl;
-      if (sl === undefined || (trade.isLong ? trail > sl : trail < sl)) trade.sl = trail;
+      // A stop-loss must be a positive price (§7 rule 18): a long's trail at or below 0 (or NaN) keeps the last one.
+      if (trail > 0 && (sl === undefined || (trade.isLong ? trail > sl : trail < sl))) trade.sl = trail;
     }
   },
 } satisfies Strategy<{ entry: number; atr: number; mult: number }>;
