@@ -4,10 +4,14 @@ import { checkPeriod, checkSameLength, outFor } from './util.js';
  * Donchian channel over n bars (pandas `high.rolling(n).max()`, `low.rolling(n).min()`; pandas-ta's donchian with
  * lower_length = upper_length = n): upper[i] = max(high[i−n+1..i]), lower[i] = min(low[i−n+1..i]) and
  * mid[i] = (upper[i] + lower[i]) / 2. The window includes bar i: a breakout of bar i+1 compares its prices with
- * the channel of bar i. One pass with a monotonic deque of indices per side (amortised O(1) a bar, one Int32Array
- * of n per side allocated per call). Warm-up: the first n−1 values are NaN in all three outputs.
- * NaN policy: a bar with a NaN high or low poisons every window that holds it (as pandas' rolling with
- * min_periods = n), in all three outputs.
+ * the channel of bar i. Warm-up: the first n−1 values are NaN in all three outputs.
+ * NaN policy: as pandas' rolling with min_periods = n, a NaN high makes upper (and mid) NaN in every window that
+ * holds it, a NaN low lower (and mid).
+ *
+ * Van Herk / Gil-Werman: cut the series into blocks of n bars; with running extremes from each block's start
+ * (prefix) and to each block's end (suffix), a window [i−n+1, i] spans at most two blocks and its extreme is
+ * extreme(suffix[i−n+1], prefix[i]). Three branch-free passes and three comparisons a bar, whatever the data (a
+ * monotonic deque mispredicts its pops on noisy prices); Math.max/min carry a NaN to every window holding it.
  */
 export function donchian(
   high: Float64Array,
@@ -23,50 +27,43 @@ export function donchian(
   const lower = outFor(len, outLower, 'outLower');
   const mid = outFor(len, outMid, 'outMid');
   const upper = outFor(len, outUpper, 'outUpper');
-  // Ring buffers of bar indices: maxQ holds indices whose highs decrease from its head, minQ lows that increase.
-  const maxQ = new Int32Array(n);
-  const minQ = new Int32Array(n);
-  let maxHead = 0;
-  let maxLen = 0;
-  let minHead = 0;
-  let minLen = 0;
-  let lastNaN = -1;
-  for (let i = 0; i < len; i++) {
-    const h = high[i];
-    const l = low[i];
-    if (h !== h || l !== l) {
-      lastNaN = i;
-      maxLen = 0;
-      minLen = 0;
-      lower[i] = mid[i] = upper[i] = NaN;
-      continue;
+  // Suffix extremes go in `mid` (highs) and a scratch array (lows); prefix extremes in upper and lower, which the
+  // next pass then overwrites in place (bar i reads only its own prefix, and a suffix in `mid`, written last).
+  const suffixMax = mid;
+  const suffixMin = new Float64Array(len);
+  for (let start = 0; start < len; start += n) {
+    const end = Math.min(start + n, len) - 1;
+    let hi = high[start];
+    let lo = low[start];
+    upper[start] = hi;
+    lower[start] = lo;
+    for (let i = start + 1; i <= end; i++) {
+      hi = Math.max(hi, high[i]);
+      lo = Math.min(lo, low[i]);
+      upper[i] = hi;
+      lower[i] = lo;
     }
-    // At most one index leaves the window per bar: the one n bars back, if it is still at a head.
-    if (maxLen > 0 && maxQ[maxHead] <= i - n) {
-      maxHead = maxHead + 1 === n ? 0 : maxHead + 1;
-      maxLen--;
+    hi = high[end];
+    lo = low[end];
+    suffixMax[end] = hi;
+    suffixMin[end] = lo;
+    for (let i = end - 1; i >= start; i--) {
+      hi = Math.max(hi, high[i]);
+      lo = Math.min(lo, low[i]);
+      suffixMax[i] = hi;
+      suffixMin[i] = lo;
     }
-    if (minLen > 0 && minQ[minHead] <= i - n) {
-      minHead = minHead + 1 === n ? 0 : minHead + 1;
-      minLen--;
-    }
-    // Drop from the tail every index this bar dominates (an equal value leaves too: the newer one lives longer).
-    while (maxLen > 0 && high[maxQ[(maxHead + maxLen - 1) % n]] <= h) maxLen--;
-    maxQ[(maxHead + maxLen) % n] = i;
-    maxLen++;
-    while (minLen > 0 && low[minQ[(minHead + minLen - 1) % n]] >= l) minLen--;
-    minQ[(minHead + minLen) % n] = i;
-    minLen++;
-    if (i - lastNaN < n) {
-      lower[i] = mid[i] = upper[i] = NaN;
-      continue;
-    }
-    const u = high[maxQ[maxHead]];
-    const d = low[minQ[minHead]];
+  }
+  for (let i = n - 1; i < len; i++) {
+    const u = Math.max(suffixMax[i - n + 1], upper[i]);
+    const d = Math.min(suffixMin[i - n + 1], lower[i]);
     upper[i] = u;
     lower[i] = d;
-    mid[i] = (u + d) / 2;
   }
+  for (let i = 0; i < len; i++) mid[i] = i < n - 1 ? NaN : (upper[i] + lower[i]) / 2;
+  const warm = Math.min(n - 1, len);
+  upper.fill(NaN, 0, warm);
+  lower.fill(NaN, 0, warm);
   return [lower, mid, upper];
 }
 
@@ -74,67 +71,73 @@ export function donchian(
 export class Donchian {
   readonly warmup: readonly [number, number, number];
   private readonly result: [number, number, number] = [NaN, NaN, NaN];
-  // The same two deques as donchian(), holding values and their bar counts, since past bars are not kept.
-  private readonly maxValue: Float64Array;
-  private readonly maxAt: Float64Array;
-  private readonly minValue: Float64Array;
-  private readonly minAt: Float64Array;
-  private maxHead = 0;
-  private maxLen = 0;
-  private minHead = 0;
-  private minLen = 0;
-  private count = 0;
-  private lastNaN = -1;
+  private readonly highs: RollingExtreme;
+  private readonly lows: RollingExtreme;
 
   constructor(readonly n = 20) {
     checkPeriod('n', n);
     this.warmup = [n - 1, n - 1, n - 1];
-    this.maxValue = new Float64Array(n);
-    this.maxAt = new Float64Array(n);
-    this.minValue = new Float64Array(n);
-    this.minAt = new Float64Array(n);
+    this.highs = new RollingExtreme(n, 1);
+    this.lows = new RollingExtreme(n, -1);
+  }
+
+  get ready(): boolean {
+    return this.highs.ready && this.lows.ready;
+  }
+
+  update(h: number, l: number): readonly [number, number, number] {
+    const u = this.highs.update(h);
+    const d = this.lows.update(l);
+    const r = this.result;
+    r[0] = d;
+    r[1] = (u + d) / 2;
+    r[2] = u;
+    return r;
+  }
+}
+
+/**
+ * The streaming maximum (sign 1) or minimum (sign −1) of the last n values: a monotonic deque in ring buffers of n
+ * (values and their counts), amortised O(1) an update. NaN until n values since the last NaN.
+ */
+class RollingExtreme {
+  private readonly values: Float64Array;
+  private readonly at: Float64Array;
+  private head = 0;
+  private size = 0;
+  private count = 0;
+  private lastNaN = -1;
+
+  constructor(
+    private readonly n: number,
+    private readonly sign: 1 | -1,
+  ) {
+    this.values = new Float64Array(n);
+    this.at = new Float64Array(n);
   }
 
   get ready(): boolean {
     return this.count - 1 - this.lastNaN >= this.n;
   }
 
-  update(h: number, l: number): readonly [number, number, number] {
+  update(v: number): number {
     const n = this.n;
     const i = this.count++;
-    const r = this.result;
-    if (h !== h || l !== l) {
+    if (v !== v) {
       this.lastNaN = i;
-      this.maxLen = 0;
-      this.minLen = 0;
-      r[0] = r[1] = r[2] = NaN;
-      return r;
+      this.size = 0;
+      return NaN;
     }
-    if (this.maxLen > 0 && this.maxAt[this.maxHead] <= i - n) {
-      this.maxHead = this.maxHead + 1 === n ? 0 : this.maxHead + 1;
-      this.maxLen--;
+    if (this.size > 0 && this.at[this.head] <= i - n) {
+      this.head = this.head + 1 === n ? 0 : this.head + 1;
+      this.size--;
     }
-    if (this.minLen > 0 && this.minAt[this.minHead] <= i - n) {
-      this.minHead = this.minHead + 1 === n ? 0 : this.minHead + 1;
-      this.minLen--;
-    }
-    while (this.maxLen > 0 && this.maxValue[(this.maxHead + this.maxLen - 1) % n] <= h) this.maxLen--;
-    const maxTail = (this.maxHead + this.maxLen++) % n;
-    this.maxValue[maxTail] = h;
-    this.maxAt[maxTail] = i;
-    while (this.minLen > 0 && this.minValue[(this.minHead + this.minLen - 1) % n] >= l) this.minLen--;
-    const minTail = (this.minHead + this.minLen++) % n;
-    this.minValue[minTail] = l;
-    this.minAt[minTail] = i;
-    if (i - this.lastNaN < n) {
-      r[0] = r[1] = r[2] = NaN;
-      return r;
-    }
-    const u = this.maxValue[this.maxHead];
-    const d = this.minValue[this.minHead];
-    r[0] = d;
-    r[1] = (u + d) / 2;
-    r[2] = u;
-    return r;
+    // Drop from the tail every value this one dominates (an equal one leaves too: the newer lives longer).
+    const key = this.sign * v;
+    while (this.size > 0 && this.sign * this.values[(this.head + this.size - 1) % n] <= key) this.size--;
+    const tail = (this.head + this.size++) % n;
+    this.values[tail] = v;
+    this.at[tail] = i;
+    return i - this.lastNaN < n ? NaN : this.values[this.head];
   }
 }

@@ -31,23 +31,43 @@ describe('donchian', () => {
     expect(arr(lower)).toEqual(arr(low));
   });
 
-  it('a NaN high or low makes every window holding that bar NaN, then it recovers', () => {
+  it('a NaN high makes upper and mid NaN in every window holding it (pandas rolling per column), then it recovers', () => {
     const h = Float64Array.from(high);
     h[3] = NaN;
-    const [lower, , upper] = donchian(h, low, 2);
-    // windows (2,3) and (3,4) hold bar 3; (4,5) = max(9,13), min(6,11); (5,6) = max(13,8), min(11,7)
+    const [lower, mid, upper] = donchian(h, low, 2);
+    // windows (2,3) and (3,4) hold bar 3; (4,5) = max(9,13); (5,6) = max(13,8)
     expect(arr(upper)).toEqual([NaN, 12, 12, NaN, NaN, 13, 13]);
-    expect(arr(lower)).toEqual([NaN, 8, 7, NaN, NaN, 6, 7]);
+    // lows are all there: min(8,9), min(9,7), min(7,10), min(10,6), min(6,11), min(11,7)
+    expect(arr(lower)).toEqual([NaN, 8, 7, 7, 6, 6, 7]);
+    expect(arr(mid)).toEqual([NaN, 10, 9.5, NaN, NaN, 9.5, 10]);
   });
 
-  it('streams the same numbers bar by bar', () => {
-    const s = new Donchian(3);
-    const [lower, mid, upper] = donchian(high, low, 3);
-    for (let i = 0; i < high.length; i++) {
-      const [l, m, u] = s.update(high[i], low[i]);
-      expect([l, m, u], `bar ${i}`).toEqual([lower[i], mid[i], upper[i]]);
+  it('a NaN low does the same to lower and mid', () => {
+    const l = Float64Array.from(low);
+    l[0] = NaN;
+    const [lower, mid, upper] = donchian(high, l, 3);
+    expect(arr(lower)).toEqual([NaN, NaN, NaN, 7, 6, 6, 6]);
+    expect(arr(mid)).toEqual([NaN, NaN, NaN, 9.5, 8.5, 9.5, 9.5]);
+    expect(arr(upper)).toEqual([NaN, NaN, 12, 12, 11, 13, 13]);
+  });
+
+  it('handles series shorter than the window and windows that end on a block edge', () => {
+    expect(arr(donchian(f(1, 2), f(0, 1), 5)[2])).toEqual([NaN, NaN]);
+    // n = 2 over 5 bars: blocks [0,1], [2,3], [4]; every window either is a block or straddles two.
+    expect(arr(donchian(f(5, 1, 4, 2, 3), f(0, 0, 0, 0, 0), 2)[2])).toEqual([NaN, 5, 4, 4, 3]);
+  });
+
+  it('streams the same numbers bar by bar, NaN holes included', () => {
+    const h = Float64Array.from(high);
+    h[4] = NaN;
+    for (const [hs, n] of [[high, 3], [h, 2]] as const) {
+      const s = new Donchian(n);
+      const [lower, mid, upper] = donchian(hs, low, n);
+      for (let i = 0; i < hs.length; i++) {
+        const [l, m, u] = s.update(hs[i], low[i]);
+        expect([l, m, u], `n=${n} bar ${i}`).toEqual([lower[i], mid[i], upper[i]]);
+      }
     }
-    expect(s.ready).toBe(true);
   });
 
   it('rejects a period below 1 by name', () => expect(() => donchian(high, low, 0)).toThrow(/n must be an integer ≥ 1, got 0/));
