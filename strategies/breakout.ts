@@ -4,7 +4,8 @@
 // - With no open trade, each bar keeps a buy stop at the channel's high and a sell stop at its low: both entry
 //   orders are cancelled (t.orders, order.cancel()) and placed again at this bar's levels, buy first, so they are
 //   never stale. A bar that trades through a stop fills at the stop, or at its open when it gaps through it
-//   (§7 rules 7, 10). A bar wide enough to trigger both fills the buy, then the sell closes it on that same bar.
+//   (§7 rules 7, 10). A bar wide enough to trigger both fills the buy (first in the queue); the sell stop then
+//   finds no free margin and the broker cancels it, as backtesting.py does, so the long stands.
 // - Once a trade is open, the other entry order is cancelled and the trade's stop-loss trails at
 //   close ∓ mult·ATR(atr) (Wilder, ta.atr): set on the bar the entry filled, then only ever tightened (raised for a
 //   long, lowered for a short), live from the next bar. The stop-loss is the only exit; when it fills, the next

@@ -66,6 +66,25 @@ describe('breakout (Donchian stop entries, ATR trailing stop)', () => {
     expect(trades.reason).toEqual(['broke the 3-bar high 11', 'broke the 3-bar low 10.5']);
   });
 
+  it('on a bar through both stops, the buy (first in the queue) fills and the sell finds no margin and is cancelled', () => {
+    // Bars 0–5 as above (stops 11 / 9 after bar 5); bar 6 spans both: O 10, H 11.5, L 8.5. The buy stop fills at
+    // 11 with all the equity (909 units: cash 1 left, equity at the close 1 + 909·10 = 9091, of which 9090 is in
+    // the trade), so the sell stop's all-equity size is floor(1/9) = 0 units: cancelled (§7 rules 20–21).
+    // TR6 = 11.5 − 8.5 = 3, ATR6 = 2.25/2 + 3/2 = 2.625; TR7 = 0.6, ATR7 = 1.6125; TR8 = 0.2, ATR8 = 0.90625,
+    // so the last stop-loss is 10.5 − 0.90625 = 9.59375, never reached; finalize closes at bar 8's open.
+    const wide = handBars(
+      [10, 10, 10, 10, 10, 10, 10, 10.5, 10.5],
+      [12, 12, 12, 11, 11, 11, 11.5, 10.6, 10.6],
+      [8, 8, 8, 9, 9, 9, 8.5, 10.4, 10.4],
+      [10, 10, 10, 10, 10, 10, 10, 10.5, 10.5],
+    );
+    const r = runBacktest(wide, breakout, params, { ...DEFAULT_BROKER, finalizeTrades: true });
+    expect(r.cancelledOrders).toBe(1);
+    expect([r.trades.size, r.trades.entryBar, r.trades.entryPrice, r.trades.exitBar, r.trades.exitPrice]).toEqual([[909], [6], [11], [8], [10.5]]);
+    expect(r.trades.exitReason).toEqual(['finalize']);
+    expect(r.trades.sl[0]).toBeCloseTo(9.59375, 12);
+  });
+
   it('leaves fresh entry stops pending after the last exit, and nothing else', () => {
     const seen: Array<{ size: number; stop: number | undefined; contingent: boolean }> = [];
     const spy = {
