@@ -123,15 +123,19 @@ function printReport(ui: Ui, r: BacktestReport): void {
     return;
   }
   const shown = n <= 6 ? r.trades.map((_, k) => k) : [0, 1, 2, n - 3, n - 2, n - 1];
+  // Stop-loss and take-profit columns only when some trade had one.
+  const levels = r.trades.some((t) => t.SL !== null || t.TP !== null);
+  const level = (v: number | null): string => (v === null ? '' : v.toFixed(4));
   printTable(
     ui,
-    ['#', 'side', 'size', 'entry', 'exit', 'entry price', 'exit price', 'P&L', 'return %', 'reason'],
+    ['#', 'side', 'size', 'entry', 'exit', 'entry price', 'exit price', ...(levels ? ['SL', 'TP'] : []), 'P&L', 'return %', 'exit by', 'reason'],
     shown.map((k) => {
       const t = r.trades[k];
       const pnl = t.PnL.toFixed(2);
-      return [k, t.Size > 0 ? 'long' : 'short', t.Size, t.EntryTime.slice(0, 19), t.ExitTime.slice(0, 19), t.EntryPrice.toFixed(4), t.ExitPrice.toFixed(4), t.PnL >= 0 ? paint(ui, 'green', pnl) : paint(ui, 'red', pnl), (t.ReturnPct * 100).toFixed(2), t.Reason ?? ''];
+      const reason = [t.Reason, t.ExitNote].filter((x) => x !== null).join(' → ');
+      return [k, t.Size > 0 ? 'long' : 'short', t.Size, t.EntryTime.slice(0, 19), t.ExitTime.slice(0, 19), t.EntryPrice.toFixed(4), t.ExitPrice.toFixed(4), ...(levels ? [level(t.SL), level(t.TP)] : []), t.PnL >= 0 ? paint(ui, 'green', pnl) : paint(ui, 'red', pnl), (t.ReturnPct * 100).toFixed(2), t.ExitReason, reason];
     }),
-    ['right', 'left', 'right', 'left', 'left', 'right', 'right', 'right', 'right', 'left'],
+    ['right', 'left', 'right', 'left', 'left', 'right', 'right', ...(levels ? (['right', 'right'] as const) : []), 'right', 'right', 'left', 'left'],
   );
   const wins = r.trades.filter((t) => t.PnL > 0).length;
   process.stdout.write(`${formatCount(n)} trades (${wins} won, ${n - wins} lost)${n > 6 ? '; first and last 3 shown, all with --trades FILE or --json' : ''}\n`);

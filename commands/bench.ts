@@ -66,11 +66,14 @@ function printResults(ui: Ui, allCases: CaseResult[]): void {
   const cases = allCases.filter((c) => c.suite !== 'serve');
   if (serve.length) printServeResults(ui, serve);
   if (cases.length === 0) return;
+  // Cases with a target (issue-set goals, e.g. the backtest suite's) get a target column and whether it was met.
+  const targets = cases.some((c) => typeof c.target_ms === 'number');
+  const targetCells = (c: CaseResult): string[] => (targets ? [typeof c.target_ms === 'number' ? `≤ ${fmt(c.target_ms)}` : '', c.target_met === true ? 'yes' : c.target_met === false ? 'no' : ''] : []);
   printTable(
     ui,
-    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×'],
-    cases.map((c) => [c.suite, c.name, c.size.toLocaleString('en-US'), fmt(c.median_ms), fmt(c.min_ms), fmt(c.ns_per_element), fmt(c.floor_ratio), c.peer ?? '', fmt(c.peer_ratio)]),
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right'],
+    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×', ...(targets ? ['target ms', 'met'] : [])],
+    cases.map((c) => [c.suite, c.name, c.size.toLocaleString('en-US'), fmt(c.median_ms), fmt(c.min_ms), fmt(c.ns_per_element), fmt(c.floor_ratio), c.peer ?? '', fmt(c.peer_ratio), ...targetCells(c)]),
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right', ...(targets ? (['right', 'left'] as const) : [])],
   );
 }
 

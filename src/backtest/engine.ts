@@ -6,7 +6,7 @@
  * `checkLookahead` the arrays next() can reach are read-guarded (lookahead.ts), otherwise they are the raw arrays.
  */
 import { crossedAbove, crossedBelow } from '../kernels/cross.js';
-import { Broker, FULL_EQUITY } from './broker.js';
+import { Broker, FULL_EQUITY, type BrokerOrder, type BrokerTrade } from './broker.js';
 import { findInitLookahead, indicatorLeaves, initOnCuts, LookaheadGuard } from './lookahead.js';
 import { strategyFailure, type FailureContext } from './strategy-errors.js';
 import { STRATEGY_KERNELS } from './strategy-kernels.js';
@@ -83,14 +83,26 @@ class Engine implements Trader {
     return this.broker.equityAt(this.i);
   }
 
-  buy(arg?: number | OrderOptions): void {
+  buy(arg?: number | OrderOptions): BrokerOrder {
     const { size, opts } = orderSize(arg, this.unit);
-    this.broker.newOrder(size, opts.limit, opts.stop, opts.reason);
+    return this.broker.newOrder(size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
   }
 
-  sell(arg?: number | OrderOptions): void {
+  sell(arg?: number | OrderOptions): BrokerOrder {
     const { size, opts } = orderSize(arg, this.unit);
-    this.broker.newOrder(-size, opts.limit, opts.stop, opts.reason);
+    return this.broker.newOrder(-size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
+  }
+
+  get orders(): readonly BrokerOrder[] {
+    return this.broker.pendingOrders();
+  }
+
+  get trades(): readonly BrokerTrade[] {
+    return this.broker.openTrades();
+  }
+
+  get closedTrades(): readonly BrokerTrade[] {
+    return this.broker.closedTrades.slice();
   }
 
   close(reason?: string): void {
@@ -115,6 +127,8 @@ export interface RunOptions {
   strategyLabel?: string;
   /** Absolute path of the strategy's file, so errors point at the user's line. */
   strategyFile?: string;
+  /** next() first runs at max(warm-up + 1, firstBar): earlier bars serve only as indicator history (walk-forward). */
+  firstBar?: number;
 }
 
 const isThenable = (value: unknown): boolean => value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
@@ -155,7 +169,7 @@ export function runBacktest<P extends Params, I extends Indicators>(bars: BarArr
     throw strategyFailure(e, context('init'));
   }
   const warmup = warmupOf(indicators);
-  const start = 1 + warmup;
+  const start = Math.max(1 + warmup, options.firstBar ?? 0);
   const broker = new Broker(bars, settings);
   const t = new Engine(broker, bars, settings.unit);
   let outOfMoney = false;
@@ -179,7 +193,7 @@ export function runBacktest<P extends Params, I extends Indicators>(bars: BarArr
   }
   if (!outOfMoney && settings.finalizeTrades) {
     // Close what is still open with one more broker step on the last bar (backtesting.py's finalize_trades).
-    broker.closeTradesFirst(broker.trades, 'end of data');
+    broker.closeTradesFirst(broker.trades, undefined, 'finalize');
     if (start < n) outOfMoney = !broker.next(n - 1);
   }
   // Bars before the first broker step carry the first recorded equity (backfill), or the cash if none.

@@ -6,7 +6,7 @@
 import { computeStats, type Stats } from './stats.js';
 import { runBacktest, type RunOptions } from './engine.js';
 import type { AnyStrategy } from './strategy.js';
-import type { BacktestInput, BacktestResult, BrokerSettings, Params } from './types.js';
+import type { BacktestInput, BacktestResult, BrokerSettings, ExitReason, Params } from './types.js';
 import { formatTs } from '../time.js';
 
 export interface TradeRecord {
@@ -22,8 +22,15 @@ export interface TradeRecord {
   ExitTime: string;
   /** Days (fractional for intraday bars). */
   Duration: number;
+  /** The trade's last stop-loss and take-profit prices (null when it had none). */
+  SL: number | null;
+  TP: number | null;
+  /** The entry order's reason. */
   Reason: string | null;
-  ExitReason: string | null;
+  /** Why it closed: signal, sl, tp, finalize or out_of_money. */
+  ExitReason: ExitReason;
+  /** The text given to close(), if any. */
+  ExitNote: string | null;
 }
 
 export interface BacktestReport {
@@ -51,8 +58,11 @@ export function tradeRecords(result: BacktestResult, ts: BigInt64Array): TradeRe
     EntryTime: formatTs(ts[t.entryBar[k]]),
     ExitTime: formatTs(ts[t.exitBar[k]]),
     Duration: Number(ts[t.exitBar[k]] - ts[t.entryBar[k]]) / 86_400e9,
+    SL: Number.isNaN(t.sl[k]) ? null : t.sl[k],
+    TP: Number.isNaN(t.tp[k]) ? null : t.tp[k],
     Reason: t.reason[k] ?? null,
-    ExitReason: t.exitReason[k] ?? null,
+    ExitReason: t.exitReason[k],
+    ExitNote: t.exitNote[k] ?? null,
   }));
 }
 

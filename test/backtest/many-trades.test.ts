@@ -107,7 +107,8 @@ describe('closing many open trades at once', () => {
     expect(new Set(t.exitBar)).toEqual(new Set([K + 2]));
     expect(t.pnl[0], 'exit 102 + K minus entry 101 + K').toBe(1);
     expect(t.pnl[K - 1], 'exit 102 + K minus entry 102').toBe(K);
-    expect(t.exitReason[0]).toBe('all out');
+    expect(t.exitNote[0]).toBe('all out');
+    expect(t.exitReason[0]).toBe('signal');
   });
 
   it('leaves nothing open and books the sum of 1..K', () => {

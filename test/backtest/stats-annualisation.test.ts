@@ -9,7 +9,7 @@ import { computeStats } from '../../src/backtest/stats.js';
 import type { TradeLog } from '../../src/backtest/types.js';
 
 const HOUR_NS = 3_600_000_000_000n;
-const noTrades = (): TradeLog => ({ size: [], entryBar: [], exitBar: [], entryPrice: [], exitPrice: [], pnl: [], commission: [], returnPct: [], reason: [], exitReason: [] });
+const noTrades = (): TradeLog => ({ size: [], entryBar: [], exitBar: [], entryPrice: [], exitPrice: [], pnl: [], commission: [], returnPct: [], reason: [], exitReason: [], exitNote: [], sl: [], tp: [] });
 
 /** Hourly bars from `start` (UTC), 24 per day, each day's equity flat at its level (only the day's last value matters). */
 function hourly(start: string, dayLevels: number[]) {

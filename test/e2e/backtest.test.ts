@@ -57,7 +57,8 @@ export default {
     expect(out.params).toEqual({ n: 10 });
     expect(out.trades.length).toBeGreaterThan(10);
     expect(out.trades[0].Reason).toBe('above EMA');
-    expect(out.trades[0].ExitReason).toBe('below EMA');
+    expect(out.trades[0].ExitNote).toBe('below EMA');
+    expect(out.trades[0].ExitReason, 'closed by the strategy').toBe('signal');
     expect(out.trades[0].Size, 'whole units').toBe(Math.round(out.trades[0].Size));
   });
 
@@ -88,7 +89,7 @@ export default {
     const r = cift(['backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG', '--trades', trades, '--equity', equity], { home });
     expect(r.status, r.stderr).toBe(0);
     const tradeLines = readFileSync(trades, 'utf8').trim().split('\n');
-    expect(tradeLines[0]).toBe('Size,EntryBar,ExitBar,EntryPrice,ExitPrice,PnL,Commission,ReturnPct,EntryTime,ExitTime,Duration,Reason,ExitReason');
+    expect(tradeLines[0]).toBe('Size,EntryBar,ExitBar,EntryPrice,ExitPrice,PnL,Commission,ReturnPct,EntryTime,ExitTime,Duration,SL,TP,Reason,ExitReason,ExitNote');
     expect(tradeLines.length - 1, 'Case A without finalize has 65 closed trades').toBe(65);
     const equityLines = readFileSync(equity, 'utf8').trim().split('\n');
     expect(equityLines[0]).toBe('ts,equity,drawdown_pct');

@@ -9,6 +9,21 @@ afterAll(tmp.cleanup);
 const home = join(tmp.dir, 'home');
 
 describe('cift bench', () => {
+  it('backtest suite: checks BR_GOOG against backtesting.py before timing, and quotes §7\'s times as the peer', () => {
+    const r = cift(['bench', '--suite', 'backtest', '--size', '20000', '--repeat', '1', '--warmup', '1', '--json'], { home });
+    expect(r.status, r.stderr).toBe(0);
+    const cases = JSON.parse(r.stdout).cases as Array<Record<string, unknown>>;
+    const byName = (name: string) => cases.find((c) => c.name === name)!;
+    const br = byName('bracket BR_GOOG daily (engine)');
+    expect(br.backtesting_py_ms, '§7: BR on GOOG, median 35.8 ms').toBe(35.8);
+    expect(br.peer_ratio).toBeCloseTo(35.8 / (br.median_ms as number), 9);
+    expect(br.target_ms, 'issue 11: one BR_GOOG run ≤ 1 ms').toBe(1);
+    expect(br.target_met).toBe((br.median_ms as number) <= 1);
+    const synthetic = byName('sma-cross synthetic 1-minute bars (engine)');
+    expect(synthetic.size).toBe(20000);
+    expect(synthetic.backtesting_py_ms, '§7 timed 1,000,000 bars: not quoted at another size').toBeUndefined();
+  });
+
   it('prints the documented JSON document, with peers, and saves it', () => {
     const saved = join(tmp.dir, 'bench.json');
     const r = cift(['bench', '--suite', 'kernels', '--size', '5000', '--repeat', '2', '--warmup', '1', '--peers', '--json', '--save', saved], { home });
