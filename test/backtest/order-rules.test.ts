@@ -542,6 +542,15 @@ describe('§7 rule 15: a market entry reprocesses the queue on its bar', () => {
     expect(closed(r)).toEqual([{ size: 1, entryBar: 2, exitBar: 2, entryPrice: 100, exitPrice: 105, pnl: 5, sl: NaN, tp: 105, exitReason: 'tp' }]);
   });
 
+  it('a trade_on_close entry reprocesses too: its SL is tested against the bar it filled in, and exits there', () => {
+    // Buy (SL 95) at bar 1's Close 100: filled in bar 2's step, booked on bar 1. The second pass tests the SL against
+    // bar 2: L 94 ≤ 95 → min(O 96, 95) = 95, ExitBar 2 (a contingent order takes bar i).
+    const r = run([Q, Q, [96, 97, 94, 95], Q], (t) => {
+      if (t.i === 1) t.buy({ size: 1, sl: 95 });
+    }, { tradeOnClose: true });
+    expect(closed(r)).toEqual([{ size: 1, entryBar: 1, exitBar: 2, entryPrice: 100, exitPrice: 95, pnl: -5, sl: 95, tp: NaN, exitReason: 'sl' }]);
+  });
+
   // Bar 2: O100 H103 L100.5. A buy stop 102 / limit 101 triggers and touches its limit (limit ≤ stop): held back (rule 9).
   const rows: Row[] = [Q, Q, [100, 103, 100.5, 101], [100.5, 101.5, 99, 100], Q];
   const entries = (marketOpts: { size: number; sl?: number }) => {
@@ -793,6 +802,15 @@ describe('§7 rule 22: netting (no hedging)', () => {
     ]);
   });
 
+  it('under trade_on_close netting closes at prevC, booked on bar i − 1 like the order', () => {
+    // Long 10 at Close[1] = 100 (bar 1). sell(10) at bar 2 (Close 104) fills in bar 3's step at prevC 104, booked on bar 2.
+    const r = run([Q, Q, [101, 105, 100, 104], [108, 109, 107, 108], Q], (t) => {
+      if (t.i === 1) t.buy(10);
+      if (t.i === 2) t.sell(10);
+    }, { tradeOnClose: true });
+    expect(closed(r)).toEqual([{ size: 10, entryBar: 1, exitBar: 2, entryPrice: 100, exitPrice: 104, pnl: 40, sl: NaN, tp: NaN, exitReason: 'signal' }]);
+  });
+
   it('the margin check comes after netting: a too-big reversal closes the long and is then cancelled', () => {
     const seen = recorder<[number, number]>();
     // Long 10 @100. sell(200) at 100: the long closes (pnl 0), then 190·100 = 19 000 > 10 000 → cancelled.
@@ -828,13 +846,13 @@ describe('§7 rule 23: commission', () => {
       if (t.i === 2) t.trades[0].close(0.4);
       if (t.i === 3) t.close();
     }, { commissionFixed: 5 });
+    expect(r.equity[4], 'the cash moves by gross P&L minus the fees actually charged').toBe(10_145);
     expect(closed(r).map((c) => [c.size, c.exitPrice, c.pnl])).toEqual([
       [4, 110, 30],
       [6, 120, 110],
     ]);
-    expect(r.trades.commission).toEqual([10, 10]);
+    expect(r.trades.commission, 'each part books a whole entry fee: 5 + 5').toEqual([10, 10]);
     expect(r.trades.returnPct[0]).toBeCloseTo(0.075, 12);
-    expect(r.equity[4]).toBe(10_145);
   });
 });
 
