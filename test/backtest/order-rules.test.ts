@@ -73,7 +73,7 @@ function recorder<T>() {
   return { at, take: (i: number, value: T) => at.set(i, value) };
 }
 
-describe('§7 rule 1: broker first, then next(); orders act from the next bar', () => {
+describe('§7 rule 1: broker first, then next(); orders act from the next bar', { tags: ['oracle'] }, () => {
   it('a market buy placed at bar 1 fills at Open[2]; equity before the first step is back-filled', () => {
     const seen: number[] = [];
     const trades = recorder<ReturnType<typeof tradeView>[]>();
@@ -91,7 +91,7 @@ describe('§7 rule 1: broker first, then next(); orders act from the next bar', 
   });
 });
 
-describe('§7 rule 2: out of money', () => {
+describe('§7 rule 2: out of money', { tags: ['oracle'] }, () => {
   it('equity ≤ 0 closes every trade at that Close, zeroes equity from there and stops before next() and finalize', () => {
     const seen: number[] = [];
     // Short 100 at 100 (needs 100·100 = 10 000 ≤ 10 000 of margin). Bar 3 closes at 200: equity = 10 000 − 100·(200 − 100) = 0.
@@ -106,7 +106,7 @@ describe('§7 rule 2: out of money', () => {
   });
 });
 
-describe('§7 rule 3: finalize_trades', () => {
+describe('§7 rule 3: finalize_trades', { tags: ['oracle'] }, () => {
   const rows: Row[] = [Q, Q, [100, 102, 98, 101], [99, 100, 96, 97]];
   const plan = (t: Trader) => {
     if (t.i === 1) t.buy(10); // fills at Open[2] = 100
@@ -129,7 +129,7 @@ describe('§7 rule 3: finalize_trades', () => {
   });
 });
 
-describe('§7 rules 4–5: queue order', () => {
+describe('§7 rules 4–5: queue order', { tags: ['oracle'] }, () => {
   it("a trade's SL goes to the queue front and its TP to the end; Order fields as next() sees them", () => {
     const orders = recorder<ReturnType<typeof orderView>[]>();
     let returned: Order | undefined;
@@ -237,7 +237,7 @@ describe('§7 rules 4–5: queue order', () => {
   });
 });
 
-describe('§7 rule 6: SL and TP reachable in one bar → SL fills', () => {
+describe('§7 rule 6: SL and TP reachable in one bar → SL fills', { tags: ['oracle'] }, () => {
   it('on the entry bar of a market order (probe)', () => {
     // Bar 2: entry at O 100, then the same-bar pass: SL first, L 94 ≤ 95 → min(100, 95) = 95; the TP is taken off.
     const r = run([Q, Q, [100, 106, 94, 100], Q], (t) => {
@@ -260,7 +260,7 @@ describe('§7 rule 6: SL and TP reachable in one bar → SL fills', () => {
   });
 });
 
-describe('§7 rule 7: stop trigger', () => {
+describe('§7 rule 7: stop trigger', { tags: ['oracle'] }, () => {
   it('a buy stop triggers when H ≥ stop and fills at max(O, stop)', () => {
     const orders = recorder<ReturnType<typeof orderView>[]>();
     const trades = recorder<ReturnType<typeof tradeView>[]>();
@@ -301,7 +301,7 @@ describe('§7 rule 7: stop trigger', () => {
   });
 });
 
-describe('§7 rule 8: limit fills', () => {
+describe('§7 rule 8: limit fills', { tags: ['oracle'] }, () => {
   const entryOf = (rows: Row[], opts: { size: number; limit?: number; stop?: number }, side: 'buy' | 'sell' = 'buy') => {
     let entry: ReturnType<typeof tradeView> | undefined;
     run(rows, (t) => {
@@ -335,7 +335,7 @@ describe('§7 rule 8: limit fills', () => {
   });
 });
 
-describe('§7 rule 9: stop-limit with stop and limit both touched in one bar', () => {
+describe('§7 rule 9: stop-limit with stop and limit both touched in one bar', { tags: ['oracle'] }, () => {
   it('is not filled that bar; its stop is cleared and from the next bar it is a plain limit (probe)', () => {
     const orders = recorder<ReturnType<typeof orderView>[]>();
     const trades = recorder<ReturnType<typeof tradeView>[]>();
@@ -352,7 +352,7 @@ describe('§7 rule 9: stop-limit with stop and limit both touched in one bar', (
   });
 });
 
-describe('§7 rules 10 and 12: market and stop-market fills, trade_on_close and bar indices', () => {
+describe('§7 rules 10 and 12: market and stop-market fills, trade_on_close and bar indices', { tags: ['oracle'] }, () => {
   const entryOf = (rows: Row[], place: (t: Trader) => void, settings: Partial<BrokerSettings> = {}) => {
     let entry: [number, number] | undefined;
     run(rows, (t) => {
@@ -409,7 +409,7 @@ describe('§7 rules 10 and 12: market and stop-market fills, trade_on_close and 
   });
 });
 
-describe('§7 rule 11: SL and TP fill prices', () => {
+describe('§7 rule 11: SL and TP fill prices', { tags: ['oracle'] }, () => {
   const exitOf = (rows: Row[], place: (t: Trader) => void, settings: Partial<BrokerSettings> = {}) => {
     const r = run(rows, (t) => {
       if (t.i === 1) place(t);
@@ -450,7 +450,7 @@ describe('§7 rule 11: SL and TP fill prices', () => {
   });
 });
 
-describe('§7 rule 13: spread on entries only', () => {
+describe('§7 rule 13: spread on entries only', { tags: ['oracle'] }, () => {
   // A spread of 1/64 keeps every product exact: 96·(1 + 1/64) = 97.5, 96·(1 − 1/64) = 94.5.
   const spread = { spread: 1 / 64 };
   const rows: Row[] = [Q, Q, [96, 97, 95, 96], [100, 101, 99, 100], Q];
@@ -487,7 +487,7 @@ describe('§7 rule 13: spread on entries only', () => {
   });
 });
 
-describe('§7 rule 14: SL/TP validated at placement against limit, stop or Close·(1 + spread)', () => {
+describe('§7 rule 14: SL/TP validated at placement against limit, stop or Close·(1 + spread)', { tags: ['oracle'] }, () => {
   /** The error placing `place` at bar `at` throws out of the run. */
   function placementError(place: (t: Trader) => void, at = 1, settings: Partial<BrokerSettings> = {}): CiftError {
     try {
@@ -533,7 +533,7 @@ describe('§7 rule 14: SL/TP validated at placement against limit, stop or Close
   });
 });
 
-describe('§7 rule 15: a market entry reprocesses the queue on its bar', () => {
+describe('§7 rule 15: a market entry reprocesses the queue on its bar', { tags: ['oracle'] }, () => {
   it('its TP can fill on the entry bar', () => {
     // Entry 100 at bar 2, H 106 ≥ 105 → max(O 100, 105) = 105.
     const r = run([Q, Q, [100, 106, 99, 105], Q], (t) => {
@@ -582,7 +582,7 @@ describe('§7 rule 15: a market entry reprocesses the queue on its bar', () => {
   });
 });
 
-describe('§7 rule 16: a stop-market entry with a TP', () => {
+describe('§7 rule 16: a stop-market entry with a TP', { tags: ['oracle'] }, () => {
   const exits = (rows: Row[], place: (t: Trader) => void) =>
     closed(run(rows, (t) => {
       if (t.i === 1) place(t);
@@ -609,7 +609,7 @@ describe('§7 rule 16: a stop-market entry with a TP', () => {
   });
 });
 
-describe('§7 rule 17: a limit or stop-limit entry tests its SL/TP from the next bar (probe)', () => {
+describe('§7 rule 17: a limit or stop-limit entry tests its SL/TP from the next bar (probe)', { tags: ['oracle'] }, () => {
   it('limit parent: both SL and TP inside the fill bar, neither fills there', () => {
     const trades = recorder<ReturnType<typeof tradeView>[]>();
     // Buy limit 99 (SL 95, TP 104). Bar 2 O100 H105 L94: fills at min(100, 99) = 99; SL and TP both inside, untested.
@@ -634,7 +634,7 @@ describe('§7 rule 17: a limit or stop-limit entry tests its SL/TP from the next
   });
 });
 
-describe('§7 rule 18: assigning trade.sl / trade.tp', () => {
+describe('§7 rule 18: assigning trade.sl / trade.tp', { tags: ['oracle'] }, () => {
   it('replaces the SL order, live from the next bar', () => {
     const orders = recorder<ReturnType<typeof orderView>[]>();
     const sl = recorder<number | undefined>();
@@ -711,7 +711,7 @@ describe('§7 rule 18: assigning trade.sl / trade.tp', () => {
   });
 });
 
-describe('§7 rule 19: the SL/TP columns keep the last values', () => {
+describe('§7 rule 19: the SL/TP columns keep the last values', { tags: ['oracle'] }, () => {
   it('a trade closed by a signal keeps its SL and TP, in the log and on t.closedTrades', () => {
     const seen = recorder<Record<string, unknown>>();
     // Entry 100 at bar 2; close() at bar 2 fills at Open[3] = 102.
@@ -737,7 +737,7 @@ describe('§7 rule 19: the SL/TP columns keep the last values', () => {
   });
 });
 
-describe('§7 rule 20: fractional sizes', () => {
+describe('§7 rule 20: fractional sizes', { tags: ['oracle'] }, () => {
   const entrySize = (price: number, place: (t: Trader) => void, settings: Partial<BrokerSettings> = {}) => {
     let size: number | undefined;
     const r = run([flat(price), flat(price), flat(price), flat(price)], (t) => {
@@ -767,7 +767,7 @@ describe('§7 rule 20: fractional sizes', () => {
   });
 });
 
-describe('§7 rule 21: margin is valued at the current Close', () => {
+describe('§7 rule 21: margin is valued at the current Close', { tags: ['oracle'] }, () => {
   it('with 2:1 leverage a second order is sized from equity and open value at Close, not Open', () => {
     const trades = recorder<number[]>();
     // Margin .5. 50 units at 100 on bar 2. Bar 3: O100, C120. margin_available = (10 000 + 50·20) − 50·120/2 = 8 000;
@@ -781,7 +781,7 @@ describe('§7 rule 21: margin is valued at the current Close', () => {
   });
 });
 
-describe('§7 rule 22: netting (no hedging)', () => {
+describe('§7 rule 22: netting (no hedging)', { tags: ['oracle'] }, () => {
   it('an opposite order closes trades FIFO at the fill price, reducing the last one it reaches', () => {
     const trades = recorder<ReturnType<typeof tradeView>[]>();
     // A: 3 @100 (bar 2). B: 5 @102 (bar 3). sell(4) at Open[4] = 104: A closes (3·4 = 12), B is reduced by 1 (1·2 = 2).
@@ -825,7 +825,7 @@ describe('§7 rule 22: netting (no hedging)', () => {
   });
 });
 
-describe('§7 rule 23: commission', () => {
+describe('§7 rule 23: commission', { tags: ['oracle'] }, () => {
   it('relative: charged at entry and at exit; PnL = size·(exit − entry) − both', () => {
     // 10 @100, commission .002: entry 10·100·.002 = 2, exit 10·110·.002 = 2.2 → pnl 100 − 4.2 = 95.8.
     const r = run([Q, Q, flat(100), flat(110), Q], (t) => {
@@ -856,7 +856,7 @@ describe('§7 rule 23: commission', () => {
   });
 });
 
-describe('§7 rule 24: exclusive orders', () => {
+describe('§7 rule 24: exclusive orders', { tags: ['oracle'] }, () => {
   it('a new order closes every open trade first (close orders at the front)', () => {
     const orders = recorder<ReturnType<typeof orderView>[]>();
     const trades = recorder<ReturnType<typeof tradeView>[]>();
@@ -921,7 +921,7 @@ describe('§7 rule 24: exclusive orders', () => {
   });
 });
 
-describe('§7 rule 25: cancelling orders', () => {
+describe('§7 rule 25: cancelling orders', { tags: ['oracle'] }, () => {
   it('cancelling every order while iterating t.orders cancels them all (it is a copy)', () => {
     const left = recorder<number>();
     const r = run([Q, Q, Q, [100, 106, 90, 100], Q], (t) => {
@@ -972,7 +972,7 @@ describe('§7 rule 25: cancelling orders', () => {
   });
 });
 
-describe('the Trade objects next() sees', () => {
+describe('the Trade objects next() sees', { tags: ['oracle'] }, () => {
   it('t.trades oldest first: size, side, entry, P&L marked at the Close, SL/TP, reason', () => {
     const seen = recorder<Record<string, unknown>[]>();
     // A: 10 @100 (bar 2, SL 90, TP 130). B: 5 @102 (bar 3). Bar 3 closes at 104:

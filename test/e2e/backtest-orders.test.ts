@@ -34,7 +34,7 @@ ${body}
 } satisfies Strategy<{}>;
 `;
 
-describe('cift backtest: bad stop-loss and take-profit values', () => {
+describe('cift backtest: bad stop-loss and take-profit values', { tags: ['e2e'] }, () => {
   it.each([
     ['sl-above.ts', '    if (t.i === 40) t.buy({ sl: t.bar.close * 1.1 });', 'buy({', 'sl', closeOf(40) * 1.1],
     ['tp-below.ts', '    if (t.i === 40) t.buy({ tp: t.bar.close * 0.9 });', 'buy({', 'tp', closeOf(40) * 0.9],
