@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runBacktest } from '../../src/backtest/engine.js';
+import { computeStats } from '../../src/backtest/stats.js';
 import { CiftError } from '../../src/errors.js';
 import { DEFAULT_BROKER, type BacktestResult, type BarArrays, type BrokerSettings, type Order, type Strategy, type Trade, type Trader } from '../../src/backtest/types.js';
 
@@ -95,7 +96,8 @@ describe('§7 rule 2: out of money', { tags: ['oracle'] }, () => {
   it('equity ≤ 0 closes every trade at that Close, zeroes equity from there and stops before next() and finalize', () => {
     const seen: number[] = [];
     // Short 100 at 100 (needs 100·100 = 10 000 ≤ 10 000 of margin). Bar 3 closes at 200: equity = 10 000 − 100·(200 − 100) = 0.
-    const r = run([flat(100), flat(100), flat(100), [150, 210, 150, 200], flat(100)], (t) => {
+    const rows: Row[] = [flat(100), flat(100), flat(100), [150, 210, 150, 200], flat(100)];
+    const r = run(rows, (t) => {
       seen.push(t.i);
       if (t.i === 1) t.sell(100);
     }, { finalizeTrades: true });
@@ -103,6 +105,12 @@ describe('§7 rule 2: out of money', { tags: ['oracle'] }, () => {
     expect(r.outOfMoney).toBe(true);
     expect(closed(r)).toEqual([{ size: -100, entryBar: 2, exitBar: 3, entryPrice: 100, exitPrice: 200, pnl: -10_000, sl: NaN, tp: NaN, exitReason: 'out_of_money' }]);
     expect(Array.from(r.equity)).toEqual([10_000, 10_000, 10_000, 0, 0]);
+    // The statistics the rule lists for a run that ran out of money.
+    const bars = barsOf(rows);
+    const stats = computeStats({ trades: r.trades, equity: r.equity, ts: bars.ts, close: bars.close, warmup: r.warmup });
+    expect([stats['Return [%]'], stats['Return (Ann.) [%]'], stats['Sharpe Ratio'], stats['Sortino Ratio'], stats['Calmar Ratio']]).toEqual([-100, 0, 0, 0, 0]);
+    expect(stats['Alpha [%]']).toBeNaN();
+    expect(stats.Beta).toBeNaN();
   });
 });
 
