@@ -36,6 +36,24 @@ function run(rows: Row[], plan: (t: Trader) => void, settings: Partial<BrokerSet
   return runBacktest(barsOf(rows), strategy, {}, { ...DEFAULT_BROKER, ...settings });
 }
 
+type Place = (t: Trader) => unknown;
+
+/** `place` runs as next() of bar 1 only: the order it places is first looked at in bar 2. */
+const placeAtBar1 = (rows: Row[], place: Place, settings: Partial<BrokerSettings> = {}): BacktestResult =>
+  run(rows, (t) => {
+    if (t.i === 1) place(t);
+  }, settings);
+
+/** [entryBar, entryPrice] of the first trade next() sees open after `place` ran at bar 1. */
+function firstEntry(rows: Row[], place: Place, settings: Partial<BrokerSettings> = {}): [number, number] | undefined {
+  let entry: [number, number] | undefined;
+  run(rows, (t) => {
+    if (t.i === 1) place(t);
+    if (entry === undefined && t.trades.length > 0) entry = [t.trades[0].entryBar, t.trades[0].entryPrice];
+  }, settings);
+  return entry;
+}
+
 interface ClosedRow {
   size: number;
   entryBar: number;
@@ -310,36 +328,27 @@ describe('§7 rule 7: stop trigger', { tags: ['oracle'] }, () => {
 });
 
 describe('§7 rule 8: limit fills', { tags: ['oracle'] }, () => {
-  const entryOf = (rows: Row[], opts: { size: number; limit?: number; stop?: number }, side: 'buy' | 'sell' = 'buy') => {
-    let entry: ReturnType<typeof tradeView> | undefined;
-    run(rows, (t) => {
-      if (t.i === 1) t[side](opts);
-      if (entry === undefined && t.trades.length > 0) entry = tradeView(t.trades[0]);
-    });
-    return entry && [entry.entryBar, entry.entryPrice];
-  };
-
   it('a buy limit waits until L ≤ limit and fills at min(O, limit)', () => {
     // Bar 2: L 98.5 > 98. Bar 3: L 97.5 ≤ 98 → min(100, 98) = 98.
-    expect(entryOf([Q, Q, [100, 101, 98.5, 100], [100, 101, 97.5, 99], Q], { size: 1, limit: 98 })).toEqual([3, 98]);
+    expect(firstEntry([Q, Q, [100, 101, 98.5, 100], [100, 101, 97.5, 99], Q], (t) => t.buy({ size: 1, limit: 98 }))).toEqual([3, 98]);
     // L exactly at the limit counts.
-    expect(entryOf([Q, Q, [100, 101, 98, 99], Q], { size: 1, limit: 98 })).toEqual([2, 98]);
+    expect(firstEntry([Q, Q, [100, 101, 98, 99], Q], (t) => t.buy({ size: 1, limit: 98 }))).toEqual([2, 98]);
   });
 
   it('a buy limit that gaps fills at the better Open: limit 98, next bar opens 97 → 97 (probe)', () => {
-    expect(entryOf([Q, Q, [97, 98, 96, 97.5], Q], { size: 1, limit: 98 })).toEqual([2, 97]);
+    expect(firstEntry([Q, Q, [97, 98, 96, 97.5], Q], (t) => t.buy({ size: 1, limit: 98 }))).toEqual([2, 97]);
   });
 
   it('a sell limit fills when H ≥ limit at max(O, limit), a gap at the Open', () => {
-    expect(entryOf([Q, Q, [100, 103, 99, 102], Q], { size: 1, limit: 102 }, 'sell')).toEqual([2, 102]);
-    expect(entryOf([Q, Q, [104, 105, 103, 104], Q], { size: 1, limit: 102 }, 'sell')).toEqual([2, 104]);
+    expect(firstEntry([Q, Q, [100, 103, 99, 102], Q], (t) => t.sell({ size: 1, limit: 102 }))).toEqual([2, 102]);
+    expect(firstEntry([Q, Q, [104, 105, 103, 104], Q], (t) => t.sell({ size: 1, limit: 102 }))).toEqual([2, 104]);
   });
 
   it('a stop-limit fills at min(stop, limit) even when the bar opened beyond the stop: buy stop 102 / limit 103, O104 H105 L102.5 → 102 (probe)', () => {
     // Stop hit (H 105 ≥ 102), limit hit (L 102.5 ≤ 103), limit 103 > stop 102 so not "limit first": min(102, 103) = 102.
-    expect(entryOf([Q, Q, [104, 105, 102.5, 104], Q], { size: 1, stop: 102, limit: 103 })).toEqual([2, 102]);
+    expect(firstEntry([Q, Q, [104, 105, 102.5, 104], Q], (t) => t.buy({ size: 1, stop: 102, limit: 103 }))).toEqual([2, 102]);
     // Mirror: sell stop 98 / limit 97 on O96 H97.5 L95 → max(98, 97) = 98, above the bar's high.
-    expect(entryOf([Q, Q, [96, 97.5, 95, 96], Q], { size: 1, stop: 98, limit: 97 }, 'sell')).toEqual([2, 98]);
+    expect(firstEntry([Q, Q, [96, 97.5, 95, 96], Q], (t) => t.sell({ size: 1, stop: 98, limit: 97 }))).toEqual([2, 98]);
   });
 });
 
@@ -361,21 +370,12 @@ describe('§7 rule 9: stop-limit with stop and limit both touched in one bar', {
 });
 
 describe('§7 rules 10 and 12: market and stop-market fills, trade_on_close and bar indices', { tags: ['oracle'] }, () => {
-  const entryOf = (rows: Row[], place: (t: Trader) => void, settings: Partial<BrokerSettings> = {}) => {
-    let entry: [number, number] | undefined;
-    run(rows, (t) => {
-      if (t.i === 1) place(t);
-      if (entry === undefined && t.trades.length > 0) entry = [t.trades[0].entryBar, t.trades[0].entryPrice];
-    }, settings);
-    return entry;
-  };
-
   it('a stop-market fills at the stop, or at the Open when the bar gapped through it (probe)', () => {
     // Buy stop 105: O103 H106 → max(103, 105) = 105; gap O107 → max(107, 105) = 107.
-    expect(entryOf([Q, Q, [103, 106, 102, 104], Q], (t) => t.buy({ size: 1, stop: 105 }))).toEqual([2, 105]);
-    expect(entryOf([Q, Q, [107, 108, 106, 107], Q], (t) => t.buy({ size: 1, stop: 105 }))).toEqual([2, 107]);
+    expect(firstEntry([Q, Q, [103, 106, 102, 104], Q], (t) => t.buy({ size: 1, stop: 105 }))).toEqual([2, 105]);
+    expect(firstEntry([Q, Q, [107, 108, 106, 107], Q], (t) => t.buy({ size: 1, stop: 105 }))).toEqual([2, 107]);
     // Sell stop 95, gap down to O93 → min(93, 95) = 93.
-    expect(entryOf([Q, Q, [93, 94, 92, 93], Q], (t) => t.sell({ size: 1, stop: 95 }))).toEqual([2, 93]);
+    expect(firstEntry([Q, Q, [93, 94, 92, 93], Q], (t) => t.sell({ size: 1, stop: 95 }))).toEqual([2, 93]);
   });
 
   it('under trade_on_close a market order fills at the Close of its bar, booked there; equity shows it from the next bar', () => {
@@ -394,18 +394,18 @@ describe('§7 rules 10 and 12: market and stop-market fills, trade_on_close and 
   it('under trade_on_close a stand-alone stop fills at max(prevC, stop) with the bar it triggered on (probe)', () => {
     const toc = { tradeOnClose: true };
     // Buy stop 105 placed at Close 100: bar 2 H 106 triggers; max(prevC 100, 105) = 105, EntryBar 2 (not i − 1).
-    expect(entryOf([Q, Q, [103, 106, 102, 104], Q], (t) => t.buy({ size: 1, stop: 105 }), toc)).toEqual([2, 105]);
+    expect(firstEntry([Q, Q, [103, 106, 102, 104], Q], (t) => t.buy({ size: 1, stop: 105 }), toc)).toEqual([2, 105]);
     // The gap case: O107 but the price is taken from prevC 100, so max(100, 105) = 105, not the Open.
-    expect(entryOf([Q, Q, [107, 108, 106, 107], Q], (t) => t.buy({ size: 1, stop: 105 }), toc)).toEqual([2, 105]);
+    expect(firstEntry([Q, Q, [107, 108, 106, 107], Q], (t) => t.buy({ size: 1, stop: 105 }), toc)).toEqual([2, 105]);
     // A buy stop 95 below the placing Close 100 triggers at once: max(prevC 100, 95) = 100 (without trade_on_close: max(O 101, 95) = 101).
     const below: Row[] = [Q, Q, [101, 102, 100, 101], Q];
-    expect(entryOf(below, (t) => t.buy({ size: 1, stop: 95 }), toc)).toEqual([2, 100]);
-    expect(entryOf(below, (t) => t.buy({ size: 1, stop: 95 }))).toEqual([2, 101]);
+    expect(firstEntry(below, (t) => t.buy({ size: 1, stop: 95 }), toc)).toEqual([2, 100]);
+    expect(firstEntry(below, (t) => t.buy({ size: 1, stop: 95 }))).toEqual([2, 101]);
   });
 
   it('under trade_on_close a limit still fills against bar i with index i', () => {
     // Buy limit 98, bar 2 opens 97: min(O 97, 98) = 97 at bar 2 (prevC 100 plays no part).
-    expect(entryOf([Q, Q, [97, 98, 96, 97], Q], (t) => t.buy({ size: 1, limit: 98 }), { tradeOnClose: true })).toEqual([2, 97]);
+    expect(firstEntry([Q, Q, [97, 98, 96, 97], Q], (t) => t.buy({ size: 1, limit: 98 }), { tradeOnClose: true })).toEqual([2, 97]);
   });
 
   it('under trade_on_close finalize closes at Close[n − 2] with ExitBar n − 2', () => {
@@ -418,33 +418,26 @@ describe('§7 rules 10 and 12: market and stop-market fills, trade_on_close and 
 });
 
 describe('§7 rule 11: SL and TP fill prices', { tags: ['oracle'] }, () => {
-  const exitOf = (rows: Row[], place: (t: Trader) => void, settings: Partial<BrokerSettings> = {}) => {
-    const r = run(rows, (t) => {
-      if (t.i === 1) place(t);
-    }, settings);
-    return closed(r);
-  };
-
   it('a gap through a long SL fills at the Open, worse than the SL; the SL column keeps the stop level (probe, rule 19)', () => {
     // Entry 100 at bar 2; bar 3 opens 93 < SL 95: min(93, 95) = 93.
-    expect(exitOf([Q, Q, Q, [93, 94, 92, 93], Q], (t) => t.buy({ size: 1, sl: 95 }))).toEqual([
+    expect(closed(placeAtBar1([Q, Q, Q, [93, 94, 92, 93], Q], (t) => t.buy({ size: 1, sl: 95 })))).toEqual([
       { size: 1, entryBar: 2, exitBar: 3, entryPrice: 100, exitPrice: 93, pnl: -7, sl: 95, tp: NaN, exitReason: 'sl' },
     ]);
   });
 
   it('a gap through a short SL fills at the Open: max(O, SL)', () => {
-    expect(exitOf([Q, Q, Q, [108, 109, 107, 108], Q], (t) => t.sell({ size: 1, sl: 105 }))).toEqual([
+    expect(closed(placeAtBar1([Q, Q, Q, [108, 109, 107, 108], Q], (t) => t.sell({ size: 1, sl: 105 })))).toEqual([
       { size: -1, entryBar: 2, exitBar: 3, entryPrice: 100, exitPrice: 108, pnl: -8, sl: 105, tp: NaN, exitReason: 'sl' },
     ]);
   });
 
   it('a long TP fills at max(O, TP): at the TP, or at the better Open on a gap (probe)', () => {
-    expect(exitOf([Q, Q, Q, [104, 106, 103, 105], Q], (t) => t.buy({ size: 1, tp: 105 })).map((c) => [c.exitBar, c.exitPrice, c.exitReason])).toEqual([[3, 105, 'tp']]);
-    expect(exitOf([Q, Q, Q, [107, 108, 106, 107], Q], (t) => t.buy({ size: 1, tp: 105 })).map((c) => [c.exitBar, c.exitPrice, c.exitReason])).toEqual([[3, 107, 'tp']]);
+    expect(closed(placeAtBar1([Q, Q, Q, [104, 106, 103, 105], Q], (t) => t.buy({ size: 1, tp: 105 }))).map((c) => [c.exitBar, c.exitPrice, c.exitReason])).toEqual([[3, 105, 'tp']]);
+    expect(closed(placeAtBar1([Q, Q, Q, [107, 108, 106, 107], Q], (t) => t.buy({ size: 1, tp: 105 }))).map((c) => [c.exitBar, c.exitPrice, c.exitReason])).toEqual([[3, 107, 'tp']]);
   });
 
   it('a short TP gapped through fills at the Open: min(O, TP)', () => {
-    expect(exitOf([Q, Q, Q, [93, 94, 92, 93], Q], (t) => t.sell({ size: 1, tp: 95 }))).toEqual([
+    expect(closed(placeAtBar1([Q, Q, Q, [93, 94, 92, 93], Q], (t) => t.sell({ size: 1, tp: 95 })))).toEqual([
       { size: -1, entryBar: 2, exitBar: 3, entryPrice: 100, exitPrice: 93, pnl: 7, sl: NaN, tp: 95, exitReason: 'tp' },
     ]);
   });
@@ -452,7 +445,7 @@ describe('§7 rule 11: SL and TP fill prices', { tags: ['oracle'] }, () => {
   it('an SL never uses prevC under trade_on_close: it fills against the Open with the bar it hit on', () => {
     // Entry at Close[1] = 100 (bar 1). Bar 2 closes at 96. Bar 3: O94, L93 ≤ 95 → min(O 94, 95) = 94, ExitBar 3.
     // (Had it used prevC 96: min(96, 95) = 95, ExitBar 2.)
-    expect(exitOf([Q, Q, [100, 101, 99, 96], [94, 95, 93, 94], Q], (t) => t.buy({ size: 1, sl: 95 }), { tradeOnClose: true })).toEqual([
+    expect(closed(placeAtBar1([Q, Q, [100, 101, 99, 96], [94, 95, 93, 94], Q], (t) => t.buy({ size: 1, sl: 95 }), { tradeOnClose: true }))).toEqual([
       { size: 1, entryBar: 1, exitBar: 3, entryPrice: 100, exitPrice: 94, pnl: -6, sl: 95, tp: NaN, exitReason: 'sl' },
     ]);
   });
@@ -591,10 +584,7 @@ describe('§7 rule 15: a market entry reprocesses the queue on its bar', { tags:
 });
 
 describe('§7 rule 16: a stop-market entry with a TP', { tags: ['oracle'] }, () => {
-  const exits = (rows: Row[], place: (t: Trader) => void) =>
-    closed(run(rows, (t) => {
-      if (t.i === 1) place(t);
-    })).map((c) => [c.entryBar, c.entryPrice, c.exitBar, c.exitPrice, c.exitReason]);
+  const exits = (rows: Row[], place: Place) => closed(placeAtBar1(rows, place)).map((c) => [c.entryBar, c.entryPrice, c.exitBar, c.exitPrice, c.exitReason]);
 
   it('TP ≤ H and SL < L: the TP fills on the entry bar at max(O, TP) (probe)', () => {
     // Buy stop 102 (SL 99, TP 105). Bar 2 O101 H106 L100: entry max(101, 102) = 102; TP 105 ≤ 106 and SL 99 < 100 →
