@@ -736,7 +736,7 @@ describe('§7 rule 19: the SL/TP columns keep the last values', { tags: ['oracle
 });
 
 describe('§7 rule 20: fractional sizes', { tags: ['oracle'] }, () => {
-  const entrySize = (price: number, place: (t: Trader) => void, settings: Partial<BrokerSettings> = {}) => {
+  const entrySize = (price: number, place: Place, settings: Partial<BrokerSettings> = {}) => {
     let size: number | undefined;
     const r = run([flat(price), flat(price), flat(price), flat(price)], (t) => {
       if (t.i === 1) place(t);
@@ -755,6 +755,11 @@ describe('§7 rule 20: fractional sizes', { tags: ['oracle'] }, () => {
   it('a fixed commission is counted per unit of a fractional order: 5 + 100 per unit buys 95', () => {
     // adjusted + commission(size, price)/|size| = 100 + 5/(1 − 2⁻⁵²) ≈ 105; floor(9 999.99… / 105) = 95.
     expect(entrySize(100, (t) => t.buy(), { commissionFixed: 5 }).size).toBe(95);
+  });
+
+  it('the unit price includes the spread: at 96 with spread 1/64 each unit costs 97.5 → 102 units', () => {
+    // floor(10 000·(1 − 2⁻⁵²) / 97.5) = floor(102.56…) = 102.
+    expect(entrySize(96, (t) => t.buy(), { spread: 1 / 64 }).size).toBe(102);
   });
 
   it('0 units is a cancelled order, not an error', () => {
