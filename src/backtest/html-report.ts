@@ -7,7 +7,7 @@
  * travels as JSON in a <script type="application/json"> element that no string can close.
  */
 import type { BacktestReport } from './report-data.js';
-import { chartData, MAX_CANDLES, shownTradeIndices, type ChartBars, type ChartData, type ReportTrade } from './report-chart.js';
+import { CHART_COLOURS, chartData, MAX_CANDLES, shownTradeIndices, type ChartBars, type ChartData, type ReportTrade } from './report-chart.js';
 import { heatmapHtml, type HeatmapInput } from './report-heatmap.js';
 import { escapeHtml, formatNumber, scriptJson } from './html-text.js';
 import { STAT_KEYS } from './stats.js';
@@ -97,11 +97,13 @@ const PAGE_SCRIPT = `
 (function () {
   var d = JSON.parse(document.getElementById('chart-data').textContent);
   var LC = window.LightweightCharts;
-  var chart = LC.createChart(document.getElementById('chart'), {
+  var box = document.getElementById('chart');
+  var chart = LC.createChart(box, {
     autoSize: true,
     layout: { background: { type: 'solid', color: '#ffffff' }, textColor: '#333333' },
     grid: { vertLines: { color: '#f0f0f0' }, horzLines: { color: '#f0f0f0' } },
-    timeScale: { timeVisible: d.intraday, secondsVisible: false }
+    // Thin enough bars that fitContent shows the whole run, even tens of thousands of candles.
+    timeScale: { timeVisible: d.intraday, secondsVisible: false, minBarSpacing: Math.min(0.5, box.clientWidth / (2 * d.time.length + 1)) }
   });
   var minMove = Math.pow(10, -d.pricePrecision);
   var candles = [], equity = [], drawdown = [];
@@ -110,7 +112,10 @@ const PAGE_SCRIPT = `
     equity.push(d.equity[i] === null ? { time: d.time[i] } : { time: d.time[i], value: d.equity[i] });
     drawdown.push({ time: d.time[i], value: d.drawdownPct[i] === null ? 0 : d.drawdownPct[i] });
   }
-  var price = chart.addSeries(LC.CandlestickSeries, { priceFormat: { type: 'price', precision: d.pricePrecision, minMove: minMove } });
+  var price = chart.addSeries(LC.CandlestickSeries, {
+    upColor: '${CHART_COLOURS.candleUp}', wickUpColor: '${CHART_COLOURS.candleUp}', borderUpColor: '${CHART_COLOURS.candleUp}',
+    downColor: '${CHART_COLOURS.candleDown}', wickDownColor: '${CHART_COLOURS.candleDown}', borderDownColor: '${CHART_COLOURS.candleDown}',
+    priceFormat: { type: 'price', precision: d.pricePrecision, minMove: minMove } });
   price.setData(candles);
   // Many labels overlap into a smear: beyond a few dozen markers the labels show on hover instead.
   var labelled = d.markers.length <= 40;
@@ -125,16 +130,16 @@ const PAGE_SCRIPT = `
   });
   d.levels.forEach(function (lane) {
     var level = chart.addSeries(LC.LineSeries, {
-      color: lane.kind === 'sl' ? '#c62828' : '#2e7d32', lineWidth: 1, lineStyle: LC.LineStyle.Dashed,
+      color: lane.kind === 'sl' ? '${CHART_COLOURS.sl}' : '${CHART_COLOURS.tp}', lineWidth: 2, lineStyle: LC.LineStyle.Dashed,
       priceFormat: { type: 'price', precision: d.pricePrecision, minMove: minMove },
       priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false
     }, 0);
     level.setData(lane.time.map(function (t, k) { return lane.value[k] === null ? { time: t } : { time: t, value: lane.value[k] }; }));
   });
-  chart.addSeries(LC.LineSeries, { color: '#1565c0', lineWidth: 2, title: 'equity', priceLineVisible: false }, 1).setData(equity);
+  chart.addSeries(LC.LineSeries, { color: '${CHART_COLOURS.equity}', lineWidth: 2, title: 'equity', priceLineVisible: false }, 1).setData(equity);
   chart.addSeries(LC.BaselineSeries, {
     baseValue: { type: 'price', price: 0 }, title: 'drawdown %', priceLineVisible: false,
-    bottomLineColor: '#c62828', bottomFillColor1: 'rgba(198, 40, 40, 0.15)', bottomFillColor2: 'rgba(198, 40, 40, 0.45)'
+    bottomLineColor: '${CHART_COLOURS.drawdown}', bottomFillColor1: 'rgba(142, 36, 170, 0.1)', bottomFillColor2: 'rgba(142, 36, 170, 0.4)', lineWidth: 2
   }, 2).setData(drawdown);
   var panes = chart.panes();
   panes[0].setStretchFactor(3);
@@ -149,13 +154,13 @@ body { font: 14px/1.4 system-ui, sans-serif; margin: 1.5em; color: #222; }
 h1 { font-size: 1.4em; margin: 0 0 .3em; } h2 { font-size: 1.1em; margin: 1.2em 0 .4em; }
 #chart { height: 760px; border: 1px solid #ddd; }
 .note { color: #555; font-size: .9em; margin: .3em 0; }
-.legend span { margin-right: 1.2em; font-size: .9em; }
+.legend > span { margin-right: 1.2em; font-size: .9em; }
 .columns { display: flex; flex-wrap: wrap; gap: 2.5em; align-items: flex-start; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
 th, td { padding: 2px 8px; border-bottom: 1px solid #eee; text-align: right; white-space: nowrap; }
 table.kv th { text-align: left; font-weight: normal; color: #444; }
 #trades td:nth-child(2), #trades td:nth-last-child(-n+2), #trades th:nth-child(2), #trades th:nth-last-child(-n+2) { text-align: left; }
-#trades tr.gain td:nth-child(10) { color: #2e7d32; } #trades tr.loss td:nth-child(10) { color: #c62828; }
+#trades tr.gain td:nth-child(10) { color: ${CHART_COLOURS.gain}; } #trades tr.loss td:nth-child(10) { color: ${CHART_COLOURS.loss}; }
 #trades tr.gap td { text-align: center; color: #777; }
 .heatmap td.best { outline: 3px solid #000; outline-offset: -3px; font-weight: bold; }
 footer { margin-top: 2em; color: #666; font-size: .85em; }
@@ -181,7 +186,7 @@ export function renderHtmlReport(input: HtmlReportInput): string {
 <h1>cift backtest: ${escapeHtml(title)}</h1>
 <p>${escapeHtml(`${formatNumber(bars.ts.length, 0)} bars, ${String(report.stats.Start ?? '')} to ${String(report.stats.End ?? '')}; return ${formatStat('Return [%]', report.stats['Return [%]'])} %, ${formatNumber(trades.length, 0)} trades`)}</p>
 ${chartNotes(chart, bars.ts.length, trades.length)}
-<p class="legend"><span>▲▼ entry (long below, short above)</span><span>● exit, with its reason and P&amp;L (hover a marker)</span><span style="color:#2e7d32">green: winning trade</span><span style="color:#c62828">red: losing trade</span><span>dashed: stop-loss (red) and take-profit (green) levels</span></p>
+<p class="legend"><span>▲▼ entry (long below, short above)</span><span>● exit, with its reason and P&amp;L (hover a marker)</span><span style="color:${CHART_COLOURS.gain}">green: winning trade</span><span style="color:${CHART_COLOURS.loss}">red: losing trade</span><span>dashed: <span style="color:${CHART_COLOURS.sl}">stop-loss</span> and <span style="color:${CHART_COLOURS.tp}">take-profit</span> levels</span></p>
 <p id="hover" class="note">&nbsp;</p>
 <div id="chart"></div>
 <div class="columns">

@@ -20,8 +20,17 @@ const CANDLE_SECONDS = [1, 5, 15, 30, 60, 300, 900, 1800, 3600, 7200, 14_400, 21
 /** The epoch was a Thursday; weekly candles start on Monday 00:00 UTC, as cift's weekly bars do. */
 const MONDAY_OFFSET_S = 4 * 86_400;
 
-const GAIN = '#2e7d32';
-const LOSS = '#c62828';
+/** Every colour the chart draws with, distinct enough that a test can find each series by its pixels. */
+export const CHART_COLOURS = {
+  candleUp: '#26a69a',
+  candleDown: '#ef5350',
+  gain: '#2e7d32',
+  loss: '#c62828',
+  sl: '#d50000',
+  tp: '#00c853',
+  equity: '#1565c0',
+  drawdown: '#8e24aa',
+} as const;
 
 export type ChartBars = Pick<BarArrays, 'ts' | 'open' | 'high' | 'low' | 'close'>;
 /** A trade record with the SL/TP fields trades gain with contingent orders (absent on older records). */
@@ -128,7 +137,7 @@ function tradeMarkers(trades: ReportTrade[], shown: number[], time: number[], ca
   for (const k of shown) {
     const t = trades[k];
     const long = t.Size > 0;
-    const color = t.PnL >= 0 ? GAIN : LOSS;
+    const color = t.PnL >= 0 ? CHART_COLOURS.gain : CHART_COLOURS.loss;
     const side = long ? 'long' : 'short';
     markers.push({ time: time[candleOfBar[t.EntryBar]], position: long ? 'belowBar' : 'aboveBar', shape: long ? 'arrowUp' : 'arrowDown', color, text: t.Reason ? `${side} ${t.Reason}` : side });
     markers.push({ time: time[candleOfBar[t.ExitBar]], position: long ? 'aboveBar' : 'belowBar', shape: 'circle', color, text: `${t.ExitReason ?? 'exit'} ${t.PnL >= 0 ? '+' : ''}${t.PnL.toFixed(2)}` });
