@@ -71,7 +71,7 @@ function tradesTable(trades: ReportTrade[]): string {
   if (trades.length === 0) return `<section><h2>Trades</h2><p>No trades.</p></section>`;
   const gap = shown.length < trades.length ? shown.findIndex((k, j) => j > 0 && k !== shown[j - 1] + 1) : -1;
   const rows = shown.map((k) => tradeRow(trades[k], k));
-  if (gap > 0) rows.splice(gap, 0, `<tr class="gap"><td colspan="${TRADE_COLUMNS.length}">… ${formatNumber(trades.length - shown.length, 0)} trades not listed here; all are in --json and --trades FILE</td></tr>`);
+  if (gap > 0) rows.splice(gap, 0, `<tr class="gap"><td colspan="${TRADE_COLUMNS.length}">… ${formatNumber(trades.length - shown.length, 0)} more not listed here; all are in --json and --trades FILE</td></tr>`);
   const note = gap > 0 ? `; the first and last ${shown.length / 2} are listed, and marked on the chart` : '';
   return `<section><h2>Trades</h2><p id="trades-summary">${summary}${note}</p><table id="trades" data-total="${trades.length}"><thead><tr>${TRADE_COLUMNS.map((c) => `<th>${escapeHtml(c)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></section>`;
 }
