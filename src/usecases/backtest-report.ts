@@ -13,7 +13,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { checkOutputPath, writeFailure } from '../io/output-path.js';
 
 /** The standalone build (it sets window.LightweightCharts); `dist/` is not in the package's exports, so by path. */
-function chartLibrarySource(): string {
+export function chartLibrarySource(): string {
   const pkg = createRequire(import.meta.url).resolve('lightweight-charts/package.json');
   return readFileSync(join(dirname(pkg), 'dist', 'lightweight-charts.standalone.production.js'), 'utf8');
 }
