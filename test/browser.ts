@@ -61,27 +61,35 @@ export async function openOffline(browser: Browser, path: string): Promise<Offli
   return { page, problems, blocked };
 }
 
+/** Pixels of one colour in one pane: how many, and on how many rows (a flat line covers a few rows, a slope many). */
+export interface ColourPixels {
+  pixels: number;
+  rows: number;
+}
+
 /**
- * For each pane of the chart in `#chart` (top to bottom), how many pixels of its plot canvases are within 12 per
- * channel of each colour (#rrggbb). lightweight-charts lays the chart out as a table: one row per pane (axis,
- * plot, axis), separator rows of one cell, and the time axis as the last row.
+ * For each pane of the chart in `#chart` (top to bottom), the pixels of its plot canvases within 12 per channel of
+ * each colour (#rrggbb). lightweight-charts lays the chart out as a table: one row per pane (axis, plot, axis),
+ * separator rows of one cell, and the time axis as the last row.
  */
-export async function paneColourCounts(page: Page, colours: string[]): Promise<number[][]> {
+export async function paneColours(page: Page, colours: string[]): Promise<ColourPixels[][]> {
   return page.evaluate((hexes) => {
     const targets = hexes.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
     const rows = [...document.querySelectorAll('#chart tr')].filter((tr) => tr.children.length >= 3).slice(0, -1);
     return rows.map((row) => {
-      const counts = targets.map(() => 0);
+      const found = targets.map(() => ({ pixels: 0, ys: new Set<number>() }));
       for (const canvas of row.children[1].querySelectorAll('canvas')) {
         const px = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
         for (let p = 0; p < px.length; p += 4) {
           if (px[p + 3] < 200) continue;
           targets.forEach((t, k) => {
-            if (Math.abs(px[p] - t[0]) <= 12 && Math.abs(px[p + 1] - t[1]) <= 12 && Math.abs(px[p + 2] - t[2]) <= 12) counts[k]++;
+            if (Math.abs(px[p] - t[0]) > 12 || Math.abs(px[p + 1] - t[1]) > 12 || Math.abs(px[p + 2] - t[2]) > 12) return;
+            found[k].pixels++;
+            found[k].ys.add(Math.floor(p / 4 / canvas.width));
           });
         }
       }
-      return counts;
+      return found.map((f) => ({ pixels: f.pixels, rows: f.ys.size }));
     });
   }, colours);
 }

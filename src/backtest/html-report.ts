@@ -134,7 +134,11 @@ const PAGE_SCRIPT = `
       priceFormat: { type: 'price', precision: d.pricePrecision, minMove: minMove },
       priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false
     }, 0);
-    level.setData(lane.time.map(function (t, k) { return lane.value[k] === null ? { time: t } : { time: t, value: lane.value[k] }; }));
+    var hidden = {};
+    lane.hidden.forEach(function (k) { hidden[k] = true; });
+    level.setData(lane.time.map(function (t, k) {
+      return hidden[k] ? { time: t, value: lane.value[k], color: 'rgba(0, 0, 0, 0)' } : { time: t, value: lane.value[k] };
+    }));
   });
   chart.addSeries(LC.LineSeries, { color: '${CHART_COLOURS.equity}', lineWidth: 2, title: 'equity', priceLineVisible: false }, 1).setData(equity);
   chart.addSeries(LC.BaselineSeries, {

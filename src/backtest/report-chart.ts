@@ -44,11 +44,16 @@ export interface ChartMarker {
   text: string;
 }
 
-/** One line series of SL or TP segments that never overlap in time; a null value is a gap between segments. */
+/**
+ * One line series of SL or TP segments that never overlap in time. lightweight-charts joins every point of a line
+ * (whitespace does not break it) and colours each stretch by its starting point, so the points in `hidden` start
+ * an invisible stretch: the join from one trade's exit to the next trade's entry.
+ */
 export interface LevelLane {
   kind: 'sl' | 'tp';
   time: number[];
-  value: Array<number | null>;
+  value: number[];
+  hidden: number[];
 }
 
 export interface ChartData {
@@ -148,8 +153,7 @@ function tradeMarkers(trades: ReportTrade[], shown: number[], time: number[], ca
 
 /**
  * Each trade's SL (or TP) as a flat segment from its entry candle to its exit candle. Segments go into lanes (one
- * line series each) where they do not overlap; a gap point between two segments of a lane keeps them unjoined,
- * so a lane reuses only after at least one free candle.
+ * line series each) where they do not overlap: a lane takes a trade entering after its last one's exit candle.
  */
 function levelLanes(kind: 'sl' | 'tp', trades: ReportTrade[], shown: number[], time: number[], candleOfBar: Int32Array): { lanes: LevelLane[]; notDrawn: number } {
   const lanes: Array<LevelLane & { end: number }> = [];
@@ -160,12 +164,11 @@ function levelLanes(kind: 'sl' | 'tp', trades: ReportTrade[], shown: number[], t
     const level = (kind === 'sl' ? t.SL : t.TP) as number;
     const from = candleOfBar[t.EntryBar];
     const to = candleOfBar[t.ExitBar];
-    let lane = lanes.find((l) => l.end + 1 < from);
+    let lane = lanes.find((l) => l.end < from);
     if (lane) {
-      lane.time.push(time[lane.end + 1]);
-      lane.value.push(null);
+      lane.hidden.push(lane.time.length - 1);
     } else if (lanes.length < MAX_LEVEL_LANES) {
-      lane = { kind, time: [], value: [], end: -1 };
+      lane = { kind, time: [], value: [], hidden: [], end: -1 };
       lanes.push(lane);
     } else {
       notDrawn++;
@@ -179,7 +182,7 @@ function levelLanes(kind: 'sl' | 'tp', trades: ReportTrade[], shown: number[], t
     }
     lane.end = to;
   }
-  return { lanes: lanes.map(({ kind: k, time: t, value }) => ({ kind: k, time: t, value })), notDrawn };
+  return { lanes: lanes.map(({ kind: k, time: t, value, hidden }) => ({ kind: k, time: t, value, hidden })), notDrawn };
 }
 
 /** Decimals that show a price's last significant digits: 2 for stocks, 5 for EURUSD, up to 8 for tiny coins. */

@@ -102,11 +102,11 @@ describe('report trades on the chart', () => {
     ]);
   });
 
-  it('draws each SL/TP as a flat segment entry→exit; a trade entering on the bar another exits takes a second lane, a later one reuses the first after a gap', () => {
+  it('draws each SL/TP as a flat segment entry→exit; a trade entering on the bar another exits takes a second lane, a later one reuses the first with the join hidden', () => {
     expect(c.levels).toEqual([
-      { kind: 'sl', time: [days[1], days[3], days[4], days[7], days[8]], value: [9, 9, null, 11, 11] },
-      { kind: 'sl', time: [days[3], days[5]], value: [16, 16] },
-      { kind: 'tp', time: [days[1], days[3]], value: [15, 15] },
+      { kind: 'sl', time: [days[1], days[3], days[7], days[8]], value: [9, 9, 11, 11], hidden: [1] },
+      { kind: 'sl', time: [days[3], days[5]], value: [16, 16], hidden: [] },
+      { kind: 'tp', time: [days[1], days[3]], value: [15, 15], hidden: [] },
     ]);
     expect(c.levelsNotDrawn).toBe(0);
   });

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ROOT, cift, tempDir, writeText } from '../helpers.js';
-import { hasBrowser, launchChromium, openOffline, paneColourCounts } from '../browser.js';
+import { hasBrowser, launchChromium, openOffline, paneColours } from '../browser.js';
 import { renderHtmlReport } from '../../src/backtest/html-report.js';
 import { CHART_COLOURS, type ReportTrade } from '../../src/backtest/report-chart.js';
 import { DEFAULT_BROKER } from '../../src/backtest/types.js';
@@ -58,7 +58,7 @@ describe.runIf(hasBrowser)('cift backtest --report in Chromium, offline', () => 
     expect(blocked, 'the page asks the network for nothing').toEqual([]);
 
     const c = CHART_COLOURS;
-    const panes = await paneColourCounts(page, [c.candleUp, c.candleDown, c.gain, c.loss, c.equity, c.drawdown]);
+    const panes = (await paneColours(page, [c.candleUp, c.candleDown, c.gain, c.loss, c.equity, c.drawdown])).map((p) => p.map((colour) => colour.pixels));
     expect(panes.length, 'price, equity and drawdown panes').toBe(3);
     const [price, equity, drawdown] = panes;
     expect(price[0], 'rising candles drawn').toBeGreaterThan(200);
@@ -157,9 +157,12 @@ export default {
     const { page, problems, blocked } = await openOffline(browser, path);
     expect(problems).toEqual([]);
     expect(blocked).toEqual([]);
-    const [price] = await paneColourCounts(page, [CHART_COLOURS.sl, CHART_COLOURS.tp]);
-    expect(price[0], 'stop-loss segments').toBeGreaterThan(50);
-    expect(price[1], 'take-profit segments').toBeGreaterThan(50);
+    const [[sl, tp]] = await paneColours(page, [CHART_COLOURS.sl, CHART_COLOURS.tp]);
+    expect(sl.pixels, 'stop-loss segments').toBeGreaterThan(50);
+    expect(tp.pixels, 'take-profit segments').toBeGreaterThan(50);
+    // Both trades share one lane per level; a drawn join from 85 to 114 (or 115 to 86) would cover a hundred rows.
+    expect(sl.rows, 'two flat 2-px lines, no sloped join').toBeLessThanOrEqual(8);
+    expect(tp.rows, 'two flat 2-px lines, no sloped join').toBeLessThanOrEqual(8);
     expect(await page.textContent('body')).toContain('120 bars are drawn as 18 candles of 1w');
     expect(await page.$$eval('#heatmap td.best', (tds) => tds.map((td) => td.textContent))).toEqual(['★ 1.2000']);
     await page.close();
