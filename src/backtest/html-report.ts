@@ -108,7 +108,8 @@ const PAGE_SCRIPT = `
   var minMove = Math.pow(10, -d.pricePrecision);
   var candles = [], equity = [], drawdown = [];
   for (var i = 0; i < d.time.length; i++) {
-    candles.push({ time: d.time[i], open: d.open[i], high: d.high[i], low: d.low[i], close: d.close[i] });
+    var missing = d.open[i] === null || d.high[i] === null || d.low[i] === null || d.close[i] === null;
+    candles.push(missing ? { time: d.time[i] } : { time: d.time[i], open: d.open[i], high: d.high[i], low: d.low[i], close: d.close[i] });
     equity.push(d.equity[i] === null ? { time: d.time[i] } : { time: d.time[i], value: d.equity[i] });
     drawdown.push({ time: d.time[i], value: d.drawdownPct[i] === null ? 0 : d.drawdownPct[i] });
   }
