@@ -7,11 +7,12 @@ import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
 import { backtest, type BacktestReport } from '../src/backtest/report-data.js';
 import { STAT_KEYS } from '../src/backtest/stats.js';
 import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';
-import { DEFAULT_BROKER, type BrokerSettings } from '../src/backtest/types.js';
+import { DEFAULT_BROKER, type BarArrays, type BrokerSettings } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import { openStores } from '../src/usecases/stores.js';
+import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
@@ -39,6 +40,7 @@ interface BacktestFlags extends SourceFlag {
   slippage: string;
   trades?: string;
   equity?: string;
+  report?: string;
   checkLookahead?: boolean;
 }
 
@@ -204,6 +206,7 @@ export const backtestCommand = new Command('backtest')
   .option('--slippage <bps>', 'adverse slippage on every fill, basis points', '0')
   .option('--trades <file>', 'write the trade list (.csv or .parquet)')
   .option('--equity <file>', 'write the equity curve (.csv or .parquet)')
+  .option('--report <file.html>', 'write an HTML report (chart, trades, statistics) that opens offline')
   .addOption(sourceOption())
   .option('--check-lookahead', 'fail on any read of an indicator or bar past the current bar (slower; for checking a strategy)')
   .addHelpText(
@@ -214,6 +217,7 @@ export const backtestCommand = new Command('backtest')
       'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
       'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
       'cift backtest --strategy ./my-strategy.ts --symbol GOOG --check-lookahead',
+      'cift backtest --strategy sma-cross --symbol GOOG --commission 0.002 --report goog.html',
     ]),
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
@@ -229,19 +233,23 @@ export const backtestCommand = new Command('backtest')
       checkOutputPath(path, flag);
       exportFormat(path, flag);
     }
+    if (flags.report !== undefined) checkReportPath(flags.report);
     const polars = await loadPolars();
     if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
     if (market) await noteOrigin(market, normalizeSymbol(flags.symbol!));
+    let bars: BarArrays | undefined;
     const report = await withSpinner(ui, `backtesting ${name}`, async () => {
       const input =
         flags.symbol !== undefined
           ? await barsFromStore(polars, market!, normalizeSymbol(flags.symbol), interval, range)
           : await barsFromFile(polars, flags.data!, { interval, range });
+      bars = input.bars;
       return backtest(input, strategy, name, params, settings, VERSION, { checkLookahead: Boolean(flags.checkLookahead), strategyFile });
     });
     if (flags.trades) exportTrades(polars, report, flags.trades);
     if (flags.equity) exportEquity(polars, report, flags.equity);
+    if (flags.report) writeHtmlReport(flags.report, report, bars!);
     if (ui.json) printJsonReport(report);
     else printReport(ui, report);
   });
