@@ -6,6 +6,7 @@ import { BUILTIN_STRATEGIES } from '../strategies/index.js';
 import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
 import { backtest, type BacktestReport } from '../src/backtest/report-data.js';
 import { STAT_KEYS } from '../src/backtest/stats.js';
+import { jsonSafe } from '../src/backtest/html-text.js';
 import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';
 import { DEFAULT_BROKER, type BarArrays, type BrokerSettings } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
@@ -164,8 +165,6 @@ function exportFormat(path: string, flag: string) {
   return f;
 }
 
-/** NaN and ±Infinity become null in JSON (backtesting.py shows them as NaN). */
-const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
 
 /** JSON text of `value` for a place `depth` levels deep in an indent-2 document. */
 const nestedJson = (value: unknown, depth: number) => JSON.stringify(value, jsonSafe, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);

@@ -60,7 +60,7 @@ const time = (iso: string) => iso.slice(0, 19).replace('T', ' ');
 const price = (v: number | null | undefined) => (v === null || v === undefined ? '' : formatNumber(v, 4));
 
 function tradeRow(t: ReportTrade, k: number): string {
-  const cells = [k, t.Size > 0 ? 'long' : 'short', t.Size, time(t.EntryTime), time(t.ExitTime), price(t.EntryPrice), price(t.ExitPrice), price(t.SL), price(t.TP), formatNumber(t.PnL, 2), formatNumber(t.ReturnPct * 100, 2), formatNumber(t.Commission, 2), formatNumber(t.Duration, Number.isInteger(t.Duration) ? 0 : 4), t.Reason ?? '', t.ExitReason ?? ''];
+  const cells = [k, t.Size > 0 ? 'long' : 'short', t.Size, time(t.EntryTime), time(t.ExitTime), price(t.EntryPrice), price(t.ExitPrice), price(t.SL), price(t.TP), formatNumber(t.PnL, 2), formatNumber(t.ReturnPct * 100, 2), formatNumber(t.Commission, 2), formatNumber(t.Duration, Number.isInteger(t.Duration) ? 0 : 4), t.Reason ?? '', t.ExitNote === null ? t.ExitReason : `${t.ExitReason}: ${t.ExitNote}`];
   return `<tr class="trade ${t.PnL >= 0 ? 'gain' : 'loss'}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
 }
 
@@ -173,7 +173,7 @@ footer { margin-top: 2em; color: #666; font-size: .85em; }
 
 export function renderHtmlReport(input: HtmlReportInput): string {
   const { report, bars, heatmap } = input;
-  const trades = report.trades as ReportTrade[];
+  const trades = report.trades;
   const chart = chartData(report, bars, input.maxCandles ?? MAX_CANDLES);
   const run = report.run as { strategy?: unknown; cift_version?: unknown; input?: { symbol?: unknown; file?: unknown } };
   const subject = run.input?.symbol ?? run.input?.file ?? 'data';

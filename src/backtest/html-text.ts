@@ -11,14 +11,14 @@ export function escapeHtml(text: unknown): string {
 }
 
 /** NaN and ±Infinity as null (JSON has neither); bigint as its decimal text. */
-const jsonValue = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
+export const jsonSafe = (_key: string, v: unknown): unknown => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
 
 /**
  * JSON for a <script type="application/json"> element: `<`, `>` and `&` as \u escapes, so no string in it can close
  * the element (`</script>`) or open a comment; U+2028/2029 too, which older parsers treat as line ends.
  */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value, jsonValue).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, jsonSafe).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** `decimals` places with thousands separators (1,234.56); NaN and infinities as "n/a". */

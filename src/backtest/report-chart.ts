@@ -33,8 +33,7 @@ export const CHART_COLOURS = {
 } as const;
 
 export type ChartBars = Pick<BarArrays, 'ts' | 'open' | 'high' | 'low' | 'close'>;
-/** A trade record with the SL/TP fields trades gain with contingent orders (absent on older records). */
-export type ReportTrade = TradeRecord & { SL?: number | null; TP?: number | null };
+export type ReportTrade = TradeRecord;
 
 export interface ChartMarker {
   time: number;
@@ -204,7 +203,7 @@ export function chartData(report: Pick<BacktestReport, 'trades' | 'equity'>, bar
     equity[c] = eq[i];
     if (-dd[i] * 100 < drawdownPct[c]) drawdownPct[c] = -dd[i] * 100;
   }
-  const trades = report.trades as ReportTrade[];
+  const trades = report.trades;
   const shown = shownTradeIndices(trades.length);
   const sl = levelLanes('sl', trades, shown, candles.time, candleOfBar);
   const tp = levelLanes('tp', trades, shown, candles.time, candleOfBar);

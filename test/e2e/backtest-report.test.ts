@@ -118,7 +118,7 @@ export default {
     expect(await page.evaluate(() => document.querySelectorAll('img, b, i').length)).toBe(0);
     const first = await page.$$eval('#trades tbody tr.trade:first-child td', (tds) => tds.map((td) => td.textContent));
     expect(first.at(-2)).toBe(hostile);
-    expect(first.at(-1)).toBe('<b onmouseover=alert(2)>out</b>');
+    expect(first.at(-1)).toBe('signal: <b onmouseover=alert(2)>out</b>');
     expect(await page.textContent('h1')).toContain('a<i>b&c.csv');
     await page.close();
   });
