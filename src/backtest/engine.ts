@@ -115,6 +115,8 @@ export interface RunOptions {
   strategyLabel?: string;
   /** Absolute path of the strategy's file, so errors point at the user's line. */
   strategyFile?: string;
+  /** next() first runs at max(warmup + 1, firstBar): earlier bars are indicator history only (walk-forward test windows). */
+  firstBar?: number;
 }
 
 const isThenable = (value: unknown): boolean => value !== null && typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function';
@@ -155,7 +157,7 @@ export function runBacktest<P extends Params, I extends Indicators>(bars: BarArr
     throw strategyFailure(e, context('init'));
   }
   const warmup = warmupOf(indicators);
-  const start = 1 + warmup;
+  const start = Math.max(1 + warmup, options.firstBar ?? 0);
   const broker = new Broker(bars, settings);
   const t = new Engine(broker, bars, settings.unit);
   let outOfMoney = false;
