@@ -119,20 +119,20 @@ export interface GridPlan {
  * The cells to run, ascending (product order): the admissible ones, or a sample of maxTries of them drawn with a
  * partial Fisher–Yates shuffle. A sample is put back in product order, so ties still go to the earlier cell.
  */
-export function plannedCells(plan: GridPlan): number[] {
+export function plannedCells(plan: GridPlan): { cells: number[]; admissible: number } {
   const size = gridSize(plan.axes);
   const admissible: number[] = [];
   const scratch: Params = { ...plan.base };
   for (let i = 0; i < size; i++) if (!plan.constraint || plan.constraint.admits(cellParams(plan.axes, i, plan.base, scratch))) admissible.push(i);
   if (admissible.length === 0) throw new CiftError('USAGE', `--constraint "${plan.constraint?.text}" admits none of the ${size} combinations`, 'loosen the constraint or widen the --optimize ranges');
-  if (plan.maxTries === undefined || plan.maxTries >= admissible.length) return admissible;
+  if (plan.maxTries === undefined || plan.maxTries >= admissible.length) return { cells: admissible, admissible: admissible.length };
   const random = plan.random ?? Math.random;
   const pool = admissible.slice();
   for (let k = 0; k < plan.maxTries; k++) {
     const j = k + Math.floor(random() * (pool.length - k));
     [pool[k], pool[j]] = [pool[j], pool[k]];
   }
-  return pool.slice(0, plan.maxTries).sort((a, b) => a - b);
+  return { cells: pool.slice(0, plan.maxTries).sort((a, b) => a - b), admissible: admissible.length };
 }
 
 /** Position of the best score: the first maximal (minimal) non-NaN one, else 0 (the first cell). */
@@ -156,6 +156,8 @@ export interface OptimizeOutcome {
   axes: GridAxis[];
   /** Product indices of the cells run, ascending. */
   cells: number[];
+  /** Cells the constraint admits (more than `cells` when --max-tries sampled). */
+  admissible: number;
   scores: Float64Array;
   /** Position in `cells` of the best one. */
   best: number;
@@ -164,11 +166,11 @@ export interface OptimizeOutcome {
 }
 
 export async function optimize(plan: GridPlan, evaluator: Evaluator, window: BarWindow, onProgress?: (done: number, total: number) => void): Promise<OptimizeOutcome> {
-  const cells = plannedCells(plan);
+  const { cells, admissible } = plannedCells(plan);
   let done = 0;
   const scores = await evaluator.evaluate(cells, window, onProgress && (() => onProgress(++done, cells.length)));
   const best = bestPosition(scores, plan.objective.minimise);
-  return { objective: plan.objective, axes: plan.axes, cells, scores, best, bestParams: cellParams(plan.axes, cells[best], plan.base) };
+  return { objective: plan.objective, axes: plan.axes, cells, admissible, scores, best, bestParams: cellParams(plan.axes, cells[best], plan.base) };
 }
 
 const heatmapCell = (o: OptimizeOutcome, k: number): HeatmapCell => ({ params: gridParams(o.axes, o.cells[k]), value: Number.isNaN(o.scores[k]) ? null : o.scores[k] });
