@@ -42,6 +42,7 @@ interface Token {
 }
 
 const OPERATORS = ['<=', '>=', '==', '!=', '&&', '||', '<', '>', '+', '-', '*', '/', '%', '(', ')', '!'];
+// Looked up with Object.hasOwn: `constructor` must be a name, not Object.prototype's.
 const WORD_OPERATORS: Record<string, string> = { and: '&&', or: '||', not: '!' };
 
 export class Constraint {
@@ -53,7 +54,7 @@ export class Constraint {
   /** Whether a combination is admissible. */
   admits(params: Params): boolean {
     const v = evaluate(this.root, params, this.text);
-    if (typeof v !== 'boolean') throw fail(this.text, `it gives the ${typeof v} ${JSON.stringify(v)}, not true or false`, 0, 'write a comparison, e.g. fast < slow');
+    if (typeof v !== 'boolean') throw fail(this.text, `it gives the ${typeof v} ${JSON.stringify(v)}, not true or false`, -1, 'write a comparison, e.g. fast < slow');
     return v;
   }
 }
@@ -88,7 +89,7 @@ function tokenize(text: string): Token[] {
     }
     if (/[A-Za-z_]/.test(c)) {
       const word = /^[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i))![0];
-      if (word in WORD_OPERATORS) tokens.push({ kind: 'op', text: WORD_OPERATORS[word], at });
+      if (Object.hasOwn(WORD_OPERATORS, word)) tokens.push({ kind: 'op', text: WORD_OPERATORS[word], at });
       else if (word === 'true' || word === 'false') tokens.push({ kind: 'literal', text: word, value: word === 'true', at });
       else tokens.push({ kind: 'name', text: word, at });
       i += word.length;
