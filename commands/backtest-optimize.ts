@@ -70,6 +70,7 @@ export function optimizeRequest(f: OptimizeFlags, strategy: AnyStrategy, params:
     if (!['csv', 'parquet', 'json'].includes(formatFromPath(f.heatmap) ?? '')) throw new CiftError('USAGE', `--heatmap "${f.heatmap}" must end in .csv, .parquet or .json`);
   }
   const walk = f.walkForward === undefined ? undefined : parseWalkForward(f.walkForward);
+  if (walk && f.heatmap !== undefined) throw new CiftError('USAGE', '--heatmap does not apply to --walk-forward', 'each window has its own grid; its winner is in the output');
   return { plan: { axes, base: params, constraint, objective, maxTries, random: seededRandom(seed) }, method, seed, heatmap: f.heatmap, walkForward: walk };
 }
 

@@ -32,7 +32,7 @@ export function parseObjective(text: string): Objective {
   if (!(numeric as readonly string[]).includes(key)) {
     const guess = didYouMean(key, numeric);
     const problem = TEXT_STATS.includes(key as StatKey) ? 'is not a number statistic' : 'is not a statistic';
-    throw new CiftError('USAGE', `--maximize "${text}" ${problem}`, guess ? `did you mean "${minimise ? '-' : ''}${guess}"?` : `e.g. "Sharpe Ratio", SQN, or "-Max. Drawdown [%]" to minimise`);
+    throw new CiftError('USAGE', `--maximize "${text}" ${problem}`, guess ? `did you mean "${minimise ? '-' : ''}${guess}"?` : `e.g. "Sharpe Ratio", SQN, or "-Volatility (Ann.) [%]" to minimise`);
   }
   return { key: key as StatKey, minimise };
 }

@@ -202,6 +202,7 @@ describe('bad optimiser flags', () => {
     [['--optimize', 'fast=5:30:5', '--walk-forward', 'train=0,test=5'], 2, 'cift: --walk-forward "train=0,test=5": train must be a whole number of bars ≥ 1'],
     [['--optimize', 'fast=5:30:5', '--walk-forward', 'train=5000,test=10'], 2, 'cift: --walk-forward: train=5000 leaves no test bars in 2148 bars'],
     [['--optimize', 'fast=5:30:5', '--walk-forward', 'train=500,test=100', '--trades', 't.csv'], 2, 'cift: --trades does not apply to --walk-forward'],
+    [['--optimize', 'fast=5:30:5', '--walk-forward', 'train=500,test=100', '--heatmap', 'h.csv'], 2, 'cift: --heatmap does not apply to --walk-forward'],
     [['--constraint', 'fast < slow'], 2, 'cift: --constraint needs --optimize'],
     [['--maximize', 'SQN'], 2, 'cift: --maximize needs --optimize'],
     [['--walk-forward', 'train=5,test=5'], 2, 'cift: --walk-forward needs --optimize'],
