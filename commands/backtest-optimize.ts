@@ -117,7 +117,8 @@ export async function runOptimized(req: OptimizeRequest, ctx: OptimizeContext, r
   const runOptions = { strategyLabel: ctx.name, strategyFile: ctx.strategyFile, checkLookahead: ctx.checkLookahead };
   const run: CellRun = { strategy: ctx.strategy, settings: ctx.settings, objective: req.plan.objective, runOptions };
   const { ui } = ctx;
-  const done = await withSpinner(ui, `optimising ${ctx.name}`, async (progress) => {
+  type Done = { input: BacktestInput } & ({ wf: WalkForwardResult } | { outcome: OptimizeOutcome; report: BacktestReport });
+  const done = await withSpinner(ui, `optimising ${ctx.name}`, async (progress): Promise<Done> => {
     const input = await ctx.loadInput();
     const evaluator = makeEvaluator({
       bars: input.bars,
@@ -140,8 +141,8 @@ export async function runOptimized(req: OptimizeRequest, ctx: OptimizeContext, r
       await evaluator.close();
     }
   });
-  if ('wf' in done) return renderWalkForward(ctx, req, done.input, done.wf!, render);
-  const { outcome, report } = done as { outcome: OptimizeOutcome; report: BacktestReport };
+  if ('wf' in done) return renderWalkForward(ctx, req, done.input, done.wf, render);
+  const { outcome, report } = done;
   const cells = heatmap(outcome);
   if (req.heatmap) writeHeatmap(ctx.polars, cells, req.heatmap);
   render.exportRun(report);

@@ -93,7 +93,7 @@ export interface WalkForwardResult {
   stats: Stats;
 }
 
-export async function walkForward(bars: BarArrays, spec: WalkForwardSpec, plan: GridPlan, run: CellRun, evaluator: Evaluator, onWindow?: (done: number, total: number) => void): Promise<WalkForwardResult> {
+export async function walkForward(bars: BarArrays, spec: WalkForwardSpec, plan: GridPlan, run: CellRun, evaluator: Evaluator, onWindow?: (index: number, total: number) => void): Promise<WalkForwardResult> {
   const windows = walkForwardWindows(bars.ts.length, spec);
   const from = windows[0].testFrom;
   const n = bars.ts.length;
@@ -120,7 +120,6 @@ export async function walkForward(bars: BarArrays, spec: WalkForwardSpec, plan: 
     const stats = computeStats({ trades: windowTrades, equity: windowEquity, ts: test.ts, close: test.close, warmup: 0 });
     results.push({ ...w, params, trainScore: best.scores[best.best], stats, startEquity });
   }
-  onWindow?.(windows.length, windows.length);
   const stats = computeStats({ trades, equity, ts: oos.ts, close: oos.close, warmup: 0 });
   return { windows: results, from, equity, trades, stats };
 }

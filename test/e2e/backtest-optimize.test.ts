@@ -4,6 +4,7 @@
  * walk-forward checked against its own definition, and one-line errors for every new flag.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, VECTORS_DIR, cift, hasVectors, parseSimpleCsv, tempDir, writeText } from '../helpers.js';
@@ -132,6 +133,23 @@ export default {
     expect(out.optimize.heatmap.map((c: { value: unknown }) => c.value)).toEqual([null, null]);
     expect(out.optimize.best_params).toEqual({ trips: 0, tag: 'x' });
     expect(out.trades).toEqual([]);
+  });
+});
+
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+describe.runIf(hasScript)('progress', () => {
+  it('shows a spinner on a terminal and nothing when piped', () => {
+    const log = join(tmp.dir, 'optimize.typescript');
+    const command = `stty cols 120 rows 40; exec ${process.execPath} ${join(ROOT, 'bin', 'cift.js')} ${OPT_GOOG.map((a) => `'${a}'`).join(' ')}`;
+    const env: NodeJS.ProcessEnv = { ...process.env, CIFT_HOME: home, TERM: 'xterm-256color' };
+    delete env.NO_COLOR;
+    delete env.FORCE_COLOR;
+    const r = spawnSync('script', ['-qec', command, log], { env, encoding: 'utf8', timeout: 60_000 });
+    expect(r.status).toBe(0);
+    expect(readFileSync(log, 'utf8')).toContain('optimising sma-cross');
+    const piped = cift(OPT_GOOG, { home });
+    expect(piped.stdout + piped.stderr).not.toContain('optimising');
   });
 });
 
