@@ -1,20 +1,11 @@
 /** The `--constraint` language: values, precedence, Python's chained comparisons and %, strict types, errors. */
 import { describe, expect, it } from 'vitest';
 import { parseConstraint } from '../../src/backtest/constraint.js';
-import type { CiftError } from '../../src/errors.js';
+import { errorOf } from '../helpers.js';
 
 const params = { fast: 10, slow: 30, ratio: 0.5, long: true, mode: 'close' };
 const names = Object.keys(params);
 const holds = (text: string, p: Record<string, number | string | boolean> = params) => parseConstraint(text, names).admits(p);
-
-const errorOf = (f: () => unknown): CiftError => {
-  try {
-    f();
-  } catch (e) {
-    return e as CiftError;
-  }
-  throw new Error('expected an error');
-};
 
 describe('--constraint', () => {
   it.each([

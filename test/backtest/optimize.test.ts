@@ -8,17 +8,7 @@ import { parseConstraint } from '../../src/backtest/constraint.js';
 import { bestPosition, heatmap, InProcessEvaluator, optimize, parseObjective, plannedCells, scoreCell, topCells } from '../../src/backtest/optimize.js';
 import { parseGrid } from '../../src/backtest/param-grid.js';
 import { DEFAULT_BROKER, type BarArrays, type Strategy } from '../../src/backtest/types.js';
-import type { CiftError } from '../../src/errors.js';
-import { rng } from '../helpers.js';
-
-const errorOf = (f: () => unknown): CiftError => {
-  try {
-    f();
-  } catch (e) {
-    return e as CiftError;
-  }
-  throw new Error('expected an error');
-};
+import { rng, errorOf } from '../helpers.js';
 
 describe('bestPosition', () => {
   it('takes the first of tied maxima and skips NaN', () => {

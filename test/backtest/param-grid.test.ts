@@ -1,19 +1,10 @@
 /** `--optimize` grids: ranges with the stop included and no float drift, typed lists, bounds, product order. */
 import { describe, expect, it } from 'vitest';
 import { cellParams, gridParams, gridSize, parseAxis, parseGrid } from '../../src/backtest/param-grid.js';
-import type { CiftError } from '../../src/errors.js';
+import { errorOf } from '../helpers.js';
 
 const defaults = { fast: 10, slow: 30, ratio: 0.5, long: true, mode: 'close' };
 const bounds = { fast: { min: 1, integer: true }, ratio: { min: 0, max: 1 } };
-
-const errorOf = (f: () => unknown): CiftError => {
-  try {
-    f();
-  } catch (e) {
-    return e as CiftError;
-  }
-  throw new Error('expected an error');
-};
 
 describe('parseAxis', () => {
   it('includes the stop of start:stop:step', () => {

@@ -4,16 +4,7 @@ import { InProcessEvaluator, parseObjective } from '../../src/backtest/optimize.
 import { parseGrid } from '../../src/backtest/param-grid.js';
 import { DEFAULT_BROKER, type BarArrays, type Strategy } from '../../src/backtest/types.js';
 import { parseWalkForward, walkForward, walkForwardWindows } from '../../src/backtest/walk-forward.js';
-import type { CiftError } from '../../src/errors.js';
-
-const errorOf = (f: () => unknown): CiftError => {
-  try {
-    f();
-  } catch (e) {
-    return e as CiftError;
-  }
-  throw new Error('expected an error');
-};
+import { errorOf } from '../helpers.js';
 
 const w = (trainFrom: number, trainTo: number, testFrom: number, testTo: number) => ({ trainFrom, trainTo, testFrom, testTo });
 
