@@ -135,8 +135,8 @@ export function storeQqzQuotes(dir: string, home: string): void {
   expect(cift(['ingest', quotes, '--symbol', 'QQZ'], { home }).status).toBe(0);
 }
 
-/** The error `f` throws, typed as the caller expects; fails the test when it throws nothing. */
-export function errorOf<E = CiftError>(f: () => unknown): E {
+/** The error `f` throws, typed as the caller expects; fails the test when it throws nothing (errorOf's synchronous twin). */
+export function thrownBy<E = CiftError>(f: () => unknown): E {
   try {
     f();
   } catch (e) {

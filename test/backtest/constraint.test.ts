@@ -1,7 +1,7 @@
 /** The `--constraint` language: values, precedence, Python's chained comparisons and %, strict types, errors. */
 import { describe, expect, it } from 'vitest';
 import { parseConstraint } from '../../src/backtest/constraint.js';
-import { errorOf } from '../helpers.js';
+import { thrownBy } from '../helpers.js';
 
 const params = { fast: 10, slow: 30, ratio: 0.5, long: true, mode: 'close' };
 const names = Object.keys(params);
@@ -71,14 +71,14 @@ describe('--constraint', () => {
     ['', 'it is empty'],
     ['   ', 'it is empty'],
   ])('rejects %j at parse time: %s', (text, problem) => {
-    const e = errorOf(() => parseConstraint(text, names));
+    const e = thrownBy(() => parseConstraint(text, names));
     expect(e.code).toBe('USAGE');
     expect(e.message).toBe(`--constraint "${text}": ${problem}`);
     expect(e.message).not.toContain('\n');
   });
 
   it('suggests the parameter meant', () => {
-    expect(errorOf(() => parseConstraint('fats < slow', names)).hint).toBe('did you mean fast?');
+    expect(thrownBy(() => parseConstraint('fats < slow', names)).hint).toBe('did you mean fast?');
   });
 
   it.each([
@@ -91,13 +91,13 @@ describe('--constraint', () => {
     ['fast / 0 > 1', 'division by zero (column 6)'],
     ['fast % 0 > 1', 'division by zero (column 6)'],
   ])('rejects %j when evaluated: %s', (text, problem) => {
-    const e = errorOf(() => holds(text));
+    const e = thrownBy(() => holds(text));
     expect(e.code).toBe('USAGE');
     expect(e.message).toBe(`--constraint "${text}": ${problem}`);
   });
 
   it('never reaches JavaScript: names outside the params are errors, not globals', () => {
-    expect(errorOf(() => parseConstraint('process < 1', names)).message).toContain('unknown parameter "process"');
-    expect(errorOf(() => parseConstraint('constructor == 1', names)).message).toContain('unknown parameter "constructor"');
+    expect(thrownBy(() => parseConstraint('process < 1', names)).message).toContain('unknown parameter "process"');
+    expect(thrownBy(() => parseConstraint('constructor == 1', names)).message).toContain('unknown parameter "constructor"');
   });
 });

@@ -8,7 +8,7 @@ import { parseConstraint } from '../../src/backtest/constraint.js';
 import { bestPosition, heatmap, InProcessEvaluator, optimize, parseObjective, plannedCells, scoreCell, topCells } from '../../src/backtest/optimize.js';
 import { parseGrid } from '../../src/backtest/param-grid.js';
 import { DEFAULT_BROKER, type BarArrays, type Strategy } from '../../src/backtest/types.js';
-import { rng, errorOf } from '../helpers.js';
+import { rng, thrownBy } from '../helpers.js';
 
 describe('bestPosition', () => {
   it('takes the first of tied maxima and skips NaN', () => {
@@ -33,11 +33,11 @@ describe('parseObjective', () => {
     expect(parseObjective('-Max. Drawdown [%]')).toEqual({ key: 'Max. Drawdown [%]', minimise: true });
   });
   it('names the flag and suggests a key', () => {
-    const e = errorOf(() => parseObjective('Sharp Ratio'));
+    const e = thrownBy(() => parseObjective('Sharp Ratio'));
     expect(e.message).toBe('--maximize "Sharp Ratio" is not a statistic');
     expect(e.hint).toBe('did you mean "Sharpe Ratio"?');
-    expect(errorOf(() => parseObjective('-sqn')).hint).toBe('did you mean "-SQN"?');
-    expect(errorOf(() => parseObjective('Start')).message).toBe('--maximize "Start" is not a number statistic');
+    expect(thrownBy(() => parseObjective('-sqn')).hint).toBe('did you mean "-SQN"?');
+    expect(thrownBy(() => parseObjective('Start')).message).toBe('--maximize "Start" is not a number statistic');
   });
 });
 
@@ -70,7 +70,7 @@ describe('plannedCells', () => {
   });
 
   it('says when the constraint admits nothing', () => {
-    expect(errorOf(() => plannedCells({ axes, base: defaults, constraint: parseConstraint('fast > slow + 100', ['fast', 'slow']), objective })).message).toBe(
+    expect(thrownBy(() => plannedCells({ axes, base: defaults, constraint: parseConstraint('fast > slow + 100', ['fast', 'slow']), objective })).message).toBe(
       '--constraint "fast > slow + 100" admits none of the 48 combinations',
     );
   });

@@ -1,7 +1,7 @@
 /** `--optimize` grids: ranges with the stop included and no float drift, typed lists, bounds, product order. */
 import { describe, expect, it } from 'vitest';
 import { cellParams, gridParams, gridSize, parseAxis, parseGrid } from '../../src/backtest/param-grid.js';
-import { errorOf } from '../helpers.js';
+import { thrownBy } from '../helpers.js';
 
 const defaults = { fast: 10, slow: 30, ratio: 0.5, long: true, mode: 'close' };
 const bounds = { fast: { min: 1, integer: true }, ratio: { min: 0, max: 1 } };
@@ -42,13 +42,13 @@ describe('parseAxis', () => {
     ['fast', 'USAGE', '--optimize "fast" is not name=start:stop:step or name=a,b,c'],
     ['fsat=5:30:5', 'UNKNOWN_PARAM', '--optimize "fsat=5:30:5": unknown parameter "fsat"'],
   ])('rejects %s naming the flag', (text, code, message) => {
-    const e = errorOf(() => parseAxis(text, defaults, bounds));
+    const e = thrownBy(() => parseAxis(text, defaults, bounds));
     expect(e.code).toBe(code);
     expect(e.message).toBe(message);
   });
 
   it('suggests the parameter meant', () => {
-    expect(errorOf(() => parseAxis('fsat=5:30:5', defaults)).hint).toBe('did you mean fast?');
+    expect(thrownBy(() => parseAxis('fsat=5:30:5', defaults)).hint).toBe('did you mean fast?');
   });
 });
 
@@ -75,8 +75,8 @@ describe('parseGrid', () => {
   });
 
   it('rejects a parameter given twice and a grid of more than a million cells', () => {
-    expect(errorOf(() => parseGrid(['fast=1,2', 'fast=3'], defaults)).message).toBe('--optimize "fast=3": fast is already on the grid');
-    expect(errorOf(() => parseGrid(['fast=1:1001:1', 'slow=1:1000:1'], defaults)).message).toBe('--optimize: the grid has more than 1000000 combinations');
+    expect(thrownBy(() => parseGrid(['fast=1,2', 'fast=3'], defaults)).message).toBe('--optimize "fast=3": fast is already on the grid');
+    expect(thrownBy(() => parseGrid(['fast=1:1001:1', 'slow=1:1000:1'], defaults)).message).toBe('--optimize: the grid has more than 1000000 combinations');
     expect(gridSize(parseGrid(['fast=1:1000:1', 'slow=1:1000:1'], defaults)), 'exactly 10⁶ is allowed').toBe(1_000_000);
   });
 });

@@ -4,7 +4,7 @@ import { InProcessEvaluator, parseObjective } from '../../src/backtest/optimize.
 import { parseGrid } from '../../src/backtest/param-grid.js';
 import { DEFAULT_BROKER, type BarArrays, type Strategy } from '../../src/backtest/types.js';
 import { parseWalkForward, walkForward, walkForwardWindows } from '../../src/backtest/walk-forward.js';
-import { errorOf } from '../helpers.js';
+import { thrownBy } from '../helpers.js';
 
 const w = (trainFrom: number, trainTo: number, testFrom: number, testTo: number) => ({ trainFrom, trainTo, testFrom, testTo });
 
@@ -20,7 +20,7 @@ describe('walkForwardWindows', () => {
     expect(walkForwardWindows(10, { train: 9, test: 5, anchored: false }), 'one test bar is enough').toEqual([w(0, 9, 9, 10)]);
   });
   it('needs at least one bar after the first training window', () => {
-    expect(errorOf(() => walkForwardWindows(10, { train: 10, test: 3, anchored: false })).message).toBe('--walk-forward: train=10 leaves no test bars in 10 bars');
+    expect(thrownBy(() => walkForwardWindows(10, { train: 10, test: 3, anchored: false })).message).toBe('--walk-forward: train=10 leaves no test bars in 10 bars');
   });
 });
 
@@ -35,7 +35,7 @@ describe('parseWalkForward', () => {
     ['train=10,test=2.5', '--walk-forward "train=10,test=2.5": test must be a whole number of bars ≥ 1'],
     ['train=10,test=5,rolling', '--walk-forward "train=10,test=5,rolling": "rolling" is not train=N, test=N or anchored'],
   ])('rejects %s', (text, message) => {
-    expect(errorOf(() => parseWalkForward(text)).message).toBe(message);
+    expect(thrownBy(() => parseWalkForward(text)).message).toBe(message);
   });
 });
 
