@@ -1,12 +1,18 @@
 /**
  * The backtest suite: engine time (init + bar loop + broker, no I/O, no statistics) for SmaCross and for §7's
- * bracket strategy (BR_GOOG) on GOOG's 2,148 daily bars, and SmaCross on a 1M-bar synthetic series. Each case carries
+ * bracket strategy (BR_GOOG) on GOOG's 2,148 daily bars, SmaCross on a 1M-bar synthetic series, and the §7 optimiser
+ * grid on GOOG (39 cells, engine + statistics per cell, as `--optimize` runs them). Each case carries
  * backtesting.py 0.6.6's time for the same run on this machine kind (../shared/specs/backtesting-parity.md §7's
  * timing table) as its peer, and issue 11's target where it sets one.
  * Checks before timing: the GOOG runs must reproduce backtesting.py's final equity, and every run must satisfy the
  * accounting identity final equity = cash + Σ trade P&L.
  */
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseConstraint } from '../src/backtest/constraint.js';
+import { optimize, parseObjective } from '../src/backtest/optimize.js';
+import { makeEvaluator } from '../src/backtest/optimize-pool.js';
+import { parseGrid } from '../src/backtest/param-grid.js';
 import { runBacktest } from '../src/backtest/engine.js';
 import { DEFAULT_BROKER, type BarArrays, type BrokerSettings } from '../src/backtest/types.js';
 import { packageRoot } from '../src/config.js';
@@ -14,7 +20,24 @@ import { readTabularFile } from '../src/sources/files.js';
 import { syntheticMarket } from '../src/sources/synthetic.js';
 import smaCross from '../strategies/sma-cross.js';
 import bracket from './strategies/bracket.js';
-import { time, type BenchOptions, type CaseResult } from './harness.js';
+import { summarize, time, type BenchOptions, type CaseResult } from './harness.js';
+
+/**
+ * The §7 grid: fast=5:30:5 × slow=10:80:10 with fast < slow, Sharpe Ratio, commission .002. The evaluator is the
+ * one the CLI builds (it decides itself whether workers pay off), made and closed inside each timed run.
+ */
+async function optimizeGoog(goog: BarArrays) {
+  const strategy = smaCross;
+  const axes = parseGrid(['fast=5:30:5', 'slow=10:80:10'], strategy.params, strategy.bounds);
+  const objective = parseObjective('Sharpe Ratio');
+  const run = { strategy, settings: { ...DEFAULT_BROKER, commission: 0.002 }, objective, runOptions: {} };
+  const evaluator = makeEvaluator({ bars: goog, axes, base: strategy.params, run, strategySpec: 'sma-cross', builtinsModule: pathToFileURL(join(import.meta.dirname, '..', 'strategies', 'index.js')).href });
+  try {
+    return await optimize({ axes, base: strategy.params, constraint: parseConstraint('fast < slow', ['fast', 'slow']), objective }, evaluator, { from: 0, to: goog.ts.length });
+  } finally {
+    await evaluator.close();
+  }
+}
 
 /** backtesting.py 0.6.6 as the peer: its median time (§7's table) over ours, and the target when there is one. */
 function againstBacktestingPy(result: CaseResult, backtestingPyMs: number, targetMs?: number): CaseResult {
@@ -60,6 +83,24 @@ export async function runBacktestSuite(opts: BenchOptions): Promise<CaseResult[]
   opts.onProgress?.('backtest: bracket (BR_GOOG) on GOOG');
   const tb = time(() => runBacktest(goog, bracket, brParams, brSettings), Math.max(opts.repeat, 20), Math.max(opts.warmup, 20));
   results.push(againstBacktestingPy({ suite: 'backtest', name: 'bracket BR_GOOG daily (engine)', size: goog.ts.length, median_ms: tb.median, min_ms: tb.min, max_ms: tb.max, ns_per_element: (tb.median * 1e6) / goog.ts.length }, 35.8, 1));
+
+  opts.onProgress?.('backtest: optimise GOOG 39-cell grid (checking)');
+  const checked = await optimizeGoog(goog);
+  const bestSharpe = checked.scores[checked.best];
+  if (checked.cells.length !== 39 || checked.bestParams.fast !== 10 || checked.bestParams.slow !== 20 || Math.abs(bestSharpe - 0.6007399729861899) > 1e-9) {
+    throw new Error(`GOOG grid: ${checked.cells.length} cells, best ${JSON.stringify(checked.bestParams)} Sharpe ${bestSharpe}; backtesting.py: 39, fast=10 slow=20, 0.6007399729861899`);
+  }
+  opts.onProgress?.('backtest: optimise GOOG 39-cell grid');
+  const gridRepeat = Math.max(opts.repeat, 10);
+  for (let k = 0; k < Math.max(opts.warmup, 3); k++) await optimizeGoog(goog);
+  const samples: number[] = [];
+  for (let k = 0; k < gridRepeat; k++) {
+    const t0 = process.hrtime.bigint();
+    await optimizeGoog(goog);
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const grid = summarize(samples);
+  results.push(againstBacktestingPy({ suite: 'backtest', name: 'optimise GOOG 39-cell grid (engine + stats)', size: 39, median_ms: grid.median, min_ms: grid.min, max_ms: grid.max }, 1940, 100));
 
   const m = syntheticMarket(opts.size, 42);
   const ts = new BigInt64Array(opts.size);

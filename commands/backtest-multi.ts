@@ -2,9 +2,9 @@
  * `cift backtest` over several inputs: `--symbol AAPL,GOOG,AMZN` or `--data a.csv --data b.csv`. Each input is
  * loaded (concurrently) and run with the same strategy and broker; the output is one stats row per input plus
  * the equal-weight combination of their equity curves (src/backtest/portfolio-combine.ts), or with --json an
- * array of the full reports, the combination last. `--trades`/`--equity` write one file per input, the label
- * inserted before the extension (trades.csv → trades-AAPL.csv), and `--equity` also the combination's curve
- * (equity-equal-weight.csv).
+ * array of the full reports, the combination last. `--trades`/`--equity`/`--report` write one file per input,
+ * the label inserted before the extension (trades.csv → trades-AAPL.csv), and `--equity` also the combination's
+ * curve (equity-equal-weight.csv); the combination has no report of its own (it has no bars to draw).
  */
 import { basename, extname } from 'node:path';
 import { computeStats } from '../src/backtest/stats.js';
@@ -16,6 +16,7 @@ import type { AnyStrategy } from '../src/backtest/strategy.js';
 import type { BacktestInput, BrokerSettings, Params } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
 import { checkOutputPath } from '../src/io/output-path.js';
+import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import type { MarketData } from '../src/market-data.js';
 import type { Polars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -80,6 +81,7 @@ export interface ManyContext {
   options: RunOptions;
   trades: string | undefined;
   equity: string | undefined;
+  report: string | undefined;
 }
 
 /** The single-run renderers of commands/backtest.ts, handed in so that file stays the only one defining them. */
@@ -97,7 +99,7 @@ export function combinationReport(inputs: readonly BacktestInput[], reports: rea
   const n = c.ts.length;
   return {
     stats,
-    trades: tradeRecords({ trades: c.trades, equity: c.equity, warmup: 0, commissions: 0, outOfMoney: false, cancelledOrders: 0 }, c.ts),
+    trades: tradeRecords(c, c.ts),
     params: ctx.params,
     settings: ctx.settings,
     run: {
@@ -136,16 +138,19 @@ export async function backtestMany(targets: readonly RunTarget[], ctx: ManyConte
     ...(ctx.equity === undefined ? [] : [...labels, COMBINATION_LABEL].map((label, k) => ({ flag: '--equity', path: labelledPath(ctx.equity!, label), k, write: writers.exportEquity }))),
   ];
   for (const e of exports) checkOutputPath(e.path, e.flag);
+  const reportPaths = ctx.report === undefined ? [] : labels.map((label) => labelledPath(ctx.report!, label));
+  for (const path of reportPaths) checkReportPath(path);
   if (ctx.market) for (const t of targets) await noteOrigin(ctx.market, t.symbol!);
-  const reports = await withSpinner(ctx.ui, `backtesting ${ctx.strategyName} on ${targets.length} ${targets[0].symbol !== undefined ? 'symbols' : 'files'}`, async () => {
+  const { inputs, reports } = await withSpinner(ctx.ui, `backtesting ${ctx.strategyName} on ${targets.length} ${targets[0].symbol !== undefined ? 'symbols' : 'files'}`, async () => {
     const inputs: BacktestInput[] = await Promise.all(
       targets.map((t) => (t.symbol !== undefined ? barsFromStore(ctx.polars, ctx.market!, t.symbol, ctx.interval, ctx.range) : barsFromFile(ctx.polars, t.file!, { interval: ctx.interval, range: ctx.range }))),
     );
     const jobs = inputs.map((input) => ({ input, strategy: ctx.strategy, strategySpec: ctx.strategySpec, strategyName: ctx.strategyName, params: ctx.params, settings: ctx.settings, version: VERSION, options: ctx.options }));
     const each = await runMany(jobs);
-    return [...each, combinationReport(inputs, each, labels, ctx)];
+    return { inputs, reports: [...each, combinationReport(inputs, each, labels, ctx)] };
   });
   for (const e of exports) e.write(ctx.polars, reports[e.k], e.path);
+  reportPaths.forEach((path, k) => writeHtmlReport(path, reports[k], inputs[k].bars));
   if (ctx.ui.json) {
     process.stdout.write('[\n');
     reports.forEach((r, k) => {

@@ -6,14 +6,16 @@ import { BUILTIN_STRATEGIES } from '../strategies/index.js';
 import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
 import { backtest, type BacktestReport } from '../src/backtest/report-data.js';
 import { STAT_KEYS } from '../src/backtest/stats.js';
+import { jsonSafe } from '../src/backtest/html-text.js';
+import type { HeatmapInput } from '../src/backtest/html-report.js';
 import { loadStrategy, resolveParams } from '../src/backtest/strategy.js';
-import { DEFAULT_BROKER, type BrokerSettings } from '../src/backtest/types.js';
+import { DEFAULT_BROKER, type BarArrays, type BrokerSettings } from '../src/backtest/types.js';
 import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import { openStores } from '../src/usecases/stores.js';
+import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import { loadPolars, type Polars } from '../src/polars.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
 import { backtestMany, runTargets } from './backtest-multi.js';
@@ -21,8 +23,9 @@ import { printStrategyList } from './backtest-list.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
+import { optimizeRequest, runOptimized, type OptimizeFlags } from './backtest-optimize.js';
 
-interface BacktestFlags extends SourceFlag {
+interface BacktestFlags extends SourceFlag, OptimizeFlags {
   strategy?: string;
   list?: boolean;
   symbol?: string;
@@ -42,6 +45,7 @@ interface BacktestFlags extends SourceFlag {
   slippage: string;
   trades?: string;
   equity?: string;
+  report?: string;
   checkLookahead?: boolean;
 }
 
@@ -113,7 +117,7 @@ export function brokerSettings(f: BacktestFlags): BrokerSettings {
 
 const fmtStat = (v: number | string | undefined): string => (v === undefined ? '' : typeof v === 'string' ? v : Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 1000 ? 2 : 4));
 
-function printReport(ui: Ui, r: BacktestReport): void {
+function printReport(ui: Ui, r: Pick<BacktestReport, 'stats' | 'trades'>): void {
   const rows = STAT_KEYS.filter((k) => r.stats[k] !== undefined).map((k) => {
     const v = r.stats[k];
     const label = /Duration$/.test(k) ? `${k} [days]` : k;
@@ -165,8 +169,6 @@ function exportFormat(path: string, flag: string) {
   return f;
 }
 
-/** NaN and ±Infinity become null in JSON (backtesting.py shows them as NaN). */
-const jsonSafe = (_k: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : typeof v === 'bigint' ? v.toString() : v);
 
 /** JSON text of `value` for a place `depth` levels deep in an indent-2 document. */
 const nestedJson = (value: unknown, depth: number) => JSON.stringify(value, jsonSafe, 2).replace(/\n/g, `\n${'  '.repeat(depth)}`);
@@ -175,7 +177,7 @@ const nestedJson = (value: unknown, depth: number) => JSON.stringify(value, json
  * The --json document, written in pieces: one JSON.stringify of a million trades would pass V8's largest string
  * (~512 MB) and fail. The text is the same as JSON.stringify(report, jsonSafe, 2).
  */
-function printJsonReport(r: BacktestReport): void {
+function printJsonReport(r: BacktestReport, extra: Record<string, unknown> = {}): void {
   const { stats, trades, params, settings, run } = r;
   const out = process.stdout;
   out.write(`{\n  "stats": ${nestedJson(stats, 1)},\n  "trades": [`);
@@ -184,7 +186,8 @@ function printJsonReport(r: BacktestReport): void {
     const part = trades.slice(k, k + CHUNK).map((t) => `\n    ${nestedJson(t, 2)}`);
     out.write(`${k === 0 ? '' : ','}${part.join(',')}`);
   }
-  out.write(`${trades.length ? '\n  ' : ''}],\n  "params": ${nestedJson(params, 1)},\n  "settings": ${nestedJson(settings, 1)},\n  "run": ${nestedJson(run, 1)}\n}\n`);
+  const more = Object.entries(extra).map(([key, value]) => `,\n  ${JSON.stringify(key)}: ${nestedJson(value, 1)}`);
+  out.write(`${trades.length ? '\n  ' : ''}],\n  "params": ${nestedJson(params, 1)},\n  "settings": ${nestedJson(settings, 1)},\n  "run": ${nestedJson(run, 1)}${more.join('')}\n}\n`);
 }
 
 export const backtestCommand = new Command('backtest')
@@ -208,8 +211,17 @@ export const backtestCommand = new Command('backtest')
   .option('--slippage <bps>', 'adverse slippage on every fill, basis points', '0')
   .option('--trades <file>', 'write the trade list (.csv or .parquet)')
   .option('--equity <file>', 'write the equity curve (.csv or .parquet)')
+  .option('--report <file.html>', 'write an HTML report (chart, trades, statistics) that opens offline')
   .addOption(sourceOption())
   .option('--check-lookahead', 'fail on any read of an indicator or bar past the current bar (slower; for checking a strategy)')
+  .option('--optimize <name=start:stop:step|name=a,b,c>', 'optimise a parameter over a range (stop included) or a list (repeatable; the first is the outer loop)', collect, [])
+  .option('--constraint <expr>', 'only combinations where this holds, e.g. "fast < slow" (comparisons, + - * / %, and/or/not)')
+  .option('--maximize <stat>', 'statistic to maximise (default SQN); -STAT minimises, e.g. "-Volatility (Ann.) [%]"')
+  .option('--method <grid|random>', 'grid runs every admissible combination; random samples --max-tries of them (default grid)')
+  .option('--max-tries <n>', 'run at most n combinations, sampled reproducibly with --seed (also with grid, as backtesting.py)')
+  .option('--seed <n>', 'seed of the --max-tries sample (default 0)')
+  .option('--heatmap <file>', 'write every combination and its value (.csv, .parquet or .json)')
+  .option('--walk-forward <train=N,test=M[,anchored]>', 'optimise on N bars, trade the winner on the next M, step by M; stats over the stitched test bars')
   .addHelpText(
     'after',
     examples([
@@ -220,6 +232,10 @@ export const backtestCommand = new Command('backtest')
       'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
       'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
       'cift backtest --strategy ./my-strategy.ts --symbol GOOG --check-lookahead',
+      'cift backtest --strategy sma-cross --symbol GOOG --commission 0.002 --report goog.html',
+      'cift backtest --strategy sma-cross --symbol GOOG --commission .002 --optimize fast=5:30:5 --optimize slow=10:80:10 --constraint "fast < slow" --maximize "Sharpe Ratio" --heatmap heat.csv',
+      'cift backtest --strategy sma-cross --symbol GOOG --optimize fast=5:50:1 --optimize slow=20:200:5 --method random --max-tries 200 --seed 7',
+      'cift backtest --strategy sma-cross --symbol GOOG --optimize fast=5:30:5 --optimize slow=10:80:10 --constraint "fast < slow" --walk-forward train=750,test=250',
     ]),
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
@@ -230,6 +246,8 @@ export const backtestCommand = new Command('backtest')
     const settings = brokerSettings(flags);
     const { strategy, name, path: strategyFile } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
     const params = resolveParams(strategy.params, flags.param, strategy.bounds);
+    const optimizing = optimizeRequest(flags, strategy, params);
+    if (optimizing && targets.length > 1) throw new CiftError('USAGE', `--optimize runs on one input, not ${targets.length}`, 'optimise one --symbol or --data at a time');
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
     const range = parseRange(flags.from, flags.to);
     for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) {
@@ -237,22 +255,33 @@ export const backtestCommand = new Command('backtest')
       checkOutputPath(path, flag);
       exportFormat(path, flag);
     }
+    if (flags.report !== undefined) checkReportPath(flags.report);
     const polars = await loadPolars();
     if (flags.symbol === undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
     const options = { checkLookahead: Boolean(flags.checkLookahead), strategyFile };
     if (targets.length > 1) {
-      const context = { ui, polars, market, interval, range, strategy, strategySpec: flags.strategy, strategyName: name, params, settings, options, trades: flags.trades, equity: flags.equity };
+      const context = { ui, polars, market, interval, range, strategy, strategySpec: flags.strategy, strategyName: name, params, settings, options, trades: flags.trades, equity: flags.equity, report: flags.report };
       return backtestMany(targets, context, { printJsonReport, exportTrades, exportEquity });
     }
     const [target] = targets;
     if (market) await noteOrigin(market, target.symbol!);
-    const report = await withSpinner(ui, `backtesting ${name}`, async () => {
-      const input = target.symbol !== undefined ? await barsFromStore(polars, market!, target.symbol, interval, range) : await barsFromFile(polars, target.file!, { interval, range });
-      return backtest(input, strategy, name, params, settings, VERSION, options);
+    const loadInput = () => (target.symbol !== undefined ? barsFromStore(polars, market!, target.symbol, interval, range) : barsFromFile(polars, target.file!, { interval, range }));
+    const exportRun = (r: BacktestReport, bars: BarArrays, heatmap?: HeatmapInput) => {
+      if (flags.trades) exportTrades(polars, r, flags.trades);
+      if (flags.equity) exportEquity(polars, r, flags.equity);
+      if (flags.report) writeHtmlReport(flags.report, r, bars, heatmap);
+    };
+    if (optimizing) {
+      const exports = [flags.trades && '--trades', flags.equity && '--equity'].filter((f): f is string => Boolean(f));
+      const context = { ui, polars, loadInput, strategy, strategySpec: flags.strategy, name, strategyFile, settings, checkLookahead: Boolean(flags.checkLookahead), exports };
+      return runOptimized(optimizing, context, { printReport, printJsonReport, exportRun });
+    }
+    const { input, report } = await withSpinner(ui, `backtesting ${name}`, async () => {
+      const input = await loadInput();
+      return { input, report: backtest(input, strategy, name, params, settings, VERSION, options) };
     });
-    if (flags.trades) exportTrades(polars, report, flags.trades);
-    if (flags.equity) exportEquity(polars, report, flags.equity);
+    exportRun(report, input.bars);
     if (ui.json) printJsonReport(report);
     else printReport(ui, report);
   });

@@ -134,3 +134,13 @@ export function storeQqzQuotes(dir: string, home: string): void {
   const quotes = writeText(dir, 'quotes.csv', QQZ_QUOTES);
   expect(cift(['ingest', quotes, '--symbol', 'QQZ'], { home }).status).toBe(0);
 }
+
+/** The error `f` throws, typed as the caller expects; fails the test when it throws nothing (errorOf's synchronous twin). */
+export function thrownBy<E = CiftError>(f: () => unknown): E {
+  try {
+    f();
+  } catch (e) {
+    return e as E;
+  }
+  throw new Error('expected an error');
+}

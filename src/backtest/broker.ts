@@ -473,11 +473,11 @@ export class Broker {
       this.closeTradeAt(trade, price, bar, exitReason, note);
       return;
     }
-    // Close a copy holding the reduced part (without the stop-loss/take-profit, which stay with the rest); the
-    // entry commission is split in proportion to size.
-    const share = Math.abs(size) / Math.abs(trade.size);
-    const part = trade.part(-size, trade.commission * share);
-    trade.commission -= part.commission;
+    // Close a copy holding the reduced part (without the stop-loss/take-profit, which stay with the rest). Rule 23:
+    // each piece's entry commission is recomputed for its own size, so with a fixed fee both pieces carry it in their
+    // P&L (backtesting.py's records), while cash paid it once at entry.
+    const part = trade.part(-size, this.commission(size, trade.entryPrice));
+    trade.commission = this.commission(left, trade.entryPrice);
     trade.size = left;
     if (trade.slOrder?.queued) trade.slOrder.size = -left;
     if (trade.tpOrder?.queued) trade.tpOrder.size = -left;

@@ -44,7 +44,7 @@ export interface BacktestReport {
   result: BacktestResult;
 }
 
-export function tradeRecords(result: BacktestResult, ts: BigInt64Array): TradeRecord[] {
+export function tradeRecords(result: Pick<BacktestResult, 'trades'>, ts: BigInt64Array): TradeRecord[] {
   const t = result.trades;
   return t.size.map((size, k) => ({
     Size: size,

@@ -1,7 +1,7 @@
 /**
- * Backtests and outputs that cannot be silently wrong (issue 8, items 11–14), through the CLI: every mistake a
- * user can make with a strategy, its parameters or an output path is one line and an exit code, never an
- * "internal error"; look-ahead is refused or caught; binary exports can go down a pipe.
+ * Backtests and outputs that cannot be silently wrong (issue 8, items 11–14; issue 11's SL/TP values), through the
+ * CLI: every mistake a user can make with a strategy, its parameters, its orders or an output path is one line and an
+ * exit code, never an "internal error"; look-ahead is refused or caught; binary exports can go down a pipe.
  *
  * Expected bar times come from data/GOOG.csv read here (row k of the file is bar k), and expected line:column
  * positions from the strategy text written here (V8 reports a throw at its `new`, a call at the called name).
@@ -199,6 +199,59 @@ export default {
     const r = backtest(['--strategy', s.path, '--symbol', 'GOOG']);
     expect(r.status).toBe(1);
     expect(firstLine(r.stderr)).toBe(`cift: ${s.path} is not a strategy: ${problem}`);
+  });
+});
+
+describe('bad stop-loss and take-profit values (§7 rules 14 and 18)', () => {
+  const closeOf = (k: number) => Number(GOOG[k][4]);
+
+  it.each([
+    ['sl-above.ts', 't.buy({ sl: t.bar.close * 1.1 })', 'sl', closeOf(40) * 1.1],
+    ['tp-below.ts', 't.buy({ tp: t.bar.close * 0.9 })', 'tp', closeOf(40) * 0.9],
+    ['sell-sl-below.ts', 't.sell({ sl: t.bar.close * 0.9 })', 'sl', closeOf(40) * 0.9],
+  ])('%s: one line naming the strategy line, bar 40, the field and the price, exit 1', (name, call, field, price) => {
+    const s = strategyFile(
+      name,
+      `import type { Strategy } from 'cift';
+export default {
+  params: {},
+  init: () => ({}),
+  next(t) {
+    if (t.i === 40) ${call};
+  },
+} satisfies Strategy<{}>;
+`,
+    );
+    const r = backtest(['--strategy', s.path, '--symbol', 'GOOG']);
+    expect(r.status, r.stderr).toBe(1);
+    const first = firstLine(r.stderr);
+    const verb = call.slice(2, call.indexOf('('));
+    expect(first.startsWith(`cift: ${s.path}:${positionOf(s.text, `${verb}({`)}: next() at bar 40 (${barTime(40)}) failed: `), first).toBe(true);
+    expect(first, 'names the field').toMatch(new RegExp(`\\b${field}\\b`));
+    expect(first, "and the price (its whole part: how many digits are shown is the engine's choice)").toContain(String(Math.trunc(price)));
+    expect(r.stderr).not.toContain('internal error');
+  });
+
+  it('assigning a negative trade.sl is refused the same way', () => {
+    const s = strategyFile(
+      'negative-sl.ts',
+      `import type { Strategy } from 'cift';
+export default {
+  params: {},
+  init: () => ({}),
+  next(t) {
+    if (t.i === 40) t.buy(1);
+    if (t.i === 42) t.trades[0].sl = -1;
+  },
+} satisfies Strategy<{}>;
+`,
+    );
+    const r = backtest(['--strategy', s.path, '--symbol', 'GOOG']);
+    expect(r.status, r.stderr).toBe(1);
+    const first = firstLine(r.stderr);
+    expect(first.startsWith(`cift: ${s.path}:`), first).toBe(true);
+    expect(first).toContain(`next() at bar 42 (${barTime(42)}) failed: `);
+    expect(first).toContain('-1');
   });
 });
 

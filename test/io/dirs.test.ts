@@ -2,19 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { FolderError, makeDirectory, unusableFolder } from '../../src/io/dirs.js';
-import { ROOT, tempDir } from '../helpers.js';
+import { ROOT, tempDir, thrownBy } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
-
-const errorOf = (f: () => void): FolderError => {
-  try {
-    f();
-  } catch (e) {
-    return e as FolderError;
-  }
-  throw new Error('expected an error');
-};
 
 describe('makeDirectory', () => {
   it('creates every missing level and reports each one', () => {
@@ -30,14 +21,14 @@ describe('makeDirectory', () => {
   it('names the file that stands where a folder should be', () => {
     const file = join(tmp.dir, 'plain-file');
     writeFileSync(file, 'x');
-    const e = errorOf(() => makeDirectory(join(file, 'x', 'y')));
+    const e = thrownBy<FolderError>(() => makeDirectory(join(file, 'x', 'y')));
     expect(e.reason).toBe(`${file} is a file, not a folder`);
     expect(unusableFolder(join(file, 'x'))).toBe(`${file} is a file, not a folder`);
     expect(unusableFolder(join(tmp.dir, 'not-yet', 'there')), 'a folder that does not exist yet is fine to read from').toBeUndefined();
   });
 
   it.runIf(existsSync('/proc/self'))('fails at once under /proc, where Node’s recursive mkdir loops forever', () => {
-    const e = errorOf(() => makeDirectory('/proc/nope/ticks/trades'));
+    const e = thrownBy<FolderError>(() => makeDirectory('/proc/nope/ticks/trades'));
     expect(e.reason).toBe('the file system does not allow creating /proc/nope');
   });
 
