@@ -2,9 +2,11 @@
  * Runs one strategy over several inputs (`cift backtest --symbol A,B,C`, or several --data files) and returns one
  * report per input, in input order.
  *
- * POOL SWITCH: this is the single place to move the runs onto the worker_threads pool the optimiser uses
- * (src/backtest/optimize.ts). It runs them one after another in this thread for now; callers already await it,
- * and a job carries `strategySpec` (what --strategy named) so a worker can load the strategy itself.
+ * POOL SWITCH: this is the single place to move the runs onto worker threads. It runs them one after another in
+ * this thread for now: an engine run is milliseconds next to loading the bars, and the optimiser's WorkerPool
+ * (optimize-pool.ts) scores cells of one shared bar set, while these are whole reports over different bars, so it
+ * needs a worker that returns a report. Callers already await this function, and a job carries `strategySpec`
+ * (what --strategy named) so a worker can load the strategy itself.
  */
 import { backtest, type BacktestReport } from './report-data.js';
 import type { RunOptions } from './engine.js';

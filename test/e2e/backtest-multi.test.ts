@@ -3,7 +3,7 @@
  * combination, and the AAPL daily bars shipped in data/.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, cift, homeMaker, parseSimpleCsv, tempDir } from '../helpers.js';
 
@@ -92,8 +92,10 @@ describe('cift backtest over several inputs', () => {
   });
 
   it('--symbol GOOG,AMZN prints one row per symbol and the combination; names what went wrong in one line', () => {
-    const r = cift(['backtest', '--strategy', 'sma-cross', '--symbol', 'goog,AMZN'], { home });
+    const r = cift(['backtest', '--strategy', 'sma-cross', '--symbol', 'goog,AMZN', '--report', join(tmp.dir, 'r.html')], { home });
     expect(r.status, r.stderr).toBe(0);
+    for (const file of ['r-GOOG.html', 'r-AMZN.html']) expect(readFileSync(join(tmp.dir, file), 'utf8'), `${file}: one report per symbol`).toMatch(/^<!doctype html>/i);
+    expect(existsSync(join(tmp.dir, 'r-equal-weight.html')), 'the combination has no bars to draw').toBe(false);
     const lines = r.stdout.split('\n');
     for (const label of ['GOOG', 'AMZN', 'equal-weight']) expect(lines.some((l) => l.startsWith(`│ ${label} `)), label).toBe(true);
 
@@ -104,6 +106,7 @@ describe('cift backtest over several inputs', () => {
       [['--data', GOOG, '--data', join(tmp.dir, 'GOOG.csv')], `cift: --data ${GOOG} and ${join(tmp.dir, 'GOOG.csv')} would both be labelled GOOG`],
       [['--symbol', 'GOOG,AMZN', '--trades', join(tmp.dir, 'missing', 't.csv')], `cift: --trades ${join(tmp.dir, 'missing', 't.csv')}: folder ${join(tmp.dir, 'missing')} does not exist`],
       [['--symbol', 'GOOG,AMZN', '--equity', join(tmp.dir, 'eq.txt')], `cift: --equity "${join(tmp.dir, 'eq.txt')}" must end in .csv or .parquet`],
+      [['--symbol', 'GOOG,AMZN', '--optimize', 'fast=5:10:5'], 'cift: --optimize runs on one input, not 2'],
     ];
     for (const [flags, message] of bad) {
       const e = cift(['backtest', '--strategy', 'sma-cross', ...flags], { home });
