@@ -8,10 +8,12 @@ import { checkPeriod, checkSameLength, outFor } from './util.js';
  * NaN policy: as pandas' rolling with min_periods = n, a NaN high makes upper (and mid) NaN in every window that
  * holds it, a NaN low lower (and mid).
  *
- * Van Herk / Gil-Werman: cut the series into blocks of n bars; with running extremes from each block's start
- * (prefix) and to each block's end (suffix), a window [i−n+1, i] spans at most two blocks and its extreme is
- * extreme(suffix[i−n+1], prefix[i]). Three branch-free passes and three comparisons a bar, whatever the data (a
- * monotonic deque mispredicts its pops on noisy prices); Math.max/min carry a NaN to every window holding it.
+ * Van Herk / Gil-Werman, in one pass: cut the series into blocks of n bars. A window [i−n+1, i] spans the end of
+ * the previous block and the start of bar i's own, so its extreme is extreme(suffix of the previous block from
+ * i−n+1, prefix of this block up to i). Walking forward, each bar updates the running prefix and combines it with
+ * the previous block's suffixes (kept in an n-long scratch); at a block's end its suffixes are computed backwards
+ * while it is still in cache. About three comparisons a bar, branch-free, whatever the data (a monotonic deque
+ * mispredicts its pops on noisy prices); Math.max/min carry a NaN into every window that holds it.
  */
 export function donchian(
   high: Float64Array,
@@ -27,43 +29,37 @@ export function donchian(
   const lower = outFor(len, outLower, 'outLower');
   const mid = outFor(len, outMid, 'outMid');
   const upper = outFor(len, outUpper, 'outUpper');
-  // Suffix extremes go in `mid` (highs) and a scratch array (lows); prefix extremes in upper and lower, which the
-  // next pass then overwrites in place (bar i reads only its own prefix, and a suffix in `mid`, written last).
-  const suffixMax = mid;
-  const suffixMin = new Float64Array(len);
+  // suffixMax[k] = max(high[prev + k .. prev + n − 1]) for the previous block starting at `prev` (likewise lows).
+  const suffixMax = new Float64Array(n);
+  const suffixMin = new Float64Array(n);
   for (let start = 0; start < len; start += n) {
-    const end = Math.min(start + n, len) - 1;
+    const end = Math.min(start + n, len);
     let hi = high[start];
     let lo = low[start];
-    upper[start] = hi;
-    lower[start] = lo;
-    for (let i = start + 1; i <= end; i++) {
+    for (let i = start; i < end; i++) {
       hi = Math.max(hi, high[i]);
       lo = Math.min(lo, low[i]);
-      upper[i] = hi;
-      lower[i] = lo;
+      if (i < n - 1) {
+        lower[i] = mid[i] = upper[i] = NaN;
+        continue;
+      }
+      // The window starts at offset k of the previous block; k = n means it is exactly this block.
+      const k = i - start + 1;
+      const u = k < n ? Math.max(suffixMax[k], hi) : hi;
+      const d = k < n ? Math.min(suffixMin[k], lo) : lo;
+      upper[i] = u;
+      lower[i] = d;
+      mid[i] = (u + d) / 2;
     }
-    hi = high[end];
-    lo = low[end];
-    suffixMax[end] = hi;
-    suffixMin[end] = lo;
+    hi = high[end - 1];
+    lo = low[end - 1];
     for (let i = end - 1; i >= start; i--) {
       hi = Math.max(hi, high[i]);
       lo = Math.min(lo, low[i]);
-      suffixMax[i] = hi;
-      suffixMin[i] = lo;
+      suffixMax[i - start] = hi;
+      suffixMin[i - start] = lo;
     }
   }
-  for (let i = n - 1; i < len; i++) {
-    const u = Math.max(suffixMax[i - n + 1], upper[i]);
-    const d = Math.min(suffixMin[i - n + 1], lower[i]);
-    upper[i] = u;
-    lower[i] = d;
-  }
-  for (let i = 0; i < len; i++) mid[i] = i < n - 1 ? NaN : (upper[i] + lower[i]) / 2;
-  const warm = Math.min(n - 1, len);
-  upper.fill(NaN, 0, warm);
-  lower.fill(NaN, 0, warm);
   return [lower, mid, upper];
 }
 
