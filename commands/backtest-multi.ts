@@ -127,7 +127,7 @@ function printManyTable(ui: Ui, labels: readonly string[], reports: readonly Bac
     reports.map((r, k) => [labels[k], r.equity.ts.length, ...columns.map((c) => (c === '# Trades' ? String(r.stats[c]) : fixed(r.stats[c])))]),
     ['left', ...columns.map(() => 'right' as const), 'right'],
   );
-  process.stdout.write(`${COMBINATION_LABEL}: cash/${reports.length - 1} each, never rebalanced; its trade figures pool every symbol's trades. Full reports: --json\n`);
+  process.stdout.write(`${COMBINATION_LABEL}: cash/${reports.length - 1} each, never rebalanced; its trade figures pool every run's trades. Full reports: --json\n`);
 }
 
 /** Loads every target concurrently, runs each, adds the combination, writes the exports, and prints. */
