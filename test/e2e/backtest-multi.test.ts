@@ -2,10 +2,13 @@
  * `cift backtest --list`, several inputs in one run (--data … --data …, --symbol A,B) with their equal-weight
  * combination, and the AAPL daily bars shipped in data/.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Browser } from 'playwright-core';
 import { ROOT, cift, homeMaker, parseSimpleCsv, tempDir } from '../helpers.js';
+import { hasBrowser, launchChromium, openOffline, paneColours } from '../browser.js';
+import { CHART_COLOURS } from '../../src/backtest/report-chart.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -125,5 +128,28 @@ describe('the shipped AAPL daily bars', () => {
     const { run } = JSON.parse(r.stdout);
     // data/SOURCE.md: 506 daily rows, 2015-02-17 → 2017-02-16
     expect(run.input).toMatchObject({ symbol: 'AAPL', rows: 506, first: '2015-02-17T00:00:00.000Z', last: '2017-02-16T00:00:00.000Z' });
+  });
+});
+
+describe.runIf(hasBrowser)('the shipped AAPL daily bars in a report', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('`backtest --strategy momentum --symbol AAPL --report r.html` on a fresh CIFT_HOME draws in Chromium', async () => {
+    const path = join(tmp.dir, 'aapl.html');
+    const r = cift(['backtest', '--strategy', 'momentum', '--symbol', 'AAPL', '--report', path], { home: freshHome() });
+    expect(r.status, r.stderr).toBe(0);
+    const { page, problems, blocked } = await openOffline(browser, path);
+    expect(problems, 'no console errors').toEqual([]);
+    expect(blocked, 'nothing asked of the network').toEqual([]);
+    const [price, equity] = (await paneColours(page, [CHART_COLOURS.candleUp, CHART_COLOURS.candleDown, CHART_COLOURS.equity])).map((p) => p.map((c) => c.pixels));
+    expect(price[0], 'rising candles').toBeGreaterThan(200);
+    expect(price[1], 'falling candles').toBeGreaterThan(200);
+    expect(equity[2], 'equity line').toBeGreaterThan(300);
   });
 });
