@@ -3,13 +3,14 @@
 //   includes bar i, the bar next() decides on, and so excludes bar i+1, the first bar the orders can fill on).
 // - With no open trade, each bar keeps a buy stop at the channel's high and a sell stop at its low: both entry
 //   orders are cancelled (t.orders, order.cancel()) and placed again at this bar's levels, buy first, so they are
-//   never stale. A bar that trades through a stop fills at the stop, or at its open when it gaps through it
-//   (§7 rules 7, 10). A bar wide enough to trigger both fills the buy (first in the queue); the sell stop then
-//   finds no free margin and the broker cancels it, as backtesting.py does, so the long stands.
+//   never stale. A bar that trades through a stop fills at the stop, or at its open when it gaps through it. A bar
+//   wide enough to trigger both fills the buy (first in the queue); the sell stop then finds no free margin and
+//   the broker cancels it, as backtesting.py does, so the long stands.
 // - Once a trade is open, the other entry order is cancelled and the trade's stop-loss trails at
 //   close ∓ mult·ATR(atr) (Wilder, ta.atr): set on the bar the entry filled, then only ever tightened (raised for a
-//   long, lowered for a short), live from the next bar. The stop-loss is the only exit; when it fills, the next
-//   bar places new entry stops. Reassigning trade.sl moves it to the front of the queue (§7 rule 18).
+//   long, lowered for a short), live from the next bar. The stop-loss is the only exit (a gap through it fills at
+//   the open); on the bar it fills, next() places new entry stops. Each reassignment of trade.sl re-places the
+//   stop-loss order at the front of the queue, so it is only assigned when it tightens.
 import type { Strategy } from 'cift';
 
 export default {
@@ -36,7 +37,7 @@ export default {
     for (const trade of trades) {
       const trail = trade.isLong ? t.bar.close - distance : t.bar.close + distance;
       const sl = trade.sl;
-      // A stop-loss must be a positive price (§7 rule 18): a long's trail at or below 0 (or NaN) keeps the last one.
+      // A stop-loss must be a positive price: a long's trail at or below 0 (or NaN) keeps the last one.
       if (trail > 0 && (sl === undefined || (trade.isLong ? trail > sl : trail < sl))) trade.sl = trail;
     }
   },
