@@ -3,7 +3,7 @@
  * (a) the floor — copying as many float64 arrays as the kernel reads and writes — and (b) with --peers, the
  * JavaScript indicator libraries a TypeScript quant would otherwise use, each fed input in its native form.
  */
-import { atr, bollinger, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap, zscore } from '../src/index.js';
+import { atr, bollinger, donchian, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap, zscore } from '../src/index.js';
 import { syntheticMarket } from '../src/sources/synthetic.js';
 import { maxRelativeError, refAtr, refEma, refLogReturn, refMacd, refMicroprice, refMid, refRollingVwap, refRoc, refRsi, refSma, refSpread, refStd, refVwap } from './reference.js';
 import { time, type BenchOptions, type CaseResult } from './harness.js';
@@ -77,6 +77,28 @@ export function kernelCases(size: number, seed = 42): KernelCase[] {
       tolerance: { rel: 1e-9, floor: 1 },
     },
     { name: 'atr(14)', read: [m.high, m.low, m.close], write: [o1], run: () => atr(m.high, m.low, m.close, 14, o1), reference: () => [refAtr(m.high, m.low, m.close, 14)], tolerance: REL },
+    {
+      name: 'donchian(20)',
+      read: [m.high, m.low],
+      write: [o1, o2, o3],
+      run: () => donchian(m.high, m.low, 20, o1, o2, o3),
+      // A maximum and minimum are exact, so the reference is a plain scan of each window (sampled).
+      reference: () => {
+        const [lower, mid, upper] = [size, size, size].map(() => new Float64Array(size).fill(NaN));
+        for (let i = 19; i < size; i += stride) {
+          let u = -Infinity;
+          let d = Infinity;
+          for (let j = i - 19; j <= i; j++) {
+            u = Math.max(u, m.high[j]);
+            d = Math.min(d, m.low[j]);
+          }
+          [lower[i], mid[i], upper[i]] = [d, (u + d) / 2, u];
+        }
+        return [lower, mid, upper];
+      },
+      sampled: true,
+      tolerance: REL,
+    },
     { name: 'roc(10)', read: [m.close], write: [o1], run: () => roc(m.close, 10, o1), reference: () => [refRoc(m.close, 10)], tolerance: { rel: 1e-10, floor: 1 } },
     { name: 'logret(1)', read: [m.close], write: [o1], run: () => logReturn(m.close, 1, o1), reference: () => [refLogReturn(m.close, 1)], tolerance: { rel: 1e-10, floor: 1 } },
     { name: 'vwap(session)', read: [typical, m.volume, m.session], write: [o1], run: () => vwap(typical, m.volume, m.session, o1), reference: () => [refVwap(typical, m.volume, m.session)], tolerance: REL },

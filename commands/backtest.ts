@@ -16,18 +16,20 @@ import { checkOutputPath } from '../src/io/output-path.js';
 import { openStores } from '../src/usecases/stores.js';
 import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import { loadPolars, type Polars } from '../src/polars.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
+import { backtestMany, runTargets } from './backtest-multi.js';
+import { printStrategyList } from './backtest-list.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
 import { optimizeRequest, runOptimized, type OptimizeFlags } from './backtest-optimize.js';
 
 interface BacktestFlags extends SourceFlag, OptimizeFlags {
-  strategy: string;
+  strategy?: string;
+  list?: boolean;
   symbol?: string;
-  data?: string;
+  data: string[];
   param: string[];
   interval?: string;
   from?: string;
@@ -190,9 +192,10 @@ function printJsonReport(r: BacktestReport, extra: Record<string, unknown> = {})
 
 export const backtestCommand = new Command('backtest')
   .description('run a strategy over stored, shipped or file data with backtesting.py-compatible fills and statistics')
-  .requiredOption('-s, --strategy <name|path>', `built-in (${Object.keys(BUILTIN_STRATEGIES).join(', ')}) or your .ts/.js file`)
-  .option('--symbol <SYMBOL>', 'a stored or shipped symbol')
-  .option('--data <file>', 'a CSV or Parquet file of bars or trades instead of a symbol')
+  .option('-s, --strategy <name|path>', `built-in (${Object.keys(BUILTIN_STRATEGIES).join(', ')}) or your .ts/.js file`)
+  .option('--list', 'list the built-in strategies with their parameters, defaults and bounds')
+  .option('--symbol <SYMBOL[,SYMBOL…]>', 'a stored or shipped symbol; several (AAPL,GOOG) run each and their equal-weight combination')
+  .option('--data <file>', 'a CSV or Parquet file of bars or trades instead of a symbol (repeatable, as --symbol A,B)', collect, [])
   .option('-p, --param <name=value>', 'override a strategy parameter (repeatable)', collect, [])
   .option('-i, --interval <interval>', 'resample to this bar length (default: as stored; 1m for ticks)')
   .option('--from <time>', 'first bar time, inclusive')
@@ -222,7 +225,9 @@ export const backtestCommand = new Command('backtest')
   .addHelpText(
     'after',
     examples([
+      'cift backtest --list',
       'cift backtest --strategy sma-cross --symbol GOOG',
+      'cift backtest --strategy breakout --symbol AAPL,GOOG,AMZN',
       'cift backtest --strategy sma-cross --symbol GOOG -p fast=10 -p slow=20 --commission 0.002 --exclusive-orders --json',
       'cift backtest --strategy momentum --symbol AAPL --interval 5m -p lookback=12',
       'cift backtest --strategy ./my-strategy.ts --data prices.csv --finalize-trades --trades trades.csv',
@@ -235,11 +240,14 @@ export const backtestCommand = new Command('backtest')
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    if ((flags.symbol === undefined) === (flags.data === undefined)) throw new CiftError('USAGE', 'give exactly one of --symbol or --data', 'e.g. --symbol GOOG');
+    if (flags.list) return printStrategyList(ui);
+    if (flags.strategy === undefined) throw new CiftError('USAGE', 'missing --strategy', 'e.g. --strategy sma-cross; `cift backtest --list` shows the built-ins');
+    const targets = runTargets(flags.symbol, flags.data);
     const settings = brokerSettings(flags);
     const { strategy, name, path: strategyFile } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
     const params = resolveParams(strategy.params, flags.param, strategy.bounds);
     const optimizing = optimizeRequest(flags, strategy, params);
+    if (optimizing && targets.length > 1) throw new CiftError('USAGE', `--optimize runs on one input, not ${targets.length}`, 'optimise one --symbol or --data at a time');
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
     const range = parseRange(flags.from, flags.to);
     for (const [flag, path] of [['--trades', flags.trades], ['--equity', flags.equity]] as const) {
@@ -249,10 +257,16 @@ export const backtestCommand = new Command('backtest')
     }
     if (flags.report !== undefined) checkReportPath(flags.report);
     const polars = await loadPolars();
-    if (flags.data !== undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
+    if (flags.symbol === undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
-    if (market) await noteOrigin(market, normalizeSymbol(flags.symbol!));
-    const loadInput = () => (flags.symbol !== undefined ? barsFromStore(polars, market!, normalizeSymbol(flags.symbol), interval, range) : barsFromFile(polars, flags.data!, { interval, range }));
+    const options = { checkLookahead: Boolean(flags.checkLookahead), strategyFile };
+    if (targets.length > 1) {
+      const context = { ui, polars, market, interval, range, strategy, strategySpec: flags.strategy, strategyName: name, params, settings, options, trades: flags.trades, equity: flags.equity, report: flags.report };
+      return backtestMany(targets, context, { printJsonReport, exportTrades, exportEquity });
+    }
+    const [target] = targets;
+    if (market) await noteOrigin(market, target.symbol!);
+    const loadInput = () => (target.symbol !== undefined ? barsFromStore(polars, market!, target.symbol, interval, range) : barsFromFile(polars, target.file!, { interval, range }));
     const exportRun = (r: BacktestReport, bars: BarArrays, heatmap?: HeatmapInput) => {
       if (flags.trades) exportTrades(polars, r, flags.trades);
       if (flags.equity) exportEquity(polars, r, flags.equity);
@@ -265,7 +279,7 @@ export const backtestCommand = new Command('backtest')
     }
     const { input, report } = await withSpinner(ui, `backtesting ${name}`, async () => {
       const input = await loadInput();
-      return { input, report: backtest(input, strategy, name, params, settings, VERSION, { checkLookahead: Boolean(flags.checkLookahead), strategyFile }) };
+      return { input, report: backtest(input, strategy, name, params, settings, VERSION, options) };
     });
     exportRun(report, input.bars);
     if (ui.json) printJsonReport(report);

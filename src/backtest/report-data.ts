@@ -66,18 +66,24 @@ export function tradeRecords(result: Pick<BacktestResult, 'trades'>, ts: BigInt6
   }));
 }
 
+/** 1 − equity / running peak at each bar (a fraction, 0 at a new peak). */
+export function drawdownOf(equity: Float64Array): Float64Array {
+  const dd = new Float64Array(equity.length);
+  let peak = -Infinity;
+  for (let i = 0; i < equity.length; i++) {
+    peak = Math.max(peak, equity[i]);
+    dd[i] = 1 - equity[i] / peak;
+  }
+  return dd;
+}
+
 export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyName: string, params: Params, settings: BrokerSettings, version: string, options: RunOptions = {}): BacktestReport {
   const t0 = process.hrtime.bigint();
   const result = runBacktest(input.bars, strategy, params, settings, { strategyLabel: strategyName, ...options });
   const engineMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const { ts, close } = input.bars;
   const stats = computeStats({ trades: result.trades, equity: result.equity, ts, close, warmup: result.warmup });
-  const drawdownPct = new Float64Array(result.equity.length);
-  let peak = -Infinity;
-  result.equity.forEach((e, i) => {
-    peak = Math.max(peak, e);
-    drawdownPct[i] = 1 - e / peak;
-  });
+  const drawdownPct = drawdownOf(result.equity);
   return {
     stats,
     trades: tradeRecords(result, ts),

@@ -142,16 +142,46 @@ export async function loadStrategy(spec: string, builtins: Readonly<Record<strin
   return { strategy: validate(candidate, spec, exportNames), name: spec, path };
 }
 
+/** What a bound allows, completing "must be …": "an integer ≥ 1", "a number from 0 to 100". */
+export function describeBound(bound: ParamBound): string {
+  const integer = bound.integer === true;
+  const kind = integer ? 'an integer' : 'a number';
+  if (bound.min !== undefined && bound.max !== undefined) return `${kind} from ${bound.min} to ${bound.max}`;
+  if (bound.min !== undefined) return `${integer ? 'an integer ' : ''}≥ ${bound.min}`;
+  if (bound.max !== undefined) return `${integer ? 'an integer ' : ''}≤ ${bound.max}`;
+  return kind;
+}
+
 /** Why `value` breaks `bound` ("must be an integer ≥ 1"), or undefined when it does not. */
 export function boundProblem(bound: ParamBound, value: number): string | undefined {
-  const integer = bound.integer === true;
-  const ok = (!integer || Number.isInteger(value)) && (bound.min === undefined || value >= bound.min) && (bound.max === undefined || value <= bound.max);
-  if (ok) return undefined;
-  const kind = integer ? 'an integer' : 'a number';
-  if (bound.min !== undefined && bound.max !== undefined) return `must be ${kind} from ${bound.min} to ${bound.max}`;
-  if (bound.min !== undefined) return `must be ${integer ? 'an integer ' : ''}≥ ${bound.min}`;
-  if (bound.max !== undefined) return `must be ${integer ? 'an integer ' : ''}≤ ${bound.max}`;
-  return `must be ${kind}`;
+  const ok = (bound.integer !== true || Number.isInteger(value)) && (bound.min === undefined || value >= bound.min) && (bound.max === undefined || value <= bound.max);
+  return ok ? undefined : `must be ${describeBound(bound)}`;
+}
+
+export interface StrategyParamInfo {
+  name: string;
+  default: number | string | boolean;
+  type: 'number' | 'string' | 'boolean';
+  /** The declared bound of a numeric parameter, if any. */
+  bound?: ParamBound;
+}
+
+export interface StrategyInfo {
+  name: string;
+  description: string;
+  params: StrategyParamInfo[];
+}
+
+/** Each strategy's name, description, and parameters with their defaults and bounds, in the order given. */
+export function strategyCatalog(strategies: Readonly<Record<string, AnyStrategy>>): StrategyInfo[] {
+  return Object.entries(strategies).map(([name, s]) => ({
+    name,
+    description: s.description ?? '',
+    params: Object.entries(s.params as Params).map(([param, value]) => {
+      const bound = (s.bounds as Record<string, ParamBound | undefined> | undefined)?.[param];
+      return { name: param, default: value, type: typeof value as StrategyParamInfo['type'], ...(bound ? { bound: { ...bound } } : {}) };
+    }),
+  }));
 }
 
 /** Applies `name=value` overrides to a strategy's defaults, typed like each default and checked against its bounds. */

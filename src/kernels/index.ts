@@ -6,6 +6,7 @@ export { macd, Macd } from './macd.js';
 export { rollingStd, RollingStd } from './stddev.js';
 export { bollinger, Bollinger } from './bollinger.js';
 export { atr, Atr, trueRange } from './atr.js';
+export { donchian, Donchian } from './donchian.js';
 export { roc, logReturn, forwardReturn, lag } from './returns.js';
 export { vwap, Vwap, rollingVwap, typicalPrice } from './vwap.js';
 export { mid, spread, spreadBps, microprice, effectiveSpread } from './microstructure.js';

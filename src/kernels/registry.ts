@@ -6,6 +6,7 @@
  */
 import { atr, Atr, trueRange } from './atr.js';
 import { bollinger, Bollinger } from './bollinger.js';
+import { donchian, Donchian } from './donchian.js';
 import { ema, Ema } from './ema.js';
 import { macd, Macd } from './macd.js';
 import { microprice, mid, spread, spreadBps } from './microstructure.js';
@@ -178,6 +179,18 @@ export const KERNELS: readonly KernelSpec[] = [
       const s = new Atr(n);
       return scalar((h, l, c) => s.update(h, l, c));
     },
+  },
+  {
+    name: 'donchian',
+    summary: 'Donchian channel: rolling lowest low, mid, highest high',
+    reference: 'pandas high.rolling(n).max(), low.rolling(n).min() (window includes the bar); pandas-ta donchian',
+    on: 'bars',
+    inputs: ['high', 'low'],
+    params: [period('n', 20)],
+    outputs: ['lower', 'mid', 'upper'],
+    warmup: ([n]) => [n - 1, n - 1, n - 1],
+    batch: ([h, l], [n], [a, b, c]) => void donchian(h, l, n, a, b, c),
+    stream: ([n]) => new Donchian(n),
   },
   {
     name: 'trange',

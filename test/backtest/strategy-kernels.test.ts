@@ -72,6 +72,7 @@ const CALLS: Record<string, (x: Inputs) => Float64Array | Float64Array[]> = {
   rollingStd: (x) => kernels.rollingStd(x.close, 5),
   bollinger: (x) => kernels.bollinger(x.close, 5, 2),
   atr: (x) => kernels.atr(x.high, x.low, x.close, 5),
+  donchian: (x) => kernels.donchian(x.high, x.low, 5),
   trueRange: (x) => kernels.trueRange(x.high, x.low, x.close),
   roc: (x) => kernels.roc(x.close, 3),
   logReturn: (x) => kernels.logReturn(x.close, 3),

@@ -108,5 +108,10 @@ describe.runIf(hasLobster)('cift backtest on the AAPL LOBSTER day', () => {
     expect(out.run.input.interval).toBe('1m');
     expect(out.stats['# Trades']).toBeGreaterThan(0);
     expect(out.stats['Duration'], '09:30 to 15:59 is 389 minutes, in days').toBeCloseTo(389 / 1440, 12);
+    // data/ ships AAPL daily bars too: the stored day wins, and stderr says so in one line.
+    expect(r.stderr).toMatch(/^note: AAPL has stored data \(trades [^)]*\) and shipped sample bars; using the stored data \(choose with --source stored\|shipped\)\n$/);
+    const shipped = cift(['backtest', '--strategy', 'momentum', '--symbol', 'AAPL', '--source', 'shipped', '--json'], { home: lob });
+    expect(shipped.status, shipped.stderr).toBe(0);
+    expect(JSON.parse(shipped.stdout).run.input.rows, '--source shipped reads the 506 daily bars instead').toBe(506);
   });
 });

@@ -4,6 +4,8 @@ import { AAPL_MESSAGE, AAPL_ORDERBOOK, cift, hasLobster, tempDir } from '../help
 import { freshPostgresDatabase, hasPostgres } from '../services.js';
 
 const tmp = tempDir();
+/** The stderr line of a symbol read from stored data while shipped bars of the same name exist. */
+const ORIGIN_NOTE = /^note: AAPL has stored data \(trades 2012-06-21T13:30:00\.\d+Z … [^)]*\) and shipped sample bars; using the stored data \(choose with --source stored\|shipped\)$/m;
 afterAll(tmp.cleanup);
 
 function paperFlow(name: string, env: () => Promise<{ env: Record<string, string>; cleanup: () => Promise<void> }>): void {
@@ -15,6 +17,8 @@ function paperFlow(name: string, env: () => Promise<{ env: Record<string, string
         expect(cift(['ingest', 'lobster', AAPL_MESSAGE, AAPL_ORDERBOOK], { home, env: extra }).status).toBe(0);
         const buy = cift(['order', 'buy', 'AAPL', '10', '--json'], { home, env: extra });
         expect(buy.status, buy.stderr).toBe(0);
+        // data/ also ships AAPL daily bars: the stored LOBSTER day wins, and a note on stderr says so.
+        expect(buy.stderr, 'the origin is named, never silent').toMatch(ORIGIN_NOTE);
         const b = JSON.parse(buy.stdout);
         expect([b.status, b.fill.price, b.fill.quantity, b.fill.fee], "the day's last ask").toEqual(['filled', '577.670000', '10.000000', '0.000000']);
         expect(b.id).toMatch(/^\d+$/);
@@ -30,8 +34,10 @@ function paperFlow(name: string, env: () => Promise<{ env: Record<string, string
 
         const big = cift(['order', 'buy', 'AAPL', '100000000'], { home, env: extra });
         expect(big.status).toBe(1);
-        expect(big.stderr).toMatch(/^cift: order \d+ rejected: .*INSUFFICIENT_BUYING_POWER: need=\d+\.\d{6} have=\d+\.\d{6}/);
-        expect(big.stderr.trim().split('\n').length, 'one line').toBe(1);
+        const [note, error, ...rest] = big.stderr.trim().split('\n');
+        expect(note).toMatch(ORIGIN_NOTE);
+        expect(error).toMatch(/^cift: order \d+ rejected: .*INSUFFICIENT_BUYING_POWER: need=\d+\.\d{6} have=\d+\.\d{6}/);
+        expect(rest, 'the error is one line after the origin note').toEqual([]);
 
         const again = JSON.parse(cift(['order', 'buy', 'AAPL', '10', '--client-id', b.client_order_id, '--json'], { home, env: extra }).stdout);
         expect([again.id, again.duplicate], 'the same client id returns the original order').toEqual([b.id, true]);

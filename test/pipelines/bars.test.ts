@@ -186,7 +186,7 @@ describe('stored bar resolution', () => {
   });
 
   it('matches the frequency data/SOURCE.md states for each shipped file', async () => {
-    const stated: Record<string, string> = { GOOG: '1d', AMZN: '1d', EURUSD: '1h', SOLUSDT: '1h', BTCUSD: '1mo' };
+    const stated: Record<string, string> = { GOOG: '1d', AMZN: '1d', EURUSD: '1h', SOLUSDT: '1h', BTCUSD: '1mo', AAPL: '1d' };
     for (const [symbol, text] of Object.entries(stated)) {
       const [batch] = await readTabularFile(join(ROOT, 'data', `${symbol}.csv`), { symbol });
       expect(barResolution(batch.ts)?.text, symbol).toBe(text);
