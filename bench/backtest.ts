@@ -8,7 +8,6 @@
  * accounting identity final equity = cash + Σ trade P&L.
  */
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { parseConstraint } from '../src/backtest/constraint.js';
 import { optimize, parseObjective } from '../src/backtest/optimize.js';
 import { makeEvaluator } from '../src/backtest/optimize-pool.js';
@@ -19,6 +18,7 @@ import { packageRoot } from '../src/config.js';
 import { readTabularFile } from '../src/sources/files.js';
 import { syntheticMarket } from '../src/sources/synthetic.js';
 import smaCross from '../strategies/sma-cross.js';
+import { BUILTINS_MODULE_URL } from '../strategies/index.js';
 import bracket from './strategies/bracket.js';
 import { summarize, time, type BenchOptions, type CaseResult } from './harness.js';
 
@@ -31,7 +31,7 @@ async function optimizeGoog(goog: BarArrays) {
   const axes = parseGrid(['fast=5:30:5', 'slow=10:80:10'], strategy.params, strategy.bounds);
   const objective = parseObjective('Sharpe Ratio');
   const run = { strategy, settings: { ...DEFAULT_BROKER, commission: 0.002 }, objective, runOptions: {} };
-  const evaluator = makeEvaluator({ bars: goog, axes, base: strategy.params, run, strategySpec: 'sma-cross', builtinsModule: pathToFileURL(join(import.meta.dirname, '..', 'strategies', 'index.js')).href });
+  const evaluator = makeEvaluator({ bars: goog, axes, base: strategy.params, run, strategySpec: 'sma-cross', builtinsModule: BUILTINS_MODULE_URL });
   try {
     return await optimize({ axes, base: strategy.params, constraint: parseConstraint('fast < slow', ['fast', 'slow']), objective }, evaluator, { from: 0, to: goog.ts.length });
   } finally {

@@ -11,6 +11,7 @@ import { computeStats } from '../src/backtest/stats.js';
 import { combineEqualWeight } from '../src/backtest/portfolio-combine.js';
 import { drawdownOf, tradeRecords, type BacktestReport } from '../src/backtest/report-data.js';
 import { runMany } from '../src/backtest/run-many.js';
+import { BUILTINS_MODULE_URL } from '../strategies/index.js';
 import type { RunOptions } from '../src/backtest/engine.js';
 import type { AnyStrategy } from '../src/backtest/strategy.js';
 import type { BacktestInput, BrokerSettings, Params } from '../src/backtest/types.js';
@@ -146,7 +147,7 @@ export async function backtestMany(targets: readonly RunTarget[], ctx: ManyConte
       targets.map((t) => (t.symbol !== undefined ? barsFromStore(ctx.polars, ctx.market!, t.symbol, ctx.interval, ctx.range) : barsFromFile(ctx.polars, t.file!, { interval: ctx.interval, range: ctx.range }))),
     );
     const jobs = inputs.map((input) => ({ input, strategy: ctx.strategy, strategySpec: ctx.strategySpec, strategyName: ctx.strategyName, params: ctx.params, settings: ctx.settings, version: VERSION, options: ctx.options }));
-    const each = await runMany(jobs);
+    const each = await runMany(jobs, { builtinsModule: BUILTINS_MODULE_URL });
     return { inputs, reports: [...each, combinationReport(inputs, each, labels, ctx)] };
   });
   for (const e of exports) e.write(ctx.polars, reports[e.k], e.path);

@@ -3,9 +3,8 @@
  * the grid (or the walk-forward windows) and renders the result. The best run is rendered by backtest.ts's own
  * renderers, handed in, so an optimised run reads exactly like a plain one.
  */
-import { pathToFileURL } from 'node:url';
-import { resolve } from 'node:path';
 import { z } from 'zod';
+import { BUILTINS_MODULE_URL } from '../strategies/index.js';
 import { parseFlags, positiveInt } from './flags.js';
 import { parseConstraint } from '../src/backtest/constraint.js';
 import { heatmap, objectiveText, optimize, parseObjective, topCells, type CellRun, type GridPlan, type HeatmapCell, type OptimizeOutcome } from '../src/backtest/optimize.js';
@@ -127,7 +126,7 @@ export async function runOptimized(req: OptimizeRequest, ctx: OptimizeContext, r
       base: req.plan.base,
       run,
       strategySpec: ctx.strategyFile ?? ctx.strategySpec,
-      builtinsModule: pathToFileURL(resolve(import.meta.dirname, '..', 'strategies', 'index.js')).href,
+      builtinsModule: BUILTINS_MODULE_URL,
     });
     try {
       if (req.walkForward) {

@@ -15,3 +15,9 @@ export const BUILTIN_STRATEGIES: Readonly<Record<string, Strategy<any, any>>> = 
   rsi,
   breakout,
 };
+
+/**
+ * This module's URL, so worker threads (the optimiser's, several symbols') can look built-ins up by name. Run from
+ * dist/ it is the compiled .js a worker can import.
+ */
+export const BUILTINS_MODULE_URL = import.meta.url;

@@ -5,10 +5,8 @@
  * result is the same array a single-threaded run gives, whatever order the batches finish in.
  */
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CiftError, type CiftErrorCode } from '../errors.js';
+import { sharedBars, workerScript, fromWorkerError, type WorkerError } from './worker-support.js';
 import type { RunOptions } from './engine.js';
 import { InProcessEvaluator, type BarWindow, type CellRun, type Evaluator, type Objective } from './optimize.js';
 import type { GridAxis } from './param-grid.js';
@@ -36,35 +34,9 @@ export interface BatchRequest {
   to: number;
 }
 
-export type BatchReply = { id: number; scores: Float64Array; error?: undefined } | { id: number; error: { code: CiftErrorCode; message: string; hint?: string } };
+export type BatchReply = { id: number; scores: Float64Array; error?: undefined } | { id: number; error: WorkerError };
 
 export type PoolSetup = Omit<WorkerSetup, 'bars'> & { bars: BarArrays; threads: number };
-
-/**
- * The compiled worker beside this module (dist/src/backtest/). Run from the .ts sources (vitest), this module is
- * in src/backtest and the worker is taken from dist/, which `tsc` builds before the tests run.
- */
-export function workerScript(): string {
-  const here = fileURLToPath(import.meta.url);
-  return here.endsWith('.ts') ? resolve(dirname(here), '../../dist/src/backtest/optimize-worker.js') : resolve(dirname(here), 'optimize-worker.js');
-}
-
-function sharedF64(a: Float64Array): Float64Array {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
-  const s = new Float64Array(new SharedArrayBuffer(a.byteLength));
-  s.set(a);
-  return s;
-}
-
-/** The bars in shared memory: one copy here, then every worker reads the same bytes. */
-export function sharedBars(b: BarArrays): BarArrays {
-  let ts = b.ts;
-  if (!(ts.buffer instanceof SharedArrayBuffer)) {
-    ts = new BigInt64Array(new SharedArrayBuffer(b.ts.byteLength));
-    ts.set(b.ts);
-  }
-  return { ts, open: sharedF64(b.open), high: sharedF64(b.high), low: sharedF64(b.low), close: sharedF64(b.close), volume: sharedF64(b.volume) };
-}
 
 export const defaultThreads = (): number => availableParallelism();
 
@@ -86,7 +58,7 @@ export class WorkerPool implements Evaluator {
 
   private start(): void {
     for (let k = 0; k < this.config.threads; k++) {
-      const worker = new Worker(workerScript(), { workerData: this.setup });
+      const worker = new Worker(workerScript('optimize-worker.js'), { workerData: this.setup });
       worker.on('message', (m: BatchReply) => this.busy.get(worker)?.reply(m));
       worker.on('error', (e) => this.busy.get(worker)?.fail(e));
       worker.on('exit', (code) => this.busy.get(worker)?.fail(new Error(`optimiser worker stopped (exit ${code})`)));
@@ -125,7 +97,7 @@ export class WorkerPool implements Evaluator {
           reply: (m) => {
             if (m.id !== id) return;
             running--;
-            if (m.error) return stop(new CiftError(m.error.code, m.error.message, m.error.hint));
+            if (m.error) return stop(fromWorkerError(m.error));
             scores.set(m.scores, first);
             if (onCellDone) for (let k = 0; k < m.scores.length; k++) onCellDone();
             feed(worker);

@@ -4,18 +4,16 @@
  * batches of cells it is sent with the same scoreCell as a run in the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { CiftError } from '../errors.js';
 import { cellParams } from './param-grid.js';
 import { barsWindow, scoreCell, type CellRun } from './optimize.js';
 import type { BatchReply, BatchRequest, WorkerSetup } from './optimize-pool.js';
-import { loadStrategy, type AnyStrategy } from './strategy.js';
+import { loadWorkerStrategy, workerError } from './worker-support.js';
 
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 
 async function loadRun(): Promise<CellRun> {
-  const builtins = setup.builtinsModule ? ((await import(setup.builtinsModule)) as Record<string, Record<string, AnyStrategy>>)[setup.builtinsExport] : {};
-  const { strategy } = await loadStrategy(setup.strategySpec, builtins ?? {});
+  const strategy = await loadWorkerStrategy(setup.strategySpec, setup.builtinsModule, setup.builtinsExport);
   return { strategy, settings: setup.settings, objective: setup.objective, runOptions: setup.runOptions };
 }
 
@@ -31,7 +29,6 @@ port.on('message', async (request: BatchRequest) => {
     for (let k = 0; k < request.cells.length; k++) scores[k] = scoreCell(bars, cellParams(setup.axes, request.cells[k], setup.base), run);
     port.postMessage({ id: request.id, scores } satisfies BatchReply, [scores.buffer]);
   } catch (e) {
-    const error = e instanceof CiftError ? { code: e.code, message: e.message, hint: e.hint } : { code: 'INTERNAL' as const, message: e instanceof Error ? e.message : String(e) };
-    port.postMessage({ id: request.id, error } satisfies BatchReply);
+    port.postMessage({ id: request.id, error: workerError(e) } satisfies BatchReply);
   }
 });
