@@ -72,17 +72,19 @@ export async function runMany(jobs: readonly BacktestJob[], opts: RunManyOptions
     let next = 0;
     await new Promise<void>((resolveAll, reject) => {
       let running = 0;
-      let failed = false;
-      const fail = (e: Error) => {
-        if (!failed) reject(e);
-        failed = true;
+      // The failure of the earliest job, as one thread would meet it: jobs go out in order, so once one fails no new
+      // job starts, and the runs still going finish first (an earlier one may fail too and take precedence).
+      let failure: { id: number; error: Error } | undefined;
+      const settle = () => {
+        if (running !== 0) return;
+        if (failure) reject(failure.error);
+        else resolveAll();
+      };
+      const fail = (id: number, error: Error) => {
+        if (!failure || id < failure.id) failure = { id, error };
       };
       const feed = (worker: Worker) => {
-        if (failed) return;
-        if (next >= jobs.length) {
-          if (running === 0) resolveAll();
-          return;
-        }
+        if (failure || next >= jobs.length) return settle();
         const id = next++;
         running++;
         worker.postMessage({ id, input: { ...jobs[id].input, bars: sharedBars(jobs[id].input.bars) } } satisfies RunJobRequest);
@@ -90,14 +92,17 @@ export async function runMany(jobs: readonly BacktestJob[], opts: RunManyOptions
       for (const worker of workers) {
         worker.on('message', (m: RunJobReply) => {
           running--;
-          if (m.error) return fail(fromWorkerError(m.error));
-          reports[m.id] = m.report;
+          if (m.error) fail(m.id, fromWorkerError(m.error));
+          else reports[m.id] = m.report;
           feed(worker);
         });
-        worker.on('error', fail);
-        worker.on('exit', (code) => {
-          if (code !== 0) fail(new Error(`backtest worker stopped (exit ${code})`));
+        // A worker that dies takes its job with it: fail as if that job had (-1: nothing is more certain).
+        worker.on('error', (e) => {
+          fail(-1, e);
+          reject(e);
         });
+        // Before the end, an exit (a strategy calling process.exit, say) would leave its job unanswered.
+        worker.on('exit', (code) => reject(new Error(`backtest worker stopped (exit ${code}) before its run finished`)));
         feed(worker);
       }
     });
