@@ -13,6 +13,7 @@ import { checkOrder, formatDenial, type Denial, type RiskInput } from '../risk/c
 import type { TickStore } from '../store/ticks/types.js';
 import type { AccountLimits, Decision, DecisionContext, Ledger, Order, Position, Side } from '../store/ledger/types.js';
 import { latestPrice, type MarketPrice } from './prices.js';
+import { applyFill } from './position-math.js';
 
 export const DEFAULT_ACCOUNT = 'paper';
 
@@ -51,23 +52,7 @@ export interface SubmitResult {
   denials: string[];
 }
 
-/** New position state after a fill: average cost on adds, realized P&L on reductions, flips at the fill price. */
-export function applyFill(position: Pick<Position, 'quantity' | 'avgCost' | 'realizedPnl'>, side: Side, qty: Dec, price: Dec): Pick<Position, 'quantity' | 'avgCost' | 'realizedPnl'> {
-  const q = position.quantity;
-  const delta = side === 'buy' ? qty : neg(qty);
-  const after = add(q, delta);
-  const sameDirection = cmp(q, ZERO) === 0 || q > 0n === delta > 0n;
-  if (sameDirection) {
-    const avgCost = div(add(mul(abs(q), position.avgCost), mul(qty, price)), abs(after));
-    return { quantity: after, avgCost, realizedPnl: position.realizedPnl };
-  }
-  const closing = cmp(qty, abs(q)) < 0 ? qty : abs(q);
-  // Long closed by a sell gains (price − avg); short closed by a buy gains (avg − price).
-  const perUnit = q > 0n ? sub(price, position.avgCost) : sub(position.avgCost, price);
-  const realizedPnl = add(position.realizedPnl, mul(perUnit, closing));
-  const avgCost = cmp(after, ZERO) === 0 ? ZERO : cmp(abs(q), qty) < 0 ? price : position.avgCost;
-  return { quantity: after, avgCost, realizedPnl };
-}
+export { applyFill };
 
 /** Cash + Σ position × mark, and Σ |position| × mark; a symbol without a mark is valued at its average cost. */
 export function valuation(cash: Dec, positions: readonly Position[], marks: ReadonlyMap<string, Dec>): { equity: Dec; gross: Dec } {

@@ -20,3 +20,17 @@ export async function appendOrderEvent(tx: SqlRunner, e: OrderEventRow): Promise
   const payload = JSON.stringify(e.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
   await tx.query('INSERT INTO order_events (account, order_id, kind, payload, created_ns) VALUES ($1, $2, $3, $4, $5)', [e.account, e.orderId, e.kind, payload, String(e.createdNs)]);
 }
+
+/** Several events of one transaction in one statement (in order: their ids rise in the order given). */
+export async function appendOrderEvents(tx: SqlRunner, events: readonly OrderEventRow[]): Promise<void> {
+  if (events.length === 0) return;
+  if (events.length === 1) return appendOrderEvent(tx, events[0]);
+  const params: unknown[] = [];
+  const rows = events.map((e) => {
+    const payload = JSON.stringify(e.payload, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    params.push(e.account, e.orderId, e.kind, payload, String(e.createdNs));
+    const k = params.length - 5;
+    return `($${k + 1}, $${k + 2}, $${k + 3}, $${k + 4}, $${k + 5})`;
+  });
+  await tx.query(`INSERT INTO order_events (account, order_id, kind, payload, created_ns) VALUES ${rows.join(', ')}`, params);
+}
