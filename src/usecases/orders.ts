@@ -9,12 +9,14 @@ import { ORDER_QUANTITY_MAX, parseExact, type Dec } from '../money.js';
 import type { Ledger, OrderStatus } from '../store/ledger/types.js';
 import { openAccount } from '../trading/accounts.js';
 import { placeOrder, prepareOrder, type SubmitRequest } from '../trading/orders.js';
+import { matchResting } from '../trading/resting.js';
 import type { LedgerStores } from './stores.js';
 import { orderJson, positionJson, reasonsOf, type OrderJson, type PositionJson, type Reason } from './views.js';
 
 /** What an order use-case needs: the market's latest prices and symbol catalog, and the ledger. */
 export interface TradingStores extends Pick<LedgerStores, 'withLedger'> {
-  market: Pick<MarketData, 'latest' | 'kindsOf'>;
+  /** read (stored history) is needed by --at and match; a replaying server's live market has none. */
+  market: Pick<MarketData, 'latest' | 'kindsOf'> & Partial<Pick<MarketData, 'read'>>;
 }
 
 export type { SubmitRequest };
@@ -54,6 +56,27 @@ export async function submitOrder(stores: TradingStores, req: SubmitRequest): Pr
   });
   const o = result.order;
   return { order: orderJson(o, result.duplicate), duplicate: result.duplicate, rejected: o.status === 'rejected', reasons: reasonsOf(o) };
+}
+
+/**
+ * Moves resting orders (of one symbol, or all) along the stored quotes and trades after their placement: fills,
+ * partial fills and expiries, each one ledger transaction (src/trading/resting.ts).
+ */
+export async function matchOrders(stores: TradingStores, symbol?: string): Promise<MatchJson> {
+  if (symbol !== undefined) await stores.market.kindsOf(symbol);
+  const market = stores.market;
+  if (market.read === undefined) throw new CiftError('USAGE', 'matching needs the stored quotes and trades, which this market does not read');
+  const report = await stores.withLedger((ledger) => matchResting(ledger, market as Pick<MarketData, 'read'>, symbol));
+  return { symbols: report.symbols, updates: report.updates, changes: report.changes.map((c) => ({ kind: c.kind, order: orderJson(c.order) })) };
+}
+
+export interface MatchJson {
+  /** Symbols that had resting orders. */
+  symbols: string[];
+  /** Quotes and trades walked. */
+  updates: number;
+  /** Each fill or expiry, with the order after it. */
+  changes: Array<{ kind: 'fill' | 'expire'; order: OrderJson }>;
 }
 
 /** Cancels an order of `account`; ORDER_NOT_FOUND for an id it does not own, ORDER_NOT_CANCELABLE once final. */
