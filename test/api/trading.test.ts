@@ -234,7 +234,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       expect(last).toHaveLength(1);
       expect(last[0].reject_codes).toEqual(['STALE_QUOTE']);
       expect((await call('GET', `${P}/orders?symbol=ZZB`, { key: ctx.paperKey })).json()).toEqual([]);
-      expectError(await call('GET', `${P}/orders?status=open`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.status/);
+      expectError(await call('GET', `${P}/orders?status=bogus`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.status/);
       expectError(await call('GET', `${P}/orders?limit=-1`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.limit/);
     });
 
@@ -400,8 +400,10 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       ['a boolean quantity', { side: 'buy', quantity: true }, /body\.quantity/],
       ['a wrong-typed side', { side: 5, quantity: 1 }, /body\.side/],
       ['a side that is not buy or sell', { side: 'hold', quantity: 1 }, /body\.side/],
-      ['a limit order', { side: 'buy', quantity: 1, order_type: 'limit' }, /body\.order_type: "limit" is not supported/],
-      ['an unknown field', { side: 'buy', quantity: 1, limit_price: 50 }, /limit_price/],
+      ['an order type that does not exist', { side: 'buy', quantity: 1, order_type: 'trailing_stop' }, /body\.order_type: "trailing_stop" is not one of/],
+      ['a limit order without its limit price', { side: 'buy', quantity: 1, order_type: 'limit' }, /body\.limit_price: a limit order needs one/],
+      ['a stop price on a limit order', { side: 'buy', quantity: 1, order_type: 'limit', limit_price: 50, stop_price: 49 }, /body\.stop_price: does not apply to a limit order/],
+      ['an unknown field', { side: 'buy', quantity: 1, limit: 50 }, /limit/],
       ['a missing symbol', { symbol: undefined, side: 'buy', quantity: 1 }, /body\.symbol/],
       ['a malformed symbol', { symbol: 'A B', side: 'buy', quantity: 1 }, /body\.symbol/],
       ['an empty client order id', { side: 'buy', quantity: 1, client_order_id: '  ' }, /body\.client_order_id/],
