@@ -13,6 +13,7 @@ import { checkOrder, formatDenial, type Denial, type RiskInput } from '../risk/c
 import type { TickStore } from '../store/ticks/types.js';
 import type { AccountLimits, Decision, DecisionContext, Ledger, Order, OrderType, Position, Side, TimeInForce } from '../store/ledger/types.js';
 import { priceAt, sessionCloseNs } from './market-clock.js';
+import { formatTs } from '../time.js';
 import { checkOrderShape, decidePlacement } from './order-types.js';
 import { latestPrice, type MarketPrice } from './prices.js';
 import { applyFill } from './position-math.js';
@@ -183,7 +184,12 @@ export async function prepareOrder(store: OrderMarket, req: SubmitRequest): Prom
   if (!(slippage >= 0 && slippage < 10_000)) throw new CiftError('USAGE', `--slippage ${slippage} must be basis points in [0, 10000)`);
   if (req.maxQuoteAgeSeconds !== undefined && !(req.maxQuoteAgeSeconds > 0)) throw new CiftError('USAGE', `--max-quote-age ${req.maxQuoteAgeSeconds} must be seconds > 0`);
   if (req.atNs !== undefined && store.read === undefined) throw new CiftError('INTERNAL', '--at needs the stored history');
-  const price = req.atNs === undefined ? await latestPrice(store, req.symbol) : await priceAt(store as Pick<TickStore, 'read'>, req.symbol, req.atNs);
+  const latest = await latestPrice(store, req.symbol);
+  // --at is a what-if on stored history: a time past the data would be trading on prices nobody has seen.
+  if (req.atNs !== undefined && latest !== undefined && req.atNs > latest.ts) {
+    throw new CiftError('USAGE', `--at ${formatTs(req.atNs)} is after ${req.symbol}'s latest stored price (${formatTs(latest.ts)})`, 'leave --at out to place the order at the latest stored price time');
+  }
+  const price = req.atNs === undefined ? latest : await priceAt(store as Pick<TickStore, 'read'>, req.symbol, req.atNs);
   let staleness: Denial | undefined;
   if (req.maxQuoteAgeSeconds !== undefined && price !== undefined) {
     const ageS = ((req.now ?? Date.now)() - Number(price.ts / 1_000_000n)) / 1000;

@@ -465,6 +465,21 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
   });
 
   describe('concurrent submits', () => {
+    it('a limit order rests (201 open, reserving 10 × 50), a marketable one fills at the ask, DELETE cancels the resting one, then 409', async () => {
+      // Its own account, so the other tests' lists and positions are untouched. ZZQ's ask is 50.3 (size 600).
+      await openNewAccount(ctx.stores, 'limits', dec('10000'));
+      const key = (await createApiKey(ctx.stores, 'limits')).key;
+      const rest = await order(key, { side: 'buy', quantity: 10, order_type: 'limit', limit_price: '50', tif: 'gtc' });
+      expect(rest.statusCode, rest.body).toBe(201);
+      expect(rest.json()).toMatchObject({ status: 'open', type: 'limit', limit_price: '50.000000', stop_price: null, tif: 'gtc', reserved: '500.000000', filled_quantity: '0.000000', fills: [] });
+      const now = await order(key, { side: 'buy', quantity: 10, order_type: 'limit', limit_price: 50.5 });
+      expect(now.json()).toMatchObject({ status: 'filled', filled_avg_price: '50.300000', fills: [{ price: '50.300000', quantity: '10.000000' }] });
+      const del = await call('DELETE', `${P}/orders/${rest.json().id}`, { key });
+      expect(del.json()).toMatchObject({ status: 'canceled', reserved: '0.000000' });
+      expectError(await call('DELETE', `${P}/orders/${rest.json().id}`, { key }), 409, 'ORDER_NOT_CANCELABLE');
+      expectError(await call('DELETE', `${P}/orders/${now.json().id}`, { key }), 409, 'ORDER_NOT_CANCELABLE');
+    });
+
     it('20 buys of 1 sent at once all fill, each once: position 20, cash 10,000 − 20 × 50.3 = 8,994', async () => {
       await openNewAccount(ctx.stores, 'burst', dec('10000'));
       const key = (await createApiKey(ctx.stores, 'burst')).key;
