@@ -25,7 +25,8 @@ const D = (x: string): Dec => dec(x);
 
 interface Backend {
   name: string;
-  open: () => Promise<{ ledger: Ledger; raw: () => Promise<SqlDatabase>; done: () => Promise<void> }>;
+  /** The ledger; raw() closes it and opens the bare database; reopen() opens the ledger again (migrating). */
+  open: () => Promise<{ ledger: Ledger; raw: () => Promise<SqlDatabase>; reopen: () => Promise<Ledger>; done: () => Promise<void> }>;
 }
 
 const backends: Backend[] = [
@@ -35,7 +36,7 @@ const backends: Backend[] = [
       const home = `${tmp.dir}/duck-${Math.random().toString(36).slice(2)}`;
       const ledger = await openLedger({ home, databaseUrl: undefined });
       // The embedded file admits one opener per process: the raw reader opens it after the ledger is closed.
-      return { ledger, raw: async () => (await ledger.close(), openDuckDb(`${home}/ledger.duckdb`)), done: async () => {} };
+      return { ledger, raw: async () => (await ledger.close(), openDuckDb(`${home}/ledger.duckdb`)), reopen: () => openLedger({ home, databaseUrl: undefined }), done: async () => {} };
     },
   },
   ...(hasPostgres
@@ -45,7 +46,7 @@ const backends: Backend[] = [
           open: async () => {
             const db = await freshPostgresDatabase();
             const ledger = await openLedger({ home: tmp.dir, databaseUrl: db.url });
-            return { ledger, raw: async () => (await ledger.close(), openPostgres(db.url)), done: db.drop };
+            return { ledger, raw: async () => (await ledger.close(), openPostgres(db.url)), reopen: () => openLedger({ home: tmp.dir, databaseUrl: db.url }), done: db.drop };
           },
         },
       ]
@@ -163,3 +164,55 @@ for (const backend of backends) {
     }, 60_000);
   });
 }
+
+describe('migration 005 upgrades a ledger written before it', () => {
+  for (const backend of backends) {
+    it(`${backend.name}: a filled market order and its fill keep their ids, with type market, tif day and the fill's figures`, async () => {
+      const { ledger, raw, reopen, done } = await backend.open();
+      try {
+        await createAccount(ledger, 'paper', D('100000'));
+        const db = await raw();
+        try {
+          // Back to the v4 shape: the orders table as migration 001 made it, one filled market order and its fill.
+          await db.query('DROP TABLE orders');
+          await db.query(`CREATE TABLE orders (id BIGINT PRIMARY KEY DEFAULT nextval('cift_order_id'), account VARCHAR(64) NOT NULL, client_order_id VARCHAR(128) NOT NULL,
+            symbol VARCHAR(32) NOT NULL, side VARCHAR(4) NOT NULL CHECK (side IN ('buy', 'sell')), type VARCHAR(16) NOT NULL, quantity DECIMAL(20, 6) NOT NULL CHECK (quantity > 0),
+            status VARCHAR(16) NOT NULL CHECK (status IN ('filled', 'rejected', 'canceled', 'accepted')), reject_codes VARCHAR(512), reject_reason VARCHAR(4000),
+            created_ns BIGINT NOT NULL, updated_ns BIGINT NOT NULL, UNIQUE (account, client_order_id))`);
+          await db.query('CREATE INDEX orders_client_order_id ON orders (client_order_id)');
+          await db.query("INSERT INTO orders VALUES (41, 'paper', 'old-1', 'ZZ', 'buy', 'market', 3, 'filled', NULL, NULL, 7, 7)");
+          await db.query("INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES (41, 'paper', 'ZZ', 'buy', 3, 12.5, 0.01, 'quote', 7)");
+          await db.query('DELETE FROM cift_migrations WHERE version = 5');
+          await db.query('DROP INDEX IF EXISTS orders_open');
+          await db.query('DROP INDEX IF EXISTS fills_order');
+        } finally {
+          await db.close();
+        }
+        const upgraded = await reopen();
+        try {
+          const [o] = await upgraded.orders('paper');
+          expect([o.id, o.type, o.tif, o.status, fmt(o.filledQuantity), fmt(o.filledAvgPrice!), fmt(o.reserved), o.placedNs, o.fills.map((f) => [fmt(f.price), fmt(f.fee)])]).toEqual([
+            '41',
+            'market',
+            'day',
+            'filled',
+            '3.000000',
+            '12.500000',
+            '0.000000',
+            7n,
+            [['12.500000', '0.010000']],
+          ]);
+          // The table now takes the new statuses, and a new order's id continues the sequence.
+          const store = new HandStore();
+          store.quote('2024-01-02T15:00:00Z', 99, 100);
+          const placed = (await submitOrder(upgraded, store, req({ type: 'limit', limitPrice: D('90') }))).order;
+          expect(placed.status).toBe('open');
+        } finally {
+          await upgraded.close();
+        }
+      } finally {
+        await done();
+      }
+    });
+  }
+});
