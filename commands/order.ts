@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { MarketData, PRICE_KINDS, type DataOrigin } from '../src/market-data.js';
-import { parseExact, type Dec } from '../src/money.js';
+import { add, dec, fmt, parseExact, ZERO, type Dec } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus, type OrderType, type Side, type TimeInForce } from '../src/store/ledger/types.js';
 import { parseTimestamp } from '../src/time.js';
@@ -175,7 +175,7 @@ function printOrders(ui: Ui, orders: OrderJson[]): void {
       o.tif ?? '',
       o.filled_quantity,
       o.filled_avg_price ?? '',
-      (o.fills ?? []).length ? (o.fills ?? []).reduce((t, f) => t + Number(f.fee), 0).toFixed(6) : '',
+      (o.fills ?? []).length ? fmt((o.fills ?? []).reduce((t, f) => add(t, dec(f.fee)), ZERO)) : '',
       o.created_at.slice(0, 19),
       o.reject_codes.join(','),
     ]),
