@@ -14,7 +14,8 @@ export interface MatchReport {
   /** Market updates read (quotes and trades). */
   updates: number;
   /** Orders after each change the matcher made, in the order applied. */
-  changes: Array<{ kind: 'fill' | 'expire'; order: Order }>;
+  /** cancel: a fill the cash could not pay for (a stop buy after a gap), canceled instead. */
+  changes: Array<{ kind: 'fill' | 'expire' | 'cancel'; order: Order }>;
 }
 
 const toBook = (o: Order): BookOrder => ({
@@ -62,7 +63,7 @@ export async function matchResting(ledger: Ledger, store: Pick<TickStore, 'read'
         finished.add(o.id);
         continue;
       }
-      report.changes.push({ kind: e.kind, order: after });
+      report.changes.push({ kind: e.kind === 'fill' && after.status === 'canceled' ? 'cancel' : e.kind, order: after });
       if (after.status !== 'open' && after.status !== 'partially_filled') finished.add(o.id);
     }
     // Orders still resting have seen every update up to the last: record it (and a stop's trigger) so the next

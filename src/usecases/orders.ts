@@ -76,7 +76,7 @@ export interface MatchJson {
   /** Quotes and trades walked. */
   updates: number;
   /** Each fill or expiry, with the order after it. */
-  changes: Array<{ kind: 'fill' | 'expire'; order: OrderJson }>;
+  changes: Array<{ kind: 'fill' | 'expire' | 'cancel'; order: OrderJson }>;
 }
 
 /** Cancels an order of `account`; ORDER_NOT_FOUND for an id it does not own, ORDER_NOT_CANCELABLE once final. */

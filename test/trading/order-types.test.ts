@@ -216,3 +216,34 @@ describe('migration 005 upgrades a ledger written before it', () => {
     });
   }
 });
+
+describe('a stop buy that gaps beyond the cash', () => {
+  for (const backend of backends) {
+    it(`${backend.name}: is canceled naming INSUFFICIENT_BUYING_POWER, nothing filled, cash and reservation back`, async () => {
+      const { ledger, raw, done } = await backend.open();
+      try {
+        await createAccount(ledger, 'paper', D('1000'));
+        const store = new HandStore();
+        store.quote('2024-01-02T15:00:00Z', 79, 80);
+        // Stop 90 × 10 reserves 900 ≤ 1000 cash; the market gaps to an ask of 150: 10 × 150 = 1500 > 1000.
+        const stop = (await submitOrder(ledger, store, req({ type: 'stop', stopPrice: D('90') }))).order;
+        expect([stop.status, fmt(stop.reserved)]).toEqual(['open', '900.000000']);
+        store.quote('2024-01-02T15:01:00Z', 149, 150);
+        const report = await matchResting(ledger, store);
+        expect(report.changes.map((c) => [c.kind, c.order.status, c.order.rejectCodes])).toEqual([['cancel', 'canceled', ['INSUFFICIENT_BUYING_POWER']]]);
+        const after = await get(ledger, stop.id);
+        expect([fmt(after.filledQuantity), fmt(after.reserved), after.rejectReason]).toEqual(['0.000000', '0.000000', 'INSUFFICIENT_BUYING_POWER: need=1500.000000 have=1000.000000']);
+        expect(fmt((await ledger.getAccount('paper'))!.cash)).toBe('1000.000000');
+        const db = await raw();
+        try {
+          expect((await db.query('SELECT kind FROM order_events ORDER BY id')).map((r) => r.kind)).toEqual(['accepted', 'canceled']);
+        } finally {
+          await db.close();
+        }
+      } finally {
+        await ledger.close().catch(() => {});
+        await done();
+      }
+    });
+  }
+});

@@ -532,6 +532,16 @@ export class SqlLedger implements Ledger {
           cashDelta: order.side === 'buy' ? neg(notional) : notional,
           filledNs: change.ts,
         };
+        // A cash account never goes below zero: a stop buy that gapped far above the price it reserved at (it fills
+        // at the ask) may cost more than the cash; it is canceled then, naming why, with nothing filled.
+        const cashAfter = add(add(state.account.cash, fillDecision.cashDelta), neg(fee));
+        if (order.side === 'buy' && cashAfter < 0n && state.account.maxLeverage <= dec('1')) {
+          const reason = `INSUFFICIENT_BUYING_POWER: need=${fmt(add(notional, fee))} have=${fmt(state.account.cash)}`;
+          await tx.query("UPDATE orders SET status = 'canceled', reserved = 0, reject_codes = 'INSUFFICIENT_BUYING_POWER', reject_reason = $2, updated_ns = $3, cursor_ns = $4, cursor_seq = $5 WHERE id = $1", [orderId, reason, now, ...cursor]);
+          const after: Order = { ...order, status: 'canceled', reserved: ZERO, rejectCodes: ['INSUFFICIENT_BUYING_POWER'], rejectReason: reason, updatedNs: BigInt(now), cursorNs: change.ts, cursorSeq: change.seq };
+          await appendOrderEvent(tx, { account, orderId, kind: 'canceled', payload: orderJson(after), createdNs: BigInt(now) });
+          return after;
+        }
         const { fill } = await this.recordFill(tx, state, { orderId: order.id, symbol: order.symbol, side: order.side }, fillDecision, now);
         const filledQuantity = add(order.filledQuantity, quantity);
         const filledAvgPrice = div(add(mul(order.filledQuantity, order.filledAvgPrice ?? ZERO), notional), filledQuantity);
