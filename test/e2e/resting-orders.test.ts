@@ -6,7 +6,7 @@
  * orderbook's first four columns are ask price ×10000, ask size, bid price ×10000, bid size; a row with an empty
  * side (±9999999999) is no quote.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AAPL_MESSAGE, AAPL_ORDERBOOK, cift, hasLobster, tempDir } from '../helpers.js';
@@ -80,3 +80,22 @@ if (hasPostgres) {
     return { env: { CIFT_DATABASE_URL: db.url }, cleanup: db.drop };
   });
 }
+
+describe('an ingest moves the market clock', () => {
+  it('matches the resting orders of the symbols it stored, on stderr, leaving --json stdout the ingest outcome', () => {
+    const home = join(tmp.dir, 'home-ingest');
+    const first = join(tmp.dir, 'zzx-1.csv');
+    const later = join(tmp.dir, 'zzx-2.csv');
+    writeFileSync(first, 'ts,bid,ask,bid_size,ask_size\n2024-01-02T15:00:00Z,99,100,10,10\n');
+    writeFileSync(later, 'ts,bid,ask,bid_size,ask_size\n2024-01-02T15:05:00Z,94,94.5,10,4\n2024-01-02T15:06:00Z,94,94.8,10,20\n');
+    expect(cift(['ingest', first, '--symbol', 'ZZX'], { home }).status).toBe(0);
+    expect(JSON.parse(cift(['order', 'buy', 'ZZX', '10', '--limit', '95', '--json'], { home }).stdout).status).toBe('open');
+    const ingest = cift(['ingest', later, '--symbol', 'ZZX', '--json'], { home });
+    expect(ingest.status, ingest.stderr).toBe(0);
+    expect(Array.isArray(JSON.parse(ingest.stdout)) || typeof JSON.parse(ingest.stdout) === 'object').toBe(true);
+    // 4 at 94.5 (the ask size), then the other 6 at 94.8: avg (378 + 568.8) / 10 = 94.68.
+    expect(ingest.stderr).toMatch(/matched: order 1 partially_filled .*filled 4\.000000\)\nmatched: order 1 filled .*filled 10\.000000\)/);
+    const [o] = JSON.parse(cift(['order', 'list', '--json'], { home }).stdout);
+    expect([o.status, o.filled_avg_price]).toEqual(['filled', '94.680000']);
+  }, 60_000);
+});
