@@ -88,6 +88,7 @@ const limitsBody = z
     max_order_notional: decimalInput.optional().describe('largest order value'),
     max_leverage: decimalInput.optional().describe('largest gross exposure ÷ equity (1 = cash account)'),
     fee_rate: decimalInput.optional().describe('fee per unit of traded value (0.0005 = 5 bps)'),
+    max_concentration: decimalInput.nullable().optional().describe('largest |position| × price ÷ equity one symbol may reach by an order (0.25 = 25 %); null = no limit'),
   })
   .strict();
 
@@ -207,6 +208,7 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
       maxOrderNotional: positive('max_order_notional', b.max_order_notional),
       maxLeverage: positive('max_leverage', b.max_leverage),
       feeRate: b.fee_rate === undefined ? undefined : decimalOf('body.fee_rate', b.fee_rate, 'must be a rate ≥ 0 (0.0005 = 5 bps)', (d) => d >= 0n),
+      maxConcentration: b.max_concentration === null ? null : positive('max_concentration', b.max_concentration),
     });
   });
 

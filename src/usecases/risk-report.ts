@@ -1,0 +1,106 @@
+/**
+ * `cift risk report`: the account marked to market (read and released first, as getPortfolio does), then the
+ * held symbols' daily bars (the bars use-case, resampled to 1d) for historical VaR/ES, then the pure report.
+ */
+import type { MarketData } from '../market-data.js';
+import { fmt, cmp, div, ZERO, abs, type Dec } from '../money.js';
+import { concentrationOf, exposureOf, riskScore, SCORE_WEIGHTS, VAR_SCORE_CAP, varJson, type Concentration, type ScoreParts, type VarJson } from '../risk/report.js';
+import { alignReturns, dailyReturns, historicalVarEs, scenarioPnl, type DailyClose } from '../risk/var.js';
+import { openAccount } from '../trading/accounts.js';
+import { portfolio } from '../trading/portfolio.js';
+import { getBars } from './bars.js';
+import type { LedgerStores } from './stores.js';
+
+export const DEFAULT_VAR_WINDOW = 250;
+export const VAR_CONFIDENCES = [0.95, 0.99] as const;
+
+export const VAR_METHOD =
+  'historical simulation: current positions × each past daily close-to-close return of the held symbols (days on which all have one, the most recent `window`)';
+export const VAR_QUANTILE = 'VaR = the k-th worst loss, k = ceil(n × (1 − c)), no interpolation; ES = mean of the k worst losses';
+export const SCORE_FORMULA = `100 × (${SCORE_WEIGHTS.leverage} × min(1, leverage ÷ max leverage) + ${SCORE_WEIGHTS.concentration} × min(1, largest |value| ÷ equity) + ${SCORE_WEIGHTS.var} × min(1, VaR99 ÷ equity ÷ ${VAR_SCORE_CAP}))`;
+
+export interface RiskReportJson {
+  account: string;
+  currency: string;
+  cash: string;
+  equity: string;
+  buying_power: string;
+  exposure: { gross: string; net: string; long: string; short: string };
+  leverage: { gross: string | null; net: string | null; max: string };
+  max_concentration: string | null;
+  concentration: Concentration[];
+  var: {
+    method: string;
+    quantile: string;
+    horizon: '1d';
+    window: number;
+    /** Scenarios used (≤ window), and the first and last day of them. */
+    scenarios: number;
+    from: string | null;
+    to: string | null;
+    levels: VarJson[];
+    /** Why VaR is missing or thin, when it is (e.g. the held symbols' histories do not overlap). */
+    note: string | null;
+  };
+  risk_score: { score: number; parts: ScoreParts; formula: string };
+}
+
+export interface RiskReportStores extends Pick<LedgerStores, 'withLedger'> {
+  market: MarketData;
+}
+
+/** The held symbols' daily closes (stored data resampled to 1d by the bars use-case). */
+async function dailyCloses(market: MarketData, symbol: string): Promise<DailyClose[]> {
+  const { bars } = await getBars(market, { symbol, interval: '1d' });
+  return bars.map((b) => ({ date: String(b.ts).slice(0, 10), close: Number(b.close) }));
+}
+
+function varNote(held: number, returns: ReadonlyMap<string, ReadonlyMap<string, number>>, scenarios: number): string | null {
+  if (held === 0) return 'no open positions: nothing is at risk';
+  const short = [...returns].filter(([, r]) => r.size === 0).map(([s]) => s);
+  if (short.length) return `no daily returns for ${short.join(', ')} (fewer than two daily bars stored): VaR unknown, scored as full`;
+  if (scenarios === 0) return 'the held symbols have no day of returns in common (their histories do not overlap): VaR unknown, scored as full';
+  if (scenarios < 100) return `only ${scenarios} aligned daily returns: the 99 % figures rest on ${Math.ceil(Number((scenarios * 0.01).toFixed(9)))} day(s)`;
+  return null;
+}
+
+export async function riskReport(stores: RiskReportStores, account: string, window = DEFAULT_VAR_WINDOW): Promise<RiskReportJson> {
+  const { a, held } = await stores.withLedger(async (ledger) => {
+    const a = await openAccount(ledger, account);
+    return { a, held: await ledger.positions(a.name) };
+  });
+  const p = await portfolio(stores.market, a, held);
+  const open = p.positions.filter((x) => x.quantity !== ZERO);
+  const exposure = exposureOf(open);
+  const returns = new Map<string, Map<string, number>>();
+  for (const x of open) returns.set(x.symbol, dailyReturns(await dailyCloses(stores.market, x.symbol)));
+  const aligned = alignReturns(returns, window);
+  const pnl = scenarioPnl(new Map(open.map((x) => [x.symbol, Number(x.marketValue) / 1e6])), aligned);
+  const levels = VAR_CONFIDENCES.map((c) => ({ c, v: historicalVarEs(pnl, c) }));
+  const equityPositive = cmp(p.equity, ZERO) > 0;
+  const largest = open.reduce<Dec>((m, x) => (cmp(abs(x.marketValue), m) > 0 ? abs(x.marketValue) : m), ZERO);
+  const score = riskScore({ equity: p.equity, gross: exposure.gross, maxLeverage: a.maxLeverage, largestValue: largest, var99: levels[1].v?.var, hasPositions: open.length > 0 });
+  return {
+    account: a.name,
+    currency: a.currency,
+    cash: fmt(p.cash),
+    equity: fmt(p.equity),
+    buying_power: fmt(p.buyingPower),
+    exposure: { gross: fmt(exposure.gross), net: fmt(exposure.net), long: fmt(exposure.long), short: fmt(exposure.short) },
+    leverage: { gross: equityPositive ? fmt(div(exposure.gross, p.equity)) : null, net: equityPositive ? fmt(div(exposure.net, p.equity)) : null, max: fmt(a.maxLeverage) },
+    max_concentration: a.maxConcentration ? fmt(a.maxConcentration) : null,
+    concentration: concentrationOf(open, p.equity, exposure.gross),
+    var: {
+      method: VAR_METHOD,
+      quantile: VAR_QUANTILE,
+      horizon: '1d',
+      window,
+      scenarios: pnl.length,
+      from: aligned.dates[0] ?? null,
+      to: aligned.dates.at(-1) ?? null,
+      levels: levels.map(({ c, v }) => varJson(v, c, p.equity)),
+      note: varNote(open.length, returns, pnl.length),
+    },
+    risk_score: { ...score, formula: SCORE_FORMULA },
+  };
+}
