@@ -290,7 +290,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
     });
 
     it('GET /account gives the limits as `cift order limits --json`', async () => {
-      expect((await call('GET', `${P}/account`, { key: ctx.paperKey })).json()).toEqual({ account: 'paper', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', fee_rate: '0.000000' });
+      expect((await call('GET', `${P}/account`, { key: ctx.paperKey })).json()).toEqual({ account: 'paper', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', max_concentration: null, fee_rate: '0.000000' });
     });
 
     it('PATCH /account/limits: local key only; a bad value is 400 naming the field; the new limit binds orders', async () => {
@@ -299,7 +299,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       expectError(await call('PATCH', `${P}/account/limits`, { ...asResearch, body: { max_position: -1 } }), 400, 'INPUT_INVALID', /body\.max_position/);
       expectError(await call('PATCH', `${P}/account/limits`, { ...asResearch, body: { max_position: 5, colour: 'red' } }), 400, 'INPUT_INVALID', /colour/);
       const res = await call('PATCH', `${P}/account/limits`, { ...asResearch, body: { max_position: '5' } });
-      expect(res.json()).toEqual({ account: 'research', max_position: '5.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', fee_rate: '0.000000' });
+      expect(res.json()).toEqual({ account: 'research', max_position: '5.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', max_concentration: null, fee_rate: '0.000000' });
       const rejected = await order(ctx.researchKey, { side: 'buy', quantity: 6 });
       expect(rejected.statusCode).toBe(422);
       expect(rejected.json().reasons.map((r: { code: string }) => r.code)).toEqual(['MAX_POSITION_EXCEEDED']);
