@@ -6,19 +6,19 @@
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData, PRICE_KINDS } from '../src/market-data.js';
-import { parseExact, type Dec } from '../src/money.js';
+import { PRICE_KINDS } from '../src/market-data.js';
+import { parseExact } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import type { AccountLimits, Side } from '../src/store/ledger/types.js';
 import { readQuantity } from '../src/usecases/orders.js';
-import { maxOrderSize, riskCheck, type RiskCheckJson } from '../src/usecases/risk.js';
-import { DEFAULT_VAR_WINDOW, riskReport, SCORE_FORMULA, VAR_METHOD, VAR_QUANTILE, type RiskReportJson } from '../src/usecases/risk-report.js';
-import { openLedgerStores } from '../src/usecases/stores.js';
+import type { RiskCheckJson } from '../src/usecases/risk.js';
+import { DEFAULT_VAR_WINDOW, SCORE_FORMULA, VAR_METHOD, VAR_QUANTILE, type RiskReportJson } from '../src/usecases/risk-report.js';
+import { openRiskService, type RiskService } from '../src/usecases/risk-service.js';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { uiFrom } from './context.js';
 import { numberFlag, parseFlags, positiveInt } from './flags.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
-import { accountOption, accountService, decimalFlag, lockTimeoutMs, lockTimeoutOption, type AccountFlags } from './trading-options.js';
+import { accountOption, accountService, decimalFlag, lockTimeoutMs, lockTimeoutOption, marketOnce, type AccountFlags } from './trading-options.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
 
 const positiveAmount = decimalFlag('must be positive', (v) => v > 0n);
@@ -90,16 +90,17 @@ const readSide = (text: string, what: string): Side => {
   return text;
 };
 
-/** Market data and the ledger for one read-only risk question; the embedded ledger is held only while it runs. */
-async function withRiskStores<T>(ui: Ui, flags: AccountFlags & SourceFlag, symbol: string | undefined, work: (s: { market: MarketData; withLedger: ReturnType<typeof openLedgerStores>['withLedger'] }) => Promise<T>): Promise<T> {
+/**
+ * The risk service for one command: the `cift serve` holding this home's embedded ledger when one runs (the
+ * question is sent to it), else the use-cases here, holding the ledger only while they run. Notes the data's
+ * origin for `symbol` on stderr, as `cift order` does.
+ */
+async function riskService(ui: Ui, flags: AccountFlags & SourceFlag, symbol?: string): Promise<RiskService> {
   checkAccountName(flags.account);
-  const timeout = lockTimeoutMs(flags);
-  const market = await MarketData.open(ui.settings, { source: flags.source });
-  if (symbol !== undefined) {
-    await market.kindsOf(symbol);
-    await noteOrigin(market, symbol, PRICE_KINDS);
-  }
-  return work({ market, withLedger: openLedgerStores(ui.settings, { lockTimeoutMs: timeout }).withLedger });
+  const market = marketOnce(ui, flags.source);
+  const service = openRiskService(ui.settings, { lockTimeoutMs: lockTimeoutMs(flags), market, source: flags.source });
+  if (symbol !== undefined) await noteOrigin(await market(), symbol, PRICE_KINDS);
+  return service;
 }
 
 const addOrderOptions = (c: Command): Command =>
@@ -138,9 +139,8 @@ const checkCommand = addOrderOptions(
     const symbol = normalizeSymbol(symbolText);
     const quantity = readQuantity(qtyText);
     const f = parseFlags(OrderFlags, flags as unknown as Record<string, unknown>);
-    const r = await withRiskStores(ui, flags, symbol, (s) =>
-      s.withLedger((ledger) => riskCheck(ledger, s.market, { account: flags.account, symbol, side, quantity, allowShort: flags.allowShort, slippageBps: f.slippage }, { limitPrice: f.limit })),
-    );
+    const service = await riskService(ui, flags, symbol);
+    const r = await service.check({ account: flags.account, symbol, side, quantity, allowShort: flags.allowShort, slippageBps: f.slippage }, { limitPrice: f.limit });
     if (ui.json) printJson(r);
     else printCheck(ui, `${side} ${qtyText} ${symbol}${f.limit === undefined ? '' : ` limit ${flags.limit}`}`, r);
     // The answer is printed either way; the exit code (1) lets a script gate an order on it.
@@ -163,9 +163,8 @@ const maxSizeCommand = addOrderOptions(
     const side = readSide(flags.side, '--side');
     const symbol = normalizeSymbol(symbolText);
     const f = parseFlags(OrderFlags, flags as unknown as Record<string, unknown>);
-    const m = await withRiskStores(ui, flags, symbol, (s) =>
-      s.withLedger((ledger) => maxOrderSize(ledger, s.market, { account: flags.account, symbol, side, allowShort: flags.allowShort, slippageBps: f.slippage, limitPrice: f.limit as Dec | undefined })),
-    );
+    const service = await riskService(ui, flags, symbol);
+    const m = await service.maxSize({ account: flags.account, symbol, side, allowShort: flags.allowShort, slippageBps: f.slippage, limitPrice: f.limit });
     if (ui.json) return printJson(m);
     printTable(
       ui,
@@ -238,7 +237,7 @@ Risk score in [0, 100] = ${SCORE_FORMULA}:
   .action(async (flags: AccountFlags & SourceFlag & { window: string }, cmd: Command) => {
     const ui = uiFrom(cmd);
     const { window } = parseFlags(ReportFlags, flags as unknown as Record<string, unknown>);
-    const r = await withRiskStores(ui, flags, undefined, (s) => riskReport(s, flags.account, window));
+    const r = await (await riskService(ui, flags)).report(flags.account, window);
     if (ui.json) printJson(r);
     else printReport(ui, r);
   });

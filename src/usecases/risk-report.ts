@@ -46,7 +46,10 @@ export interface RiskReportJson {
 }
 
 export interface RiskReportStores extends Pick<LedgerStores, 'withLedger'> {
-  market: MarketData;
+  /** Latest prices the positions are marked at (a server's live market while it replays). */
+  market: Pick<MarketData, 'latest'>;
+  /** Stored market data the daily bars are read from. */
+  history: MarketData;
 }
 
 /** The held symbols' daily closes (stored data resampled to 1d by the bars use-case). */
@@ -73,7 +76,7 @@ export async function riskReport(stores: RiskReportStores, account: string, wind
   const open = p.positions.filter((x) => x.quantity !== ZERO);
   const exposure = exposureOf(open);
   const returns = new Map<string, Map<string, number>>();
-  for (const x of open) returns.set(x.symbol, dailyReturns(await dailyCloses(stores.market, x.symbol)));
+  for (const x of open) returns.set(x.symbol, dailyReturns(await dailyCloses(stores.history, x.symbol)));
   const aligned = alignReturns(returns, window);
   const pnl = scenarioPnl(new Map(open.map((x) => [x.symbol, Number(x.marketValue) / 1e6])), aligned);
   const levels = VAR_CONFIDENCES.map((c) => ({ c, v: historicalVarEs(pnl, c) }));
