@@ -119,6 +119,16 @@ describe('risk use-cases', async () => {
     // Selling never grows it: the whole 100 (and, with shorting, down to −100) passes the cap.
     const sell = await riskCheck(ledger, stores.market, { ...order('conc', 'XYZ', 'sell', dec('200')), allowShort: true });
     expect(sell.allowed).toBe(true);
+    // Sells with shorting: |100 − q| ≤ 100 while q ≤ 200 (never grows), then (q − 100) × 50 ≤ 10000 → q ≤ 300.
+    const sellMax = await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'sell', allowShort: true });
+    expect([sellMax.max_quantity, sellMax.binding_codes]).toEqual(['300.000000', ['MAX_CONCENTRATION_EXCEEDED']]);
+    // A cap of 1 % set after the position (5000 = 5 % of equity): no buy grows it within the cap, so the max buy is 0;
+    // a sell may flip it to the same size short (q = 200) and not beyond, since (q − 100) × 50 ≤ 1000 gives only 120.
+    await ledger.setLimits('conc', { maxConcentration: dec('0.01') });
+    const buy0 = await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'buy' });
+    expect([buy0.max_quantity, buy0.binding]).toEqual(['0.000000', 'MAX_CONCENTRATION_EXCEEDED']);
+    const flip = await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'sell', allowShort: true });
+    expect([flip.max_quantity, flip.binding]).toEqual(['200.000000', 'MAX_CONCENTRATION_EXCEEDED']);
     await ledger.setLimits('conc', { maxConcentration: null });
     expect((await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'buy' })).binding, 'lifted: buying power binds again').toBe('INSUFFICIENT_BUYING_POWER');
   });
