@@ -209,6 +209,7 @@ function printReport(ui: Ui, r: RiskReportJson): void {
   const { parts } = r.risk_score;
   process.stdout.write(
     `${paint(ui, 'dim', `VaR: ${r.var.method}; window ${r.var.window}, ${r.var.scenarios} days used${r.var.from ? ` (${r.var.from} to ${r.var.to})` : ''}; ${r.var.quantile}.`)}\n` +
+      (r.var.history.length ? `${paint(ui, 'dim', `daily history: ${r.var.history.map((h) => `${h.symbol} ${h.origin ?? 'none'} (${h.daily_closes} closes)`).join(', ')}.`)}\n` : '') +
       (r.var.note ? `${paint(ui, 'yellow', `VaR: ${r.var.note}`)}\n` : '') +
       `${paint(ui, 'dim', `risk score = ${r.risk_score.formula}; parts: leverage ${parts.leverage_use.toFixed(3)}, concentration ${parts.concentration.toFixed(3)}, VaR ${parts.var.toFixed(3)}.`)}\n`,
   );

@@ -2,6 +2,7 @@
  * `cift risk report`: the account marked to market (read and released first, as getPortfolio does), then the
  * held symbols' daily bars (the bars use-case, resampled to 1d) for historical VaR/ES, then the pure report.
  */
+import { isCiftError } from '../errors.js';
 import type { MarketData } from '../market-data.js';
 import { fmt, cmp, div, ZERO, abs, type Dec } from '../money.js';
 import { concentrationOf, exposureOf, riskScore, SCORE_WEIGHTS, VAR_SCORE_CAP, varJson, type Concentration, type ScoreParts, type VarJson } from '../risk/report.js';
@@ -39,6 +40,8 @@ export interface RiskReportJson {
     from: string | null;
     to: string | null;
     levels: VarJson[];
+    /** Each held symbol's daily history: its origin and number of daily closes. */
+    history: HistoryJson[];
     /** Why VaR is missing or thin, when it is (e.g. the held symbols' histories do not overlap). */
     note: string | null;
   };
@@ -48,14 +51,43 @@ export interface RiskReportJson {
 export interface RiskReportStores extends Pick<LedgerStores, 'withLedger'> {
   /** Latest prices the positions are marked at (a server's live market while it replays). */
   market: Pick<MarketData, 'latest'>;
-  /** Stored market data the daily bars are read from. */
+  /** Market data the daily bars are read from (stored data wins, as everywhere). */
   history: MarketData;
+  /**
+   * The shipped sample data, for a symbol whose history above has fewer than two daily bars (one ingested day
+   * of ticks): returns are scale-free, so the shipped daily history still measures the symbol's daily moves.
+   * Absent when the user chose an origin (--source): then only that one is read.
+   */
+  shipped?: () => Promise<MarketData>;
 }
 
-/** The held symbols' daily closes (stored data resampled to 1d by the bars use-case). */
+export interface HistoryJson {
+  symbol: string;
+  /** Where the daily closes came from; null when there are none. */
+  origin: 'stored' | 'shipped' | null;
+  daily_closes: number;
+}
+
+/** A symbol's daily closes (its data resampled to 1d by the bars use-case); none when it has no data here. */
 async function dailyCloses(market: MarketData, symbol: string): Promise<DailyClose[]> {
-  const { bars } = await getBars(market, { symbol, interval: '1d' });
-  return bars.map((b) => ({ date: String(b.ts).slice(0, 10), close: Number(b.close) }));
+  try {
+    const { bars } = await getBars(market, { symbol, interval: '1d' });
+    return bars.map((b) => ({ date: String(b.ts).slice(0, 10), close: Number(b.close) }));
+  } catch (e) {
+    // A position in a symbol whose data was removed still has a value: it just has no history.
+    if (isCiftError(e) && (e.code === 'UNKNOWN_SYMBOL' || e.code === 'NO_DATA')) return [];
+    throw e;
+  }
+}
+
+async function historyOf(stores: RiskReportStores, symbol: string): Promise<{ closes: DailyClose[]; json: HistoryJson }> {
+  const closes = await dailyCloses(stores.history, symbol);
+  if (closes.length < 2 && stores.shipped) {
+    const shipped = await dailyCloses(await stores.shipped(), symbol);
+    if (shipped.length >= 2) return { closes: shipped, json: { symbol, origin: 'shipped', daily_closes: shipped.length } };
+  }
+  const origin = closes.length ? (await stores.history.originOf(symbol)).origin : null;
+  return { closes, json: { symbol, origin, daily_closes: closes.length } };
 }
 
 function varNote(held: number, returns: ReadonlyMap<string, ReadonlyMap<string, number>>, scenarios: number): string | null {
@@ -76,7 +108,12 @@ export async function riskReport(stores: RiskReportStores, account: string, wind
   const open = p.positions.filter((x) => x.quantity !== ZERO);
   const exposure = exposureOf(open);
   const returns = new Map<string, Map<string, number>>();
-  for (const x of open) returns.set(x.symbol, dailyReturns(await dailyCloses(stores.history, x.symbol)));
+  const history: HistoryJson[] = [];
+  for (const x of open) {
+    const h = await historyOf(stores, x.symbol);
+    returns.set(x.symbol, dailyReturns(h.closes));
+    history.push(h.json);
+  }
   const aligned = alignReturns(returns, window);
   const pnl = scenarioPnl(new Map(open.map((x) => [x.symbol, Number(x.marketValue) / 1e6])), aligned);
   const levels = VAR_CONFIDENCES.map((c) => ({ c, v: historicalVarEs(pnl, c) }));
@@ -102,6 +139,7 @@ export async function riskReport(stores: RiskReportStores, account: string, wind
       from: aligned.dates[0] ?? null,
       to: aligned.dates.at(-1) ?? null,
       levels: levels.map(({ c, v }) => varJson(v, c, p.equity)),
+      history,
       note: varNote(open.length, returns, pnl.length),
     },
     risk_score: { ...score, formula: SCORE_FORMULA },

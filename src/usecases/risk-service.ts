@@ -5,7 +5,7 @@
  */
 import type { Settings } from '../config.js';
 import { CiftError } from '../errors.js';
-import type { MarketData } from '../market-data.js';
+import { MarketData, type DataOrigin } from '../market-data.js';
 import { fmt } from '../money.js';
 import type { SubmitRequest } from '../trading/orders.js';
 import { serverClient, type RemoteServer } from './remote-trading.js';
@@ -20,7 +20,7 @@ export interface RiskService {
   report(account: string, window: number): Promise<RiskReportJson>;
 }
 
-export function localRiskService(settings: Pick<Settings, 'home' | 'databaseUrl'>, lockTimeoutMs: number, market: () => Promise<MarketData>): RiskService {
+export function localRiskService(settings: Settings, lockTimeoutMs: number, market: () => Promise<MarketData>, source?: DataOrigin): RiskService {
   const { withLedger } = openLedgerStores(settings, { lockTimeoutMs });
   return {
     check: async (req, opts) => {
@@ -33,7 +33,9 @@ export function localRiskService(settings: Pick<Settings, 'home' | 'databaseUrl'
     },
     report: async (account, window) => {
       const m = await market();
-      return riskReport({ withLedger, market: m, history: m }, account, window);
+      // Shipped daily history fills in for a symbol with a single stored day, unless the user chose an origin.
+      const shipped = source === undefined ? () => MarketData.open(settings, { source: 'shipped' }) : undefined;
+      return riskReport({ withLedger, market: m, history: m, shipped }, account, window);
     },
   };
 }
@@ -63,12 +65,12 @@ export interface RiskServiceOptions {
   lockTimeoutMs: number;
   market: () => Promise<MarketData>;
   /** `--source` as given: the server reads its own market data, so it cannot be forwarded. */
-  source?: string;
+  source?: DataOrigin;
 }
 
 /** The server announced for this home when one is alive and the ledger is embedded, else the local use-cases. */
-export function openRiskService(settings: Pick<Settings, 'home' | 'databaseUrl'>, opts: RiskServiceOptions): RiskService {
-  const local = () => localRiskService(settings, opts.lockTimeoutMs, opts.market);
+export function openRiskService(settings: Settings, opts: RiskServiceOptions): RiskService {
+  const local = () => localRiskService(settings, opts.lockTimeoutMs, opts.market, opts.source);
   const server = forwardTarget(settings);
   if (server === undefined) return local();
   if (opts.source !== undefined) {

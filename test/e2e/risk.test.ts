@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cift, homeMaker, ROOT, tempDir } from '../helpers.js';
+import { cift, homeMaker, QQZ_QUOTES, ROOT, tempDir, writeText } from '../helpers.js';
 
 const tmp = tempDir();
 afterAll(tmp.cleanup);
@@ -140,7 +140,7 @@ describe('cift risk report', () => {
     const k95 = Math.ceil(250 * 0.05 - 1e-9); // 13
     const k99 = Math.ceil(250 * 0.01 - 1e-9); // 3
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-    expect(rep.var).toMatchObject({ horizon: '1d', window: 250, scenarios: 250, from: returns[0].date, to: '2017-02-16', note: null });
+    expect(rep.var).toMatchObject({ horizon: '1d', window: 250, scenarios: 250, from: returns[0].date, to: '2017-02-16', note: null, history: [{ symbol: 'AAPL', origin: 'shipped', daily_closes: AAPL.length }] });
     const [v95, v99] = rep.var.levels;
     expect([v95.confidence, v95.k, v99.confidence, v99.k]).toEqual([0.95, k95, 0.99, k99]);
     expect(Number(v95.var)).toBeCloseTo(losses[k95 - 1], 5);
@@ -169,6 +169,22 @@ describe('cift risk report', () => {
     const rep = JSON.parse(cift(['risk', 'report', '--json'], { home }).stdout);
     expect([rep.var.scenarios, rep.var.levels[1].var, rep.risk_score.parts.var]).toEqual([0, null, 1]);
     expect(rep.var.note).toMatch(/no day of returns in common/);
+  });
+
+  it('fills in the shipped daily history for a symbol with one stored day (an ingested day of quotes), and says so', () => {
+    const one = newHome();
+    // One day of AAPL quotes (the made-up QQZ rows): bid 10.25 / ask 10.5 last, so the buy fills at 10.5, marked at 10.375.
+    expect(cift(['ingest', writeText(tmp.dir, 'aapl-quotes.csv', QQZ_QUOTES), '--symbol', 'AAPL'], { home: one }).status).toBe(0);
+    expect(cift(['order', 'buy', 'AAPL', '10'], { home: one }).status).toBe(0);
+    const rep = JSON.parse(cift(['risk', 'report', '--json'], { home: one }).stdout);
+    expect(rep.var.history).toEqual([{ symbol: 'AAPL', origin: 'shipped', daily_closes: AAPL.length }]);
+    const value = 10 * 10.375;
+    const losses = AAPL.slice(1).map((x, i) => -value * (x.close / AAPL[i].close - 1)).slice(-250).sort((a, b) => b - a);
+    expect(rep.var.scenarios).toBe(250);
+    expect(Number(rep.var.levels[0].var)).toBeCloseTo(losses[12], 5);
+    const stored = JSON.parse(cift(['risk', 'report', '--source', 'stored', '--json'], { home: one }).stdout);
+    expect([stored.var.history, stored.var.scenarios]).toEqual([[{ symbol: 'AAPL', origin: 'stored', daily_closes: 1 }], 0]);
+    expect(stored.var.note).toMatch(/no daily returns for AAPL/);
   });
 
   it('refuses bad values in one line, exit 2', () => {

@@ -236,7 +236,11 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
         querystring: z.object({ window: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_VAR_WINDOW).describe('daily returns used for VaR') }).strict(),
       },
     },
-    async (request) => riskReport({ withLedger: (work) => trading.stores.withLedger(work), market: trading.market, history: services.market }, accountOf(request), request.query.window),
+    async (request) => riskReport(
+        { withLedger: (work) => trading.stores.withLedger(work), market: trading.market, history: services.market, shipped: () => services.marketFor('shipped') },
+        accountOf(request),
+        request.query.window,
+      ),
   );
 
   app.get(
