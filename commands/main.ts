@@ -11,6 +11,7 @@ import { benchCommand } from './bench.js';
 import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
 import { orderCommand } from './order.js';
+import { riskCommand } from './risk.js';
 import { serveCommand } from './serve.js';
 import { colorEnabled, examples, paint } from './ui.js';
 
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   program.addCommand(featuresCommand);
   program.addCommand(backtestCommand);
   program.addCommand(orderCommand);
+  program.addCommand(riskCommand);
   program.addCommand(benchCommand);
   program.addCommand(serveCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.

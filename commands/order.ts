@@ -1,44 +1,18 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData, PRICE_KINDS, type DataOrigin } from '../src/market-data.js';
-import { parseExact, type Dec } from '../src/money.js';
+import { PRICE_KINDS } from '../src/market-data.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus, type Side } from '../src/store/ledger/types.js';
 import { checkAccountName } from '../src/trading/accounts.js';
-import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
 import { readQuantity } from '../src/usecases/orders.js';
-import { openTradingService, type TradingService } from '../src/usecases/trading-service.js';
 import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { numberFlag, parseFlags } from './flags.js';
+import { limitsCommand } from './risk.js';
+import { accountOption, accountService, decimalFlag, lockTimeoutOption, LOCK_TIMEOUT_RULE, marketOnce, plainService, type AccountFlags, type LedgerFlags } from './trading-options.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
-
-interface LedgerFlags {
-  lockTimeout: string;
-}
-
-interface AccountFlags extends LedgerFlags {
-  account: string;
-}
-
-const LOCK_TIMEOUT_RULE = numberFlag('must be seconds ≥ 0', (v) => v >= 0);
-
-/** Every order subcommand waits this long for another process using the ledger (CIFT_LOCK_TIMEOUT overrides the default). */
-const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for a process that keeps the ledger busy (LEDGER_LOCKED after)').default('10').env('CIFT_LOCK_TIMEOUT');
-const accountOption = () => new Option('--account <name>', 'paper account (create others with `cift order accounts create`)').default(DEFAULT_ACCOUNT);
-
-/** A decimal flag read exactly (no rounding, no overflow), with a rule sentence for the value's range. */
-const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
-  z.string().transform((text, ctx) => {
-    const r = parseExact(text);
-    if (!r.ok || !check(r.value)) {
-      ctx.addIssue({ code: 'custom', message: r.ok ? rule : r.problem });
-      return z.NEVER;
-    }
-    return r.value;
-  });
 
 /** The order view, shared with the API (src/usecases/views.ts); re-exported for existing importers. */
 export { orderJson };
@@ -105,28 +79,6 @@ function printOrders(ui: Ui, orders: OrderJson[]): void {
   );
 }
 
-/** Market data of the origin asked for, opened on first use and then kept (the local service and noteOrigin share it). */
-function marketOnce(ui: Ui, source: DataOrigin | undefined): () => Promise<MarketData> {
-  let market: Promise<MarketData> | undefined;
-  return () => (market ??= MarketData.open(ui.settings, { source }));
-}
-
-/**
- * The trading service with the --lock-timeout the flags give: the `cift serve` holding this home's embedded
- * ledger when one runs (the command is sent to it), else the use-cases here (the embedded ledger is held only
- * while one runs).
- */
-function plainService(ui: Ui, flags: LedgerFlags, market?: () => Promise<MarketData>, source?: DataOrigin): TradingService {
-  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-  return openTradingService(ui.settings, { lockTimeoutMs: lockTimeout * 1000, market, source });
-}
-
-/** plainService for one account's command (the account policy itself is the use-cases'). */
-function accountService(ui: Ui, flags: AccountFlags, market?: () => Promise<MarketData>, source?: DataOrigin): TradingService {
-  checkAccountName(flags.account);
-  return plainService(ui, flags, market, source);
-}
-
 const cancel = new Command('cancel')
   .description('cancel an order that has not filled (market orders fill or are rejected at once)')
   .argument('<id>', 'order id')
@@ -183,33 +135,6 @@ const portfolioCommand = new Command('portfolio')
     printTable(ui, ['account', 'value'], Object.entries(summary).map(([k, v]) => [k, v ?? '']), ['left', 'right']);
   });
 
-const positiveAmount = decimalFlag('must be positive', (v) => v > 0n);
-const LimitFlags = z.object({
-  maxPosition: positiveAmount.optional(),
-  maxOrderNotional: positiveAmount.optional(),
-  maxLeverage: positiveAmount.optional(),
-  feeRate: decimalFlag('must be a rate ≥ 0 (0.0005 = 5 bps)', (v) => v >= 0n).optional(),
-});
-
-const limits = new Command('limits')
-  .description("show or set an account's risk limits and fee rate")
-  .addOption(accountOption())
-  .addOption(lockTimeoutOption())
-  .option('--max-position <units>', 'largest absolute position per symbol')
-  .option('--max-order-notional <amount>', 'largest order value')
-  .option('--max-leverage <ratio>', 'largest gross exposure ÷ equity (1 = cash account)')
-  .option('--fee-rate <rate>', 'fee per unit of traded value (0.0005 = 5 bps)')
-  .addHelpText('after', examples(['cift order limits', 'cift order limits --max-position 500 --max-leverage 2 --fee-rate 0.0005']))
-  .action(async (flags: AccountFlags & { maxPosition?: string; maxOrderNotional?: string; maxLeverage?: string; feeRate?: string }, cmd: Command) => {
-    const ui = uiFrom(cmd);
-    const l = parseFlags(LimitFlags, flags as unknown as Record<string, unknown>);
-    const update = { maxPositionQty: l.maxPosition, maxOrderNotional: l.maxOrderNotional, maxLeverage: l.maxLeverage, feeRate: l.feeRate };
-    const service = accountService(ui, flags);
-    const view = Object.values(update).every((v) => v === undefined) ? await service.getLimits(flags.account) : await service.updateLimits(flags.account, update);
-    if (ui.json) printJson(view);
-    else printTable(ui, ['limit', 'value'], Object.entries(view), ['left', 'right']);
-  });
-
 const CreateAccountFlags = z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() });
 
 const createAccountCommand = new Command('create')
@@ -257,6 +182,7 @@ export const orderCommand = new Command('order')
   .addCommand(list)
   .addCommand(positions)
   .addCommand(portfolioCommand)
-  .addCommand(limits)
+  // `cift order limits` stays as an alias of `cift risk limits`: the same command, built by the same function.
+  .addCommand(limitsCommand('order'))
   .addCommand(accountsCommand)
   .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'cift order accounts create research --cash 50000', 'CIFT_DATABASE_URL=postgres://… cift order list']));

@@ -25,6 +25,7 @@ function toAccount(r: Row): Account {
     maxPositionQty: dec(str(r.max_position_qty)),
     maxOrderNotional: dec(str(r.max_order_notional)),
     maxLeverage: dec(str(r.max_leverage)),
+    maxConcentration: r.max_concentration === null || r.max_concentration === undefined ? null : dec(str(r.max_concentration)),
   };
 }
 
@@ -208,17 +209,19 @@ export class SqlLedger implements Ledger {
   }
 
   private async writeLimits(name: string, limits: Partial<AccountLimits>, began: () => void): Promise<Account> {
-    const columns: Array<[string, Dec | undefined]> = [
+    // undefined leaves a column as it is; null (max_concentration only) clears it to "no limit".
+    const columns: Array<[string, Dec | null | undefined]> = [
       ['fee_rate', limits.feeRate],
       ['max_position_qty', limits.maxPositionQty],
       ['max_order_notional', limits.maxOrderNotional],
       ['max_leverage', limits.maxLeverage],
+      ['max_concentration', limits.maxConcentration],
     ];
     return this.db.transaction(async (tx) => {
       began();
       const set = columns.filter(([, v]) => v !== undefined);
       if (set.length) {
-        await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => fmt(v!))]);
+        await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => (v === null ? null : fmt(v!)))]);
       }
       const rows = await tx.query('SELECT * FROM accounts WHERE name = $1', [name]);
       if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `UNKNOWN_ACCOUNT: no account "${name}"`, 'create it with `cift order accounts create NAME`');

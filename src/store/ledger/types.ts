@@ -10,6 +10,8 @@ export interface AccountLimits {
   maxPositionQty: Dec;
   maxOrderNotional: Dec;
   maxLeverage: Dec;
+  /** Largest |position| × price ÷ equity one symbol may reach by an order; null or absent = no limit. */
+  maxConcentration?: Dec | null;
 }
 
 export interface Account extends AccountLimits {
