@@ -5,9 +5,11 @@
  */
 import { CiftError } from '../../errors.js';
 import { add, dec, fmt, neg, type Dec } from '../../money.js';
+import { orderJson } from '../../usecases/views.js';
 import { clientIdLock, forUpdate } from './dialect.js';
+import { appendOrderEvent, type OrderEventKind } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
-import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
+import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position, StoredOrderEvent } from './types.js';
 
 /** How long a key found on a shared database (PostgreSQL) is trusted before it is looked up again. */
 const KEY_TRUST_MS = 1000;
@@ -340,6 +342,9 @@ export class SqlLedger implements Ledger {
       updatedNs: BigInt(now),
       fill: decision.status === 'filled' ? { id: fillId, orderId: str(id), quantity: intent.quantity, price: decision.price, fee: decision.fee, priceSource: decision.priceSource, filledNs: BigInt(now) } : undefined,
     };
+    // The outbox, in this transaction: a market order is accepted then filled at once, or rejected.
+    if (decision.status === 'filled') await this.orderEvent(tx, { ...order, status: 'accepted', fill: undefined }, 'accepted');
+    await this.orderEvent(tx, order, decision.status);
     return { order, duplicate: false };
   }
 
@@ -352,8 +357,43 @@ export class SqlLedger implements Ledger {
         throw new CiftError('ORDER_NOT_CANCELABLE', `ORDER_NOT_CANCELABLE: id=${orderId} status=${order.status}`, 'only resting orders can be cancelled; market orders fill or are rejected at once');
       }
       await tx.query("UPDATE orders SET status = 'canceled', updated_ns = $2 WHERE id = $1", [orderId, nowNs()]);
-      return (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
+      const canceled = (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
+      await this.orderEvent(tx, canceled, 'canceled');
+      return canceled;
     });
+  }
+
+  /** One outbox row for an order change, inside the change's transaction (payload: the order's API view). */
+  private orderEvent(tx: SqlRunner, order: Order, kind: OrderEventKind): Promise<void> {
+    return appendOrderEvent(tx, { account: order.account, orderId: order.id, kind, payload: orderJson(order), createdNs: order.updatedNs });
+  }
+
+  async orderEvents(opts: { afterId?: bigint; limit: number; unpublished?: boolean }): Promise<StoredOrderEvent[]> {
+    const sql = `SELECT * FROM order_events WHERE id > $1${opts.unpublished ? ' AND published_ns IS NULL' : ''} ORDER BY id LIMIT $2`;
+    const params = [String(opts.afterId ?? 0n), opts.limit];
+    const rows =
+      this.db.dialect === 'postgres'
+        ? // Ids come from a sequence when the row is inserted, not when it commits: event 10 may commit before 9.
+          // SHARE mode waits for every transaction that has inserted a row (they hold ROW EXCLUSIVE) to end and
+          // holds new inserts off while the SELECT runs, so no id below what we read can still appear.
+          await this.db.transaction(async (tx) => (await tx.query('LOCK TABLE order_events IN SHARE MODE'), tx.query(sql, params)))
+        : // The embedded ledger has one writer, one transaction at a time: ids commit in order.
+          await this.db.query(sql, params);
+    return rows.map((r) => ({
+      id: BigInt(str(r.id)),
+      account: str(r.account),
+      orderId: str(r.order_id),
+      kind: str(r.kind) as OrderEventKind,
+      payload: JSON.parse(str(r.payload)) as unknown,
+      createdNs: BigInt(str(r.created_ns)),
+      publishedNs: r.published_ns === null ? undefined : BigInt(str(r.published_ns)),
+    }));
+  }
+
+  async markPublished(ids: readonly bigint[], ns: bigint): Promise<void> {
+    if (ids.length === 0) return;
+    const list = ids.map((_, k) => `$${k + 2}`).join(', ');
+    await this.db.transaction((tx) => tx.query(`UPDATE order_events SET published_ns = $1 WHERE id IN (${list}) AND published_ns IS NULL`, [String(ns), ...ids.map(String)]));
   }
 
   async orders(account: string, status?: OrderStatus): Promise<Order[]> {
