@@ -1,8 +1,8 @@
 /**
  * The wire format of an event on every bus: one MessagePack map
- *   {v: 1, id: "<decimal>", account, order_id, kind, created_ns: int64, payload: {…the order JSON…}}
+ *   {v: 1, id: "<decimal>", account, order_id, kind, created_ns: uint 64, payload: {…the order JSON…}}
  * The id travels as a decimal string (any language reads it exactly; ids can pass 2^53); created_ns as a
- * MessagePack int64 (epoch ns is beyond a double's exact range). The payload is the order view as a map.
+ * MessagePack 64-bit integer (0xcf; epoch ns is beyond a double's exact range). The payload is the order view as a map.
  */
 import { decode, encode } from '@msgpack/msgpack';
 import { CiftError } from '../../errors.js';
