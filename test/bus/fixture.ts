@@ -1,6 +1,6 @@
 /** Shared by the bus tests: ledgers, a burst of orders, and what the outbox must hold for them. */
 import { createServer } from 'node:net';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { dec, neg, type Dec } from '../../src/money.js';
@@ -8,7 +8,7 @@ import { openLedger } from '../../src/store/ledger/open.js';
 import type { Ledger, Order } from '../../src/store/ledger/types.js';
 import { DEFAULT_ACCOUNT_SETTINGS } from '../../src/trading/orders.js';
 import { tempDir } from '../helpers.js';
-import { freshPostgresDatabase } from '../services.js';
+import { freshPostgresDatabase, REQUIRE_SERVICES } from '../services.js';
 
 export const ACCOUNTS = ['acct-a', 'acct-b', 'acct-c'];
 
@@ -53,6 +53,11 @@ export async function expectedPerAccount(ledger: Ledger): Promise<Map<string, st
   }
   return out;
 }
+
+/** The live Redis Streams tests start their own redis-server: without the binary they skip (fail in CI). */
+export const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
+if (!hasRedisServer && REQUIRE_SERVICES) throw new Error('CIFT_TEST_REQUIRE_SERVICES=1 but redis-server is not on PATH (the bus tests start a private one)');
+if (!hasRedisServer) console.warn('skipping the live Redis Streams bus tests: redis-server is not on PATH');
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {

@@ -34,6 +34,8 @@ export const entryId = (eventId: bigint): string => `${eventId}-0`;
 
 export class RedisStreamsBus implements Bus {
   readonly kind = 'redis';
+  /** A second connection for blocking reads: XREAD BLOCK holds its connection, and publishes must not wait on it. */
+  private blocking: RedisClient | undefined;
 
   private constructor(
     private readonly client: RedisClient,
@@ -96,7 +98,13 @@ export class RedisStreamsBus implements Bus {
     try {
       let entries = await client.xrangeBuffer(key, `(${entryId(afterId)}`, '+', 'COUNT', limit);
       if (entries.length === 0 && waitMs > 0) {
-        const got = await client.xreadBuffer('COUNT', limit, 'BLOCK', waitMs, 'STREAMS', key, entryId(afterId));
+        if (!this.blocking) {
+          const b = client.duplicate();
+          b.on('error', () => undefined);
+          await b.connect();
+          this.blocking = b;
+        }
+        const got = await this.blocking.xreadBuffer('COUNT', limit, 'BLOCK', waitMs, 'STREAMS', key, entryId(afterId));
         entries = got?.[0]?.[1] ?? [];
       }
       return entries.map(([, fields]) => {
@@ -110,6 +118,7 @@ export class RedisStreamsBus implements Bus {
   }
 
   async close(): Promise<void> {
+    this.blocking?.disconnect();
     this.client.disconnect();
   }
 }
