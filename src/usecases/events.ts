@@ -5,7 +5,8 @@
  */
 import type { Settings } from '../config.js';
 import { externalBus, openBus } from '../store/bus/open.js';
-import { drainOutbox, toBusEvent, type DrainResult } from '../store/bus/relay.js';
+import { drainOutbox, startRelay, toBusEvent, type DrainResult } from '../store/bus/relay.js';
+import type { Ledger } from '../store/ledger/types.js';
 import { TOPICS, type Bus, type BusEvent } from '../store/bus/types.js';
 import { formatTs } from '../time.js';
 import { openLedgerStores } from './stores.js';
@@ -76,4 +77,26 @@ export async function openEventReader(settings: EventSettings, opts: { lockTimeo
     },
     close: () => stores.close(),
   };
+}
+
+/**
+ * The continuous relay of `cift serve` when a bus outside the process is configured (undefined otherwise): passes
+ * every 200 ms and on poke(), backoff while the bus is away. `say` is told once when the bus goes away and once
+ * when it is back, not at every retry.
+ */
+export async function startEventRelay(ledger: Ledger, settings: Pick<Settings, 'busUrl'>, say: (line: string) => void): Promise<{ poke(): void; stop(): Promise<void> } | undefined> {
+  if (!externalBus(settings)) return undefined;
+  const bus = await openBus(settings);
+  let down = false;
+  const relay = startRelay(ledger, bus, {
+    onRetry: (e) => {
+      if (!down) say(`bus ${bus.where} unavailable (${(e as Error)?.message ?? e}); order events wait in the outbox, retrying with backoff`);
+      down = true;
+    },
+    onPublished: () => {
+      if (down) say(`bus ${bus.where} is back; order events published`);
+      down = false;
+    },
+  });
+  return { poke: () => relay.poke(), stop: async () => (await relay.stop(), await bus.close()) };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { cift, tempDir } from '../helpers.js';
+import { cift, startServe, tempDir } from '../helpers.js';
 import { freePort, hasRedisServer, startRedis, stopRedis } from '../bus/fixture.js';
 
 const tmp = tempDir();
@@ -90,6 +90,29 @@ describe.skipIf(!hasRedisServer)('cift order with CIFT_BUS_URL=redis://… (priv
       ['3', JSON.parse(second.stdout).id, 'accepted'],
       ['4', JSON.parse(second.stdout).id, 'filled'],
     ]);
+  });
+
+  it('cift serve relays: an order forwarded to it, and one left in the outbox before it started, reach the stream', async () => {
+    const home = join(tmp.dir, 'serve');
+    const bus = { CIFT_BUS_URL: `redis://127.0.0.1:${port}/0?prefix=serve:` };
+    // Left in the outbox: the bus was away when this order was placed.
+    const early = cift(['order', 'buy', 'GOOG', '1', '--json'], { home, env: { CIFT_BUS_URL: `redis://127.0.0.1:${await freePort()}` } });
+    expect(early.status, early.stderr).toBe(0);
+    const serve = await startServe(home, [], bus);
+    try {
+      // Sent to the server (it holds the embedded ledger); its relay publishes after the commit.
+      const late = cift(['order', 'sell', 'GOOG', '1', '--json'], { home, env: bus });
+      expect(late.status, late.stderr).toBe(0);
+      const want = [JSON.parse(early.stdout).id, JSON.parse(early.stdout).id, JSON.parse(late.stdout).id, JSON.parse(late.stdout).id];
+      let got: string[] = [];
+      for (const until = Date.now() + 10_000; got.length < 4 && Date.now() < until; await new Promise((r) => setTimeout(r, 100))) {
+        got = lines(cift(['events', 'tail', '--json'], { home, env: bus }).stdout).map((e) => `${e.order_id}:${e.kind}`);
+      }
+      expect(got).toEqual([`${want[0]}:accepted`, `${want[1]}:filled`, `${want[2]}:accepted`, `${want[3]}:filled`]);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exit;
+    }
   });
 
   it('a bad CIFT_BUS_URL fails in one line before any order is recorded', () => {

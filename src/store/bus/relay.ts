@@ -19,6 +19,8 @@ export interface RelayOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Now as UTC epoch ns, for published_ns. */
   now?: () => bigint;
+  /** Told after each pass that published rows (startRelay). */
+  onPublished?: (count: number) => void;
   /** Told about every failed pass and the delay before the next try. */
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
 }
@@ -100,7 +102,10 @@ export function startRelay(ledger: Ledger, bus: Bus, opts: RelayOptions & { idle
       try {
         const rows = await relayOnce(ledger, bus, opts);
         attempt = 0;
-        if (rows.length > 0) continue; // more may be waiting
+        if (rows.length > 0) {
+          opts.onPublished?.(rows.length);
+          continue; // more may be waiting
+        }
       } catch (error) {
         attempt++;
         delay = backoffMs(attempt, opts.baseDelayMs ?? 100, opts.maxDelayMs ?? 5000);

@@ -7,7 +7,7 @@ import { CiftError } from '../../errors.js';
 import { add, dec, fmt, neg, type Dec } from '../../money.js';
 import { orderJson } from '../../usecases/views.js';
 import { clientIdLock, forUpdate } from './dialect.js';
-import { appendOrderEvent, type OrderEventKind } from './outbox.js';
+import { appendOrderEvents, type OrderEventKind, type OrderEventRow } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position, StoredOrderEvent } from './types.js';
 
@@ -96,6 +96,9 @@ function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { or
   if (same) return { order: same, duplicate: true };
   throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
 }
+
+/** The outbox row of an order change (payload: the order's API view), written in the change's transaction. */
+const eventRow = (order: Order, kind: OrderEventKind): OrderEventRow => ({ account: order.account, orderId: order.id, kind, payload: orderJson(order), createdNs: order.updatedNs });
 
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
   FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
@@ -343,8 +346,7 @@ export class SqlLedger implements Ledger {
       fill: decision.status === 'filled' ? { id: fillId, orderId: str(id), quantity: intent.quantity, price: decision.price, fee: decision.fee, priceSource: decision.priceSource, filledNs: BigInt(now) } : undefined,
     };
     // The outbox, in this transaction: a market order is accepted then filled at once, or rejected.
-    if (decision.status === 'filled') await this.orderEvent(tx, { ...order, status: 'accepted', fill: undefined }, 'accepted');
-    await this.orderEvent(tx, order, decision.status);
+    await appendOrderEvents(tx, [...(decision.status === 'filled' ? [eventRow({ ...order, status: 'accepted', fill: undefined }, 'accepted')] : []), eventRow(order, decision.status)]);
     return { order, duplicate: false };
   }
 
@@ -358,14 +360,9 @@ export class SqlLedger implements Ledger {
       }
       await tx.query("UPDATE orders SET status = 'canceled', updated_ns = $2 WHERE id = $1", [orderId, nowNs()]);
       const canceled = (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
-      await this.orderEvent(tx, canceled, 'canceled');
+      await appendOrderEvents(tx, [eventRow(canceled, 'canceled')]);
       return canceled;
     });
-  }
-
-  /** One outbox row for an order change, inside the change's transaction (payload: the order's API view). */
-  private orderEvent(tx: SqlRunner, order: Order, kind: OrderEventKind): Promise<void> {
-    return appendOrderEvent(tx, { account: order.account, orderId: order.id, kind, payload: orderJson(order), createdNs: order.updatedNs });
   }
 
   async orderEvents(opts: { afterId?: bigint; limit: number; unpublished?: boolean }): Promise<StoredOrderEvent[]> {
