@@ -14,7 +14,8 @@ import { openLedgerStores } from './stores.js';
 type EventSettings = Pick<Settings, 'home' | 'databaseUrl' | 'busUrl'>;
 
 /**
- * Publishes the outbox to the configured bus for up to `deadlineMs` (retrying with backoff), after the command's
+ * Publishes the outbox to the configured bus for up to `deadlineMs` (default 500: a few quick retries, so an outage
+ * costs each command little; `cift serve` retries for as long as it takes), after the command's
  * own transaction committed, so a slow or absent bus never slows or fails the order. Undefined: no bus outside
  * this process is configured, nothing to do.
  */
@@ -22,7 +23,7 @@ export async function publishPending(settings: EventSettings, opts: { lockTimeou
   if (!externalBus(settings)) return undefined;
   const bus = await openBus(settings);
   try {
-    const result = await openLedgerStores(settings, { lockTimeoutMs: opts.lockTimeoutMs }).withLedger((ledger) => drainOutbox(ledger, bus, { deadlineMs: opts.deadlineMs ?? 1500 }));
+    const result = await openLedgerStores(settings, { lockTimeoutMs: opts.lockTimeoutMs }).withLedger((ledger) => drainOutbox(ledger, bus, { deadlineMs: opts.deadlineMs ?? 500 }));
     return { ...result, where: bus.where };
   } finally {
     await bus.close();

@@ -6,7 +6,7 @@
  * id — read() here does.
  */
 import { randomBytes } from 'node:crypto';
-import type { Kafka, Producer } from 'kafkajs';
+import type { Kafka, Producer, ICustomPartitioner } from 'kafkajs';
 import { CiftError } from '../../errors.js';
 import { decodeEvent, encodeEvent } from './codec.js';
 import type { Bus, BusEvent, Topic } from './types.js';
@@ -35,16 +35,33 @@ export async function partitionFor(key: string, partitions: number): Promise<num
 export class KafkaBus implements Bus {
   readonly kind = 'kafka';
   private producer: Producer | undefined;
+  private readonly topicsMade = new Set<string>();
 
   private constructor(
     private readonly kafka: Kafka,
+    private readonly partitioner: ICustomPartitioner,
     readonly where: string,
   ) {}
 
   static async open(brokers: string[], where: string): Promise<KafkaBus> {
-    const { Kafka, logLevel } = await import('kafkajs');
-    const kafka = new Kafka({ clientId: 'cift', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 2 } });
-    return new KafkaBus(kafka, where);
+    const { Kafka, logLevel, Partitioners } = await import('kafkajs');
+    const kafka = new Kafka({ clientId: 'cift', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 } });
+    return new KafkaBus(kafka, Partitioners.DefaultPartitioner, where);
+  }
+
+  /** Creates the topic once (brokers may not auto-create); an existing topic is fine. */
+  private async ensureTopic(topic: string): Promise<void> {
+    if (this.topicsMade.has(topic)) return;
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic }], waitForLeaders: true });
+    } catch {
+      // Not allowed to create topics, or it exists: the send below says whether the topic is usable.
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    this.topicsMade.add(topic);
   }
 
   private unavailable(e: unknown): CiftError {
@@ -56,10 +73,13 @@ export class KafkaBus implements Bus {
     try {
       if (!this.producer) {
         // Idempotent: one request in flight, so a retried batch cannot overtake the one before it.
-        const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+        // The partitioner partitionFor() names, explicitly: key = account → one partition per account.
+        // Short retries: the relay's backoff is the long-term retry (an idempotent producer must allow some).
+        const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: this.partitioner, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } });
         await producer.connect();
         this.producer = producer;
       }
+      await this.ensureTopic(topic);
       await this.producer.send({ topic, acks: -1, messages: toKafkaMessages(events) });
     } catch (e) {
       const p = this.producer;
