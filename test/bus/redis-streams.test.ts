@@ -92,7 +92,7 @@ function redisSuite(name: string, open: () => Promise<{ ledger: Ledger; cleanup:
       expect(await readStream()).toEqual(before);
     });
 
-    it('refuses, rather than skips, an event below entries it did not write', async () => {
+    it('refuses, rather than skips, an event below entries it did not write, or whose id holds another event', async () => {
       const foreign = `${PREFIX}foreign:`;
       const raw = new Redis(url());
       try {
@@ -101,6 +101,10 @@ function redisSuite(name: string, open: () => Promise<{ ledger: Ledger; cleanup:
         try {
           const e: BusEvent = { id: 5n, account: 'a', orderId: '1', kind: 'canceled', createdNs: 1n, payload: {} };
           await expect(other.publish(TOPICS.orders, [e])).rejects.toThrow(/past entry 5-0 without holding it/);
+        // Another ledger's event under an id this stream holds: refused, not taken for a repeat.
+        await other.publish(TOPICS.orders, [{ ...e, id: 2000n }]);
+        await other.publish(TOPICS.orders, [{ ...e, id: 2000n }]); // a true repeat passes
+        await expect(other.publish(TOPICS.orders, [{ ...e, id: 2000n, orderId: '2' }])).rejects.toMatchObject({ code: 'STORE_CORRUPT', message: expect.stringMatching(/holds another event as entry 2000-0/) });
         } finally {
           await other.close();
         }

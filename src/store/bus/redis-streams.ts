@@ -11,8 +11,9 @@ import { decodeEvent, encodeEvent } from './codec.js';
 import type { Bus, BusEvent, Topic } from './types.js';
 
 /**
- * Adds each (id, event) pair in order in one atomic step. A refused id must already be in the stream (a repeat):
- * if it is not, the stream holds entries this outbox did not write, and the batch fails rather than drop the event.
+ * Adds each (id, event) pair in order in one atomic step. A refused id must already be in the stream with the same
+ * bytes (a repeat: the encoding of an outbox row never changes); if it is absent or different, the stream holds
+ * entries this outbox did not write (another ledger on the same stream), and the batch fails rather than drop it.
  * The first other error stops the batch, so what was added is a prefix.
  */
 const PUBLISH_SCRIPT = `
@@ -20,8 +21,12 @@ for i = 1, #ARGV, 2 do
   local r = redis.pcall('XADD', KEYS[1], ARGV[i], 'event', ARGV[i + 1])
   if type(r) == 'table' and r.err then
     if string.find(r.err, 'equal or smaller', 1, true) then
-      if #redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i]) == 0 then
+      local held = redis.call('XRANGE', KEYS[1], ARGV[i], ARGV[i])
+      if #held == 0 then
         return redis.error_reply('CIFT_FOREIGN stream ' .. KEYS[1] .. ' is past entry ' .. ARGV[i] .. ' without holding it')
+      end
+      if held[1][2][2] ~= ARGV[i + 1] then
+        return redis.error_reply('CIFT_FOREIGN stream ' .. KEYS[1] .. ' holds another event as entry ' .. ARGV[i] .. ' (another ledger publishes to it?)')
       end
     else
       return redis.error_reply(r.err)
@@ -77,6 +82,9 @@ export class RedisStreamsBus implements Bus {
   private unavailable(e: unknown): CiftError {
     if (e instanceof CiftError) return e;
     const message = (e as Error)?.message?.split('\n')[0] ?? String(e);
+    if (message.includes('CIFT_FOREIGN')) {
+      return new CiftError('STORE_CORRUPT', `bus ${this.where}: ${message.replace(/^.*CIFT_FOREIGN /, '')}`, 'give each ledger its own stream: CIFT_BUS_URL=redis://…?prefix=NAME:');
+    }
     return new CiftError('STORE_UNAVAILABLE', `bus ${this.where}: ${message}`);
   }
 
