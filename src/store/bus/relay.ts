@@ -44,9 +44,13 @@ const wallNs = () => BigInt(Date.now()) * 1_000_000n;
 /** The delay before retry `attempt` (1-based): base·2^(attempt−1), capped. */
 export const backoffMs = (attempt: number, baseMs: number, maxMs: number): number => Math.min(maxMs, baseMs * 2 ** Math.min(attempt - 1, 30));
 
-/** One pass: publishes and marks up to `batch` rows; returns them. A bus failure throws with nothing marked. */
-export async function relayOnce(ledger: Ledger, bus: Bus, opts: RelayOptions = {}): Promise<StoredOrderEvent[]> {
-  const rows = await ledger.orderEvents({ unpublished: true, limit: opts.batch ?? 200 });
+/**
+ * One pass: publishes and marks up to `batch` rows after `afterId` (every row up to it is known published, so the
+ * read starts there on the primary key instead of scanning the whole outbox); returns them. A bus failure throws
+ * with nothing marked.
+ */
+export async function relayOnce(ledger: Ledger, bus: Bus, opts: RelayOptions = {}, afterId?: bigint): Promise<StoredOrderEvent[]> {
+  const rows = await ledger.orderEvents({ afterId, unpublished: true, limit: opts.batch ?? 200 });
   if (rows.length === 0) return rows;
   await bus.publish(TOPICS.orders, rows.map(toBusEvent));
   await ledger.markPublished(rows.map((r) => r.id), (opts.now ?? wallNs)());
@@ -67,9 +71,11 @@ export async function drainOutbox(ledger: Ledger, bus: Bus, opts: RelayOptions &
   const until = Date.now() + opts.deadlineMs;
   let published = 0;
   let attempt = 0;
+  let cursor: bigint | undefined;
   for (;;) {
     try {
-      const rows = await relayOnce(ledger, bus, opts);
+      const rows = await relayOnce(ledger, bus, opts, cursor);
+      if (rows.length) cursor = rows[rows.length - 1].id;
       published += rows.length;
       attempt = 0;
       if (rows.length === 0) return { published, pending: false };
@@ -97,10 +103,13 @@ export function startRelay(ledger: Ledger, bus: Bus, opts: RelayOptions & { idle
   let wake = new AbortController();
   const loop = (async () => {
     let attempt = 0;
+    // Everything up to here is published: the first pass scans the outbox once, later ones start after it.
+    let cursor: bigint | undefined;
     while (!stopping.signal.aborted) {
       let delay = opts.idleMs ?? 200;
       try {
-        const rows = await relayOnce(ledger, bus, opts);
+        const rows = await relayOnce(ledger, bus, opts, cursor);
+        if (rows.length) cursor = rows[rows.length - 1].id;
         attempt = 0;
         if (rows.length > 0) {
           opts.onPublished?.(rows.length);
