@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { cift, startServe, tempDir } from '../helpers.js';
@@ -112,6 +113,35 @@ describe.skipIf(!hasRedisServer)('cift order with CIFT_BUS_URL=redis://… (priv
     } finally {
       serve.child.kill('SIGTERM');
       await serve.exit;
+    }
+  });
+
+  it('cift serve says once that the bus went away and once that it is back; nothing is lost meanwhile', async () => {
+    const home = join(tmp.dir, 'serve-outage');
+    const busPort = await freePort();
+    const dir = join(tmp.dir, 'serve-outage-redis');
+    mkdirSync(dir);
+    let own = await startRedis(busPort, dir);
+    const bus = { CIFT_BUS_URL: `redis://127.0.0.1:${busPort}` };
+    const serve = await startServe(home, [], bus);
+    try {
+      await stopRedis(own);
+      const during = cift(['order', 'buy', 'GOOG', '1', '--json'], { home, env: bus });
+      expect(during.status, during.stderr).toBe(0);
+      for (const until = Date.now() + 5000; !/unavailable/.test(serve.stderr()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      own = await startRedis(busPort, dir);
+      for (const until = Date.now() + 10_000; !/is back/.test(serve.stderr()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+      const said = serve.stderr().split('\n').filter((l) => /bus /.test(l));
+      expect(said).toEqual([
+        expect.stringMatching(new RegExp(`^cift serve: bus redis://127\\.0\\.0\\.1:${busPort} unavailable \\(.*\\); order events wait in the outbox, retrying with backoff$`)),
+        `cift serve: bus redis://127.0.0.1:${busPort} is back; order events published`,
+      ]);
+      const id = JSON.parse(during.stdout).id as string;
+      expect(lines(cift(['events', 'tail', '--json'], { home, env: bus }).stdout).map((e) => `${e.order_id}:${e.kind}`)).toEqual([`${id}:accepted`, `${id}:filled`]);
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exit;
+      await stopRedis(own);
     }
   });
 
