@@ -8,6 +8,7 @@ import { isCiftError } from '../src/errors.js';
 import { backtestCommand } from './backtest.js';
 import { barsCommand } from './bars.js';
 import { benchCommand } from './bench.js';
+import { eventsCommand } from './events.js';
 import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
 import { orderCommand } from './order.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   program.addCommand(riskCommand);
   program.addCommand(benchCommand);
   program.addCommand(serveCommand);
+  program.addCommand(eventsCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {
     cmd.exitOverride();

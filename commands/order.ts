@@ -6,6 +6,9 @@ import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus, type Side } from '../src/store/ledger/types.js';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { readQuantity } from '../src/usecases/orders.js';
+import { parseBusUrl } from '../src/store/bus/url.js';
+import { publishPending } from '../src/usecases/events.js';
+import { forwardTarget } from '../src/usecases/trading-service.js';
 import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
@@ -56,7 +59,9 @@ function submitCommand(side: Side): Command {
       const market = marketOnce(ui, flags.source);
       const service = accountService(ui, flags, market, flags.source);
       await noteOrigin(await market(), symbol, PRICE_KINDS);
+      parseBusUrl(ui.settings.busUrl); // a bad CIFT_BUS_URL fails before the order, not after it
       const result = await service.submit({ account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
+      if (!result.duplicate) await publishEvents(ui, f.lockTimeout);
       const o = result.order;
       if (ui.json) printJson(o);
       else if (o.fill) {
@@ -68,6 +73,23 @@ function submitCommand(side: Side): Command {
         throw new CiftError('ORDER_REJECTED', `order ${o.id} rejected: ${o.reject_reason}`);
       }
     });
+}
+
+/**
+ * After a command changed orders, publishes the outbox to the bus CIFT_BUS_URL names (briefly: the order is
+ * committed already and stands whatever the bus does). A bus that does not answer leaves the events in the
+ * outbox for the next command or `cift serve`, said once on stderr. Work sent to a running server is published
+ * by its relay.
+ */
+async function publishEvents(ui: Ui, lockTimeoutSeconds: number): Promise<void> {
+  if (!ui.settings.busUrl || forwardTarget(ui.settings)) return;
+  const note = (why: string) => process.stderr.write(`${paint({ color: ui.color && Boolean(process.stderr.isTTY) }, 'yellow', 'note:')} order events wait in the outbox: ${why}; the next order command or cift serve publishes them\n`);
+  try {
+    const r = await publishPending(ui.settings, { lockTimeoutMs: lockTimeoutSeconds * 1000 });
+    if (r?.pending) note(`${r.where} did not take them (${(r.error as Error)?.message ?? r.error})`);
+  } catch (e) {
+    note((e as Error).message ?? String(e));
+  }
 }
 
 function printOrders(ui: Ui, orders: OrderJson[]): void {
@@ -87,7 +109,9 @@ const cancel = new Command('cancel')
   .addHelpText('after', examples(['cift order cancel 42']))
   .action(async (id: string, flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
+    parseBusUrl(ui.settings.busUrl);
     const order = await accountService(ui, flags).cancel(flags.account, id);
+    await publishEvents(ui, parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout);
     if (ui.json) printJson(order);
     else process.stdout.write(`canceled order ${order.id}\n`);
   });

@@ -16,6 +16,8 @@ export interface Settings {
   readonly redisUrl: string | undefined;
   readonly questdb: string | undefined;
   readonly kafkaBrokers: string | undefined;
+  /** CIFT_BUS_URL: where order events are published (unset: in-process; see src/store/bus/url.ts). */
+  readonly busUrl: string | undefined;
 }
 
 export interface SettingsFlags {
@@ -42,6 +44,7 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     redisUrl: env.CIFT_REDIS_URL || undefined,
     questdb: env.CIFT_QUESTDB || undefined,
     kafkaBrokers: env.CIFT_KAFKA_BROKERS || undefined,
+    busUrl: env.CIFT_BUS_URL || undefined,
   } satisfies Settings);
 }
 

@@ -5,9 +5,11 @@
  */
 import { CiftError } from '../../errors.js';
 import { add, dec, fmt, neg, type Dec } from '../../money.js';
+import { orderJson } from '../../usecases/views.js';
 import { clientIdLock, forUpdate } from './dialect.js';
+import { appendOrderEvents, type OrderEventKind, type OrderEventRow } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
-import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position } from './types.js';
+import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position, StoredOrderEvent } from './types.js';
 
 /** How long a key found on a shared database (PostgreSQL) is trusted before it is looked up again. */
 const KEY_TRUST_MS = 1000;
@@ -95,6 +97,9 @@ function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { or
   if (same) return { order: same, duplicate: true };
   throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
 }
+
+/** The outbox row of an order change (payload: the order's API view), written in the change's transaction. */
+const eventRow = (order: Order, kind: OrderEventKind): OrderEventRow => ({ account: order.account, orderId: order.id, kind, payload: orderJson(order), createdNs: order.updatedNs });
 
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
   FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
@@ -343,6 +348,8 @@ export class SqlLedger implements Ledger {
       updatedNs: BigInt(now),
       fill: decision.status === 'filled' ? { id: fillId, orderId: str(id), quantity: intent.quantity, price: decision.price, fee: decision.fee, priceSource: decision.priceSource, filledNs: BigInt(now) } : undefined,
     };
+    // The outbox, in this transaction: a market order is accepted then filled at once, or rejected.
+    await appendOrderEvents(tx, [...(decision.status === 'filled' ? [eventRow({ ...order, status: 'accepted', fill: undefined }, 'accepted')] : []), eventRow(order, decision.status)]);
     return { order, duplicate: false };
   }
 
@@ -355,8 +362,42 @@ export class SqlLedger implements Ledger {
         throw new CiftError('ORDER_NOT_CANCELABLE', `ORDER_NOT_CANCELABLE: id=${orderId} status=${order.status}`, 'only resting orders can be cancelled; market orders fill or are rejected at once');
       }
       await tx.query("UPDATE orders SET status = 'canceled', updated_ns = $2 WHERE id = $1", [orderId, nowNs()]);
-      return (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
+      const canceled = (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
+      await appendOrderEvents(tx, [eventRow(canceled, 'canceled')]);
+      return canceled;
     });
+  }
+
+  async orderEvents(opts: { afterId?: bigint; limit: number; unpublished?: boolean }): Promise<StoredOrderEvent[]> {
+    const sql = `SELECT * FROM order_events WHERE id > $1${opts.unpublished ? ' AND published_ns IS NULL' : ''} ORDER BY id LIMIT $2`;
+    const params = [String(opts.afterId ?? 0n), opts.limit];
+    let rows: Row[];
+    if (this.db.dialect === 'postgres') {
+      // Ids come from a sequence when the row is inserted, not when it commits: event 10 may commit before 9.
+      // SHARE mode waits for every transaction that has inserted a row (they hold ROW EXCLUSIVE) to end and holds
+      // new inserts off while the SELECT runs, so no id below what we read can still appear. An unlocked look
+      // first: an idle relay's polls then never hold writers up.
+      const any = await this.db.query(`SELECT id FROM order_events WHERE id > $1${opts.unpublished ? ' AND published_ns IS NULL' : ''} LIMIT 1`, [params[0]]);
+      rows = any.length === 0 ? [] : await this.db.transaction(async (tx) => (await tx.query('LOCK TABLE order_events IN SHARE MODE'), tx.query(sql, params)));
+    } else {
+      // The embedded ledger has one writer, one transaction at a time: ids commit in order.
+      rows = await this.db.query(sql, params);
+    }
+    return rows.map((r) => ({
+      id: BigInt(str(r.id)),
+      account: str(r.account),
+      orderId: str(r.order_id),
+      kind: str(r.kind) as OrderEventKind,
+      payload: JSON.parse(str(r.payload)) as unknown,
+      createdNs: BigInt(str(r.created_ns)),
+      publishedNs: r.published_ns === null ? undefined : BigInt(str(r.published_ns)),
+    }));
+  }
+
+  async markPublished(ids: readonly bigint[], ns: bigint): Promise<void> {
+    if (ids.length === 0) return;
+    const list = ids.map((_, k) => `$${k + 2}`).join(', ');
+    await this.db.transaction((tx) => tx.query(`UPDATE order_events SET published_ns = $1 WHERE id IN (${list}) AND published_ns IS NULL`, [String(ns), ...ids.map(String)]));
   }
 
   async orders(account: string, status?: OrderStatus): Promise<Order[]> {
