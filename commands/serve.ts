@@ -83,7 +83,7 @@ export const serveCommand = new Command('serve')
     const rateLimit = parseRateLimit(opts.rateLimit);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
     const replay = replayRequest(opts);
-    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
+    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores, cacheProbes }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
       import('../src/api/app.js'),
       import('../src/api/auth.js'),
       import('../src/market-data.js'),
@@ -122,7 +122,8 @@ export const serveCommand = new Command('serve')
       throw e;
     }));
     const app = await buildApp(
-      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, close: () => stores.close() },
+      // /ready checks the cache too when it is Redis (cacheProbes); the in-process one always answers.
+      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, probes: cacheProbes(ui.settings), close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );

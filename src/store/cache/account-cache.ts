@@ -1,0 +1,85 @@
+/**
+ * Read-through cache of account state (the account row, its positions) with invalidation that a racing read
+ * cannot undo.
+ *
+ * Why generations and not only "delete after commit": a read that started before a fill (it read the old
+ * positions from the ledger) can finish after the fill's delete and put the old positions back, stale until the
+ * TTL. So every account has a generation key, and the whole cache a global one. A read takes both generations
+ * first, reads the ledger, and stores what it read tagged with them, only if both are still unchanged (one
+ * atomic compare-and-set, Cache.setIfUnchanged); a hit counts only when its tag equals the current generations.
+ * A write (submit, cancel, …) commits in the ledger first, then moves the account's generation to a new random
+ * value (never reused, so a generation key that expires and comes back cannot make an old entry valid again).
+ * Hence: after a write returns, no read sees what was cached before it; a read concurrent with the write sees
+ * either the state before or after it, as it would without a cache.
+ *
+ * When moving a generation fails (the cache is down), the account is remembered as dirty: this process reads it
+ * from the ledger, and retries the move on its next cache use and on close. What it cannot cover: a process that
+ * exits while Redis is unreachable leaves other processes' entries of that account valid until their TTL
+ * (ACCOUNT_TTL_MS, kept short for that reason). Every process that writes to the ledger must use the same cache.
+ */
+import { randomUUID } from 'node:crypto';
+import { decode, encode } from './codec.js';
+import { tolerant } from './faults.js';
+import type { Cache } from './types.js';
+
+/** How long an account entry lives: the bound on staleness if an invalidation is lost in an outage. */
+export const ACCOUNT_TTL_MS = 30_000;
+/** Generation keys outlive entries by far; an expired one only costs misses. */
+const GENERATION_TTL_MS = 24 * 3600_000;
+
+/** Marks everything dirty: a write whose account is unknown (e.g. a match over many accounts). */
+export const ALL_ACCOUNTS = Symbol('all accounts');
+
+export class AccountCache {
+  /** Accounts whose invalidation did not reach the cache (ALL_ACCOUNTS: all of them). */
+  private readonly dirty = new Set<string | typeof ALL_ACCOUNTS>();
+
+  /** `namespace` separates ledgers sharing one cache (e.g. "l:<ledger id>:"). */
+  constructor(
+    readonly cache: Cache,
+    private readonly namespace: string,
+  ) {}
+
+  private globalKey = () => `${this.namespace}gen`;
+  private genKey = (account: string) => `${this.namespace}a:${account}:gen`;
+  private valueKey = (account: string, part: string) => `${this.namespace}a:${account}:${part}`;
+
+  /** The cached `part` of the account, or `load()`'s answer (cached when no write moved a generation meanwhile). */
+  async read<T>(account: string, part: string, load: () => Promise<T>, cacheable: (v: T) => boolean = () => true): Promise<T> {
+    if (!(await this.flush()) || this.dirty.has(account)) return load();
+    const keys = [this.globalKey(), this.genKey(account), this.valueKey(account, part)];
+    const got = await tolerant(this.cache.where, 'get', () => this.cache.mget(keys), () => undefined);
+    if (got === undefined) return load();
+    const tag = `${got[0] ?? ''}/${got[1] ?? ''}`;
+    if (got[2] !== undefined) {
+      const entry = decode<{ tag: string; value: T }>(got[2]);
+      if (entry.tag === tag) return entry.value;
+    }
+    const value = await load();
+    if (cacheable(value)) {
+      const guards = [
+        [keys[0], got[0] ?? ''],
+        [keys[1], got[1] ?? ''],
+      ] as const;
+      await tolerant(this.cache.where, 'set', () => this.cache.setIfUnchanged(guards, keys[2], encode({ tag, value }), ACCOUNT_TTL_MS), () => false);
+    }
+    return value;
+  }
+
+  /** After a committed write: entries of `account` (of every account for ALL_ACCOUNTS) stop counting. */
+  async invalidate(account: string | typeof ALL_ACCOUNTS): Promise<void> {
+    this.dirty.add(account);
+    await this.flush();
+  }
+
+  /** Moves the generations of dirty accounts; true when none is left dirty. */
+  async flush(): Promise<boolean> {
+    for (const account of [...this.dirty]) {
+      const key = account === ALL_ACCOUNTS ? this.globalKey() : this.genKey(account);
+      const moved = await tolerant(this.cache.where, 'invalidate', () => this.cache.set(key, randomUUID(), GENERATION_TTL_MS).then(() => true), () => false);
+      if (!moved) return !this.dirty.has(ALL_ACCOUNTS);
+      this.dirty.delete(account);
+    }
+    return true;
+  }
+}
