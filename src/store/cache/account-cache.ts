@@ -4,18 +4,19 @@
  *
  * Why generations and not only "delete after commit": a read that started before a fill (it read the old
  * positions from the ledger) can finish after the fill's delete and put the old positions back, stale until the
- * TTL. So every account has a generation key, and the whole cache a global one. A read takes both generations
- * first, reads the ledger, and stores what it read tagged with them, only if both are still unchanged (one
- * atomic compare-and-set, Cache.setIfUnchanged); a hit counts only when its tag equals the current generations.
- * A write (submit, cancel, …) commits in the ledger first, then moves the account's generation to a new random
- * value (never reused, so a generation key that expires and comes back cannot make an old entry valid again).
- * Hence: after a write returns, no read sees what was cached before it; a read concurrent with the write sees
- * either the state before or after it, as it would without a cache.
+ * TTL. So every account has a generation key, and the whole cache a global one, stored alongside the entries.
+ * A read takes both generations BEFORE it reads the ledger and stores what it read tagged with them; an entry
+ * counts only while its tag equals the current generations. A write (submit, cancel, …) commits in the ledger
+ * first, then moves the account's generation to a new random value (never reused, so a generation key that
+ * expires and comes back cannot make an old entry valid again). Hence an entry read before a commit carries a
+ * generation older than that commit's move: after a write returns, no read sees what was read before it; a read
+ * concurrent with the write sees the state before or after it, as it would without a cache. Reading the
+ * generations and the entry is one round trip (MGET).
  *
- * When moving a generation fails (the cache is down), the account is remembered as dirty: this process reads it
- * from the ledger, and retries the move on its next cache use and on close. What it cannot cover: a process that
- * exits while Redis is unreachable leaves other processes' entries of that account valid until their TTL
- * (ACCOUNT_TTL_MS, kept short for that reason). Every process that writes to the ledger must use the same cache.
+ * When moving a generation fails (the cache is down), the account is remembered as dirty, and this process
+ * trusts no entry until the move has been made (retried on each read and on close). What that cannot cover: a
+ * process that exits while Redis is unreachable leaves other processes' entries of that account valid until their
+ * TTL (ACCOUNT_TTL_MS, kept short for that reason). Every process that writes the ledger must use the same cache.
  */
 import { randomUUID } from 'node:crypto';
 import { decode, encode } from './codec.js';
@@ -44,9 +45,9 @@ export class AccountCache {
   private genKey = (account: string) => `${this.namespace}a:${account}:gen`;
   private valueKey = (account: string, part: string) => `${this.namespace}a:${account}:${part}`;
 
-  /** The cached `part` of the account, or `load()`'s answer (cached when no write moved a generation meanwhile). */
+  /** The cached `part` of the account, or `load()`'s answer, cached tagged with the generations taken before it. */
   async read<T>(account: string, part: string, load: () => Promise<T>, cacheable: (v: T) => boolean = () => true): Promise<T> {
-    if (!(await this.flush()) || this.dirty.has(account)) return load();
+    if (!(await this.flush())) return load();
     const keys = [this.globalKey(), this.genKey(account), this.valueKey(account, part)];
     const got = await tolerant(this.cache.where, 'get', () => this.cache.mget(keys), () => undefined);
     if (got === undefined) return load();
@@ -56,13 +57,7 @@ export class AccountCache {
       if (entry.tag === tag) return entry.value;
     }
     const value = await load();
-    if (cacheable(value)) {
-      const guards = [
-        [keys[0], got[0] ?? ''],
-        [keys[1], got[1] ?? ''],
-      ] as const;
-      await tolerant(this.cache.where, 'set', () => this.cache.setIfUnchanged(guards, keys[2], encode({ tag, value }), ACCOUNT_TTL_MS), () => false);
-    }
+    if (cacheable(value)) await tolerant(this.cache.where, 'set', () => this.cache.set(keys[2], encode({ tag, value }), ACCOUNT_TTL_MS), () => undefined);
     return value;
   }
 
@@ -72,12 +67,12 @@ export class AccountCache {
     await this.flush();
   }
 
-  /** Moves the generations of dirty accounts; true when none is left dirty. */
+  /** Moves the generations of dirty accounts; true when none is left dirty (the cache can be trusted). */
   async flush(): Promise<boolean> {
     for (const account of [...this.dirty]) {
       const key = account === ALL_ACCOUNTS ? this.globalKey() : this.genKey(account);
       const moved = await tolerant(this.cache.where, 'invalidate', () => this.cache.set(key, randomUUID(), GENERATION_TTL_MS).then(() => true), () => false);
-      if (!moved) return !this.dirty.has(ALL_ACCOUNTS);
+      if (!moved) return false;
       this.dirty.delete(account);
     }
     return true;

@@ -65,13 +65,6 @@ export class MemoryCache implements Cache {
     this.write(key, value, ttlMs);
   }
 
-  /** Atomic by construction: the check and the write run in one synchronous step. */
-  async setIfUnchanged(guards: ReadonlyArray<readonly [string, string]>, key: string, value: string, ttlMs: number): Promise<boolean> {
-    for (const [g, expected] of guards) if ((this.read(g) ?? '') !== expected) return false;
-    this.write(key, value, ttlMs);
-    return true;
-  }
-
   async del(keys: readonly string[]): Promise<void> {
     for (const k of keys) this.entries.delete(k);
   }

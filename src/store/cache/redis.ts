@@ -42,25 +42,11 @@ export function checkRedisUrl(url: string, from = 'CIFT_REDIS_URL'): void {
   }
 }
 
-/**
- * Sets KEYS[n] = ARGV[n] (PX ARGV[n+1]) only when KEYS[1..n-1] still hold ARGV[1..n-1] (missing reads as ''),
- * atomically: Redis runs a script alone.
- */
-const SET_IF_UNCHANGED = `
-for i = 1, #KEYS - 1 do
-  local v = redis.call('GET', KEYS[i]) or ''
-  if v ~= ARGV[i] then return 0 end
-end
-redis.call('SET', KEYS[#KEYS], ARGV[#KEYS], 'PX', ARGV[#KEYS + 1])
-return 1`;
-
-type ScriptClient = Redis & { ciftSetIfUnchanged(numKeys: number, ...args: string[]): Promise<number> };
-
 export class RedisCache implements Cache {
   readonly kind = 'redis';
 
   private constructor(
-    private readonly client: ScriptClient,
+    private readonly client: Redis,
     readonly where: string,
     private readonly prefix: string,
   ) {}
@@ -82,8 +68,7 @@ export class RedisCache implements Cache {
       commandTimeout: timeout,
       // Back off up to 2 s between reconnects; never give up (a server keeps trying; the CLI closes the client).
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
-    }) as ScriptClient;
-    client.defineCommand('ciftSetIfUnchanged', { lua: SET_IF_UNCHANGED });
+    });
     // Without a listener ioredis prints every connection error itself.
     client.on('error', (e: Error) => reportCacheFault({ where, op: 'connection', message: e.message.split('\n')[0] }));
     try {
@@ -110,12 +95,6 @@ export class RedisCache implements Cache {
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
     await this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)));
-  }
-
-  async setIfUnchanged(guards: ReadonlyArray<readonly [string, string]>, key: string, value: string, ttlMs: number): Promise<boolean> {
-    const keys = [...guards.map(([g]) => this.prefix + g), this.prefix + key];
-    const args = [...guards.map(([, v]) => v), value, String(Math.max(1, Math.round(ttlMs)))];
-    return (await this.client.ciftSetIfUnchanged(keys.length, ...keys, ...args)) === 1;
   }
 
   async del(keys: readonly string[]): Promise<void> {

@@ -11,11 +11,6 @@ export interface Cache {
   /** Several keys in one round trip, in order; a missing key is undefined. */
   mget(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
-  /**
-   * Sets `key` only while every guard key still holds its expected value (a missing key reads as ''), as one atomic
-   * step; false when a guard moved. This is what keeps a read that raced a write from caching what it read.
-   */
-  setIfUnchanged(guards: ReadonlyArray<readonly [key: string, expected: string]>, key: string, value: string, ttlMs: number): Promise<boolean>;
   del(keys: readonly string[]): Promise<void>;
   /** Resolves when the cache answers (readiness). */
   ping(): Promise<void>;
