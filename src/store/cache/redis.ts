@@ -66,6 +66,9 @@ export class RedisCache implements Cache {
       maxRetriesPerRequest: 0,
       connectTimeout: timeout,
       commandTimeout: timeout,
+      // How long close() lets a socket end before destroying it; ioredis's 2 s would keep a CLI run alive that long
+      // after an outage (the dead socket never reports its close again).
+      disconnectTimeout: 50,
       // Back off up to 2 s between reconnects; never give up (a server keeps trying; the CLI closes the client).
       retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
     });
