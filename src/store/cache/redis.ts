@@ -104,6 +104,16 @@ export class RedisCache implements Cache {
     if (keys.length) await this.client.del(...keys.map((k) => this.prefix + k));
   }
 
+  /** Deletes every key under this cache's prefix (SCAN, never FLUSHDB: the server may be shared). For tests and benches. */
+  async dropAll(): Promise<void> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+      if (keys.length) await this.client.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  }
+
   async ping(): Promise<void> {
     await this.client.ping();
   }
