@@ -48,6 +48,7 @@ describe('the cache in /ready and /metrics', () => {
       const res = await app.inject({ method: 'GET', url: '/ready' });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ status: 'not_ready', failing: ['cache'] });
+      expect(res.json().checks.cache, 'says why, in words').toMatch(/^failing: not connected \(.+\); reconnecting in the background$/);
     } finally {
       await app.close();
       await server.kill();

@@ -45,11 +45,22 @@ export function checkRedisUrl(url: string, from = 'CIFT_REDIS_URL'): void {
 export class RedisCache implements Cache {
   readonly kind = 'redis';
 
+  /** The last connection error, to say why a command was not sent. */
+  private lastError = 'not connected yet';
+
   private constructor(
     private readonly client: Redis,
     readonly where: string,
     private readonly prefix: string,
-  ) {}
+  ) {
+    client.on('error', (e: Error) => (this.lastError = e.message.split('\n')[0]));
+  }
+
+  /** The client, when connected; else a clear error (ioredis's own is "Stream isn't writeable…"). */
+  private get redis(): Redis {
+    if (this.client.status !== 'ready') throw new Error(`not connected (${this.lastError}); reconnecting in the background`);
+    return this.client;
+  }
 
   /**
    * Connects (waiting at most the timeout). A Redis that does not answer is no error: the fault is reported, reads
@@ -74,48 +85,49 @@ export class RedisCache implements Cache {
     });
     // Without a listener ioredis prints every connection error itself.
     client.on('error', (e: Error) => reportCacheFault({ where, op: 'connection', message: e.message.split('\n')[0] }));
+    const cache = new RedisCache(client, where, opts.prefix);
     try {
       await client.connect();
     } catch {
       // Reported by the 'error' listener; reconnecting in the background.
     }
-    return new RedisCache(client, where, opts.prefix);
+    return cache;
   }
 
   /** The connection's id on the server (CLIENT ID), for tests that kill it. */
-  clientId(): Promise<number> {
-    return this.client.client('ID') as Promise<number>;
+  async clientId(): Promise<number> {
+    return (await this.redis.client('ID')) as number;
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(this.prefix + key)) ?? undefined;
+    return (await this.redis.get(this.prefix + key)) ?? undefined;
   }
 
   async mget(keys: readonly string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
-    return (await this.client.mget(keys.map((k) => this.prefix + k))).map((v) => v ?? undefined);
+    return (await this.redis.mget(keys.map((k) => this.prefix + k))).map((v) => v ?? undefined);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.client.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)));
   }
 
   async del(keys: readonly string[]): Promise<void> {
-    if (keys.length) await this.client.del(...keys.map((k) => this.prefix + k));
+    if (keys.length) await this.redis.del(...keys.map((k) => this.prefix + k));
   }
 
   /** Deletes every key under this cache's prefix (SCAN, never FLUSHDB: the server may be shared). For tests and benches. */
   async dropAll(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.client.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-      if (keys.length) await this.client.del(...keys);
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
+      if (keys.length) await this.redis.del(...keys);
       cursor = next;
     } while (cursor !== '0');
   }
 
   async ping(): Promise<void> {
-    await this.client.ping();
+    await this.redis.ping();
   }
 
   async close(): Promise<void> {
