@@ -31,6 +31,16 @@ const GENERATION_TTL_MS = 24 * 3600_000;
 /** Marks everything dirty: a write whose account is unknown (e.g. a match over many accounts). */
 export const ALL_ACCOUNTS = Symbol('all accounts');
 
+/** An entry as written by read(); undefined for anything else under the key (e.g. written by another version). */
+function decodeEntry<T>(text: string): { tag: string; value: T } | undefined {
+  try {
+    const e = decode<{ tag?: unknown; value?: T }>(text);
+    return typeof e?.tag === 'string' && 'value' in e ? { tag: e.tag, value: e.value as T } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export class AccountCache {
   /** Accounts whose invalidation did not reach the cache (ALL_ACCOUNTS: all of them). */
   private readonly dirty = new Set<string | typeof ALL_ACCOUNTS>();
@@ -52,10 +62,8 @@ export class AccountCache {
     const got = await tolerant(this.cache.where, 'get', () => this.cache.mget(keys), () => undefined);
     if (got === undefined) return load();
     const tag = `${got[0] ?? ''}/${got[1] ?? ''}`;
-    if (got[2] !== undefined) {
-      const entry = decode<{ tag: string; value: T }>(got[2]);
-      if (entry.tag === tag) return entry.value;
-    }
+    const entry = got[2] === undefined ? undefined : decodeEntry<T>(got[2]);
+    if (entry !== undefined && entry.tag === tag) return entry.value;
     const value = await load();
     if (cacheable(value)) await tolerant(this.cache.where, 'set', () => this.cache.set(keys[2], encode({ tag, value }), ACCOUNT_TTL_MS), () => undefined);
     return value;
