@@ -85,7 +85,7 @@ export const serveCommand = new Command('serve')
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
     const replay = replayRequest(opts);
     parseBusUrl(ui.settings.busUrl); // a bad CIFT_BUS_URL fails before listening
-    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
+    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores, cacheProbes }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
       import('../src/api/app.js'),
       import('../src/api/auth.js'),
       import('../src/market-data.js'),
@@ -124,7 +124,8 @@ export const serveCommand = new Command('serve')
       throw e;
     }));
     const app = await buildApp(
-      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, close: () => stores.close() },
+      // /ready checks the cache too when it is Redis (cacheProbes); the in-process one always answers.
+      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, probes: cacheProbes(ui.settings), close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );
