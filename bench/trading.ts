@@ -26,6 +26,10 @@ import { openLedger } from '../src/store/ledger/open.js';
 import { withScratchPostgres } from '../src/store/ledger/scratch.js';
 import type { Ledger } from '../src/store/ledger/types.js';
 import { matchOrders, type BookOrder, type MarketUpdate } from '../src/trading/matching.js';
+import { withPriceCache } from '../src/store/cache/cached-market.js';
+import { MemoryCache } from '../src/store/cache/memory.js';
+import type { Cache } from '../src/store/cache/types.js';
+import { latestPrice } from '../src/trading/prices.js';
 import { DEFAULT_ACCOUNT_SETTINGS, submitOrder } from '../src/trading/orders.js';
 import type { BenchOptions, CaseResult } from './harness.js';
 
@@ -115,6 +119,29 @@ function measureMatcher(repeat: number): CaseResult {
   return { suite: 'trading', name: 'matcher: quote updates against 1,000 resting orders', size: UPDATES, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], updates_per_s: Math.round(UPDATES / (median / 1000)), fills: want, target_updates_per_s: 200_000 };
 }
 
+/**
+ * A latest-price read (trading/prices.ts latestPrice, as orders and portfolios read it) answered by the cache:
+ * the store's catalog check for the key, then one cache read. The first read fills the cache and is not timed.
+ */
+async function measureCachedPrice(store: ParquetTickStore, cache: Cache, n: number, label: string): Promise<CaseResult> {
+  const market = withPriceCache(store, cache, 'bench:');
+  let storeReads = 0;
+  const counting = withPriceCache({ latest: (...a: Parameters<ParquetTickStore['latest']>) => (storeReads++, store.latest(...a)), latestKey: (s: string) => store.latestKey(s) }, cache, 'bench:');
+  await latestPrice(counting, 'BENCH');
+  for (let k = 0; k < 50; k++) await latestPrice(market, 'BENCH');
+  const samples: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t0 = process.hrtime.bigint();
+    const p = await latestPrice(market, 'BENCH');
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (p?.buy !== 100.01 || p.sell !== 99.99) throw new Error(`${label}: latest price ${p?.buy}/${p?.sell}, expected 100.01/99.99`);
+  }
+  await latestPrice(counting, 'BENCH');
+  if (storeReads !== 1) throw new Error(`${label}: the store was read ${storeReads} times; a cached read must not reach it`);
+  samples.sort((a, b) => a - b);
+  return { suite: 'trading', name: `latest price read (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99) };
+}
+
 export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]> {
   const dir = mkdtempSync(join(tmpdir(), 'cift-bench-trading-'));
   const results: CaseResult[] = [];
@@ -156,6 +183,23 @@ export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]>
     }
     opts.onProgress?.('trading: the pure matcher');
     results.push(measureMatcher(opts.repeat));
+    opts.onProgress?.('trading: cached latest-price reads');
+    results.push(await measureCachedPrice(store, new MemoryCache(), n * 10, 'in-process cache'));
+    if (process.env.CIFT_BENCH_REDIS !== 'off') {
+      const url = process.env.CIFT_REDIS_URL || 'redis://127.0.0.1:6379';
+      const { RedisCache } = await import('../src/store/cache/redis.js');
+      // A prefix of this run's own, deleted afterwards: the server may be shared.
+      const redis = await RedisCache.open(url, { prefix: `cift-bench-${process.pid}-${Date.now()}:` });
+      try {
+        await redis.ping().catch((e: Error) => {
+          throw new CiftError('STORE_UNAVAILABLE', `trading bench: Redis at ${url} does not answer (${e.message})`, 'start Redis or set CIFT_REDIS_URL; CIFT_BENCH_REDIS=off skips the Redis case');
+        });
+        results.push(await measureCachedPrice(store, redis, n * 10, 'Redis cache'));
+        await redis.dropAll();
+      } finally {
+        await redis.close();
+      }
+    }
     opts.onProgress?.('trading: cift order buy (whole process)');
     const home = join(dir, 'cli-home');
     const cliSamples: number[] = [];

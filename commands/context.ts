@@ -7,13 +7,14 @@ export interface GlobalFlags {
   json?: boolean;
   debug?: boolean;
   home?: string;
+  redisUrl?: string;
   color?: boolean;
 }
 
 export function uiFrom(command: Command): Ui {
   const g = command.optsWithGlobals() as GlobalFlags;
   return {
-    settings: resolveSettings({ home: g.home }),
+    settings: resolveSettings({ home: g.home, redisUrl: g.redisUrl }),
     json: Boolean(g.json),
     debug: Boolean(g.debug),
     color: colorEnabled(g.color, process.stdout),

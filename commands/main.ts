@@ -5,12 +5,16 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION as version } from '../src/version.js';
 import { isCiftError } from '../src/errors.js';
+import { onCacheFault } from '../src/store/cache/faults.js';
+import { closeCaches } from '../src/store/cache/open.js';
 import { backtestCommand } from './backtest.js';
 import { barsCommand } from './bars.js';
 import { benchCommand } from './bench.js';
+import { eventsCommand } from './events.js';
 import { featuresCommand } from './features.js';
 import { ingestCommand } from './ingest.js';
 import { orderCommand } from './order.js';
+import { riskCommand } from './risk.js';
 import { serveCommand } from './serve.js';
 import { colorEnabled, examples, paint } from './ui.js';
 
@@ -22,6 +26,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .option('--home <dir>', 'data folder (env CIFT_HOME, default ~/.cift)')
     .option('--no-color', 'no colour (also when NO_COLOR is set)')
+    .option('--redis-url <url>', 'cache latest prices, positions and buying power in Redis (env CIFT_REDIS_URL; default in-process)')
     .showHelpAfterError('(run with --help for usage)')
     .addHelpText(
       'after',
@@ -38,8 +43,10 @@ export function buildProgram(): Command {
   program.addCommand(featuresCommand);
   program.addCommand(backtestCommand);
   program.addCommand(orderCommand);
+  program.addCommand(riskCommand);
   program.addCommand(benchCommand);
   program.addCommand(serveCommand);
+  program.addCommand(eventsCommand);
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {
     cmd.exitOverride();
@@ -76,11 +83,21 @@ export async function run(argv: string[]): Promise<void> {
     if (e.code === 'EPIPE') process.exit(0);
     throw e;
   });
+  // A cache that fails never fails a command (reads go to the ledger and the tick store); it is said once.
+  let cacheNoted = false;
+  const stopNoting = onCacheFault((f) => {
+    if (cacheNoted) return;
+    cacheNoted = true;
+    process.stderr.write(`cift: cache ${f.where} unavailable (${f.message}); reading from the ledger and the tick store\n`);
+  });
   try {
     await buildProgram().parseAsync(argv);
     process.exitCode = 0;
   } catch (e) {
     process.exitCode = reportError(e, debug);
+  } finally {
+    await closeCaches();
+    stopNoting();
   }
 }
 

@@ -1,46 +1,24 @@
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData, PRICE_KINDS, type DataOrigin } from '../src/market-data.js';
-import { add, dec, fmt, parseExact, ZERO, type Dec } from '../src/money.js';
+import { MarketData, PRICE_KINDS } from '../src/market-data.js';
+import { add, dec, fmt, ZERO } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus, type OrderType, type Side, type TimeInForce } from '../src/store/ledger/types.js';
 import { parseTimestamp } from '../src/time.js';
 import { openLedgerStores } from '../src/usecases/stores.js';
 import { checkAccountName } from '../src/trading/accounts.js';
-import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
 import { matchOrders, readQuantity } from '../src/usecases/orders.js';
-import { openTradingService, type TradingService } from '../src/usecases/trading-service.js';
+import { parseBusUrl } from '../src/store/bus/url.js';
+import { publishPending } from '../src/usecases/events.js';
+import { forwardTarget } from '../src/usecases/trading-service.js';
 import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { numberFlag, parseFlags } from './flags.js';
+import { limitsCommand } from './risk.js';
+import { accountOption, accountService, decimalFlag, lockTimeoutOption, LOCK_TIMEOUT_RULE, marketOnce, plainService, type AccountFlags, type LedgerFlags } from './trading-options.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
-
-interface LedgerFlags {
-  lockTimeout: string;
-}
-
-interface AccountFlags extends LedgerFlags {
-  account: string;
-}
-
-const LOCK_TIMEOUT_RULE = numberFlag('must be seconds ≥ 0', (v) => v >= 0);
-
-/** Every order subcommand waits this long for another process using the ledger (CIFT_LOCK_TIMEOUT overrides the default). */
-const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for a process that keeps the ledger busy (LEDGER_LOCKED after)').default('10').env('CIFT_LOCK_TIMEOUT');
-const accountOption = () => new Option('--account <name>', 'paper account (create others with `cift order accounts create`)').default(DEFAULT_ACCOUNT);
-
-/** A decimal flag read exactly (no rounding, no overflow), with a rule sentence for the value's range. */
-const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
-  z.string().transform((text, ctx) => {
-    const r = parseExact(text);
-    if (!r.ok || !check(r.value)) {
-      ctx.addIssue({ code: 'custom', message: r.ok ? rule : r.problem });
-      return z.NEVER;
-    }
-    return r.value;
-  });
 
 /** The order view, shared with the API (src/usecases/views.ts); re-exported for existing importers. */
 export { orderJson };
@@ -127,6 +105,7 @@ function submitCommand(side: Side): Command {
       const market = marketOnce(ui, flags.source);
       const service = accountService(ui, flags, market, flags.source);
       await noteOrigin(await market(), symbol, PRICE_KINDS);
+      parseBusUrl(ui.settings.busUrl); // a bad CIFT_BUS_URL fails before the order, not after it
       const type = typeOf(f.limit, f.stop);
       const result = await service.submit({
         account: flags.account,
@@ -143,6 +122,7 @@ function submitCommand(side: Side): Command {
         tif: f.tif as TimeInForce | undefined,
         atNs: f.at,
       });
+      if (!result.duplicate) await publishEvents(ui, f.lockTimeout);
       const o = result.order;
       if (ui.json) printJson(o);
       else if (o.type !== 'market' && !result.rejected) process.stdout.write(`${describeOrder(ui, o)}${result.duplicate ? ' (already submitted)' : ''}\n`);
@@ -155,6 +135,23 @@ function submitCommand(side: Side): Command {
         throw new CiftError('ORDER_REJECTED', `order ${o.id} rejected: ${o.reject_reason}`);
       }
     });
+}
+
+/**
+ * After a command changed orders, publishes the outbox to the bus CIFT_BUS_URL names (briefly: the order is
+ * committed already and stands whatever the bus does). A bus that does not answer leaves the events in the
+ * outbox for the next command or `cift serve`, said once on stderr. Work sent to a running server is published
+ * by its relay.
+ */
+async function publishEvents(ui: Ui, lockTimeoutSeconds: number): Promise<void> {
+  if (!ui.settings.busUrl || forwardTarget(ui.settings)) return;
+  const note = (why: string) => process.stderr.write(`${paint({ color: ui.color && Boolean(process.stderr.isTTY) }, 'yellow', 'note:')} order events wait in the outbox: ${why}; the next order command or cift serve publishes them\n`);
+  try {
+    const r = await publishPending(ui.settings, { lockTimeoutMs: lockTimeoutSeconds * 1000 });
+    if (r?.pending) note(`${r.where} did not take them (${(r.error as Error)?.message ?? r.error})`);
+  } catch (e) {
+    note((e as Error).message ?? String(e));
+  }
 }
 
 function printOrders(ui: Ui, orders: OrderJson[]): void {
@@ -182,28 +179,6 @@ function printOrders(ui: Ui, orders: OrderJson[]): void {
   );
 }
 
-/** Market data of the origin asked for, opened on first use and then kept (the local service and noteOrigin share it). */
-function marketOnce(ui: Ui, source: DataOrigin | undefined): () => Promise<MarketData> {
-  let market: Promise<MarketData> | undefined;
-  return () => (market ??= MarketData.open(ui.settings, { source }));
-}
-
-/**
- * The trading service with the --lock-timeout the flags give: the `cift serve` holding this home's embedded
- * ledger when one runs (the command is sent to it), else the use-cases here (the embedded ledger is held only
- * while one runs).
- */
-function plainService(ui: Ui, flags: LedgerFlags, market?: () => Promise<MarketData>, source?: DataOrigin): TradingService {
-  const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-  return openTradingService(ui.settings, { lockTimeoutMs: lockTimeout * 1000, market, source });
-}
-
-/** plainService for one account's command (the account policy itself is the use-cases'). */
-function accountService(ui: Ui, flags: AccountFlags, market?: () => Promise<MarketData>, source?: DataOrigin): TradingService {
-  checkAccountName(flags.account);
-  return plainService(ui, flags, market, source);
-}
-
 const match = new Command('match')
   .description("fill resting orders against the stored quotes (and trades, for stops) after each order's placement, in (ts, seq) order; expire day orders past 16:00 New York")
   .argument('[symbol]', 'only this symbol (default: every symbol with resting orders)')
@@ -216,6 +191,7 @@ const match = new Command('match')
     const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
     const market = await MarketData.open(ui.settings, { source: flags.source });
     const result = await matchOrders({ withLedger: openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 }).withLedger, market }, symbol);
+    if (result.changes.length) await publishEvents(ui, lockTimeout);
     if (ui.json) return printJson(result);
     if (result.changes.length === 0) process.stdout.write(`no fills or expiries (${result.updates} quotes and trades after the resting orders of ${result.symbols.join(', ') || 'no symbol'})\n`);
     for (const c of result.changes) process.stdout.write(`${describeOrder(ui, c.order)}\n`);
@@ -229,7 +205,9 @@ const cancel = new Command('cancel')
   .addHelpText('after', examples(['cift order cancel 42']))
   .action(async (id: string, flags: AccountFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
+    parseBusUrl(ui.settings.busUrl);
     const order = await accountService(ui, flags).cancel(flags.account, id);
+    await publishEvents(ui, parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout);
     if (ui.json) printJson(order);
     else process.stdout.write(`canceled order ${order.id}${order.filled_quantity !== '0.000000' ? ` (${order.filled_quantity} filled before)` : ''}\n`);
   });
@@ -275,33 +253,6 @@ const portfolioCommand = new Command('portfolio')
     if (ui.json) return printJson(view);
     printTable(ui, ['symbol', 'quantity', 'avg cost', 'last', 'market value', 'unrealized', 'realized'], rows.map((r) => [r.symbol, r.quantity, r.avg_cost, r.last ?? '', r.market_value, r.unrealized_pnl, r.realized_pnl]));
     printTable(ui, ['account', 'value'], Object.entries(summary).map(([k, v]) => [k, v ?? '']), ['left', 'right']);
-  });
-
-const positiveAmount = decimalFlag('must be positive', (v) => v > 0n);
-const LimitFlags = z.object({
-  maxPosition: positiveAmount.optional(),
-  maxOrderNotional: positiveAmount.optional(),
-  maxLeverage: positiveAmount.optional(),
-  feeRate: decimalFlag('must be a rate ≥ 0 (0.0005 = 5 bps)', (v) => v >= 0n).optional(),
-});
-
-const limits = new Command('limits')
-  .description("show or set an account's risk limits and fee rate")
-  .addOption(accountOption())
-  .addOption(lockTimeoutOption())
-  .option('--max-position <units>', 'largest absolute position per symbol')
-  .option('--max-order-notional <amount>', 'largest order value')
-  .option('--max-leverage <ratio>', 'largest gross exposure ÷ equity (1 = cash account)')
-  .option('--fee-rate <rate>', 'fee per unit of traded value (0.0005 = 5 bps)')
-  .addHelpText('after', examples(['cift order limits', 'cift order limits --max-position 500 --max-leverage 2 --fee-rate 0.0005']))
-  .action(async (flags: AccountFlags & { maxPosition?: string; maxOrderNotional?: string; maxLeverage?: string; feeRate?: string }, cmd: Command) => {
-    const ui = uiFrom(cmd);
-    const l = parseFlags(LimitFlags, flags as unknown as Record<string, unknown>);
-    const update = { maxPositionQty: l.maxPosition, maxOrderNotional: l.maxOrderNotional, maxLeverage: l.maxLeverage, feeRate: l.feeRate };
-    const service = accountService(ui, flags);
-    const view = Object.values(update).every((v) => v === undefined) ? await service.getLimits(flags.account) : await service.updateLimits(flags.account, update);
-    if (ui.json) printJson(view);
-    else printTable(ui, ['limit', 'value'], Object.entries(view), ['left', 'right']);
   });
 
 const CreateAccountFlags = z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() });
@@ -352,6 +303,7 @@ export const orderCommand = new Command('order')
   .addCommand(list)
   .addCommand(positions)
   .addCommand(portfolioCommand)
-  .addCommand(limits)
+  // `cift order limits` stays as an alias of `cift risk limits`: the same command, built by the same function.
+  .addCommand(limitsCommand('order'))
   .addCommand(accountsCommand)
   .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order buy AAPL 10 --limit 579 --at 2012-06-21T13:30:00Z', 'cift order match AAPL', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'cift order accounts create research --cash 50000', 'CIFT_DATABASE_URL=postgres://… cift order list']));

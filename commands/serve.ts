@@ -9,6 +9,7 @@ import type { LedgerStores } from '../src/usecases/stores.js';
 import { VERSION } from '../src/version.js';
 import { parseSpeed, type ReplaySpeed } from '../src/live/replay.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
+import { parseBusUrl } from '../src/store/bus/url.js';
 import { formatTs, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { keysCommand } from './serve-keys.js';
@@ -83,7 +84,8 @@ export const serveCommand = new Command('serve')
     const rateLimit = parseRateLimit(opts.rateLimit);
     const corsOrigins = opts.cors?.split(',').map((s) => s.trim()).filter(Boolean);
     const replay = replayRequest(opts);
-    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
+    parseBusUrl(ui.settings.busUrl); // a bad CIFT_BUS_URL fails before listening
+    const [{ buildApp }, { createKeyResolver }, { MarketData }, { openStores, cacheProbes }, { loadPolars }, { LiveMarket }, { MemoryHub }, { startReplay }] = await Promise.all([
       import('../src/api/app.js'),
       import('../src/api/auth.js'),
       import('../src/market-data.js'),
@@ -122,7 +124,8 @@ export const serveCommand = new Command('serve')
       throw e;
     }));
     const app = await buildApp(
-      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, close: () => stores.close() },
+      // /ready checks the cache too when it is Redis (cacheProbes); the in-process one always answers.
+      { version: VERSION, polars, market: stores.market, prices: live, events, marketFor, trading, probes: cacheProbes(ui.settings), close: () => stores.close() },
       // Unexpected errors are logged (one JSON line each, with the request id) on stderr; stdout stays the URL line.
       { logger: { level: ui.debug ? 'info' : 'warn', stream: process.stderr }, corsOrigins },
     );
@@ -144,6 +147,10 @@ export const serveCommand = new Command('serve')
       await app.close();
       throw e;
     }
+    // Order events leave the outbox for CIFT_BUS_URL's bus from here, after each change commits (the trading routes
+    // publish to the hub after their transaction) and every 200 ms for anything another process wrote.
+    const relay = await (await import('../src/usecases/events.js')).startEventRelay(await stores.ledger(), ui.settings, (line) => process.stderr.write(`cift serve: ${line}\n`));
+    const unpoke = relay ? events.subscribe((e) => e.channel === 'orders' && relay.poke()) : undefined;
     // Also on an unexpected exit, so a client never reads a key of a server that is gone (a dead pid is ignored anyway).
     process.once('exit', () => announced?.remove());
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
@@ -168,8 +175,10 @@ export const serveCommand = new Command('serve')
         // Stop advertising first: a `cift order` from now on waits for the ledger instead of calling a closing server.
         announced?.remove();
         replayer?.stop();
+        unpoke?.();
+        // The relay stops before the ledger closes; what it has not published stays in the outbox for next time.
         // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
-        void app.close().then(resolve, resolve);
+        void (relay?.stop() ?? Promise.resolve()).catch(() => undefined).then(() => app.close()).then(resolve, resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

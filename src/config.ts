@@ -16,10 +16,13 @@ export interface Settings {
   readonly redisUrl: string | undefined;
   readonly questdb: string | undefined;
   readonly kafkaBrokers: string | undefined;
+  /** CIFT_BUS_URL: where order events are published (unset: in-process; see src/store/bus/url.ts). */
+  readonly busUrl: string | undefined;
 }
 
 export interface SettingsFlags {
   home?: string;
+  redisUrl?: string;
 }
 
 /** The package root: two levels above this file both in src/ (tsx) and in dist/src/ (compiled). */
@@ -39,10 +42,25 @@ export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEn
     ticksDir: join(home, 'ticks'),
     builtinDataDir: join(packageRoot(), 'data'),
     databaseUrl: env.CIFT_DATABASE_URL || undefined,
-    redisUrl: env.CIFT_REDIS_URL || undefined,
+    redisUrl: redisUrlOf(flags.redisUrl !== undefined ? ['--redis-url', flags.redisUrl] : ['CIFT_REDIS_URL', env.CIFT_REDIS_URL || undefined]),
     questdb: env.CIFT_QUESTDB || undefined,
     kafkaBrokers: env.CIFT_KAFKA_BROKERS || undefined,
+    busUrl: env.CIFT_BUS_URL || undefined,
   } satisfies Settings);
+}
+
+/** The Redis URL, checked here so a typo fails at once naming where it came from (a value is never logged with its password). */
+function redisUrlOf([from, url]: [string, string | undefined]): string | undefined {
+  if (url === undefined) return undefined;
+  let ok = false;
+  try {
+    const u = new URL(url);
+    ok = (u.protocol === 'redis:' || u.protocol === 'rediss:') && u.hostname !== '';
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw new CiftError('USAGE', `${from} is not a Redis URL`, 'use redis://HOST:PORT[/DB] (rediss:// for TLS), e.g. redis://127.0.0.1:6379; unset it to use the in-process cache');
+  return url;
 }
 
 const homeName = (s: Pick<Settings, 'home' | 'homeFrom'>): string => (s.homeFrom === 'default' ? `data folder "${s.home}"` : `${s.homeFrom} "${s.home}"`);

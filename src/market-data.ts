@@ -14,6 +14,7 @@ import type { TickBatch, TickKind } from './schema.js';
 import { readTabularFile } from './sources/files.js';
 import { sliceByTime } from './frames.js';
 import { formatTs } from './time.js';
+import { VERSION } from './version.js';
 import { ParquetTickStore, batchToFrame, lastRowOf } from './store/ticks/parquet.js';
 import { DEFAULT_CHUNK_ROWS } from './store/ticks/types.js';
 import type {
@@ -100,6 +101,8 @@ export type StoredTicks = TickStore & {
   kindsOf(symbol: string): Promise<TickKind[]>;
   /** An opaque token that stays the same object while reads answer the same (the Parquet store: its catalog). */
   revision?(): Promise<object>;
+  /** Text naming what latest(…, symbol) answers from; equal text, equal answers (see ParquetTickStore.latestKey). */
+  latestKey?(symbol: string): Promise<string>;
 };
 
 export class MarketData implements TickStore {
@@ -199,6 +202,17 @@ export class MarketData implements TickStore {
    */
   revision(_symbol?: string): Promise<object | undefined> {
     return this.stored.revision?.() ?? Promise.resolve(undefined);
+  }
+
+  /**
+   * Text that is the same whenever latest(…, symbol) answers the same, in any process on this data folder
+   * (undefined when the store cannot tell: nothing may be cached): the origin asked for, the stored files
+   * latest() reads, and the package version (shipped bars change only with it). What cached prices are keyed on.
+   */
+  async latestKey(symbol: string): Promise<string | undefined> {
+    if (this.source === 'shipped') return `shipped:${VERSION}`;
+    const stored = await this.stored.latestKey?.(symbol);
+    return stored === undefined ? undefined : `${this.source ?? 'auto'}:${stored}:${VERSION}`;
   }
 
   /** Stored series and every shipped sample series (`builtin`), including shipped ones that stored data shadows. */

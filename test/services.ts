@@ -45,3 +45,26 @@ export async function freshPostgresDatabase(): Promise<{ url: string; drop: () =
     },
   };
 }
+
+/** Redis for the cache (and bus) live suites: the shared server; tests use their own key prefix and never stop it. */
+export const REDIS_URL = process.env.CIFT_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+async function redisReachable(url: string): Promise<string | undefined> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  } finally {
+    client.disconnect();
+  }
+}
+
+const redisProblem = await redisReachable(REDIS_URL);
+if (redisProblem && REQUIRE_SERVICES) throw new Error(`CIFT_TEST_REQUIRE_SERVICES=1 but Redis at ${REDIS_URL} is unreachable: ${redisProblem}`);
+if (redisProblem) console.warn(`skipping Redis tests: ${REDIS_URL} is unreachable (${redisProblem})`);
+export const hasRedis = redisProblem === undefined;

@@ -10,6 +10,7 @@ export type DenialCode =
   | 'MAX_POSITION_EXCEEDED'
   | 'MAX_ORDER_NOTIONAL_EXCEEDED'
   | 'MAX_LEVERAGE_EXCEEDED'
+  | 'MAX_CONCENTRATION_EXCEEDED'
   | 'SHORT_NOT_ALLOWED'
   | 'NO_MARKET_PRICE'
   | 'INVALID_MARKET_PRICE'
@@ -36,7 +37,8 @@ export interface RiskInput {
   grossExposure: Dec;
   /** Mark of this symbol's position used in grossExposure. */
   mark: Dec;
-  limits: { maxPositionQty: Dec; maxOrderNotional: Dec; maxLeverage: Dec };
+  /** maxConcentration null or absent: no concentration limit. */
+  limits: { maxPositionQty: Dec; maxOrderNotional: Dec; maxLeverage: Dec; maxConcentration?: Dec | null };
   allowShort: boolean;
 }
 
@@ -47,6 +49,16 @@ const positionAfter = (r: RiskInput): Dec => add(r.position, signed(r));
 const notional = (r: RiskInput): Dec => mul(r.quantity, r.price);
 /** Gross exposure after the fill, marking this symbol at the fill price. */
 const grossAfter = (r: RiskInput): Dec => add(sub(r.grossExposure, mul(abs(r.position), r.mark)), mul(abs(positionAfter(r)), r.price));
+
+/**
+ * The share of equity this symbol holds after the fill: |position after| × fill price ÷ (equity − fee). Share of
+ * equity, not of gross exposure: a first order in an empty account is 100 % of gross whatever its size, while its
+ * share of equity is what a loss in that one name would cost. undefined when equity after the fee is ≤ 0.
+ */
+export const concentrationAfter = (r: RiskInput): Dec | undefined => {
+  const equityAfter = sub(r.equity, r.fee);
+  return cmp(equityAfter, ZERO) > 0 ? div(mul(abs(positionAfter(r)), r.price), equityAfter) : undefined;
+};
 
 /** equity · max leverage − gross exposure, never below 0. */
 export const buyingPower = (equity: Dec, grossExposure: Dec, maxLeverage: Dec): Dec => max(ZERO, sub(mul(equity, maxLeverage), grossExposure));
@@ -78,6 +90,18 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     if (cmp(equityAfter, ZERO) <= 0) return { code: 'MAX_LEVERAGE_EXCEEDED', context: { leverage: 'inf', max: fmt(r.limits.maxLeverage) } };
     const leverage = div(gross, equityAfter);
     return cmp(leverage, r.limits.maxLeverage) > 0 ? { code: 'MAX_LEVERAGE_EXCEEDED', context: { leverage: fmt(leverage), max: fmt(r.limits.maxLeverage) } } : undefined;
+  },
+  concentration: (r) => {
+    const max = r.limits.maxConcentration;
+    if (!max) return undefined;
+    // An order that does not grow the position (a reduction, or a flip to a smaller opposite one) lowers the
+    // risk in this name: it passes even when the position is already over a limit set after it was opened.
+    if (cmp(abs(positionAfter(r)), abs(r.position)) <= 0) return undefined;
+    const share = concentrationAfter(r);
+    if (share === undefined) return { code: 'MAX_CONCENTRATION_EXCEEDED', context: { concentration: 'inf', max: fmt(max) } };
+    // Compared exactly (both sides in millionths², no rounding): |after| × price > max × (equity − fee).
+    const over = (abs(positionAfter(r)) as bigint) * (r.price as bigint) > (max as bigint) * ((r.equity as bigint) - (r.fee as bigint));
+    return over ? { code: 'MAX_CONCENTRATION_EXCEEDED', context: { concentration: fmt(share), max: fmt(max) } } : undefined;
   },
 };
 

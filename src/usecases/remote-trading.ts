@@ -180,11 +180,12 @@ export function remoteTradingService(server: RemoteServer, opts: RemoteOptions =
     portfolio: async (account) => (await ok('GET', '/portfolio', account)) as PortfolioJson,
     getLimits: async (account) => (await ok('GET', '/account', account)) as LimitsJson,
     async updateLimits(account, update: Partial<AccountLimits>) {
-      const body: Record<string, string> = {};
+      const body: Record<string, string | null> = {};
       if (update.maxPositionQty !== undefined) body.max_position = fmt(update.maxPositionQty);
       if (update.maxOrderNotional !== undefined) body.max_order_notional = fmt(update.maxOrderNotional);
       if (update.maxLeverage !== undefined) body.max_leverage = fmt(update.maxLeverage);
       if (update.feeRate !== undefined) body.fee_rate = fmt(update.feeRate);
+      if (update.maxConcentration !== undefined) body.max_concentration = update.maxConcentration === null ? null : fmt(update.maxConcentration);
       return (await ok('PATCH', '/account/limits', account, body)) as LimitsJson;
     },
     createAccount: async (name, cash) => (await ok('POST', '/accounts', undefined, cash === undefined ? { name } : { name, cash: fmt(cash) })) as AccountJson,

@@ -7,7 +7,7 @@
 import { CiftError } from '../errors.js';
 import type { MarketData } from '../market-data.js';
 import { abs, add, cmp, div, fitsLedger, fmt, LEDGER_MAX, max, min, mul, neg, sub, ZERO, type Dec } from '../money.js';
-import { buyingPower, CHECKS, formatDenial, type Denial, type RiskInput } from '../risk/checks.js';
+import { buyingPower, CHECKS, concentrationAfter, formatDenial, type Denial, type RiskInput } from '../risk/checks.js';
 import type { DecisionContext, Ledger, Side } from '../store/ledger/types.js';
 import { openAccount } from '../trading/accounts.js';
 import { applyFill, decide, fillRangeDenial, marksFor, prepareOrder, priceOrder, type SubmitRequest } from '../trading/orders.js';
@@ -39,6 +39,7 @@ const CHECK_CODES: Record<keyof typeof CHECKS & string, string> = {
   positionSize: 'MAX_POSITION_EXCEEDED',
   buyingPower: 'INSUFFICIENT_BUYING_POWER',
   leverage: 'MAX_LEVERAGE_EXCEEDED',
+  concentration: 'MAX_CONCENTRATION_EXCEEDED',
 };
 
 /** The figures a check compares, for a check that passed (a failed one reports them in its denial). */
@@ -55,6 +56,10 @@ function figuresOf(name: string, r: RiskInput): Record<string, string> {
     case 'buyingPower': {
       const closing = r.side === 'buy' ? min(r.quantity, max(ZERO, neg(r.position))) : min(r.quantity, max(ZERO, r.position));
       return { need: fmt(add(mul(sub(r.quantity, closing), r.price), r.fee)), have: fmt(buyingPower(r.equity, r.grossExposure, r.limits.maxLeverage)) };
+    }
+    case 'concentration': {
+      const share = concentrationAfter(r);
+      return { concentration: share === undefined ? 'inf' : fmt(share), max: r.limits.maxConcentration ? fmt(r.limits.maxConcentration) : 'none' };
     }
     default: {
       const gross = add(sub(r.grossExposure, mul(abs(r.position), r.mark)), mul(abs(after), r.price));
@@ -74,10 +79,32 @@ async function contextOf(ledger: Ledger, market: RiskMarket, account: string, sy
   return { ctx: { account: a, positions }, marks };
 }
 
-/** Every check a submit of `req` would run now, with its figures; nothing is recorded. */
-export async function riskCheck(ledger: Ledger, market: RiskMarket, req: SubmitRequest): Promise<RiskCheckJson> {
+/**
+ * The price a limit order is checked at: the limit itself on both sides, since a buy limit fills at the limit or
+ * lower and a sell limit at the limit or higher, so no fill can cost more buying power or add more exposure than
+ * this. Positions are still marked at the stored price; no slippage applies (a limit caps it).
+ */
+export function atLimit(stored: MarketPrice | undefined, limitPrice: Dec): MarketPrice {
+  const limit = Number(limitPrice) / Number(U);
+  if (!(limitPrice > 0n) || !fitsLedger(limitPrice)) throw new CiftError('USAGE', `--limit ${fmt(limitPrice)} must be a positive price the ledger can hold`);
+  return { buy: limit, sell: limit, mark: stored?.mark ?? limit, source: 'limit' as MarketPrice['source'], ts: stored?.ts ?? 0n };
+}
+
+export interface RiskCheckOptions {
+  /** Check the order as a limit order at this price instead of at the latest stored price. */
+  limitPrice?: Dec;
+}
+
+/**
+ * Every check a submit of `req` would run now, with its figures; nothing is recorded. The one body of
+ * `cift risk check --json` and POST /api/v1/trading/risk/check.
+ */
+export async function riskCheck(ledger: Ledger, market: RiskMarket, req: SubmitRequest, opts: RiskCheckOptions = {}): Promise<RiskCheckJson> {
   await market.kindsOf(req.symbol);
-  const { price, staleness } = await prepareOrder(market, req);
+  if (opts.limitPrice !== undefined) req = { ...req, slippageBps: 0 };
+  const prepared = await prepareOrder(market, req);
+  const { staleness } = prepared;
+  const price = opts.limitPrice === undefined ? prepared.price : atLimit(prepared.price, opts.limitPrice);
   const { ctx, marks } = await contextOf(ledger, market, req.account, req.symbol, price);
   const priced = priceOrder(ctx, req, price, marks);
   const checks: CheckResult[] = [];
@@ -158,6 +185,13 @@ function closedFormBounds(ctx: DecisionContext, r: RiskInput): bigint[] {
   const absX = (r.position < 0n ? -r.position : r.position) as bigint;
   bounds.push(floorDiv((ML * E - U * G + absX * (r.mark as bigint) - y * p) * U * U, p * (U * U + ML * f)));
   if (f > 0n) bounds.push(floorDiv(E * U * U - 1n, p * f));
+  // Concentration: (y + q)·p ≤ C·(E − q·p·f) once the order grows the position; an order that only shrinks it
+  // (q ≤ −2y when it starts on the other side) always passes.
+  const C = r.limits.maxConcentration as bigint | null | undefined;
+  if (C) {
+    const grow = floorDiv((C * E - y * p) * U * U, p * (U * U + C * f));
+    bounds.push(y < 0n && -2n * y > grow ? -2n * y : grow);
+  }
   return bounds;
 }
 
@@ -165,11 +199,9 @@ function closedFormBounds(ctx: DecisionContext, r: RiskInput): bigint[] {
 export async function maxOrderSize(ledger: Ledger, market: RiskMarket, req: MaxSizeRequest): Promise<MaxSizeJson> {
   await market.kindsOf(req.symbol);
   const stored = await latestPrice(market, req.symbol);
-  const limit = req.limitPrice === undefined ? undefined : Number(req.limitPrice) / Number(U);
-  if (limit !== undefined && !(limit > 0)) throw new CiftError('USAGE', `limit price ${fmt(req.limitPrice!)} must be positive`);
-  const price: MarketPrice | undefined = limit === undefined ? stored : { buy: limit, sell: limit, mark: stored?.mark ?? limit, source: 'limit' as MarketPrice['source'], ts: stored?.ts ?? 0n };
+  const price: MarketPrice | undefined = req.limitPrice === undefined ? stored : atLimit(stored, req.limitPrice);
   const { ctx, marks } = await contextOf(ledger, market, req.account, req.symbol, stored);
-  const order = (q: bigint): SubmitRequest => ({ account: req.account, symbol: req.symbol, side: req.side, quantity: q as Dec, allowShort: req.allowShort, slippageBps: req.slippageBps });
+  const order = (q: bigint): SubmitRequest => ({ account: req.account, symbol: req.symbol, side: req.side, quantity: q as Dec, allowShort: req.allowShort, slippageBps: req.limitPrice === undefined ? req.slippageBps : 0 });
   const refusals = (q: bigint): string[] => {
     const d = decide(ctx, order(q), price, marks, undefined);
     return d.status === 'rejected' ? d.codes : [];

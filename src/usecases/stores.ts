@@ -8,6 +8,11 @@ import type { Settings } from '../config.js';
 import { MarketData, type DataOrigin } from '../market-data.js';
 import { openLedger } from '../store/ledger/open.js';
 import type { Ledger } from '../store/ledger/types.js';
+import { AccountCache } from '../store/cache/account-cache.js';
+import { cachedLedger } from '../store/cache/cached-ledger.js';
+import { withPriceCache, type KeyedMarket } from '../store/cache/cached-market.js';
+import { MemoryCache } from '../store/cache/memory.js';
+import { ledgerNamespace, sharedCache, ticksNamespace, type CacheSettings } from '../store/cache/open.js';
 
 export interface StoreOptions {
   /** Read only this origin of market data (`--source`); default: stored data when there is any, else shipped. */
@@ -31,12 +36,42 @@ export interface Stores extends LedgerStores {
   market: MarketData;
 }
 
-type LedgerSettings = Pick<Settings, 'home' | 'databaseUrl'>;
+type LedgerSettings = Pick<Settings, 'home' | 'databaseUrl'> & Partial<Pick<Settings, 'redisUrl'>>;
+
+/**
+ * The ledger with account rows and positions read through the cache (src/store/cache/cached-ledger.ts). With
+ * Redis, the shared cache (every process writing the ledger invalidates it). Without, an in-process cache that
+ * lives as long as this open ledger: the embedded ledger's file lock makes this process its only writer meanwhile.
+ * PostgreSQL without Redis is not cached: other processes write it and nothing would tell this one.
+ */
+async function withAccountCache(ledger: Ledger, settings: LedgerSettings): Promise<Ledger> {
+  if (settings.redisUrl) return cachedLedger(ledger, new AccountCache(await sharedCache({ redisUrl: settings.redisUrl }), ledgerNamespace(settings)));
+  if (settings.databaseUrl) return ledger;
+  return cachedLedger(ledger, new AccountCache(new MemoryCache({ maxEntries: 1000 }), ''));
+}
+
+/** The market with latest prices read through the shared cache (opened on the first price read). */
+export function withCachedPrices<M extends KeyedMarket>(market: M, settings: CacheSettings): M {
+  return withPriceCache(market, () => sharedCache(settings), ticksNamespace(settings));
+}
+
+/** Readiness of the cache when it is a server (Redis); the in-process one always answers. */
+export function cacheProbes(settings: { redisUrl?: string }): Record<string, () => Promise<unknown>> {
+  return settings.redisUrl ? { cache: async () => (await sharedCache(settings)).ping() } : {};
+}
 
 /** Ledger access alone: for commands that never read market data (no nodejs-polars load). */
 export function openLedgerStores(settings: LedgerSettings, opts: StoreOptions = {}): LedgerStores {
   let held: Promise<Ledger> | undefined;
-  const open = () => openLedger(settings, { lockTimeoutMs: opts.lockTimeoutMs });
+  const open = async () => {
+    const ledger = await openLedger(settings, { lockTimeoutMs: opts.lockTimeoutMs });
+    try {
+      return await withAccountCache(ledger, settings);
+    } catch (e) {
+      await ledger.close();
+      throw e;
+    }
+  };
   return {
     ledger() {
       held ??= open();
@@ -62,6 +97,6 @@ export function openLedgerStores(settings: LedgerSettings, opts: StoreOptions = 
 
 /** Market data (opened now: it holds no lock) and the ledger (opened lazily, see LedgerStores). */
 export async function openStores(settings: Settings, opts: StoreOptions = {}): Promise<Stores> {
-  const market = await MarketData.open(settings, { source: opts.source });
+  const market = withCachedPrices(await MarketData.open(settings, { source: opts.source }), settings);
   return { market, ...openLedgerStores(settings, opts) };
 }

@@ -15,7 +15,7 @@ import { listAccounts, openNewAccount, updateLimits } from './accounts.js';
 import { cancelOrder, listOrders, listPositions, submitOrder, type OrderFilter, type SubmitOutcome, type SubmitRequest, type TradingStores } from './orders.js';
 import { getPortfolio, type PortfolioStores } from './portfolio.js';
 import { remoteTradingService, ServerGone } from './remote-trading.js';
-import { openLedgerStores, type LedgerStores } from './stores.js';
+import { openLedgerStores, withCachedPrices, type LedgerStores } from './stores.js';
 import type { AccountJson, LimitsJson, OrderJson, PortfolioJson, PositionJson } from './views.js';
 
 export interface TradingService {
@@ -104,15 +104,17 @@ export interface TradingServiceOptions {
  * The service a command uses: the server announced for this home when one is alive and the ledger is embedded,
  * else the local use-cases.
  */
-export function openTradingService(settings: Pick<Settings, 'home' | 'databaseUrl'>, opts: TradingServiceOptions = {}): TradingService {
+export function openTradingService(settings: Pick<Settings, 'home' | 'databaseUrl'> & { redisUrl?: string }, opts: TradingServiceOptions = {}): TradingService {
+  const market = opts.market;
   const local = () =>
     localTradingService({
       withLedger: openLedgerStores(settings, { lockTimeoutMs: opts.lockTimeoutMs }).withLedger,
-      market:
-        opts.market ??
-        (() => {
-          throw new CiftError('INTERNAL', 'this command reads no market data');
-        }),
+      // Latest prices through the cache (CIFT_REDIS_URL, else in-process), as `cift serve` reads them.
+      market: market
+        ? async () => withCachedPrices(await market(), settings)
+        : () => {
+            throw new CiftError('INTERNAL', 'this command reads no market data');
+          },
     });
   const server = forwardTarget(settings);
   if (server === undefined) return local();

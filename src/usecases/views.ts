@@ -157,6 +157,8 @@ export interface AccountJson {
   max_position: string;
   max_order_notional: string;
   max_leverage: string;
+  /** Largest share of equity one symbol may reach by an order (0.25 = 25 %); null = no limit. */
+  max_concentration: string | null;
   created_at: string;
 }
 
@@ -168,6 +170,7 @@ export const accountJson = (a: Account): AccountJson => ({
   max_position: fmt(a.maxPositionQty),
   max_order_notional: fmt(a.maxOrderNotional),
   max_leverage: fmt(a.maxLeverage),
+  max_concentration: a.maxConcentration ? fmt(a.maxConcentration) : null,
   created_at: formatTs(a.createdNs),
 });
 
@@ -176,7 +179,16 @@ export interface LimitsJson {
   max_position: string;
   max_order_notional: string;
   max_leverage: string;
+  /** null = no limit. */
+  max_concentration: string | null;
   fee_rate: string;
 }
 
-export const limitsJson = (a: Account): LimitsJson => ({ account: a.name, max_position: fmt(a.maxPositionQty), max_order_notional: fmt(a.maxOrderNotional), max_leverage: fmt(a.maxLeverage), fee_rate: fmt(a.feeRate) });
+export const limitsJson = (a: Account): LimitsJson => ({
+  account: a.name,
+  max_position: fmt(a.maxPositionQty),
+  max_order_notional: fmt(a.maxOrderNotional),
+  max_leverage: fmt(a.maxLeverage),
+  max_concentration: a.maxConcentration ? fmt(a.maxConcentration) : null,
+  fee_rate: fmt(a.feeRate),
+});

@@ -290,7 +290,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
     });
 
     it('GET /account gives the limits as `cift order limits --json`', async () => {
-      expect((await call('GET', `${P}/account`, { key: ctx.paperKey })).json()).toEqual({ account: 'paper', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', fee_rate: '0.000000' });
+      expect((await call('GET', `${P}/account`, { key: ctx.paperKey })).json()).toEqual({ account: 'paper', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', max_concentration: null, fee_rate: '0.000000' });
     });
 
     it('PATCH /account/limits: local key only; a bad value is 400 naming the field; the new limit binds orders', async () => {
@@ -299,7 +299,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       expectError(await call('PATCH', `${P}/account/limits`, { ...asResearch, body: { max_position: -1 } }), 400, 'INPUT_INVALID', /body\.max_position/);
       expectError(await call('PATCH', `${P}/account/limits`, { ...asResearch, body: { max_position: 5, colour: 'red' } }), 400, 'INPUT_INVALID', /colour/);
       const res = await call('PATCH', `${P}/account/limits`, { ...asResearch, body: { max_position: '5' } });
-      expect(res.json()).toEqual({ account: 'research', max_position: '5.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', fee_rate: '0.000000' });
+      expect(res.json()).toEqual({ account: 'research', max_position: '5.000000', max_order_notional: '1000000.000000', max_leverage: '1.000000', max_concentration: null, fee_rate: '0.000000' });
       const rejected = await order(ctx.researchKey, { side: 'buy', quantity: 6 });
       expect(rejected.statusCode).toBe(422);
       expect(rejected.json().reasons.map((r: { code: string }) => r.code)).toEqual(['MAX_POSITION_EXCEEDED']);
@@ -332,6 +332,25 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       expect((await call('GET', `${P}/risk/max-order-size/ZZQ?side=sell`, { key: ctx.researchKey })).json()).toMatchObject({ max_quantity: '0.000000', binding: 'SHORT_NOT_ALLOWED' });
       expectError(await call('GET', `${P}/risk/max-order-size/ZZQ?side=up`, { key: ctx.researchKey }), 400, 'INPUT_INVALID', /querystring\.side/);
       expectError(await call('GET', `${P}/risk/max-order-size/NOPE`, { key: ctx.researchKey }), 404, 'UNKNOWN_SYMBOL');
+    });
+
+    it('POST /risk/check with limit_price checks the order at the limit', async () => {
+      const r = (await call('POST', `${P}/risk/check`, { key: ctx.researchKey, body: { symbol: 'ZZQ', side: 'buy', quantity: 10, limit_price: '40' } })).json();
+      expect(r.checks.find((c: { code: string }) => c.code === 'MAX_ORDER_NOTIONAL_EXCEEDED').figures.notional, '10 × 40, not × the ask').toBe('400.000000');
+      expectError(await call('POST', `${P}/risk/check`, { key: ctx.researchKey, body: { symbol: 'ZZQ', side: 'buy', quantity: 1, limit_price: -1 } }), 400, 'INPUT_INVALID', /body\.limit_price/);
+    });
+
+    it('GET /risk/report: exposure, the VaR method and why it is unknown (ZZQ has one day of quotes), the score', async () => {
+      const res = await call('GET', `${P}/risk/report?window=50`, { key: ctx.paperKey });
+      expect(res.statusCode, res.body).toBe(200);
+      const r = res.json();
+      expect(r).toMatchObject({ account: 'paper', exposure: { gross: '301.500000', short: '0.000000' }, var: { horizon: '1d', window: 50, scenarios: 0 } });
+      expect(r.var.levels.map((v: { var: string | null }) => v.var)).toEqual([null, null]);
+      expect(r.var.note).toMatch(/no daily returns for ZZQ/);
+      expect(r.risk_score.parts.var, 'unknown VaR scores as full').toBe(1);
+      const flat = (await call('GET', `${P}/risk/report`, { key: ctx.researchKey })).json();
+      expect([flat.risk_score.score, flat.var.window, flat.var.note]).toEqual([0, 250, 'no open positions: nothing is at risk']);
+      expectError(await call('GET', `${P}/risk/report?window=1`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.window/);
     });
   });
 
@@ -539,7 +558,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       );
       expect(post.security).toEqual([{ apiKey: [] }, { bearer: [] }]);
       expect(doc.components.securitySchemes.apiKey).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
-      for (const path of ['/api/v1/trading/orders/{id}', '/api/v1/trading/positions', '/api/v1/trading/portfolio', '/api/v1/trading/risk/check', '/api/v1/trading/risk/max-order-size/{symbol}', '/api/v1/trading/account/limits']) {
+      for (const path of ['/api/v1/trading/orders/{id}', '/api/v1/trading/positions', '/api/v1/trading/portfolio', '/api/v1/trading/risk/check', '/api/v1/trading/risk/max-order-size/{symbol}', '/api/v1/trading/risk/report', '/api/v1/trading/account/limits']) {
         expect(doc.paths[path], path).toBeDefined();
       }
     });

@@ -156,6 +156,17 @@ export function ledgerContract(name: string, makeFixture: () => Promise<LedgerFi
       await ledger.setLimits(account, { maxPositionQty: DEFAULT_ACCOUNT_SETTINGS.maxPositionQty });
     });
 
+    it('stores a concentration limit (none by default), applies it to the next order, and clears it with null', async () => {
+      expect((await ledger.getAccount(account))!.maxConcentration, 'no limit on an existing account').toBeNull();
+      // Any growth of AAA is far above 0.000001 of equity.
+      const set = await ledger.setLimits(account, { maxConcentration: dec('0.000001') });
+      expect(fmt(set.maxConcentration!)).toBe('0.000001');
+      expect((await ledger.accounts()).find((x) => x.name === account)!.maxConcentration, 'read back from the table').toBe(dec('0.000001'));
+      expect((await buy('AAA', '1')).order.rejectCodes).toEqual(['MAX_CONCENTRATION_EXCEEDED']);
+      expect((await ledger.setLimits(account, { maxConcentration: null })).maxConcentration).toBeNull();
+      expect((await ledger.accounts()).find((x) => x.name === account)!.maxConcentration).toBeNull();
+    });
+
     it('answers getAccount with what is committed: the same as the account list, and as a reopened ledger', async () => {
       // The embedded ledger answers getAccount from what it committed; the list is always read from the database.
       const a = (await ledger.getAccount(account))!;

@@ -14,6 +14,7 @@ describe('cift CLI', () => {
       ['order', '--help'], ['order', 'buy', '--help'], ['order', 'sell', '--help'], ['order', 'cancel', '--help'], ['order', 'list', '--help'],
       ['order', 'positions', '--help'], ['order', 'portfolio', '--help'], ['order', 'limits', '--help'],
       ['serve', '--help'], ['order', 'accounts', '--help'],
+      ['risk', '--help'], ['risk', 'check', '--help'], ['risk', 'max-size', '--help'], ['risk', 'limits', '--help'], ['risk', 'report', '--help'],
     ];
     for (const args of commands) {
       const r = cift(args, { home });

@@ -140,7 +140,7 @@ describe('order use-cases', async () => {
     expect(await openNewAccount(stores, 'fx', dec('2500'))).toMatchObject({ name: 'fx', currency: 'USD', cash: '2500.000000', max_leverage: '1.000000' });
     expect((await errorOf(openNewAccount(stores, 'fx'))).code).toBe('ACCOUNT_EXISTS');
     expect((await listAccounts(stores)).map((a) => [a.name, a.cash])).toEqual([['fx', '2500.000000'], ['other', '1000.000000'], ['paper', '97720.000000']]);
-    expect(await updateLimits(stores, 'fx', { maxLeverage: dec('2'), feeRate: dec('0.0005') })).toEqual({ account: 'fx', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '2.000000', fee_rate: '0.000500' });
+    expect(await updateLimits(stores, 'fx', { maxLeverage: dec('2'), feeRate: dec('0.0005') })).toEqual({ account: 'fx', max_position: '1000000.000000', max_order_notional: '1000000.000000', max_leverage: '2.000000', max_concentration: null, fee_rate: '0.000500' });
     expect((await errorOf(updateLimits(stores, 'nobody', {}))).code).toBe('UNKNOWN_ACCOUNT');
   });
 

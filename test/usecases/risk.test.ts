@@ -47,11 +47,13 @@ describe('risk use-cases', async () => {
       ['MAX_POSITION_EXCEEDED', true],
       ['INSUFFICIENT_BUYING_POWER', true],
       ['MAX_LEVERAGE_EXCEEDED', true],
+      ['MAX_CONCENTRATION_EXCEEDED', true],
       ['LEDGER_RANGE_EXCEEDED', true],
     ]);
     expect(r.checks[1].figures, '10 × 50').toEqual({ notional: '500.000000', max: '1000000.000000' });
     expect(r.checks[3].figures, 'a new account: 100000 cash, leverage 1').toEqual({ need: '500.000000', have: '100000.000000' });
     expect(r.checks[4].figures, '500 / 100000').toEqual({ leverage: '0.005000', max: '1.000000' });
+    expect(r.checks[5].figures, '500 / 100000 of equity, no limit by default').toEqual({ concentration: '0.005000', max: 'none' });
     expect(await listOrders(stores, 'paper'), 'a risk check records no order').toEqual([]);
   });
 
@@ -102,6 +104,43 @@ describe('risk use-cases', async () => {
     // Buying power at 0.199601: need 19960.1 + 19.9601 = 19980.0601 ≤ 20000, so leverage binds alone.
     await account('lev', '10000', { maxLeverage: dec('2'), feeRate: dec('0.001') });
     await proveMax('lev', 'BIG', 'buy', '0.199600', ['MAX_LEVERAGE_EXCEEDED']);
+  });
+
+  it('max size bound by concentration: (100 + q) × 50 ≤ 0.1 × 100000 gives q = 100', async () => {
+    // Cash 100000, buy 100 XYZ at 50 (equity stays 100000, marked at the same close). Then a 10 % cap:
+    // (100 + q) × 50 ≤ 10000 → q = 100; at 100.000001, 50 × 200.000001 = 10000.00005 > 10000.
+    // Buying power 100000 − 5000 = 95000 and leverage 0.1 are far away: concentration binds alone.
+    await account('conc', '100000', {});
+    await submitOrder(stores, order('conc', 'XYZ', 'buy', dec('100')));
+    await ledger.setLimits('conc', { maxConcentration: dec('0.1') });
+    await proveMax('conc', 'XYZ', 'buy', '100.000000', ['MAX_CONCENTRATION_EXCEEDED']);
+    const over = await submitOrder(stores, order('conc', 'XYZ', 'buy', dec('100.000001')));
+    expect(over.reasons, 'a submit refuses it too').toEqual([{ code: 'MAX_CONCENTRATION_EXCEEDED', message: 'MAX_CONCENTRATION_EXCEEDED: concentration=0.100000 max=0.100000' }]);
+    // Selling never grows it: the whole 100 (and, with shorting, down to −100) passes the cap.
+    const sell = await riskCheck(ledger, stores.market, { ...order('conc', 'XYZ', 'sell', dec('200')), allowShort: true });
+    expect(sell.allowed).toBe(true);
+    // Sells with shorting: |100 − q| ≤ 100 while q ≤ 200 (never grows), then (q − 100) × 50 ≤ 10000 → q ≤ 300.
+    const sellMax = await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'sell', allowShort: true });
+    expect([sellMax.max_quantity, sellMax.binding_codes]).toEqual(['300.000000', ['MAX_CONCENTRATION_EXCEEDED']]);
+    // A cap of 1 % set after the position (5000 = 5 % of equity): no buy grows it within the cap, so the max buy is 0;
+    // a sell may flip it to the same size short (q = 200) and not beyond, since (q − 100) × 50 ≤ 1000 gives only 120.
+    await ledger.setLimits('conc', { maxConcentration: dec('0.01') });
+    const buy0 = await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'buy' });
+    expect([buy0.max_quantity, buy0.binding]).toEqual(['0.000000', 'MAX_CONCENTRATION_EXCEEDED']);
+    const flip = await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'sell', allowShort: true });
+    expect([flip.max_quantity, flip.binding]).toEqual(['200.000000', 'MAX_CONCENTRATION_EXCEEDED']);
+    await ledger.setLimits('conc', { maxConcentration: null });
+    expect((await maxOrderSize(ledger, stores.market, { account: 'conc', symbol: 'XYZ', side: 'buy' })).binding, 'lifted: buying power binds again').toBe('INSUFFICIENT_BUYING_POWER');
+  });
+
+  it('checks a limit order at its limit price: 1234.5 / 25 = 49.38 passes, 49.380001 does not', async () => {
+    // The "notional" account (max order notional 1234.5) from the test above; the stored close is 50.
+    const at = await riskCheck(ledger, stores.market, order('notional', 'XYZ', 'buy', dec('49.38')), { limitPrice: dec('25') });
+    expect([at.allowed, at.checks[1].figures]).toEqual([true, { notional: '1234.500000', max: '1234.500000' }]);
+    const over = await riskCheck(ledger, stores.market, order('notional', 'XYZ', 'buy', dec('49.380001')), { limitPrice: dec('25') });
+    expect(over.reasons.map((r) => r.code)).toEqual(['MAX_ORDER_NOTIONAL_EXCEEDED']);
+    const market = await riskCheck(ledger, stores.market, order('notional', 'XYZ', 'buy', dec('49.38')));
+    expect(market.reasons.map((r) => r.code), 'at the market (50) the same order is too large').toEqual(['MAX_ORDER_NOTIONAL_EXCEEDED']);
   });
 
   it('max sell without shorting is the position held: 10', async () => {

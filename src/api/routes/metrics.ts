@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { onCacheFault } from '../../store/cache/faults.js';
 
 export interface ApiMetrics {
   registry: Registry;
@@ -18,6 +19,8 @@ export interface ApiMetrics {
   wsMessagesDropped: Counter<'channel'>;
   /** Connections closed by the server, by reason (slow_consumer, missed_pings, shutdown). */
   wsClosed: Counter<'reason'>;
+  /** Cache operations that failed and fell back to the ledger or the tick store (Redis down), by operation. */
+  cacheFaults: Counter<'op'>;
 }
 
 declare module 'fastify' {
@@ -42,7 +45,10 @@ export function installMetrics(app: FastifyInstance): ApiMetrics {
   const wsMessagesSent = new Counter({ name: 'cift_ws_messages_sent_total', help: 'WebSocket frames sent, by channel', labelNames: ['channel'] as const, registers: [registry] });
   const wsMessagesDropped = new Counter({ name: 'cift_ws_messages_dropped_total', help: 'WebSocket frames dropped for a slow consumer, by channel', labelNames: ['channel'] as const, registers: [registry] });
   const wsClosed = new Counter({ name: 'cift_ws_closed_total', help: 'WebSocket connections closed by the server, by reason', labelNames: ['reason'] as const, registers: [registry] });
-  const metrics = { registry, requestDuration, orders, wsConnections, wsMessagesSent, wsMessagesDropped, wsClosed };
+  const cacheFaults = new Counter({ name: 'cift_cache_faults_total', help: 'Cache operations that failed and fell back to the ledger or tick store, by operation', labelNames: ['op'] as const, registers: [registry] });
+  const stopCounting = onCacheFault((f) => cacheFaults.inc({ op: f.op }));
+  app.addHook('onClose', async () => void stopCounting());
+  const metrics = { registry, requestDuration, orders, wsConnections, wsMessagesSent, wsMessagesDropped, wsClosed, cacheFaults };
   app.decorate('metrics', metrics);
   // Callback style, not async: no promise per response.
   app.addHook('onResponse', (request, reply, done) => {

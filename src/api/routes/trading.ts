@@ -18,6 +18,7 @@ import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuan
 import { createApiKey, listApiKeys, revokeApiKey } from '../../usecases/keys.js';
 import { getBuyingPower, getPortfolio } from '../../usecases/portfolio.js';
 import { maxOrderSize, riskCheck } from '../../usecases/risk.js';
+import { DEFAULT_VAR_WINDOW, riskReport } from '../../usecases/risk-report.js';
 import type { OrderJson } from '../../usecases/views.js';
 import type { ApiServices, TradingServices } from '../app.js';
 import { requireKeyHook, requireLocalKey, resolveKeyHook } from '../auth.js';
@@ -71,6 +72,8 @@ const orderBody = z
   })
   .strict();
 type OrderBody = z.infer<typeof orderBody>;
+/** A risk check's body: an order, optionally checked as a limit order at limit_price. */
+const riskCheckBody = orderBody.extend({ limit_price: decimalInput.optional().describe('check it as a limit order at this price (the worst price it can fill at)') });
 
 /** The prices an order type needs, named by their body fields (the CLI names its flags instead). */
 function checkPrices(body: OrderBody): void {
@@ -114,6 +117,7 @@ const limitsBody = z
     max_order_notional: decimalInput.optional().describe('largest order value'),
     max_leverage: decimalInput.optional().describe('largest gross exposure ÷ equity (1 = cash account)'),
     fee_rate: decimalInput.optional().describe('fee per unit of traded value (0.0005 = 5 bps)'),
+    max_concentration: decimalInput.nullable().optional().describe('largest |position| × price ÷ equity one symbol may reach by an order (0.25 = 25 %); null = no limit'),
   })
   .strict();
 
@@ -234,13 +238,37 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
       maxOrderNotional: positive('max_order_notional', b.max_order_notional),
       maxLeverage: positive('max_leverage', b.max_leverage),
       feeRate: b.fee_rate === undefined ? undefined : decimalOf('body.fee_rate', b.fee_rate, 'must be a rate ≥ 0 (0.0005 = 5 bps)', (d) => d >= 0n),
+      maxConcentration: b.max_concentration === null ? null : positive('max_concentration', b.max_concentration),
     });
   });
 
-  app.post('/risk/check', { schema: { description: 'Every check a submit of this order would run now; nothing is recorded', tags: ['trading'], security, body: orderBody } }, async (request) => {
-    const req = submitRequest(accountOf(request), request.body);
-    return trading.stores.withLedger((ledger) => riskCheck(ledger, trading.market, req));
-  });
+  app.post(
+    '/risk/check',
+    { schema: { description: 'Every check a submit of this order would run now; nothing is recorded (as `cift risk check --json`)', tags: ['trading'], security, body: riskCheckBody } },
+    async (request) => {
+      const { limit_price: limit, ...order } = request.body;
+      const req = submitRequest(accountOf(request), order);
+      const limitPrice = limit === undefined ? undefined : decimalOf('body.limit_price', limit, 'must be positive', (d) => d > 0n);
+      return trading.stores.withLedger((ledger) => riskCheck(ledger, trading.market, req, { limitPrice }));
+    },
+  );
+
+  app.get(
+    '/risk/report',
+    {
+      schema: {
+        description: 'Exposure, leverage, concentration, buying power, 1-day historical VaR/ES and the risk score (as `cift risk report --json`)',
+        tags: ['trading'],
+        security,
+        querystring: z.object({ window: z.coerce.number().int().min(2).max(100_000).default(DEFAULT_VAR_WINDOW).describe('daily returns used for VaR') }).strict(),
+      },
+    },
+    async (request) => riskReport(
+        { withLedger: (work) => trading.stores.withLedger(work), market: trading.market, history: services.market, shipped: () => services.marketFor('shipped') },
+        accountOf(request),
+        request.query.window,
+      ),
+  );
 
   app.get(
     '/risk/max-order-size/:symbol',

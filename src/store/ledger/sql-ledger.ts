@@ -11,7 +11,7 @@ import { clientIdLock, forUpdate } from './dialect.js';
 import { appendOrderEvent, appendOrderEvents, type OrderEventKind, type OrderEventRow } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import { RESTING_STATUSES } from './types.js';
-import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Fill, FillDecision, Ledger, Order, OrderChange, OrderIntent, OrderStatus, OrderType, Position, Side, TimeInForce } from './types.js';
+import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Fill, FillDecision, Ledger, Order, OrderChange, OrderIntent, OrderStatus, OrderType, Position, Side, StoredOrderEvent, TimeInForce } from './types.js';
 
 /** The legacy full-fill decision (a market order) as a placement that fills at once. */
 function normalize(d: Decision, quantity: Dec): Exclude<Decision, { status: 'filled' }> {
@@ -35,6 +35,7 @@ function toAccount(r: Row): Account {
     maxPositionQty: dec(str(r.max_position_qty)),
     maxOrderNotional: dec(str(r.max_order_notional)),
     maxLeverage: dec(str(r.max_leverage)),
+    maxConcentration: r.max_concentration === null || r.max_concentration === undefined ? null : dec(str(r.max_concentration)),
   };
 }
 
@@ -140,6 +141,7 @@ function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { or
   if (same) return { order: same, duplicate: true };
   throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
 }
+
 
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
   FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
@@ -258,17 +260,19 @@ export class SqlLedger implements Ledger {
   }
 
   private async writeLimits(name: string, limits: Partial<AccountLimits>, began: () => void): Promise<Account> {
-    const columns: Array<[string, Dec | undefined]> = [
+    // undefined leaves a column as it is; null (max_concentration only) clears it to "no limit".
+    const columns: Array<[string, Dec | null | undefined]> = [
       ['fee_rate', limits.feeRate],
       ['max_position_qty', limits.maxPositionQty],
       ['max_order_notional', limits.maxOrderNotional],
       ['max_leverage', limits.maxLeverage],
+      ['max_concentration', limits.maxConcentration],
     ];
     return this.db.transaction(async (tx) => {
       began();
       const set = columns.filter(([, v]) => v !== undefined);
       if (set.length) {
-        await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => fmt(v!))]);
+        await tx.query(`UPDATE accounts SET ${set.map(([c], k) => `${c} = $${k + 2}`).join(', ')} WHERE name = $1`, [name, ...set.map(([, v]) => (v === null ? null : fmt(v!)))]);
       }
       const rows = await tx.query('SELECT * FROM accounts WHERE name = $1', [name]);
       if (!rows.length) throw new CiftError('UNKNOWN_ACCOUNT', `UNKNOWN_ACCOUNT: no account "${name}"`, 'create it with `cift order accounts create NAME`');
@@ -568,6 +572,38 @@ export class SqlLedger implements Ledger {
       this.states.delete(account);
       this.committed.delete(account);
     }
+  }
+
+  async orderEvents(opts: { afterId?: bigint; limit: number; unpublished?: boolean }): Promise<StoredOrderEvent[]> {
+    const sql = `SELECT * FROM order_events WHERE id > $1${opts.unpublished ? ' AND published_ns IS NULL' : ''} ORDER BY id LIMIT $2`;
+    const params = [String(opts.afterId ?? 0n), opts.limit];
+    let rows: Row[];
+    if (this.db.dialect === 'postgres') {
+      // Ids come from a sequence when the row is inserted, not when it commits: event 10 may commit before 9.
+      // SHARE mode waits for every transaction that has inserted a row (they hold ROW EXCLUSIVE) to end and holds
+      // new inserts off while the SELECT runs, so no id below what we read can still appear. An unlocked look
+      // first: an idle relay's polls then never hold writers up.
+      const any = await this.db.query(`SELECT id FROM order_events WHERE id > $1${opts.unpublished ? ' AND published_ns IS NULL' : ''} LIMIT 1`, [params[0]]);
+      rows = any.length === 0 ? [] : await this.db.transaction(async (tx) => (await tx.query('LOCK TABLE order_events IN SHARE MODE'), tx.query(sql, params)));
+    } else {
+      // The embedded ledger has one writer, one transaction at a time: ids commit in order.
+      rows = await this.db.query(sql, params);
+    }
+    return rows.map((r) => ({
+      id: BigInt(str(r.id)),
+      account: str(r.account),
+      orderId: str(r.order_id),
+      kind: str(r.kind) as OrderEventKind,
+      payload: JSON.parse(str(r.payload)) as unknown,
+      createdNs: BigInt(str(r.created_ns)),
+      publishedNs: r.published_ns === null ? undefined : BigInt(str(r.published_ns)),
+    }));
+  }
+
+  async markPublished(ids: readonly bigint[], ns: bigint): Promise<void> {
+    if (ids.length === 0) return;
+    const list = ids.map((_, k) => `$${k + 2}`).join(', ');
+    await this.db.transaction((tx) => tx.query(`UPDATE order_events SET published_ns = $1 WHERE id IN (${list}) AND published_ns IS NULL`, [String(ns), ...ids.map(String)]));
   }
 
   async orders(account: string, status?: OrderStatus): Promise<Order[]> {

@@ -1,5 +1,6 @@
 /** The ledger port: accounts, orders, fills, positions and cash movements, the same on DuckDB and PostgreSQL. */
 import type { Dec } from '../../money.js';
+import type { OrderEventKind } from './outbox.js';
 
 export type Side = 'buy' | 'sell';
 /** accepted: written by ledgers before migration 005 (market orders never rest, so none is left in it). */
@@ -15,6 +16,8 @@ export interface AccountLimits {
   maxPositionQty: Dec;
   maxOrderNotional: Dec;
   maxLeverage: Dec;
+  /** Largest |position| × price ÷ equity one symbol may reach by an order; null or absent = no limit. */
+  maxConcentration?: Dec | null;
 }
 
 export interface Account extends AccountLimits {
@@ -159,6 +162,18 @@ export interface ApiKeyIntent {
   sha256: string;
 }
 
+/** A row of the order-event outbox (migration 004). */
+export interface StoredOrderEvent {
+  id: bigint;
+  account: string;
+  orderId: string;
+  kind: OrderEventKind;
+  /** The order as the API showed it after the change (parsed from the stored JSON). */
+  payload: unknown;
+  createdNs: bigint;
+  publishedNs: bigint | undefined;
+}
+
 export interface Ledger {
   readonly backend: 'duckdb' | 'postgres';
   /** The account, created with `opening` cash and limits (and a deposit movement) if it does not exist. */
@@ -206,5 +221,13 @@ export interface Ledger {
   findApiKeyByHash(sha256: string): Promise<ApiKey | undefined>;
   /** Records that the key was used at `ns` (UTC epoch ns); an unknown id is ignored. */
   touchApiKey(id: string, ns: bigint): Promise<void>;
+  /**
+   * Outbox rows with id > afterId (all, or only unpublished ones), ascending, at most `limit`. Never returns an id
+   * while a lower one may still commit (PostgreSQL waits for in-flight writers), so a reader going in id order
+   * never skips an event that commits late.
+   */
+  orderEvents(opts: { afterId?: bigint; limit: number; unpublished?: boolean }): Promise<StoredOrderEvent[]>;
+  /** Sets published_ns on these outbox rows (the relay, after the bus took them). */
+  markPublished(ids: readonly bigint[], ns: bigint): Promise<void>;
   close(): Promise<void>;
 }

@@ -321,6 +321,26 @@ export class ParquetTickStore implements TickStore {
     return this.catalog();
   }
 
+  /**
+   * What latest() of `symbol` answers from, as text: the newest data file of each kind, picked as latest() picks
+   * it. Data file names are never reused (a rewrite makes new ones), so equal text means equal answers, in any
+   * process reading this store: what a shared price cache is keyed on. Reads only the catalog.
+   */
+  async latestKey(symbol: string): Promise<string> {
+    const parts: string[] = [];
+    for (const kind of TICK_KINDS) {
+      let newest: { name: string; last: bigint } | undefined;
+      for (const s of await this.sourcesOf(kind, symbol)) {
+        for (const f of s.files) {
+          const last = BigInt(f.last);
+          if (newest === undefined || last > newest.last) newest = { name: f.name, last };
+        }
+      }
+      parts.push(`${kind}=${newest?.name ?? ''}`);
+    }
+    return parts.join(',');
+  }
+
   /** The kinds stored for a symbol (reads only the catalog). */
   async kindsOf(symbol: string): Promise<TickKind[]> {
     const sources = (await this.catalog()).sources;
