@@ -76,7 +76,10 @@ async function contextOf(ledger: Ledger, market: RiskMarket, account: string, sy
   const a = await openAccount(ledger, account);
   const positions = await ledger.positions(a.name);
   const marks = await marksFor(market, [symbol, ...positions.map((p) => p.symbol)], new Map([[symbol, price]]));
-  return { ctx: { account: a, positions }, marks };
+  // Buying power held by resting orders is spoken for, as a submit counts it.
+  const resting = [...(await ledger.orders(a.name, 'open')), ...(await ledger.orders(a.name, 'partially_filled'))];
+  const reserved = resting.reduce((s, o) => add(s, o.reserved), ZERO);
+  return { ctx: { account: a, positions, reserved }, marks };
 }
 
 /**
