@@ -11,7 +11,7 @@ import { openLedger } from '../../src/store/ledger/open.js';
 import { openPostgres } from '../../src/store/ledger/postgres.js';
 import type { SqlDatabase } from '../../src/store/ledger/sql.js';
 import type { Ledger, Order } from '../../src/store/ledger/types.js';
-import { createAccount } from '../../src/trading/accounts.js';
+import { createAccount, reservedBuyingPower } from '../../src/trading/accounts.js';
 import { submitOrder, type SubmitRequest } from '../../src/trading/orders.js';
 import { matchResting } from '../../src/trading/resting.js';
 import { tempDir } from '../helpers.js';
@@ -74,6 +74,7 @@ for (const backend of backends) {
         // 2. Resting buy limit 95: not marketable (ask 100) → open, reserves 10 × 95 = 950, expires at 21:00Z.
         const b = (await submitOrder(ledger, store, req({ type: 'limit', limitPrice: D('95') }))).order;
         expect([b.status, fmt(b.reserved), b.expiresNs]).toEqual(['open', '950.000000', ns('2024-01-02T21:00:00Z')]);
+        expect(fmt(await reservedBuyingPower(ledger, 'paper')), 'what portfolio and risk take off the buying power').toBe('950.000000');
 
         // 3. Reserved buying power is spoken for: cash 99000 − 950 reserved = 98050 left; 981 × 100 = 98100 > 98050.
         const denied = (await submitOrder(ledger, store, req({ type: 'limit', limitPrice: D('100'), quantity: D('981') }))).order;
