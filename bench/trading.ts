@@ -4,6 +4,10 @@
  * embedded, < 2 ms PostgreSQL, CLI < 0.5 s. Each run checks that every timed order filled and the position equals
  * the number of fills.
  *
+ * Issue 12 adds: a resting limit-order submit (risk at the limit, insert, reservation, outbox event; goals p50
+ * < 2 ms embedded, < 3 ms PostgreSQL), checked open and reserving qty × limit; and the pure matcher's throughput
+ * (≥ 200,000 quote updates/s against 1,000 resting orders), checked against fills counted by a plain loop.
+ *
  * Nothing is written where a user keeps data: the embedded runs use a temporary folder, and PostgreSQL a scratch
  * database created on the server CIFT_DATABASE_URL names (else the local test server) and dropped afterwards,
  * on success and on failure. A PostgreSQL that cannot be reached fails the suite, saying how to skip it
@@ -21,6 +25,7 @@ import { ParquetTickStore } from '../src/store/ticks/parquet.js';
 import { openLedger } from '../src/store/ledger/open.js';
 import { withScratchPostgres } from '../src/store/ledger/scratch.js';
 import type { Ledger } from '../src/store/ledger/types.js';
+import { matchOrders, type BookOrder, type MarketUpdate } from '../src/trading/matching.js';
 import { withPriceCache } from '../src/store/cache/cached-market.js';
 import { MemoryCache } from '../src/store/cache/memory.js';
 import type { Cache } from '../src/store/cache/types.js';
@@ -45,6 +50,73 @@ async function measureSubmits(ledger: Ledger, store: ParquetTickStore, n: number
   if (fmt(pos.quantity) !== fmt(dec(String(n + 20)))) throw new Error(`${label}: position ${fmt(pos.quantity)} after ${n + 20} fills`);
   samples.sort((a, b) => a - b);
   return { suite: 'trading', name: `order submit (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99) };
+}
+
+async function measureLimitSubmits(ledger: Ledger, store: ParquetTickStore, n: number, label: string): Promise<CaseResult> {
+  const account = `bench-limit-${Date.now()}`;
+  await ledger.ensureAccount(account, { ...DEFAULT_ACCOUNT_SETTINGS, cash: dec('100000000'), maxOrderNotional: dec('100000000'), maxPositionQty: dec('100000000') });
+  // Buy limit 50 against an ask of 100.01: never marketable, so each order rests and reserves 1 × 50.
+  const order = () => submitOrder(ledger, store, { account, symbol: 'BENCH', side: 'buy', quantity: dec('1'), type: 'limit', limitPrice: dec('50'), tif: 'gtc' });
+  for (let k = 0; k < 20; k++) await order();
+  const samples: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const t0 = process.hrtime.bigint();
+    const r = await order();
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    if (r.order.status !== 'open' || fmt(r.order.reserved) !== '50.000000') throw new Error(`${label}: limit order ${r.order.id} ${r.order.status}, reserved ${fmt(r.order.reserved)}: ${r.order.rejectReason}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { suite: 'trading', name: `limit order submit, resting (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: label === 'PostgreSQL' ? 3 : 2 };
+}
+
+/**
+ * The pure matcher: 1,000 resting buy limits (limits 90.00 … 99.99) against a random walk of quotes around 100.
+ * Checked first: the fills it reports equal those of a plain per-order loop over the same stream.
+ */
+function measureMatcher(repeat: number): CaseResult {
+  const ORDERS = 1000;
+  const UPDATES = 200_000;
+  const orders: BookOrder[] = Array.from({ length: ORDERS }, (_, k) => ({ id: String(k), side: 'buy', type: 'limit', limit: BigInt(90_000_000 + k * 10_000), stop: undefined, remaining: 1_000_000_000n, triggered: false, expiresNs: undefined, cursorNs: 0n, cursorSeq: 0 }));
+  let x = 100;
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const updates: MarketUpdate[] = Array.from({ length: UPDATES }, (_, k) => {
+    x = Math.min(110, Math.max(89, x + (rand() - 0.5) * 0.05));
+    const ask = BigInt(Math.round(x * 100)) * 10_000n;
+    return { kind: 'quote', ts: BigInt(k + 1), seq: k + 1, bid: ask - 10_000n, ask, bidSize: 100_000_000n, askSize: 5_000_000n };
+  });
+  // Reference: every order checks every quote; quote sizes are shared in limit-then-age priority, as the rules say.
+  const reference = (): number => {
+    const left = orders.map((o) => o.remaining);
+    const byPriority = orders.map((_, k) => k).sort((a, b) => (orders[b].limit! > orders[a].limit! ? 1 : orders[b].limit! < orders[a].limit! ? -1 : a - b));
+    let fills = 0;
+    for (const u of updates) {
+      if (u.kind !== 'quote') continue;
+      let size = u.askSize;
+      for (const k of byPriority) {
+        if (size === 0n) break;
+        if (left[k] > 0n && orders[k].limit! >= u.ask) {
+          const q = left[k] < size ? left[k] : size;
+          left[k] -= q;
+          size -= q;
+          fills++;
+        }
+      }
+    }
+    return fills;
+  };
+  const want = reference();
+  const got = matchOrders(orders, updates).filter((e) => e.kind === 'fill').length;
+  if (got !== want) throw new Error(`matcher: ${got} fills, a plain loop finds ${want}`);
+  const samples: number[] = [];
+  for (let k = 0; k < Math.max(3, Math.min(repeat, 10)); k++) {
+    const t0 = process.hrtime.bigint();
+    matchOrders(orders, updates);
+    samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  samples.sort((a, b) => a - b);
+  const median = percentile(samples, 50);
+  return { suite: 'trading', name: 'matcher: quote updates against 1,000 resting orders', size: UPDATES, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], updates_per_s: Math.round(UPDATES / (median / 1000)), fills: want, target_updates_per_s: 200_000 };
 }
 
 /**
@@ -84,6 +156,7 @@ export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]>
     const embedded = await openLedger({ home: join(dir, 'home'), databaseUrl: undefined });
     try {
       results.push(await measureSubmits(embedded, store, n, 'embedded DuckDB'));
+      results.push(await measureLimitSubmits(embedded, store, n, 'embedded DuckDB'));
     } finally {
       await embedded.close();
     }
@@ -92,14 +165,14 @@ export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]>
       opts.onProgress?.('trading: submits on PostgreSQL (scratch database)');
       try {
         results.push(
-          await withScratchPostgres(url, async (scratchUrl) => {
+          ...(await withScratchPostgres(url, async (scratchUrl) => {
             const pg = await openLedger({ home: dir, databaseUrl: scratchUrl });
             try {
-              return await measureSubmits(pg, store, n, 'PostgreSQL');
+              return [await measureSubmits(pg, store, n, 'PostgreSQL'), await measureLimitSubmits(pg, store, n, 'PostgreSQL')];
             } finally {
               await pg.close();
             }
-          }),
+          })),
         );
       } catch (e) {
         if (e instanceof CiftError && e.code === 'STORE_UNAVAILABLE') {
@@ -108,6 +181,8 @@ export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]>
         throw e;
       }
     }
+    opts.onProgress?.('trading: the pure matcher');
+    results.push(measureMatcher(opts.repeat));
     opts.onProgress?.('trading: cached latest-price reads');
     results.push(await measureCachedPrice(store, new MemoryCache(), n * 10, 'in-process cache'));
     if (process.env.CIFT_BENCH_REDIS !== 'off') {

@@ -55,6 +55,12 @@ const RESULT_TEXT: Record<IngestOutcome['action'], string> = {
 async function store(ui: Ui, items: IngestItem[], overlap: OverlapPolicy, decisions: ReadonlyArray<ReadDecisions | undefined> = []): Promise<void> {
   const market = await MarketData.open(ui.settings);
   const outcomes = await withSpinner(ui, `storing ${items.length} series`, () => market.ingest(items, { overlap }));
+  // The market clock moved for these symbols: their resting orders match now (stderr, so --json stays the outcomes).
+  const moved = [...new Set(outcomes.filter((o) => o.action === 'stored' && (o.kind === 'quotes' || o.kind === 'trades')).map((o) => o.symbol))];
+  // Loaded only then: an ingest of bars, or of nothing new, never pays for the trading modules.
+  const matchAfterIngest = moved.length ? (await import('../src/usecases/orders.js')).matchAfterIngest : undefined;
+  const matched = matchAfterIngest ? await matchAfterIngest(ui.settings, market, moved).catch((e: Error) => (process.stderr.write(`note: resting orders not matched (${e.message}); run \`cift order match\`\n`), undefined)) : undefined;
+  for (const c of matched?.changes ?? []) process.stderr.write(`matched: order ${c.order.id} ${c.order.status} (${c.order.side} ${c.order.quantity} ${c.order.symbol}, filled ${c.order.filled_quantity})\n`);
   const replacedRows = (o: IngestOutcome) => o.replaced.reduce((n, s) => n + s.rows, 0);
   if (ui.json) {
     printJson(

@@ -1,11 +1,14 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { PRICE_KINDS } from '../src/market-data.js';
+import { MarketData, PRICE_KINDS } from '../src/market-data.js';
+import { add, dec, fmt, ZERO } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
-import { ORDER_STATUSES, type OrderStatus, type Side } from '../src/store/ledger/types.js';
+import { ORDER_STATUSES, type OrderStatus, type OrderType, type Side, type TimeInForce } from '../src/store/ledger/types.js';
+import { parseTimestamp } from '../src/time.js';
+import { openLedgerStores } from '../src/usecases/stores.js';
 import { checkAccountName } from '../src/trading/accounts.js';
-import { readQuantity } from '../src/usecases/orders.js';
+import { matchOrders, readQuantity } from '../src/usecases/orders.js';
 import { parseBusUrl } from '../src/store/bus/url.js';
 import { publishPending } from '../src/usecases/events.js';
 import { forwardTarget } from '../src/usecases/trading-service.js';
@@ -29,6 +32,20 @@ const SubmitFlags = z.object({
     .refine((v) => v.length <= 128, { message: 'is longer than 128 characters' })
     .optional(),
   lockTimeout: LOCK_TIMEOUT_RULE,
+  limit: decimalFlag('must be a price > 0', (v) => v > 0n).optional(),
+  stop: decimalFlag('must be a price > 0', (v) => v > 0n).optional(),
+  tif: z.enum(['day', 'gtc', 'ioc', 'fok'], { message: 'must be day, gtc, ioc or fok' }).optional(),
+  at: z
+    .string()
+    .transform((text, ctx) => {
+      const ns = parseTimestamp(text);
+      if (ns === undefined) {
+        ctx.addIssue({ code: 'custom', message: 'is not a time (e.g. 2012-06-21T13:30:00Z; a time without an offset is UTC)' });
+        return z.NEVER;
+      }
+      return ns;
+    })
+    .optional(),
 });
 
 interface SubmitFlags extends AccountFlags, SourceFlag {
@@ -36,6 +53,21 @@ interface SubmitFlags extends AccountFlags, SourceFlag {
   allowShort?: boolean;
   slippage: string;
   maxQuoteAge?: string;
+  limit?: string;
+  stop?: string;
+  tif?: string;
+  at?: string;
+}
+
+/** The order type the price flags name: --limit → limit, --stop → stop, both → stop_limit, neither → market. */
+const typeOf = (limit: unknown, stop: unknown): OrderType => (limit !== undefined ? (stop !== undefined ? 'stop_limit' : 'limit') : stop !== undefined ? 'stop' : 'market');
+
+/** One line for an order after a submit, match or cancel. */
+export function describeOrder(ui: Ui, o: OrderJson): string {
+  const price = o.type === 'market' ? '' : `${o.stop_price ? ` stop ${o.stop_price}` : ''}${o.limit_price ? ` limit ${o.limit_price}` : ''} ${o.tif}`;
+  const filled = o.filled_avg_price ? `, filled ${o.filled_quantity} @ ${o.filled_avg_price} avg` : '';
+  const color = o.status === 'filled' ? 'green' : o.status === 'rejected' || o.status === 'expired' || o.status === 'canceled' ? 'red' : 'yellow';
+  return `${paint(ui, color, o.status)} order ${o.id}: ${o.side} ${o.quantity} ${o.symbol}${price}${filled}`;
 }
 
 function submitCommand(side: Side): Command {
@@ -48,9 +80,23 @@ function submitCommand(side: Side): Command {
     .option('--allow-short', side === 'sell' ? 'let a sell larger than the position open a short' : 'allowed for symmetry; buys never short')
     .option('--slippage <bps>', 'adverse slippage on the fill price, basis points', '0')
     .option('--max-quote-age <seconds>', 'reject when the latest price is older than this (off: prices are historical)')
+    .option('--limit <price>', `limit order: ${side === 'buy' ? 'buy at the ask when ask ≤ price' : 'sell at the bid when bid ≥ price'}; else it rests (with --stop: stop-limit)`)
+    .option('--stop <price>', `stop order: becomes a market (with --limit: limit) order once a trade or the ${side === 'buy' ? 'ask reaches ≥' : 'bid reaches ≤'} price`)
+    .option('--tif <tif>', 'time in force: day (expires at 16:00 New York), gtc, ioc (fill what can now, cancel the rest), fok (all now or nothing)', 'day')
+    .option('--at <time>', 'place the order at this earlier market time (ISO-8601; a what-if on stored history) instead of the latest stored price time')
     .addOption(lockTimeoutOption())
     .addOption(sourceOption())
-    .addHelpText('after', examples([`cift order ${side} AAPL 10`, `cift order ${side} AAPL 10 --client-id my-order-1 --json`, `cift order ${side} GOOG 5 --account research --slippage 2`]))
+    .addHelpText(
+      'after',
+      examples([
+        `cift order ${side} AAPL 10`,
+        `cift order ${side} AAPL 10 --limit 575.5`,
+        `cift order ${side} AAPL 10 --limit 579 --at 2012-06-21T13:30:00Z --tif gtc`,
+        `cift order ${side} AAPL 10 --stop 580 --limit 581`,
+        `cift order ${side} AAPL 10 --client-id my-order-1 --json`,
+        `cift order ${side} GOOG 5 --account research --slippage 2`,
+      ]),
+    )
     .action(async (symbolText: string, qtyText: string, flags: SubmitFlags, cmd: Command) => {
       const ui = uiFrom(cmd);
       const symbol = normalizeSymbol(symbolText);
@@ -60,10 +106,26 @@ function submitCommand(side: Side): Command {
       const service = accountService(ui, flags, market, flags.source);
       await noteOrigin(await market(), symbol, PRICE_KINDS);
       parseBusUrl(ui.settings.busUrl); // a bad CIFT_BUS_URL fails before the order, not after it
-      const result = await service.submit({ account: flags.account, symbol, side, quantity, clientOrderId: f.clientId, allowShort: flags.allowShort, slippageBps: f.slippage, maxQuoteAgeSeconds: f.maxQuoteAge });
+      const type = typeOf(f.limit, f.stop);
+      const result = await service.submit({
+        account: flags.account,
+        symbol,
+        side,
+        quantity,
+        clientOrderId: f.clientId,
+        allowShort: flags.allowShort,
+        slippageBps: f.slippage,
+        maxQuoteAgeSeconds: f.maxQuoteAge,
+        type,
+        limitPrice: f.limit,
+        stopPrice: f.stop,
+        tif: f.tif as TimeInForce | undefined,
+        atNs: f.at,
+      });
       if (!result.duplicate) await publishEvents(ui, f.lockTimeout);
       const o = result.order;
       if (ui.json) printJson(o);
+      else if (o.type !== 'market' && !result.rejected) process.stdout.write(`${describeOrder(ui, o)}${result.duplicate ? ' (already submitted)' : ''}\n`);
       else if (o.fill) {
         process.stdout.write(
           `${paint(ui, 'green', 'filled')} order ${o.id}${result.duplicate ? ' (already submitted)' : ''}: ${o.side} ${o.quantity} ${o.symbol} @ ${o.fill.price} (${o.fill.price_source}), fee ${o.fill.fee}\n`,
@@ -96,13 +158,47 @@ function printOrders(ui: Ui, orders: OrderJson[]): void {
   if (ui.json) return printJson(orders);
   printTable(
     ui,
-    ['id', 'client id', 'symbol', 'side', 'qty', 'status', 'price', 'fee', 'created', 'reject'],
-    orders.map((o) => [o.id, o.client_order_id.slice(0, 18), o.symbol, o.side, o.quantity, o.status, o.fill ? o.fill.price : '', o.fill ? o.fill.fee : '', o.created_at.slice(0, 19), o.reject_codes.join(',')]),
+    ['id', 'client id', 'symbol', 'side', 'type', 'qty', 'status', 'limit', 'stop', 'tif', 'filled', 'avg price', 'fee', 'created', 'reject'],
+    orders.map((o) => [
+      o.id,
+      o.client_order_id.slice(0, 18),
+      o.symbol,
+      o.side,
+      o.type,
+      o.quantity,
+      o.status,
+      o.limit_price ?? '',
+      o.stop_price ?? '',
+      o.tif ?? '',
+      o.filled_quantity,
+      o.filled_avg_price ?? '',
+      (o.fills ?? []).length ? fmt((o.fills ?? []).reduce((t, f) => add(t, dec(f.fee)), ZERO)) : '',
+      o.created_at.slice(0, 19),
+      o.reject_codes.join(','),
+    ]),
   );
 }
 
+const match = new Command('match')
+  .description("fill resting orders against the stored quotes (and trades, for stops) after each order's placement, in (ts, seq) order; expire day orders past 16:00 New York")
+  .argument('[symbol]', 'only this symbol (default: every symbol with resting orders)')
+  .addOption(lockTimeoutOption())
+  .addOption(sourceOption())
+  .addHelpText('after', examples(['cift order match', 'cift order match AAPL --json']))
+  .action(async (symbolText: string | undefined, flags: LedgerFlags & SourceFlag, cmd: Command) => {
+    const ui = uiFrom(cmd);
+    const symbol = symbolText === undefined ? undefined : normalizeSymbol(symbolText);
+    const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
+    const market = await MarketData.open(ui.settings, { source: flags.source });
+    const result = await matchOrders({ withLedger: openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 }).withLedger, market }, symbol);
+    if (result.changes.length) await publishEvents(ui, lockTimeout);
+    if (ui.json) return printJson(result);
+    if (result.changes.length === 0) process.stdout.write(`no fills or expiries (${result.updates} quotes and trades after the resting orders of ${result.symbols.join(', ') || 'no symbol'})\n`);
+    for (const c of result.changes) process.stdout.write(`${describeOrder(ui, c.order)}\n`);
+  });
+
 const cancel = new Command('cancel')
-  .description('cancel an order that has not filled (market orders fill or are rejected at once)')
+  .description('cancel an open or partially filled order, releasing its reserved buying power')
   .argument('<id>', 'order id')
   .addOption(accountOption())
   .addOption(lockTimeoutOption())
@@ -113,7 +209,7 @@ const cancel = new Command('cancel')
     const order = await accountService(ui, flags).cancel(flags.account, id);
     await publishEvents(ui, parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout);
     if (ui.json) printJson(order);
-    else process.stdout.write(`canceled order ${order.id}\n`);
+    else process.stdout.write(`canceled order ${order.id}${order.filled_quantity !== '0.000000' ? ` (${order.filled_quantity} filled before)` : ''}\n`);
   });
 
 const list = new Command('list')
@@ -203,10 +299,11 @@ export const orderCommand = new Command('order')
   .addCommand(submitCommand('buy'))
   .addCommand(submitCommand('sell'))
   .addCommand(cancel)
+  .addCommand(match)
   .addCommand(list)
   .addCommand(positions)
   .addCommand(portfolioCommand)
   // `cift order limits` stays as an alias of `cift risk limits`: the same command, built by the same function.
   .addCommand(limitsCommand('order'))
   .addCommand(accountsCommand)
-  .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'cift order accounts create research --cash 50000', 'CIFT_DATABASE_URL=postgres://… cift order list']));
+  .addHelpText('after', examples(['cift order buy AAPL 10', 'cift order buy AAPL 10 --limit 579 --at 2012-06-21T13:30:00Z', 'cift order match AAPL', 'cift order sell AAPL 4 --json', 'cift order positions', 'cift order portfolio', 'cift order accounts create research --cash 50000', 'CIFT_DATABASE_URL=postgres://… cift order list']));

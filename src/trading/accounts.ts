@@ -3,7 +3,7 @@
  * it. Only the default account appears by itself, on first use.
  */
 import { CiftError, didYouMean } from '../errors.js';
-import { fitsLedger, fmt, type Dec } from '../money.js';
+import { fitsLedger, fmt, ZERO, type Dec } from '../money.js';
 import type { Account, Ledger } from '../store/ledger/types.js';
 import { DEFAULT_ACCOUNT, DEFAULT_ACCOUNT_SETTINGS } from './orders.js';
 
@@ -33,4 +33,10 @@ export async function createAccount(ledger: Ledger, name: string, cash: Dec = DE
   checkAccountName(name);
   if (cash < 0n || !fitsLedger(cash)) throw new CiftError('USAGE', `--cash ${fmt(cash)} must be an amount ≥ 0 the ledger can hold`);
   return ledger.createAccount(name, { ...DEFAULT_ACCOUNT_SETTINGS, cash });
+}
+
+/** Buying power held by the account's resting orders (open, partially filled): spoken for until they fill or end. */
+export async function reservedBuyingPower(ledger: Pick<Ledger, 'orders'>, account: string): Promise<Dec> {
+  const resting = [...(await ledger.orders(account, 'open')), ...(await ledger.orders(account, 'partially_filled'))];
+  return resting.reduce((s, o) => (s + o.reserved) as Dec, ZERO);
 }

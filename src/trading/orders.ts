@@ -11,8 +11,12 @@ import { CiftError } from '../errors.js';
 import { abs, add, cmp, dec, div, fitsLedger, fmt, LEDGER_MAX, mul, ORDER_QUANTITY_MAX, neg, sub, ZERO, type Dec } from '../money.js';
 import { checkOrder, formatDenial, type Denial, type RiskInput } from '../risk/checks.js';
 import type { TickStore } from '../store/ticks/types.js';
-import type { AccountLimits, Decision, DecisionContext, Ledger, Order, Position, Side } from '../store/ledger/types.js';
+import type { AccountLimits, Decision, DecisionContext, Ledger, Order, OrderType, Position, Side, TimeInForce } from '../store/ledger/types.js';
+import { priceAt, sessionCloseNs } from './market-clock.js';
+import { formatTs } from '../time.js';
+import { checkOrderShape, decidePlacement } from './order-types.js';
 import { latestPrice, type MarketPrice } from './prices.js';
+import { applyFill } from './position-math.js';
 
 export const DEFAULT_ACCOUNT = 'paper';
 
@@ -43,6 +47,14 @@ export interface SubmitRequest {
   /** Reject when the price is older than this many seconds before `now` (off by default: prices are historical). */
   maxQuoteAgeSeconds?: number;
   now?: () => number;
+  /** market (default), limit, stop or stop_limit; limitPrice / stopPrice as the type needs. */
+  type?: OrderType;
+  limitPrice?: Dec;
+  stopPrice?: Dec;
+  /** day (default), gtc, ioc or fok. */
+  tif?: TimeInForce;
+  /** Place the order at this earlier market time (UTC ns) instead of the latest stored price's time. */
+  atNs?: bigint;
 }
 
 export interface SubmitResult {
@@ -51,23 +63,7 @@ export interface SubmitResult {
   denials: string[];
 }
 
-/** New position state after a fill: average cost on adds, realized P&L on reductions, flips at the fill price. */
-export function applyFill(position: Pick<Position, 'quantity' | 'avgCost' | 'realizedPnl'>, side: Side, qty: Dec, price: Dec): Pick<Position, 'quantity' | 'avgCost' | 'realizedPnl'> {
-  const q = position.quantity;
-  const delta = side === 'buy' ? qty : neg(qty);
-  const after = add(q, delta);
-  const sameDirection = cmp(q, ZERO) === 0 || q > 0n === delta > 0n;
-  if (sameDirection) {
-    const avgCost = div(add(mul(abs(q), position.avgCost), mul(qty, price)), abs(after));
-    return { quantity: after, avgCost, realizedPnl: position.realizedPnl };
-  }
-  const closing = cmp(qty, abs(q)) < 0 ? qty : abs(q);
-  // Long closed by a sell gains (price − avg); short closed by a buy gains (avg − price).
-  const perUnit = q > 0n ? sub(price, position.avgCost) : sub(position.avgCost, price);
-  const realizedPnl = add(position.realizedPnl, mul(perUnit, closing));
-  const avgCost = cmp(after, ZERO) === 0 ? ZERO : cmp(abs(q), qty) < 0 ? price : position.avgCost;
-  return { quantity: after, avgCost, realizedPnl };
-}
+export { applyFill };
 
 /** Cash + Σ position × mark, and Σ |position| × mark; a symbol without a mark is valued at its average cost. */
 export function valuation(cash: Dec, positions: readonly Position[], marks: ReadonlyMap<string, Dec>): { equity: Dec; gross: Dec } {
@@ -105,7 +101,8 @@ export function priceOrder(ctx: DecisionContext, req: SubmitRequest, price: Mark
     fee,
     position: position.quantity,
     equity,
-    grossExposure: gross,
+    // Buying power held by resting orders is spoken for: it counts as exposure already taken.
+    grossExposure: add(gross, ctx.reserved ?? ZERO),
     mark,
     limits: ctx.account,
     allowShort: Boolean(req.allowShort),
@@ -165,10 +162,16 @@ export interface PreparedOrder {
   req: SubmitRequest;
   price: MarketPrice | undefined;
   staleness: Denial | undefined;
+  /** Market time the order is placed at: --at, else the latest stored price's time (the wall clock without one). */
+  placedNs: bigint;
 }
 
 /** Validates the request (usage errors, exit 2) and reads its market price. */
-export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<PreparedOrder> {
+/** The tick store a submit reads: the latest prices, and history for --at (read is optional for callers without --at). */
+export type OrderMarket = Pick<TickStore, 'latest'> & Partial<Pick<TickStore, 'read'>>;
+
+export async function prepareOrder(store: OrderMarket, req: SubmitRequest): Promise<PreparedOrder> {
+  checkOrderShape(req);
   if (!(req.quantity > 0n)) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} must be positive`);
   if (req.quantity > ORDER_QUANTITY_MAX) throw new CiftError('USAGE', `quantity ${fmt(req.quantity)} is larger than any order (at most ${fmt(ORDER_QUANTITY_MAX)})`);
   if (req.clientOrderId !== undefined && req.clientOrderId.trim() === '') {
@@ -180,13 +183,19 @@ export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: Submit
   const slippage = req.slippageBps ?? 0;
   if (!(slippage >= 0 && slippage < 10_000)) throw new CiftError('USAGE', `--slippage ${slippage} must be basis points in [0, 10000)`);
   if (req.maxQuoteAgeSeconds !== undefined && !(req.maxQuoteAgeSeconds > 0)) throw new CiftError('USAGE', `--max-quote-age ${req.maxQuoteAgeSeconds} must be seconds > 0`);
-  const price = await latestPrice(store, req.symbol);
+  if (req.atNs !== undefined && store.read === undefined) throw new CiftError('INTERNAL', '--at needs the stored history');
+  const latest = await latestPrice(store, req.symbol);
+  // --at is a what-if on stored history: a time past the data would be trading on prices nobody has seen.
+  if (req.atNs !== undefined && latest !== undefined && req.atNs > latest.ts) {
+    throw new CiftError('USAGE', `--at ${formatTs(req.atNs)} is after ${req.symbol}'s latest stored price (${formatTs(latest.ts)})`, 'leave --at out to place the order at the latest stored price time');
+  }
+  const price = req.atNs === undefined ? latest : await priceAt(store as Pick<TickStore, 'read'>, req.symbol, req.atNs);
   let staleness: Denial | undefined;
   if (req.maxQuoteAgeSeconds !== undefined && price !== undefined) {
     const ageS = ((req.now ?? Date.now)() - Number(price.ts / 1_000_000n)) / 1000;
     if (ageS > req.maxQuoteAgeSeconds) staleness = { code: 'STALE_QUOTE', context: { age_s: ageS.toFixed(0), max_s: String(req.maxQuoteAgeSeconds) } };
   }
-  return { req, price, staleness };
+  return { req, price, staleness, placedNs: req.atNs ?? price?.ts ?? BigInt(Date.now()) * 1_000_000n };
 }
 
 /**
@@ -195,14 +204,38 @@ export async function prepareOrder(store: Pick<TickStore, 'latest'>, req: Submit
  * refused as ORDER_REJECTED naming every limit it breaks, with nothing written.
  */
 export async function placeOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, prepared: PreparedOrder): Promise<SubmitResult> {
-  const { req, price, staleness } = prepared;
+  const { req, price, staleness, placedNs } = prepared;
   if (!fitsLedger(req.quantity)) return rejectUnrecordable(ledger, store, prepared);
-  const intent = { account: req.account, clientOrderId: req.clientOrderId ?? randomUUID(), clientOrderIdGenerated: req.clientOrderId === undefined, symbol: req.symbol, side: req.side, quantity: req.quantity };
+  const type = req.type ?? 'market';
+  const tif = req.tif ?? 'day';
+  const intent = {
+    account: req.account,
+    clientOrderId: req.clientOrderId ?? randomUUID(),
+    clientOrderIdGenerated: req.clientOrderId === undefined,
+    symbol: req.symbol,
+    side: req.side,
+    quantity: req.quantity,
+    type,
+    limitPrice: req.limitPrice,
+    stopPrice: req.stopPrice,
+    tif,
+    placedNs,
+    expiresNs: tif === 'day' && type !== 'market' ? sessionCloseNs(placedNs) : undefined,
+  };
   const { order, duplicate } = await ledger.submit(intent, async (ctx) => {
     const marks = await marksFor(store, [req.symbol, ...ctx.positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
-    return decide(ctx, req, price, marks, staleness);
+    if (type !== 'market') return decidePlacement(ctx, req, price, marks, staleness, placedNs);
+    const decision = decide(ctx, req, price, marks, staleness);
+    return req.atNs === undefined ? decision : atMarketTime(decision, req.quantity, req.atNs);
   });
   return { order, duplicate, denials: order.rejectReason ? order.rejectReason.split('; ') : [] };
+}
+
+/** A market order placed with --at fills at that market time (without it, at the wall clock as before). */
+function atMarketTime(d: Decision, quantity: Dec, atNs: bigint): Decision {
+  if (d.status !== 'filled') return d;
+  const { status: _status, ...fill } = d;
+  return { status: 'placed', final: 'filled', reserved: ZERO, triggered: false, fill: { ...fill, quantity, filledNs: atNs } };
 }
 
 async function rejectUnrecordable(ledger: Ledger, store: Pick<TickStore, 'latest'>, { req, price, staleness }: PreparedOrder): Promise<never> {
@@ -216,6 +249,6 @@ async function rejectUnrecordable(ledger: Ledger, store: Pick<TickStore, 'latest
   throw new CiftError('ORDER_REJECTED', `order rejected and not recorded: ${reasons}`, `the ledger records quantities up to ${fmt(LEDGER_MAX)}`);
 }
 
-export async function submitOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, req: SubmitRequest): Promise<SubmitResult> {
+export async function submitOrder(ledger: Ledger, store: OrderMarket, req: SubmitRequest): Promise<SubmitResult> {
   return placeOrder(ledger, store, await prepareOrder(store, req));
 }

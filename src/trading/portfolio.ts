@@ -32,7 +32,8 @@ export interface Portfolio {
   realizedPnl: Dec;
 }
 
-export async function portfolio(store: Pick<TickStore, 'latest'>, account: Account, positions: readonly Position[]): Promise<Portfolio> {
+/** `reserved`: buying power resting orders hold, taken off the buying power (not off equity: nothing is spent yet). */
+export async function portfolio(store: Pick<TickStore, 'latest'>, account: Account, positions: readonly Position[], reserved: Dec = ZERO): Promise<Portfolio> {
   const marks = new Map<string, Dec>();
   for (const p of positions) {
     const price = await latestPrice(store, p.symbol);
@@ -56,7 +57,7 @@ export async function portfolio(store: Pick<TickStore, 'latest'>, account: Accou
     cash: account.cash,
     equity,
     grossExposure: gross,
-    buyingPower: buyingPower(equity, gross, account.maxLeverage),
+    buyingPower: buyingPower(equity, add(gross, reserved), account.maxLeverage),
     grossLeverage: cmp(equity, ZERO) > 0 ? div(gross, equity) : undefined,
     unrealizedPnl: unrealized,
     realizedPnl: realized,

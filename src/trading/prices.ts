@@ -12,13 +12,16 @@ export interface MarketPrice {
   mark: number;
   source: 'quote' | 'trade' | 'bar';
   ts: bigint;
+  /** The quoted sizes, when the price is a quote that has them (a limit order's immediate fill never exceeds them). */
+  bidSize?: number;
+  askSize?: number;
 }
 
 export async function latestPrice(store: Pick<TickStore, 'latest'>, symbol: string): Promise<MarketPrice | undefined> {
   const quote = await store.latest('quotes', symbol);
   if (quote) {
-    const { bid, ask } = quote.values;
-    return { buy: ask, sell: bid, mark: (bid + ask) / 2, source: 'quote', ts: quote.ts };
+    const { bid, ask, bid_size: bidSize, ask_size: askSize } = quote.values;
+    return { buy: ask, sell: bid, mark: (bid + ask) / 2, source: 'quote', ts: quote.ts, bidSize, askSize };
   }
   const trade = await store.latest('trades', symbol);
   if (trade) return { buy: trade.values.price, sell: trade.values.price, mark: trade.values.price, source: 'trade', ts: trade.ts };

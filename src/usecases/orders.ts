@@ -9,12 +9,17 @@ import { ORDER_QUANTITY_MAX, parseExact, type Dec } from '../money.js';
 import type { Ledger, OrderStatus } from '../store/ledger/types.js';
 import { openAccount } from '../trading/accounts.js';
 import { placeOrder, prepareOrder, type SubmitRequest } from '../trading/orders.js';
-import type { LedgerStores } from './stores.js';
+import { matchResting } from '../trading/resting.js';
+import type { Settings } from '../config.js';
+import { openLedgerStores, type LedgerStores } from './stores.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { orderJson, positionJson, reasonsOf, type OrderJson, type PositionJson, type Reason } from './views.js';
 
 /** What an order use-case needs: the market's latest prices and symbol catalog, and the ledger. */
 export interface TradingStores extends Pick<LedgerStores, 'withLedger'> {
-  market: Pick<MarketData, 'latest' | 'kindsOf'>;
+  /** read (stored history) is needed by --at and match; a replaying server's live market has none. */
+  market: Pick<MarketData, 'latest' | 'kindsOf'> & Partial<Pick<MarketData, 'read'>>;
 }
 
 export type { SubmitRequest };
@@ -54,6 +59,51 @@ export async function submitOrder(stores: TradingStores, req: SubmitRequest): Pr
   });
   const o = result.order;
   return { order: orderJson(o, result.duplicate), duplicate: result.duplicate, rejected: o.status === 'rejected', reasons: reasonsOf(o) };
+}
+
+/**
+ * Moves resting orders (of one symbol, or all) along the stored quotes and trades after their placement: fills,
+ * partial fills and expiries, each one ledger transaction (src/trading/resting.ts).
+ */
+export async function matchOrders(stores: TradingStores, symbol?: string): Promise<MatchJson> {
+  if (symbol !== undefined) await stores.market.kindsOf(symbol);
+  const market = stores.market;
+  if (market.read === undefined) throw new CiftError('USAGE', 'matching needs the stored quotes and trades, which this market does not read');
+  const report = await stores.withLedger((ledger) => matchResting(ledger, market as Pick<MarketData, 'read'>, symbol));
+  return { symbols: report.symbols, updates: report.updates, changes: report.changes.map((c) => ({ kind: c.kind, order: orderJson(c.order) })) };
+}
+
+export interface MatchJson {
+  /** Symbols that had resting orders. */
+  symbols: string[];
+  /** Quotes and trades walked. */
+  updates: number;
+  /** Each fill or expiry, with the order after it. */
+  changes: Array<{ kind: 'fill' | 'expire' | 'cancel'; order: OrderJson }>;
+}
+
+/**
+ * After an ingest moved the market clock for `symbols`: matches their resting orders (an ingest is one of the
+ * moments the clock moves). Never creates a ledger: without CIFT_DATABASE_URL and without an embedded ledger file
+ * there are no orders to match (undefined). A ledger held by another process is not waited for (undefined too:
+ * `cift order match` does it later).
+ */
+export async function matchAfterIngest(settings: Pick<Settings, 'home' | 'databaseUrl'>, market: Pick<MarketData, 'read' | 'latest' | 'kindsOf'>, symbols: readonly string[]): Promise<MatchJson | undefined> {
+  if (!settings.databaseUrl && !existsSync(join(settings.home, 'ledger.duckdb'))) return undefined;
+  const stores = openLedgerStores(settings, { lockTimeoutMs: 0 });
+  const all: MatchJson = { symbols: [], updates: 0, changes: [] };
+  try {
+    for (const symbol of symbols) {
+      const one = await matchOrders({ withLedger: stores.withLedger, market }, symbol);
+      all.symbols.push(...one.symbols);
+      all.updates += one.updates;
+      all.changes.push(...one.changes);
+    }
+  } catch (e) {
+    if (e instanceof CiftError && e.code === 'LEDGER_LOCKED') return undefined;
+    throw e;
+  }
+  return all;
 }
 
 /** Cancels an order of `account`; ORDER_NOT_FOUND for an id it does not own, ORDER_NOT_CANCELABLE once final. */

@@ -5,6 +5,7 @@
  * {"error":{code,message,hint}} back into the same CiftError, so the CLI prints the same line and exits the same.
  * Amounts travel as decimal strings, never floats.
  */
+import { formatTs } from '../time.js';
 import { CiftError, type CiftErrorCode } from '../errors.js';
 import { fmt } from '../money.js';
 import type { AccountLimits } from '../store/ledger/types.js';
@@ -145,7 +146,11 @@ export function remoteTradingService(server: RemoteServer, opts: RemoteOptions =
   return {
     where: server.url,
     async submit(req) {
-      const body: Record<string, unknown> = { symbol: req.symbol, side: req.side, order_type: 'market', quantity: fmt(req.quantity) };
+      const body: Record<string, unknown> = { symbol: req.symbol, side: req.side, order_type: req.type ?? 'market', quantity: fmt(req.quantity) };
+      if (req.limitPrice !== undefined) body.limit_price = fmt(req.limitPrice);
+      if (req.stopPrice !== undefined) body.stop_price = fmt(req.stopPrice);
+      if (req.tif !== undefined) body.tif = req.tif;
+      if (req.atNs !== undefined) body.at = formatTs(req.atNs);
       if (req.clientOrderId !== undefined) body.client_order_id = req.clientOrderId;
       if (req.allowShort !== undefined) body.allow_short = req.allowShort;
       if (req.slippageBps !== undefined) body.slippage_bps = req.slippageBps;

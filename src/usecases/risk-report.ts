@@ -7,7 +7,7 @@ import type { MarketData } from '../market-data.js';
 import { fmt, cmp, div, ZERO, abs, type Dec } from '../money.js';
 import { concentrationOf, exposureOf, riskScore, SCORE_WEIGHTS, VAR_SCORE_CAP, varJson, type Concentration, type ScoreParts, type VarJson } from '../risk/report.js';
 import { alignReturns, dailyReturns, historicalVarEs, scenarioPnl, type DailyClose } from '../risk/var.js';
-import { openAccount } from '../trading/accounts.js';
+import { openAccount, reservedBuyingPower } from '../trading/accounts.js';
 import { portfolio } from '../trading/portfolio.js';
 import { getBars } from './bars.js';
 import type { LedgerStores } from './stores.js';
@@ -100,11 +100,11 @@ function varNote(held: number, returns: ReadonlyMap<string, ReadonlyMap<string, 
 }
 
 export async function riskReport(stores: RiskReportStores, account: string, window = DEFAULT_VAR_WINDOW): Promise<RiskReportJson> {
-  const { a, held } = await stores.withLedger(async (ledger) => {
+  const { a, held, reserved } = await stores.withLedger(async (ledger) => {
     const a = await openAccount(ledger, account);
-    return { a, held: await ledger.positions(a.name) };
+    return { a, held: await ledger.positions(a.name), reserved: await reservedBuyingPower(ledger, a.name) };
   });
-  const p = await portfolio(stores.market, a, held);
+  const p = await portfolio(stores.market, a, held, reserved);
   const open = p.positions.filter((x) => x.quantity !== ZERO);
   const exposure = exposureOf(open);
   const returns = new Map<string, Map<string, number>>();

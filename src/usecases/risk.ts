@@ -9,7 +9,7 @@ import type { MarketData } from '../market-data.js';
 import { abs, add, cmp, div, fitsLedger, fmt, LEDGER_MAX, max, min, mul, neg, sub, ZERO, type Dec } from '../money.js';
 import { buyingPower, CHECKS, concentrationAfter, formatDenial, type Denial, type RiskInput } from '../risk/checks.js';
 import type { DecisionContext, Ledger, Side } from '../store/ledger/types.js';
-import { openAccount } from '../trading/accounts.js';
+import { openAccount, reservedBuyingPower } from '../trading/accounts.js';
 import { applyFill, decide, fillRangeDenial, marksFor, prepareOrder, priceOrder, type SubmitRequest } from '../trading/orders.js';
 import { latestPrice, type MarketPrice } from '../trading/prices.js';
 import type { Reason } from './views.js';
@@ -76,7 +76,9 @@ async function contextOf(ledger: Ledger, market: RiskMarket, account: string, sy
   const a = await openAccount(ledger, account);
   const positions = await ledger.positions(a.name);
   const marks = await marksFor(market, [symbol, ...positions.map((p) => p.symbol)], new Map([[symbol, price]]));
-  return { ctx: { account: a, positions }, marks };
+  // Buying power held by resting orders is spoken for, as a submit counts it.
+  const reserved = await reservedBuyingPower(ledger, a.name);
+  return { ctx: { account: a, positions, reserved }, marks };
 }
 
 /**

@@ -3,7 +3,7 @@
  * timestamps ISO-8601 UTC. `cift order … --json` and the API answer with these same objects.
  */
 import { fmt, type Dec } from '../money.js';
-import type { Account, Order, Position } from '../store/ledger/types.js';
+import type { Account, Fill, Order, Position } from '../store/ledger/types.js';
 import type { Portfolio } from '../trading/portfolio.js';
 import { formatTs } from '../time.js';
 
@@ -19,12 +19,32 @@ export interface OrderJson {
   reject_codes: string[];
   reject_reason: string | null;
   created_at: string;
-  fill: { price: string; quantity: string; fee: string; price_source: string; filled_at: string } | null;
-  /** Market orders fill in full or not at all, so this is the quantity or 0 (after `fill`, so the CLI's older fields keep their order). */
+  /** The first fill (a market order's only one); `fills` lists them all. */
+  fill: FillJson | null;
+  /** After `fill`, so the CLI's older fields keep their order. */
   filled_quantity: string;
   filled_avg_price: string | null;
+  limit_price?: string | null;
+  stop_price?: string | null;
+  tif?: string;
+  fills?: FillJson[];
+  /** Buying power held for the unfilled rest. */
+  reserved?: string;
+  /** Market time the order was placed at (the latest stored price's, or --at). */
+  placed_at?: string;
+  expires_at?: string | null;
   duplicate?: boolean;
 }
+
+export interface FillJson {
+  price: string;
+  quantity: string;
+  fee: string;
+  price_source: string;
+  filled_at: string;
+}
+
+const fillJson = (f: Fill): FillJson => ({ price: fmt(f.price), quantity: fmt(f.quantity), fee: fmt(f.fee), price_source: f.priceSource, filled_at: formatTs(f.filledNs) });
 
 export function orderJson(o: Order, duplicate?: boolean): OrderJson {
   return {
@@ -39,9 +59,16 @@ export function orderJson(o: Order, duplicate?: boolean): OrderJson {
     reject_codes: o.rejectCodes,
     reject_reason: o.rejectReason ?? null,
     created_at: formatTs(o.createdNs),
-    fill: o.fill ? { price: fmt(o.fill.price), quantity: fmt(o.fill.quantity), fee: fmt(o.fill.fee), price_source: o.fill.priceSource, filled_at: formatTs(o.fill.filledNs) } : null,
-    filled_quantity: fmt(o.fill ? o.fill.quantity : (0n as Dec)),
-    filled_avg_price: o.fill ? fmt(o.fill.price) : null,
+    fill: o.fill ? fillJson(o.fill) : null,
+    filled_quantity: fmt(o.filledQuantity),
+    filled_avg_price: o.filledAvgPrice === undefined ? null : fmt(o.filledAvgPrice),
+    limit_price: money(o.limitPrice),
+    stop_price: money(o.stopPrice),
+    tif: o.tif,
+    fills: o.fills.map(fillJson),
+    reserved: fmt(o.reserved),
+    placed_at: formatTs(o.placedNs),
+    expires_at: o.expiresNs === undefined ? null : formatTs(o.expiresNs),
     ...(duplicate === undefined ? {} : { duplicate }),
   };
 }

@@ -234,7 +234,7 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       expect(last).toHaveLength(1);
       expect(last[0].reject_codes).toEqual(['STALE_QUOTE']);
       expect((await call('GET', `${P}/orders?symbol=ZZB`, { key: ctx.paperKey })).json()).toEqual([]);
-      expectError(await call('GET', `${P}/orders?status=open`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.status/);
+      expectError(await call('GET', `${P}/orders?status=bogus`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.status/);
       expectError(await call('GET', `${P}/orders?limit=-1`, { key: ctx.paperKey }), 400, 'INPUT_INVALID', /querystring\.limit/);
     });
 
@@ -419,8 +419,10 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
       ['a boolean quantity', { side: 'buy', quantity: true }, /body\.quantity/],
       ['a wrong-typed side', { side: 5, quantity: 1 }, /body\.side/],
       ['a side that is not buy or sell', { side: 'hold', quantity: 1 }, /body\.side/],
-      ['a limit order', { side: 'buy', quantity: 1, order_type: 'limit' }, /body\.order_type: "limit" is not supported/],
-      ['an unknown field', { side: 'buy', quantity: 1, limit_price: 50 }, /limit_price/],
+      ['an order type that does not exist', { side: 'buy', quantity: 1, order_type: 'trailing_stop' }, /body\.order_type: "trailing_stop" is not one of/],
+      ['a limit order without its limit price', { side: 'buy', quantity: 1, order_type: 'limit' }, /body\.limit_price: a limit order needs one/],
+      ['a stop price on a limit order', { side: 'buy', quantity: 1, order_type: 'limit', limit_price: 50, stop_price: 49 }, /body\.stop_price: does not apply to a limit order/],
+      ['an unknown field', { side: 'buy', quantity: 1, limit: 50 }, /limit/],
       ['a missing symbol', { symbol: undefined, side: 'buy', quantity: 1 }, /body\.symbol/],
       ['a malformed symbol', { symbol: 'A B', side: 'buy', quantity: 1 }, /body\.symbol/],
       ['an empty client order id', { side: 'buy', quantity: 1, client_order_id: '  ' }, /body\.client_order_id/],
@@ -482,6 +484,21 @@ function tradingSuite(backend: 'duckdb' | 'postgres') {
   });
 
   describe('concurrent submits', () => {
+    it('a limit order rests (201 open, reserving 10 × 50), a marketable one fills at the ask, DELETE cancels the resting one, then 409', async () => {
+      // Its own account, so the other tests' lists and positions are untouched. ZZQ's ask is 50.3 (size 600).
+      await openNewAccount(ctx.stores, 'limits', dec('10000'));
+      const key = (await createApiKey(ctx.stores, 'limits')).key;
+      const rest = await order(key, { side: 'buy', quantity: 10, order_type: 'limit', limit_price: '50', tif: 'gtc' });
+      expect(rest.statusCode, rest.body).toBe(201);
+      expect(rest.json()).toMatchObject({ status: 'open', type: 'limit', limit_price: '50.000000', stop_price: null, tif: 'gtc', reserved: '500.000000', filled_quantity: '0.000000', fills: [] });
+      const now = await order(key, { side: 'buy', quantity: 10, order_type: 'limit', limit_price: 50.5 });
+      expect(now.json()).toMatchObject({ status: 'filled', filled_avg_price: '50.300000', fills: [{ price: '50.300000', quantity: '10.000000' }] });
+      const del = await call('DELETE', `${P}/orders/${rest.json().id}`, { key });
+      expect(del.json()).toMatchObject({ status: 'canceled', reserved: '0.000000' });
+      expectError(await call('DELETE', `${P}/orders/${rest.json().id}`, { key }), 409, 'ORDER_NOT_CANCELABLE');
+      expectError(await call('DELETE', `${P}/orders/${now.json().id}`, { key }), 409, 'ORDER_NOT_CANCELABLE');
+    });
+
     it('20 buys of 1 sent at once all fill, each once: position 20, cash 10,000 − 20 × 50.3 = 8,994', async () => {
       await openNewAccount(ctx.stores, 'burst', dec('10000'));
       const key = (await createApiKey(ctx.stores, 'burst')).key;

@@ -11,6 +11,7 @@ import { CiftError, isCiftError } from '../../errors.js';
 import { parseExact, type Dec } from '../../money.js';
 import { normalizeSymbol } from '../../sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../store/ledger/types.js';
+import { parseTimestamp } from '../../time.js';
 import type { OrderEvent } from '../../live/events.js';
 import { listAccounts, openNewAccount, updateLimits } from '../../usecases/accounts.js';
 import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuantity, submitOrder, type SubmitRequest, type TradingStores } from '../../usecases/orders.js';
@@ -51,9 +52,13 @@ const orderBody = z
     symbol: z.string().min(1).max(32).describe('a stored or shipped symbol, e.g. AAPL'),
     side: z.enum(['buy', 'sell']),
     order_type: z
-      .enum(['market'], { error: (issue) => `"${String(issue.input)}" is not supported: only "market" orders today` })
+      .enum(['market', 'limit', 'stop', 'stop_limit'], { error: (issue) => `"${String(issue.input)}" is not one of market, limit, stop, stop_limit` })
       .default('market')
-      .describe('only market orders today: filled in full at the latest stored price, or rejected'),
+      .describe('market (filled in full at the latest stored price, or rejected), limit, stop or stop_limit (rest until the stored quotes reach them; `cift order match`)'),
+    limit_price: decimalInput.optional().describe('limit and stop_limit orders: buy at the ask when ask ≤ this, sell at the bid when bid ≥ this'),
+    stop_price: decimalInput.optional().describe('stop and stop_limit orders: trigger once a trade or the quote reaches this'),
+    tif: z.enum(['day', 'gtc', 'ioc', 'fok']).optional().describe('time in force: day (default; expires at 16:00 New York), gtc, ioc, fok'),
+    at: z.string().max(64).optional().describe('place the order at this earlier market time (ISO-8601), a what-if on stored history'),
     quantity: decimalInput.describe('units, positive: a number (10, 0.5) or a decimal string ("10", "0.5"), read exactly'),
     client_order_id: z
       .string()
@@ -70,7 +75,19 @@ type OrderBody = z.infer<typeof orderBody>;
 /** A risk check's body: an order, optionally checked as a limit order at limit_price. */
 const riskCheckBody = orderBody.extend({ limit_price: decimalInput.optional().describe('check it as a limit order at this price (the worst price it can fill at)') });
 
+/** The prices an order type needs, named by their body fields (the CLI names its flags instead). */
+function checkPrices(body: OrderBody): void {
+  const type = body.order_type;
+  const wants = { limit_price: type === 'limit' || type === 'stop_limit', stop_price: type === 'stop' || type === 'stop_limit' };
+  for (const [field, needed] of Object.entries(wants)) {
+    const given = body[field as keyof typeof wants] !== undefined;
+    if (needed && !given) throw new CiftError('INPUT_INVALID', `body.${field}: a ${type} order needs one`);
+    if (!needed && given) throw new CiftError('INPUT_INVALID', `body.${field}: does not apply to a ${type} order`);
+  }
+}
+
 function submitRequest(account: string, body: OrderBody): SubmitRequest {
+  checkPrices(body);
   return {
     account,
     symbol: symbolOf('body.symbol', body.symbol),
@@ -80,7 +97,16 @@ function submitRequest(account: string, body: OrderBody): SubmitRequest {
     allowShort: body.allow_short,
     slippageBps: body.slippage_bps,
     maxQuoteAgeSeconds: body.max_quote_age_seconds,
+    type: body.order_type,
+    limitPrice: body.limit_price === undefined ? undefined : decimalOf('body.limit_price', body.limit_price, 'must be a price > 0', (d) => d > 0n),
+    stopPrice: body.stop_price === undefined ? undefined : decimalOf('body.stop_price', body.stop_price, 'must be a price > 0', (d) => d > 0n),
+    tif: body.tif,
+    atNs: body.at === undefined ? undefined : asField('body.at', () => parseTimestamp(body.at!) ?? failTime(body.at!)),
   };
+}
+
+function failTime(text: string): never {
+  throw new CiftError('INPUT_INVALID', `body.at: "${text}" is not a time (e.g. 2012-06-21T13:30:00Z)`);
 }
 
 const idParam = z.object({ id: z.string().min(1).max(64).describe('order id') });
@@ -133,7 +159,7 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
 
   app.post(
     '/orders',
-    { schema: { description: 'Submit a market order (risk-checked, filled at the latest stored price)', tags: ['trading'], security, body: orderBody } },
+    { schema: { description: 'Submit an order: market (risk-checked, filled at the latest stored price), limit, stop or stop_limit (fills now when marketable, else rests)', tags: ['trading'], security, body: orderBody } },
     async (request, reply) => {
       const outcome = await submitOrder(stores, submitRequest(accountOf(request), request.body));
       const { order } = outcome;
@@ -148,7 +174,8 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
         return reply.status(422).send({ ...body, order, reasons: outcome.reasons });
       }
       metrics.orders.inc({ outcome: order.status === 'filled' ? 'filled' : order.status, reason: 'none' });
-      publish(order, order.status as OrderEvent['event']);
+      // A resting order is announced as accepted; its fills follow from `match`.
+      publish(order, (order.status === 'open' || order.status === 'partially_filled' ? 'accepted' : order.status) as OrderEvent['event']);
       return reply.status(201).send(order);
     },
   );
@@ -179,7 +206,7 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
     getOrder(stores, accountOf(request), request.params.id),
   );
 
-  app.delete('/orders/:id', { schema: { description: 'Cancel an order that has not filled (409 once filled or rejected)', tags: ['trading'], security, params: idParam } }, async (request) => {
+  app.delete('/orders/:id', { schema: { description: 'Cancel an open or partially filled order, releasing its reserved buying power (409 once final)', tags: ['trading'], security, params: idParam } }, async (request) => {
     const order = await cancelOrder(stores, accountOf(request), request.params.id);
     metrics.orders.inc({ outcome: 'canceled', reason: 'none' });
     publish(order, 'canceled');

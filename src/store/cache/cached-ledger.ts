@@ -12,13 +12,14 @@ import type { Account, AccountOpening, Ledger, OrderIntent, Position } from '../
 import { ALL_ACCOUNTS, type AccountCache } from './account-cache.js';
 
 /** Methods that change nothing: passed through (the cached ones are below). */
-const READS = new Set<string>(['accounts', 'orders', 'cashMovements', 'apiKeys', 'findApiKeyByHash', 'orderEvents']);
+const READS = new Set<string>(['accounts', 'orders', 'restingOrders', 'cashMovements', 'apiKeys', 'findApiKeyByHash', 'orderEvents']);
 /** Writes that change no cached account state (API keys, the outbox's published marks). */
 const KEY_WRITES = new Set<string>(['createApiKey', 'revokeApiKey', 'touchApiKey', 'markPublished']);
 /** The account a write changes, from its arguments. */
 const ACCOUNT_OF: Record<string, (...args: never[]) => string> = {
   submit: (intent: OrderIntent) => intent.account,
   cancel: (account: string) => account,
+  applyOrderChange: (account: string) => account,
   setLimits: (name: string) => name,
   createAccount: (name: string) => name,
 };

@@ -4,12 +4,20 @@
  * sum of their fills.
  */
 import { CiftError } from '../../errors.js';
-import { add, dec, fmt, neg, type Dec } from '../../money.js';
+import { add, dec, div, fmt, mul, neg, sub, ZERO, type Dec } from '../../money.js';
+import { applyFill as applyFillTo } from '../../trading/position-math.js';
 import { orderJson } from '../../usecases/views.js';
 import { clientIdLock, forUpdate } from './dialect.js';
-import { appendOrderEvents, type OrderEventKind, type OrderEventRow } from './outbox.js';
+import { appendOrderEvent, appendOrderEvents, type OrderEventKind, type OrderEventRow } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
-import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Ledger, Order, OrderIntent, OrderStatus, Position, StoredOrderEvent } from './types.js';
+import { RESTING_STATUSES } from './types.js';
+import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Fill, FillDecision, Ledger, Order, OrderChange, OrderIntent, OrderStatus, OrderType, Position, Side, StoredOrderEvent, TimeInForce } from './types.js';
+
+/** The legacy full-fill decision (a market order) as a placement that fills at once. */
+function normalize(d: Decision, quantity: Dec): Exclude<Decision, { status: 'filled' }> {
+  if (d.status !== 'filled') return d;
+  return { status: 'placed', final: 'filled', reserved: ZERO, triggered: false, fill: { quantity, price: d.price, fee: d.fee, priceSource: d.priceSource, position: d.position, cashDelta: d.cashDelta } };
+}
 
 /** How long a key found on a shared database (PostgreSQL) is trusted before it is looked up again. */
 const KEY_TRUST_MS = 1000;
@@ -35,25 +43,53 @@ function toPosition(r: Row): Position {
   return { account: str(r.account), symbol: str(r.symbol), quantity: dec(str(r.quantity)), avgCost: dec(str(r.avg_cost)), realizedPnl: dec(str(r.realized_pnl)) };
 }
 
+const decOrUndef = (v: Row[string] | undefined): Dec | undefined => (v === null || v === undefined ? undefined : dec(str(v)));
+
+function toFill(r: Row): Fill {
+  return { id: str(r.fill_id), orderId: str(r.id), quantity: dec(str(r.fill_quantity)), price: dec(str(r.fill_price)), fee: dec(str(r.fill_fee)), priceSource: str(r.price_source), filledNs: BigInt(str(r.filled_ns)) };
+}
+
 function toOrder(r: Row): Order {
+  const fills = r.fill_id === null || r.fill_id === undefined ? [] : [toFill(r)];
   return {
     id: str(r.id),
     account: str(r.account),
     clientOrderId: str(r.client_order_id),
     symbol: str(r.symbol),
     side: str(r.side) as Order['side'],
-    type: 'market',
+    type: str(r.type) as OrderType,
     quantity: dec(str(r.quantity)),
     status: str(r.status) as OrderStatus,
     rejectCodes: r.reject_codes ? str(r.reject_codes).split(',') : [],
     rejectReason: r.reject_reason === null ? undefined : str(r.reject_reason),
     createdNs: BigInt(str(r.created_ns)),
     updatedNs: BigInt(str(r.updated_ns)),
-    fill:
-      r.fill_id === null || r.fill_id === undefined
-        ? undefined
-        : { id: str(r.fill_id), orderId: str(r.id), quantity: dec(str(r.fill_quantity)), price: dec(str(r.fill_price)), fee: dec(str(r.fill_fee)), priceSource: str(r.price_source), filledNs: BigInt(str(r.filled_ns)) },
+    fill: fills[0],
+    fills,
+    limitPrice: decOrUndef(r.limit_price),
+    stopPrice: decOrUndef(r.stop_price),
+    tif: str(r.tif) as TimeInForce,
+    filledQuantity: dec(str(r.filled_quantity)),
+    filledAvgPrice: decOrUndef(r.filled_avg_price),
+    reserved: dec(str(r.reserved)),
+    triggered: r.triggered === true || r.triggered === 'true',
+    placedNs: BigInt(str(r.placed_ns)),
+    expiresNs: r.expires_ns === null || r.expires_ns === undefined ? undefined : BigInt(str(r.expires_ns)),
+    cursorNs: BigInt(str(r.cursor_ns)),
+    cursorSeq: Number(r.cursor_seq),
   };
+}
+
+/** Orders from ORDER_SELECT rows (one row per fill, ordered by order id then fill id), fills gathered per order. */
+function toOrders(rows: Row[]): Order[] {
+  const out: Order[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last && last.id === str(r.id)) {
+      if (r.fill_id !== null && r.fill_id !== undefined) last.fills.push(toFill(r));
+    } else out.push(toOrder(r));
+  }
+  return out;
 }
 
 function toApiKey(r: Row): ApiKey {
@@ -76,10 +112,18 @@ function isUniqueViolation(e: unknown): boolean {
 }
 
 /** Whether a resubmission asks for exactly the order a client id already names. */
-const sameOrder = (o: Order, i: OrderIntent): boolean => o.account === i.account && o.symbol === i.symbol && o.side === i.side && o.type === 'market' && o.quantity === i.quantity;
+const sameOrder = (o: Order, i: OrderIntent): boolean =>
+  o.account === i.account &&
+  o.symbol === i.symbol &&
+  o.side === i.side &&
+  o.type === (i.type ?? 'market') &&
+  o.quantity === i.quantity &&
+  o.limitPrice === i.limitPrice &&
+  o.stopPrice === i.stopPrice &&
+  o.tif === (i.tif ?? 'day');
 
 function idempotencyConflict(original: Order, intent: OrderIntent): CiftError {
-  const describe = (x: { side: string; quantity: Dec; symbol: string; account: string }) => `${x.side} ${fmt(x.quantity)} ${x.symbol} market in account ${x.account}`;
+  const describe = (x: { side: string; quantity: Dec; symbol: string; account: string; type?: string }) => `${x.side} ${fmt(x.quantity)} ${x.symbol} ${x.type ?? 'market'} in account ${x.account}`;
   return new CiftError(
     'IDEMPOTENCY_CONFLICT',
     `IDEMPOTENCY_CONFLICT: client id "${intent.clientOrderId}" already names order ${original.id} (${describe(original)}, ${original.status}); this request is ${describe(intent)}`,
@@ -98,15 +142,17 @@ function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { or
   throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
 }
 
-/** The outbox row of an order change (payload: the order's API view), written in the change's transaction. */
-const eventRow = (order: Order, kind: OrderEventKind): OrderEventRow => ({ account: order.account, orderId: order.id, kind, payload: orderJson(order), createdNs: order.updatedNs });
 
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
   FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
+/** ORDER_SELECT's order, so toOrders can gather each order's fills. */
+const ORDER_ORDER = 'ORDER BY o.id, f.id';
 
 interface AccountState {
   account: Account;
   positions: Position[];
+  /** Buying power held by the account's resting orders. */
+  reserved: Dec;
 }
 
 export class SqlLedger implements Ledger {
@@ -235,8 +281,8 @@ export class SqlLedger implements Ledger {
   }
 
   private async orderBy(tx: SqlRunner, where: string, params: unknown[]): Promise<Order | undefined> {
-    const rows = await tx.query(`${ORDER_SELECT} WHERE ${where}`, params);
-    return rows.length ? toOrder(rows[0]) : undefined;
+    const rows = await tx.query(`${ORDER_SELECT} WHERE ${where} ${ORDER_ORDER}`, params);
+    return rows.length ? toOrders(rows)[0] : undefined;
   }
 
   async submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
@@ -275,16 +321,18 @@ export class SqlLedger implements Ledger {
     // waited for the lock still sees the snapshot it started with, so a joined read would miss the positions the
     // previous holder just wrote (the concurrency test catches exactly that).
     const positions = (await tx.query('SELECT * FROM positions WHERE account = $1', [name])).map(toPosition);
-    return { account: toAccount(accountRows[0]), positions };
+    const [held] = await tx.query("SELECT COALESCE(SUM(reserved), 0) AS reserved FROM orders WHERE account = $1 AND status IN ('open', 'partially_filled')", [name]);
+    return { account: toAccount(accountRows[0]), positions, reserved: dec(str(held.reserved)) };
   }
 
   /** Every order recorded under a client id, in any account (ids written before ids were ledger-wide may repeat). */
   private async ordersWithClientId(runner: SqlRunner, clientOrderId: string): Promise<Order[]> {
-    return (await runner.query(`${ORDER_SELECT} WHERE o.client_order_id = $1 ORDER BY o.id`, [clientOrderId])).map(toOrder);
+    return toOrders(await runner.query(`${ORDER_SELECT} WHERE o.client_order_id = $1 ${ORDER_ORDER}`, [clientOrderId]));
   }
 
   private async submitIn(tx: SqlRunner, intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
-    const { account, positions } = await this.lockedState(tx, intent.account);
+    const locked = await this.lockedState(tx, intent.account);
+    const { account, positions, reserved } = locked;
     if (!intent.clientOrderIdGenerated) {
       // Read after the account lock is held, so an earlier submit of the same id in this account is committed.
       const idLock = clientIdLock(this.db.dialect);
@@ -292,80 +340,238 @@ export class SqlLedger implements Ledger {
       const answer = idempotentAnswer(await this.ordersWithClientId(tx, intent.clientOrderId), intent);
       if (answer) return answer;
     }
-    const decision = await decide({ account, positions });
+    const decision = normalize(await decide({ account, positions, reserved }), intent.quantity);
     const now = nowNs();
-    let fillId = '';
+    const nowBig = BigInt(now);
+    const type = intent.type ?? 'market';
+    const tif = intent.tif ?? 'day';
+    const placedNs = intent.placedNs ?? nowBig;
+    const status: OrderStatus = decision.status === 'rejected' ? 'rejected' : decision.final;
+    const fillDecision = decision.status === 'placed' ? decision.fill : undefined;
+    const held = decision.status === 'placed' ? decision.reserved : ZERO;
     const [{ id }] = await tx.query(
-      `INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns)
-       VALUES ($1, $2, $3, $4, 'market', $5, $6, $7, $8, $9, $9) RETURNING id`,
-      [intent.account, intent.clientOrderId, intent.symbol, intent.side, fmt(intent.quantity), decision.status, decision.status === 'rejected' ? decision.codes.join(',') : null, decision.status === 'rejected' ? decision.reason : null, now],
-    );
-    let state: AccountState = { account, positions };
-    if (decision.status === 'filled') {
-      const notional = decision.cashDelta;
-      const [fill] = await tx.query(
-        `INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-        [str(id), intent.account, intent.symbol, intent.side, fmt(intent.quantity), fmt(decision.price), fmt(decision.fee), decision.priceSource, now],
-      );
-      fillId = str(fill.id);
-      // The positions were read above, so we know whether to update or insert (cheaper than an upsert in DuckDB).
-      const p = decision.position;
-      const held = positions.some((x) => x.symbol === intent.symbol);
-      await tx.query(
-        held
-          ? 'UPDATE positions SET quantity = $3, avg_cost = $4, realized_pnl = $5, updated_ns = $6 WHERE account = $1 AND symbol = $2'
-          : 'INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)',
-        [intent.account, intent.symbol, fmt(p.quantity), fmt(p.avgCost), fmt(p.realizedPnl), now],
-      );
-      const cash = add(add(account.cash, notional), neg(decision.fee));
-      await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', [intent.account, fmt(cash)]);
-      // The trade and its fee as two movements in one statement (a zero fee is recorded too, keeping one shape).
-      await tx.query("INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, 'trade', $4, $5), ($1, $3, 'fee', $4, $5)", [
+      `INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns,
+                           limit_price, stop_price, tif, filled_quantity, filled_avg_price, reserved, triggered, placed_ns, expires_ns, cursor_ns, cursor_seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+      [
         intent.account,
-        fmt(notional),
-        fmt(neg(decision.fee)),
-        str(id),
+        intent.clientOrderId,
+        intent.symbol,
+        intent.side,
+        type,
+        fmt(intent.quantity),
+        status,
+        decision.status === 'rejected' ? decision.codes.join(',') : null,
+        decision.status === 'rejected' ? decision.reason : null,
         now,
-      ]);
-      const position: Position = { account: intent.account, symbol: intent.symbol, ...p };
-      state = { account: { ...account, cash }, positions: held ? positions.map((x) => (x.symbol === intent.symbol ? position : x)) : [...positions, position] };
-    }
-    // Remembered before COMMIT: the embedded database runs one transaction at a time, and a failed COMMIT drops
-    // the entry again (submit's catch).
-    if (this.db.exclusive) this.states.set(intent.account, state);
-    const order: Order = {
-      id: str(id),
+        intent.limitPrice === undefined ? null : fmt(intent.limitPrice),
+        intent.stopPrice === undefined ? null : fmt(intent.stopPrice),
+        tif,
+        fmt(fillDecision?.quantity ?? ZERO),
+        fillDecision ? fmt(fillDecision.price) : null,
+        fmt(held),
+        decision.status === 'placed' && decision.triggered,
+        String(placedNs),
+        intent.expiresNs === undefined ? null : String(intent.expiresNs),
+        String(intent.cursorNs ?? placedNs),
+        intent.cursorSeq ?? Number.MAX_SAFE_INTEGER,
+      ],
+    );
+    const orderId = str(id);
+    const base: Order = {
+      id: orderId,
       account: intent.account,
       clientOrderId: intent.clientOrderId,
       symbol: intent.symbol,
       side: intent.side,
-      type: 'market',
+      type,
       quantity: intent.quantity,
-      status: decision.status,
-      rejectCodes: decision.status === 'rejected' ? decision.codes : [],
-      rejectReason: decision.status === 'rejected' ? decision.reason : undefined,
-      createdNs: BigInt(now),
-      updatedNs: BigInt(now),
-      fill: decision.status === 'filled' ? { id: fillId, orderId: str(id), quantity: intent.quantity, price: decision.price, fee: decision.fee, priceSource: decision.priceSource, filledNs: BigInt(now) } : undefined,
+      status: 'accepted',
+      rejectCodes: [],
+      rejectReason: undefined,
+      createdNs: nowBig,
+      updatedNs: nowBig,
+      fill: undefined,
+      fills: [],
+      limitPrice: intent.limitPrice,
+      stopPrice: intent.stopPrice,
+      tif,
+      filledQuantity: ZERO,
+      filledAvgPrice: undefined,
+      reserved: ZERO,
+      triggered: decision.status === 'placed' && decision.triggered,
+      placedNs,
+      expiresNs: intent.expiresNs,
+      cursorNs: intent.cursorNs ?? placedNs,
+      cursorSeq: intent.cursorSeq ?? Number.MAX_SAFE_INTEGER,
     };
-    // The outbox, in this transaction: a market order is accepted then filled at once, or rejected.
-    await appendOrderEvents(tx, [...(decision.status === 'filled' ? [eventRow({ ...order, status: 'accepted', fill: undefined }, 'accepted')] : []), eventRow(order, decision.status)]);
+    if (decision.status === 'rejected') {
+      const order: Order = { ...base, status: 'rejected', rejectCodes: decision.codes, rejectReason: decision.reason };
+      await appendOrderEvent(tx, { account: intent.account, orderId, kind: 'rejected', payload: orderJson(order), createdNs: nowBig });
+      if (this.db.exclusive) this.states.set(intent.account, locked);
+      return { order, duplicate: false };
+    }
+    const events: OrderEventRow[] = [];
+    const event = (kind: OrderEventKind, o: Order) => events.push({ account: intent.account, orderId, kind, payload: orderJson(o), createdNs: nowBig });
+    event('accepted', base);
+    let state: AccountState = { ...locked, reserved: add(reserved, held) };
+    let order: Order = { ...base, status: fillDecision ? (decision.final === 'filled' ? 'filled' : 'partially_filled') : decision.final, reserved: held };
+    if (fillDecision) {
+      const fill = await this.recordFill(tx, state, { orderId, symbol: intent.symbol, side: intent.side }, fillDecision, now);
+      state = { ...fill.state };
+      order = { ...order, fill: fill.fill, fills: [fill.fill], filledQuantity: fillDecision.quantity, filledAvgPrice: fillDecision.price };
+      event(order.status === 'filled' ? 'filled' : 'partially_filled', order);
+    }
+    if (decision.final === 'canceled') {
+      order = { ...order, status: 'canceled', reserved: ZERO };
+      event('canceled', order);
+    }
+    await appendOrderEvents(tx, events);
+    // Remembered before COMMIT: the embedded database runs one transaction at a time, and a failed COMMIT drops
+    // the entry again (submit's catch).
+    if (this.db.exclusive) this.states.set(intent.account, state);
     return { order, duplicate: false };
   }
 
+  /** Writes one fill: the fill row, the position, the cash and its two movements. Returns the account state after. */
+  private async recordFill(tx: SqlRunner, state: AccountState, o: { orderId: string; symbol: string; side: Side }, f: FillDecision, now: string): Promise<{ state: AccountState; fill: Fill }> {
+    const { account, positions } = state;
+    const filledNs = f.filledNs === undefined ? now : String(f.filledNs);
+    const [row] = await tx.query(`INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`, [
+      o.orderId,
+      account.name,
+      o.symbol,
+      o.side,
+      fmt(f.quantity),
+      fmt(f.price),
+      fmt(f.fee),
+      f.priceSource,
+      filledNs,
+    ]);
+    // The positions were read under the lock, so we know whether to update or insert (cheaper than an upsert in DuckDB).
+    const p = f.position;
+    const held = positions.some((x) => x.symbol === o.symbol);
+    await tx.query(
+      held
+        ? 'UPDATE positions SET quantity = $3, avg_cost = $4, realized_pnl = $5, updated_ns = $6 WHERE account = $1 AND symbol = $2'
+        : 'INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ($1, $2, $3, $4, $5, $6)',
+      [account.name, o.symbol, fmt(p.quantity), fmt(p.avgCost), fmt(p.realizedPnl), now],
+    );
+    const cash = add(add(account.cash, f.cashDelta), neg(f.fee));
+    await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', [account.name, fmt(cash)]);
+    // The trade and its fee as two movements in one statement (a zero fee is recorded too, keeping one shape).
+    await tx.query("INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, 'trade', $4, $5), ($1, $3, 'fee', $4, $5)", [
+      account.name,
+      fmt(f.cashDelta),
+      fmt(neg(f.fee)),
+      o.orderId,
+      now,
+    ]);
+    const position: Position = { account: account.name, symbol: o.symbol, ...p };
+    const fill: Fill = { id: str(row.id), orderId: o.orderId, quantity: f.quantity, price: f.price, fee: f.fee, priceSource: f.priceSource, filledNs: BigInt(filledNs) };
+    return { state: { ...state, account: { ...account, cash }, positions: held ? positions.map((x) => (x.symbol === o.symbol ? position : x)) : [...positions, position] }, fill };
+  }
+
   async cancel(account: string, orderId: string): Promise<Order> {
-    return this.db.transaction(async (tx) => {
-      if (!/^\d+$/.test(orderId)) throw new CiftError('ORDER_NOT_FOUND', `no order "${orderId}" in account "${account}"`);
-      const order = await this.orderBy(tx, 'o.account = $1 AND o.id = $2', [account, orderId]);
-      if (!order) throw new CiftError('ORDER_NOT_FOUND', `no order "${orderId}" in account "${account}"`);
-      if (order.status !== 'accepted') {
-        throw new CiftError('ORDER_NOT_CANCELABLE', `ORDER_NOT_CANCELABLE: id=${orderId} status=${order.status}`, 'only resting orders can be cancelled; market orders fill or are rejected at once');
-      }
-      await tx.query("UPDATE orders SET status = 'canceled', updated_ns = $2 WHERE id = $1", [orderId, nowNs()]);
-      const canceled = (await this.orderBy(tx, 'o.id = $1', [orderId]))!;
-      await appendOrderEvents(tx, [eventRow(canceled, 'canceled')]);
-      return canceled;
-    });
+    this.states.delete(account);
+    try {
+      return await this.db.transaction(async (tx) => {
+        if (!/^\d+$/.test(orderId)) throw new CiftError('ORDER_NOT_FOUND', `no order "${orderId}" in account "${account}"`);
+        // The account row first, as every order change takes it: a cancel and a fill of the same order serialise.
+        await this.lockedState(tx, account);
+        const order = await this.orderBy(tx, 'o.account = $1 AND o.id = $2', [account, orderId]);
+        if (!order) throw new CiftError('ORDER_NOT_FOUND', `no order "${orderId}" in account "${account}"`);
+        if (!RESTING_STATUSES.includes(order.status)) {
+          throw new CiftError('ORDER_NOT_CANCELABLE', `ORDER_NOT_CANCELABLE: id=${orderId} status=${order.status}`, 'only open or partially filled orders can be canceled; market orders fill or are rejected at once');
+        }
+        const now = nowNs();
+        await tx.query("UPDATE orders SET status = 'canceled', reserved = 0, updated_ns = $2 WHERE id = $1", [orderId, now]);
+        const after: Order = { ...order, status: 'canceled', reserved: ZERO, updatedNs: BigInt(now) };
+        await appendOrderEvent(tx, { account, orderId, kind: 'canceled', payload: orderJson(after), createdNs: BigInt(now) });
+        return after;
+      });
+    } finally {
+      this.states.delete(account);
+      this.committed.delete(account);
+    }
+  }
+
+  async restingOrders(symbol?: string): Promise<Order[]> {
+    const where = "o.status IN ('open', 'partially_filled')" + (symbol === undefined ? '' : ' AND o.symbol = $1');
+    return toOrders(await this.db.query(`${ORDER_SELECT} WHERE ${where} ${ORDER_ORDER}`, symbol === undefined ? [] : [symbol]));
+  }
+
+  async applyOrderChange(account: string, orderId: string, change: OrderChange): Promise<Order | undefined> {
+    this.states.delete(account);
+    try {
+      return await this.db.transaction(async (tx) => {
+        const state = await this.lockedState(tx, account);
+        const order = await this.orderBy(tx, 'o.account = $1 AND o.id = $2', [account, orderId]);
+        if (!order || !(order.status === 'open' || order.status === 'partially_filled')) return undefined;
+        // Seen already (a match running alongside applied it first): nothing twice.
+        if (change.ts < order.cursorNs || (change.ts === order.cursorNs && change.seq <= order.cursorSeq)) return undefined;
+        const now = nowNs();
+        const cursor = [String(change.ts), change.seq] as const;
+        if (change.kind === 'advance') {
+          await tx.query('UPDATE orders SET cursor_ns = $2, cursor_seq = $3, triggered = $4 WHERE id = $1', [orderId, ...cursor, change.triggered || order.triggered]);
+          return { ...order, cursorNs: change.ts, cursorSeq: change.seq, triggered: change.triggered || order.triggered };
+        }
+        if (change.kind === 'expire') {
+          await tx.query("UPDATE orders SET status = 'expired', reserved = 0, updated_ns = $2, cursor_ns = $3, cursor_seq = $4 WHERE id = $1", [orderId, now, ...cursor]);
+          const after: Order = { ...order, status: 'expired', reserved: ZERO, updatedNs: BigInt(now), cursorNs: change.ts, cursorSeq: change.seq };
+          await appendOrderEvent(tx, { account, orderId, kind: 'expired', payload: orderJson(after), createdNs: BigInt(now) });
+          return after;
+        }
+        const remaining = sub(order.quantity, order.filledQuantity);
+        const quantity = change.quantity < remaining ? change.quantity : remaining;
+        const notional = mul(quantity, change.price);
+        const fee = mul(notional, state.account.feeRate);
+        const position = state.positions.find((p) => p.symbol === order.symbol) ?? { quantity: ZERO, avgCost: ZERO, realizedPnl: ZERO };
+        const fillDecision: FillDecision = {
+          quantity,
+          price: change.price,
+          fee,
+          priceSource: change.priceSource,
+          position: applyFillTo(position, order.side, quantity, change.price),
+          cashDelta: order.side === 'buy' ? neg(notional) : notional,
+          filledNs: change.ts,
+        };
+        // A cash account never goes below zero: a stop buy that gapped far above the price it reserved at (it fills
+        // at the ask) may cost more than the cash; it is canceled then, naming why, with nothing filled.
+        const cashAfter = add(add(state.account.cash, fillDecision.cashDelta), neg(fee));
+        if (order.side === 'buy' && cashAfter < 0n && state.account.maxLeverage <= dec('1')) {
+          const reason = `INSUFFICIENT_BUYING_POWER: need=${fmt(add(notional, fee))} have=${fmt(state.account.cash)}`;
+          await tx.query("UPDATE orders SET status = 'canceled', reserved = 0, reject_codes = 'INSUFFICIENT_BUYING_POWER', reject_reason = $2, updated_ns = $3, cursor_ns = $4, cursor_seq = $5 WHERE id = $1", [orderId, reason, now, ...cursor]);
+          const after: Order = { ...order, status: 'canceled', reserved: ZERO, rejectCodes: ['INSUFFICIENT_BUYING_POWER'], rejectReason: reason, updatedNs: BigInt(now), cursorNs: change.ts, cursorSeq: change.seq };
+          await appendOrderEvent(tx, { account, orderId, kind: 'canceled', payload: orderJson(after), createdNs: BigInt(now) });
+          return after;
+        }
+        const { fill } = await this.recordFill(tx, state, { orderId: order.id, symbol: order.symbol, side: order.side }, fillDecision, now);
+        const filledQuantity = add(order.filledQuantity, quantity);
+        const filledAvgPrice = div(add(mul(order.filledQuantity, order.filledAvgPrice ?? ZERO), notional), filledQuantity);
+        const done = filledQuantity === order.quantity;
+        // The reservation shrinks in proportion to what is left (a buy limit's fills cost at most what they held).
+        const reservedAfter = done ? ZERO : div(mul(order.reserved, sub(order.quantity, filledQuantity)), remaining);
+        const status: OrderStatus = done ? 'filled' : 'partially_filled';
+        await tx.query('UPDATE orders SET status = $2, filled_quantity = $3, filled_avg_price = $4, reserved = $5, triggered = $6, updated_ns = $7, cursor_ns = $8, cursor_seq = $9 WHERE id = $1', [
+          orderId,
+          status,
+          fmt(filledQuantity),
+          fmt(filledAvgPrice),
+          fmt(reservedAfter),
+          change.triggered || order.triggered,
+          now,
+          ...cursor,
+        ]);
+        const fills = [...order.fills, fill];
+        const after: Order = { ...order, status, filledQuantity, filledAvgPrice, reserved: reservedAfter, triggered: change.triggered || order.triggered, updatedNs: BigInt(now), cursorNs: change.ts, cursorSeq: change.seq, fills, fill: fills[0] };
+        await appendOrderEvent(tx, { account, orderId, kind: status, payload: orderJson(after), createdNs: BigInt(now) });
+        return after;
+      });
+    } finally {
+      this.states.delete(account);
+      this.committed.delete(account);
+    }
   }
 
   async orderEvents(opts: { afterId?: bigint; limit: number; unpublished?: boolean }): Promise<StoredOrderEvent[]> {
@@ -402,9 +608,9 @@ export class SqlLedger implements Ledger {
 
   async orders(account: string, status?: OrderStatus): Promise<Order[]> {
     const rows = status
-      ? await this.db.query(`${ORDER_SELECT} WHERE o.account = $1 AND o.status = $2 ORDER BY o.id`, [account, status])
-      : await this.db.query(`${ORDER_SELECT} WHERE o.account = $1 ORDER BY o.id`, [account]);
-    return rows.map(toOrder);
+      ? await this.db.query(`${ORDER_SELECT} WHERE o.account = $1 AND o.status = $2 ${ORDER_ORDER}`, [account, status])
+      : await this.db.query(`${ORDER_SELECT} WHERE o.account = $1 ${ORDER_ORDER}`, [account]);
+    return toOrders(rows);
   }
 
   async positions(account: string): Promise<Position[]> {

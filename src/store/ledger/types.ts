@@ -3,8 +3,13 @@ import type { Dec } from '../../money.js';
 import type { OrderEventKind } from './outbox.js';
 
 export type Side = 'buy' | 'sell';
-export type OrderStatus = 'filled' | 'rejected' | 'canceled' | 'accepted';
-export const ORDER_STATUSES: readonly OrderStatus[] = ['filled', 'rejected', 'canceled', 'accepted'];
+/** accepted: written by ledgers before migration 005 (market orders never rest, so none is left in it). */
+export type OrderStatus = 'filled' | 'rejected' | 'canceled' | 'accepted' | 'open' | 'partially_filled' | 'expired';
+export const ORDER_STATUSES: readonly OrderStatus[] = ['open', 'partially_filled', 'filled', 'canceled', 'expired', 'rejected', 'accepted'];
+export type OrderType = 'market' | 'limit' | 'stop' | 'stop_limit';
+export type TimeInForce = 'day' | 'gtc' | 'ioc' | 'fok';
+/** Statuses of an order that can still fill (and be canceled). */
+export const RESTING_STATUSES: readonly OrderStatus[] = ['open', 'partially_filled', 'accepted'];
 
 export interface AccountLimits {
   feeRate: Dec;
@@ -49,14 +54,31 @@ export interface Order {
   clientOrderId: string;
   symbol: string;
   side: Side;
-  type: 'market';
+  type: OrderType;
   quantity: Dec;
   status: OrderStatus;
   rejectCodes: string[];
   rejectReason: string | undefined;
   createdNs: bigint;
   updatedNs: bigint;
+  /** The first fill (a market order's only one); kept for the views and callers written before partial fills. */
   fill: Fill | undefined;
+  /** Every fill, oldest first. */
+  fills: Fill[];
+  limitPrice: Dec | undefined;
+  stopPrice: Dec | undefined;
+  tif: TimeInForce;
+  filledQuantity: Dec;
+  filledAvgPrice: Dec | undefined;
+  /** Buying power held for the unfilled rest (0 once final). */
+  reserved: Dec;
+  triggered: boolean;
+  /** Market time (UTC ns) the order was placed at: the latest stored price's time, or --at. */
+  placedNs: bigint;
+  expiresNs: bigint | undefined;
+  /** The last market update (ts, seq) the matcher applied to this order. */
+  cursorNs: bigint;
+  cursorSeq: number;
 }
 
 export interface CashMovement {
@@ -73,17 +95,50 @@ export interface OrderIntent {
   symbol: string;
   side: Side;
   quantity: Dec;
+  /** Market when absent, with tif day and the placement time = now. */
+  type?: OrderType;
+  limitPrice?: Dec;
+  stopPrice?: Dec;
+  tif?: TimeInForce;
+  placedNs?: bigint;
+  expiresNs?: bigint;
+  /** The (ts, seq) of the last market update the placement already saw. */
+  cursorNs?: bigint;
+  cursorSeq?: number;
+}
+
+/** One fill the trading layer decided: the ledger records it, moves the cash and sets the position. */
+export interface FillDecision {
+  quantity: Dec;
+  price: Dec;
+  fee: Dec;
+  priceSource: string;
+  position: Omit<Position, 'account' | 'symbol'>;
+  cashDelta: Dec;
+  /** Market time of the fill (UTC ns); the wall clock when absent. */
+  filledNs?: bigint;
 }
 
 /** What the trading layer decided, inside the transaction, for an intent. */
 export type Decision =
   | { status: 'rejected'; codes: string[]; reason: string }
-  | { status: 'filled'; price: Dec; fee: Dec; priceSource: string; position: Omit<Position, 'account' | 'symbol'>; cashDelta: Dec };
+  | { status: 'filled'; price: Dec; fee: Dec; priceSource: string; position: Omit<Position, 'account' | 'symbol'>; cashDelta: Dec }
+  /** An order placed: maybe a fill now, then resting (open / partially_filled), filled, or canceled (ioc/fok rest). */
+  | { status: 'placed'; fill: FillDecision | undefined; final: 'open' | 'partially_filled' | 'filled' | 'canceled'; reserved: Dec; triggered: boolean };
 
 export interface DecisionContext {
   account: Account;
   positions: Position[];
+  /** Buying power held by the account's resting orders (0 when absent). */
+  reserved?: Dec;
 }
+
+/** What the matcher asks the ledger to apply to one resting order, in one transaction with the account locked. */
+export type OrderChange =
+  | { kind: 'fill'; ts: bigint; seq: number; quantity: Dec; price: Dec; priceSource: string; triggered: boolean }
+  | { kind: 'expire'; ts: bigint; seq: number }
+  /** No state change: the matcher saw updates up to (ts, seq) (and perhaps triggered a stop). */
+  | { kind: 'advance'; ts: bigint; seq: number; triggered: boolean };
 
 /** An API key as the ledger keeps it: the SHA-256 of the key, never the key. */
 export interface ApiKey {
@@ -138,6 +193,14 @@ export interface Ledger {
   submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }>;
   /** Cancels an order that can still be cancelled; throws ORDER_NOT_FOUND / ORDER_NOT_CANCELABLE otherwise. */
   cancel(account: string, orderId: string): Promise<Order>;
+  /** Resting orders (open, partially filled), of one symbol when given, oldest first, across accounts. */
+  restingOrders(symbol?: string): Promise<Order[]>;
+  /**
+   * Applies one matcher change to a resting order in one transaction with its account locked (fill: fill, cash,
+   * position, reservation and status; expire: status and reservation; advance: cursor). Returns the order after,
+   * or undefined when it is no longer resting or has already seen (ts, seq) (another match applied it).
+   */
+  applyOrderChange(account: string, orderId: string, change: OrderChange): Promise<Order | undefined>;
   orders(account: string, status?: OrderStatus): Promise<Order[]>;
   positions(account: string): Promise<Position[]>;
   cashMovements(account: string): Promise<CashMovement[]>;
