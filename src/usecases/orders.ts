@@ -95,9 +95,9 @@ export async function matchAfterIngest(settings: Pick<Settings, 'home' | 'databa
   try {
     for (const symbol of symbols) {
       const one = await matchOrders({ withLedger: stores.withLedger, market }, symbol);
-      all.symbols.push(...one.symbols);
+      for (const s of one.symbols) all.symbols.push(s);
       all.updates += one.updates;
-      all.changes.push(...one.changes);
+      for (const c of one.changes) all.changes.push(c);
     }
   } catch (e) {
     if (e instanceof CiftError && e.code === 'LEDGER_LOCKED') return undefined;

@@ -56,10 +56,22 @@ export class RedisCache implements Cache {
     client.on('error', (e: Error) => (this.lastError = e.message.split('\n')[0]));
   }
 
-  /** The client, when connected; else a clear error (ioredis's own is "Stream isn't writeable…"). */
-  private get redis(): Redis {
-    if (this.client.status !== 'ready') throw new Error(`not connected (${this.lastError}); reconnecting in the background`);
-    return this.client;
+  private notConnected(): Error {
+    return new Error(`not connected (${this.lastError}); reconnecting in the background`);
+  }
+
+  /**
+   * Runs a command when connected; else, or when the connection dropped while the command was sent, a clear error
+   * (ioredis's own is "Stream isn't writeable and enableOfflineQueue options is false").
+   */
+  private async call<T>(command: (redis: Redis) => Promise<T>): Promise<T> {
+    if (this.client.status !== 'ready') throw this.notConnected();
+    try {
+      return await command(this.client);
+    } catch (e) {
+      if (/Stream isn't writeable/.test((e as Error).message ?? '')) throw this.notConnected();
+      throw e;
+    }
   }
 
   /**
@@ -96,38 +108,38 @@ export class RedisCache implements Cache {
 
   /** The connection's id on the server (CLIENT ID), for tests that kill it. */
   async clientId(): Promise<number> {
-    return (await this.redis.client('ID')) as number;
+    return (await this.call((r) => r.client('ID'))) as number;
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.redis.get(this.prefix + key)) ?? undefined;
+    return (await this.call((r) => r.get(this.prefix + key))) ?? undefined;
   }
 
   async mget(keys: readonly string[]): Promise<(string | undefined)[]> {
     if (keys.length === 0) return [];
-    return (await this.redis.mget(keys.map((k) => this.prefix + k))).map((v) => v ?? undefined);
+    return (await this.call((r) => r.mget(keys.map((k) => this.prefix + k)))).map((v) => v ?? undefined);
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+    await this.call((r) => r.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs))));
   }
 
   async del(keys: readonly string[]): Promise<void> {
-    if (keys.length) await this.redis.del(...keys.map((k) => this.prefix + k));
+    if (keys.length) await this.call((r) => r.del(...keys.map((k) => this.prefix + k)));
   }
 
   /** Deletes every key under this cache's prefix (SCAN, never FLUSHDB: the server may be shared). For tests and benches. */
   async dropAll(): Promise<void> {
     let cursor = '0';
     do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-      if (keys.length) await this.redis.del(...keys);
+      const [next, keys] = await this.call((r) => r.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000));
+      if (keys.length) await this.call((r) => r.del(...keys));
       cursor = next;
     } while (cursor !== '0');
   }
 
   async ping(): Promise<void> {
-    await this.redis.ping();
+    await this.call((r) => r.ping());
   }
 
   async close(): Promise<void> {
