@@ -114,7 +114,8 @@ export const serveCommand = new Command('serve')
     // Latest prices: the stored ones until the replay moves them. Quotes read through it; so must trading's market.
     const live = new LiveMarket(stores.market);
     // Orders fill at, and portfolios are marked to, the live prices.
-    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit };
+    // Replayed symbols' resting orders are matched by the replay (below), so POST /orders/match leaves them alone.
+    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit, replaying: replay?.symbols };
     const events = new MemoryHub();
     let listening: () => void = () => {};
     const started = new Promise<void>((resolve) => (listening = resolve));
@@ -151,6 +152,16 @@ export const serveCommand = new Command('serve')
     // publish to the hub after their transaction) and every 200 ms for anything another process wrote.
     const relay = await (await import('../src/usecases/events.js')).startEventRelay(await stores.ledger(), ui.settings, (line) => process.stderr.write(`cift serve: ${line}\n`));
     const unpoke = relay ? events.subscribe((e) => e.channel === 'orders' && relay.poke()) : undefined;
+    // The replay moves the market clock of its symbols: each replayed quote and trade matches their resting orders
+    // (fills and expiries as `cift order match` makes them), published on the hub (so the relay is poked too).
+    const matching =
+      replay &&
+      (await import('../src/live/replay-matching.js')).startReplayMatching({
+        hub: events,
+        symbols: replay.symbols,
+        withLedger: held.withLedger,
+        onError: (symbol, e) => process.stderr.write(`cift serve: matching ${symbol}'s resting orders failed: ${e instanceof Error ? e.message : String(e)}; \`cift order match ${symbol}\` catches them up\n`),
+      });
     // Also on an unexpected exit, so a client never reads a key of a server that is gone (a dead pid is ignored anyway).
     process.once('exit', () => announced?.remove());
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
@@ -175,10 +186,16 @@ export const serveCommand = new Command('serve')
         // Stop advertising first: a `cift order` from now on waits for the ledger instead of calling a closing server.
         announced?.remove();
         replayer?.stop();
-        unpoke?.();
+        matching?.stop();
         // The relay stops before the ledger closes; what it has not published stays in the outbox for next time.
         // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
-        void (relay?.stop() ?? Promise.resolve()).catch(() => undefined).then(() => app.close()).then(resolve, resolve);
+        // Matching still queued finishes first (its fills reach the hub and the relay), then the relay stops.
+        void (matching?.idle() ?? Promise.resolve())
+          .then(() => unpoke?.())
+          .then(() => relay?.stop())
+          .catch(() => undefined)
+          .then(() => app.close())
+          .then(resolve, resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -1,0 +1,160 @@
+/**
+ * Resting orders matched as a replay moves the market clock (`cift serve --replay`), through the API and the hub
+ * the WebSocket `orders` channel listens on.
+ *
+ * Fixture QQR, written by hand (sizes: bid / ask):
+ *   Q1 14:30:00  bid 10.00 / ask 10.20  (100 / 200)
+ *   Q2 14:30:01  bid 10.05 / ask 10.15  (100 / 200)
+ *   Q3 14:30:02  bid 10.00 / ask 10.08  (100 /  50)
+ *   Q4 14:30:03  bid  9.90 / ask 10.00  (100 / 500)
+ * A buy limit 10.10 × 30 placed once Q1 is replayed rests (10.20 > 10.10), is not filled by Q2 (10.15 > 10.10),
+ * and fills in full at Q3: at its ask 10.08 (≤ the limit), 30 ≤ the 50 offered, at 14:30:02. Q4 comes after it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync } from 'node:fs';
+import { buildApp } from '../../src/api/app.js';
+import { createKeyResolver } from '../../src/api/auth.js';
+import { resolveSettings } from '../../src/config.js';
+import { LiveMarket } from '../../src/live/live-market.js';
+import { MemoryHub, type LiveEvent, type OrderEvent } from '../../src/live/events.js';
+import { startReplay, type ReplayClock } from '../../src/live/replay.js';
+import { startReplayMatching } from '../../src/live/replay-matching.js';
+import { MarketData } from '../../src/market-data.js';
+import { loadPolars } from '../../src/polars.js';
+import { createApiKey } from '../../src/usecases/keys.js';
+import { openStores } from '../../src/usecases/stores.js';
+import { cift, tempDir, writeText } from '../helpers.js';
+
+const QQR_QUOTES = `ts,bid,ask,bid_size,ask_size
+2024-01-02T14:30:00Z,10.00,10.20,100,200
+2024-01-02T14:30:01Z,10.05,10.15,100,200
+2024-01-02T14:30:02Z,10.00,10.08,100,50
+2024-01-02T14:30:03Z,9.90,10.00,100,500
+`;
+const P = '/api/v1/trading';
+
+const tmp = tempDir('cift-replay-match-');
+const home = `${tmp.dir}/home`;
+
+beforeAll(() => {
+  mkdirSync(home);
+  expect(cift(['ingest', writeText(tmp.dir, 'q.csv', QQR_QUOTES), '--symbol', 'QQR'], { home }).status).toBe(0);
+});
+afterAll(() => tmp.cleanup());
+
+/** A replay clock held at its first wait until `release()`: the test acts between the first row and the rest. */
+function gatedClock(): { clock: ReplayClock; release: () => void; waiting: Promise<void> } {
+  let now = 0;
+  let release!: () => void;
+  let reached!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const waiting = new Promise<void>((r) => (reached = r));
+  return {
+    clock: {
+      now: () => now,
+      async sleep(ms) {
+        reached();
+        await gate;
+        now += ms;
+      },
+      yield: () => new Promise((r) => setImmediate(r)),
+    },
+    release,
+    waiting,
+  };
+}
+
+describe('replay-driven matching', () => {
+  it('fills a resting limit placed at the replay clock at the first ask ≤ limit after it, and publishes the fill', async () => {
+    const stores = await openStores(resolveSettings({ home }, {}));
+    const live = new LiveMarket(stores.market);
+    const hub = new MemoryHub();
+    const seen: LiveEvent[] = [];
+    hub.subscribe((e) => seen.push(e));
+    await stores.ledger();
+    const key = (await createApiKey(stores, 'paper', 'bot')).key;
+    const app = await buildApp({
+      version: 'test',
+      polars: await loadPolars(),
+      market: stores.market,
+      prices: live,
+      marketFor: (source) => MarketData.open(resolveSettings({ home }, {}), { source }),
+      trading: { stores, market: live, keys: createKeyResolver(stores, {}), rateLimit: false, replaying: ['QQR'] },
+      events: hub,
+    });
+    const matching = startReplayMatching({ hub, symbols: ['QQR'], withLedger: stores.withLedger });
+    const { clock, release, waiting } = gatedClock();
+    try {
+      // 1000× real time: Q2 is due 1 ms after Q1, so the replay waits there until released.
+      const replay = await startReplay(await loadPolars(), stores.market, { symbols: ['QQR'], speed: 1000, hub, live, clock });
+      await waiting;
+      await matching.idle();
+      expect(live.clockNs('QQR')).toBe(BigInt(Date.parse('2024-01-02T14:30:00Z')) * 1_000_000n);
+
+      const placed = await app.inject({ method: 'POST', url: `${P}/orders`, headers: { 'x-api-key': key }, payload: { symbol: 'QQR', side: 'buy', order_type: 'limit', limit_price: '10.10', quantity: '30' } });
+      expect(placed.statusCode, placed.body).toBe(201);
+      const order = placed.json();
+      expect(order).toMatchObject({ status: 'open', placed_at: '2024-01-02T14:30:00.000Z', filled_quantity: '0.000000' });
+
+      release();
+      const report = await replay.done;
+      expect(report.quotes).toBe(4);
+      await matching.idle();
+      expect(matching.matched('QQR')).toBe(4);
+
+      const after = (await app.inject({ method: 'GET', url: `${P}/orders/${order.id}`, headers: { 'x-api-key': key } })).json();
+      expect(after).toMatchObject({ status: 'filled', filled_quantity: '30.000000', filled_avg_price: '10.080000' });
+      expect(after.fills).toEqual([{ price: '10.080000', quantity: '30.000000', fee: '0.000000', price_source: 'quote', filled_at: '2024-01-02T14:30:02.000Z' }]);
+
+      const orderEvents = seen.filter((e): e is OrderEvent => e.channel === 'orders' && e.order.id === order.id);
+      expect(orderEvents.map((e) => e.event)).toEqual(['accepted', 'filled']);
+      expect(orderEvents[1].order.fills?.[0]).toMatchObject({ price: '10.080000', filled_at: '2024-01-02T14:30:02.000Z' });
+      // The fill was published after Q3 reached the hub (matching follows the replay, never ahead of it).
+      const q3 = seen.findIndex((e) => e.channel === 'quotes' && e.ts === BigInt(Date.parse('2024-01-02T14:30:02Z')) * 1_000_000n);
+      expect(seen.indexOf(orderEvents[1])).toBeGreaterThan(q3);
+
+      // POST /orders/match leaves a replayed symbol to the replay, and is the local key's only.
+      const refused = await app.inject({ method: 'POST', url: `${P}/orders/match`, headers: { 'x-api-key': key }, payload: {} });
+      expect(refused.statusCode).toBe(403);
+    } finally {
+      matching.stop();
+      await app.close();
+      await stores.close();
+    }
+  });
+
+  it('never runs two ledger batches of a symbol at once, and matches every update queued while the ledger was slow', async () => {
+    const stores = await openStores(resolveSettings({ home }, {}));
+    const hub = new MemoryHub();
+    let inFlight = 0;
+    let overlapped = false;
+    try {
+      await stores.ledger();
+      const slow = async <T>(work: (l: Awaited<ReturnType<typeof stores.ledger>>) => Promise<T>): Promise<T> => {
+        inFlight++;
+        if (inFlight > 1) overlapped = true;
+        await new Promise((r) => setTimeout(r, 20));
+        try {
+          return await stores.withLedger(work);
+        } finally {
+          inFlight--;
+        }
+      };
+      const matching = startReplayMatching({ hub, symbols: ['QQR'], withLedger: slow });
+      const quotes = [0, 1, 2, 3].map((i) => ({ channel: 'quotes' as const, symbol: 'QQR', ts: BigInt(i), seq: i, values: { bid: 1, ask: 2, bid_size: 1, ask_size: 1 } }));
+      hub.publish(quotes[0]);
+      hub.publish(quotes[1]);
+      await new Promise((r) => setTimeout(r, 5));
+      hub.publish(quotes[2]);
+      hub.publish(quotes[3]);
+      hub.publish({ ...quotes[3], symbol: 'OTHER' });
+      await matching.idle();
+      expect(overlapped).toBe(false);
+      expect(matching.matched('QQR')).toBe(4);
+      expect(matching.matched('OTHER')).toBe(0);
+      matching.stop();
+    } finally {
+      await stores.close();
+    }
+  });
+});
