@@ -32,6 +32,7 @@ const QQR_QUOTES = `ts,bid,ask,bid_size,ask_size
 2024-01-02T14:30:03Z,9.90,10.00,100,500
 `;
 const P = '/api/v1/trading';
+const LOCAL_KEY = 'local-key-for-replay-tests-0123456789';
 
 const tmp = tempDir('cift-replay-match-');
 const home = `${tmp.dir}/home`;
@@ -79,7 +80,7 @@ describe('replay-driven matching', () => {
       market: stores.market,
       prices: live,
       marketFor: (source) => MarketData.open(resolveSettings({ home }, {}), { source }),
-      trading: { stores, market: live, keys: createKeyResolver(stores, {}), rateLimit: false, replaying: ['QQR'] },
+      trading: { stores, market: live, keys: createKeyResolver(stores, { localKey: LOCAL_KEY }), rateLimit: false, replaying: ['QQR'] },
       events: hub,
     });
     const matching = startReplayMatching({ hub, symbols: ['QQR'], withLedger: stores.withLedger });
@@ -116,6 +117,13 @@ describe('replay-driven matching', () => {
       // POST /orders/match leaves a replayed symbol to the replay, and is the local key's only.
       const refused = await app.inject({ method: 'POST', url: `${P}/orders/match`, headers: { 'x-api-key': key }, payload: {} });
       expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('FORBIDDEN');
+      const replayed = await app.inject({ method: 'POST', url: `${P}/orders/match`, headers: { 'x-api-key': LOCAL_KEY }, payload: { symbol: 'qqr' } });
+      expect(replayed.statusCode).toBe(400);
+      expect(replayed.json().error.message).toMatch(/^QQR is being replayed/);
+      const all = await app.inject({ method: 'POST', url: `${P}/orders/match`, headers: { 'x-api-key': LOCAL_KEY } });
+      expect(all.statusCode, all.body).toBe(200);
+      expect(all.json()).toEqual({ symbols: [], updates: 0, changes: [] });
     } finally {
       matching.stop();
       await app.close();

@@ -189,12 +189,14 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
           "Match resting orders (of one symbol, or all) against the stored quotes and trades after each order's cursor, as `cift order match --json` (local key only; symbols being replayed are matched by the replay and left out)",
         tags: ['trading'],
         security,
-        body: z.object({ symbol: z.string().min(1).max(32).optional().describe('only this symbol') }).strict().default({}),
+        // No body at all is "every symbol", as `cift order match` without one.
+        body: z.object({ symbol: z.string().min(1).max(32).optional().describe('only this symbol') }).strict().nullish(),
       },
     },
     async (request) => {
       requireLocalKey(request);
-      const symbol = request.body.symbol === undefined ? undefined : symbolOf('body.symbol', request.body.symbol);
+      const given = request.body?.symbol;
+      const symbol = given === undefined ? undefined : symbolOf('body.symbol', given);
       const replaying = new Set(trading.replaying ?? []);
       if (symbol !== undefined && replaying.has(symbol)) {
         throw new CiftError('USAGE', `${symbol} is being replayed: its resting orders are matched as the replay moves its clock`, 'match another symbol, or wait for the server without --replay');
