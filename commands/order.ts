@@ -183,7 +183,7 @@ const match = new Command('match')
   .argument('[symbol]', 'only this symbol (default: every symbol with resting orders)')
   .addOption(lockTimeoutOption())
   .addOption(sourceOption())
-  .addHelpText('after', examples(['cift order match', 'cift order match AAPL --json']))
+  .addHelpText('after', examples(['cift order match', 'cift order match AAPL --json', '# with `cift serve` running on this $CIFT_HOME the match is sent to it (its replayed symbols are matched by the replay)']))
   .action(async (symbolText: string | undefined, flags: LedgerFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
     const symbol = symbolText === undefined ? undefined : normalizeSymbol(symbolText);

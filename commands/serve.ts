@@ -57,7 +57,7 @@ export const serveCommand = new Command('serve')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
   .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
-  .option('--replay <symbols>', 'replay stored trades and quotes of these symbols (comma list) as the WebSocket stream and the latest prices')
+  .option('--replay <symbols>', 'replay stored trades and quotes of these symbols (comma list) as the WebSocket stream, the latest prices and the market clock resting orders are matched on')
   .option('--speed <n|max>', 'replay speed: a multiple of real time (default 1), or max')
   .option('--from <time>', 'replay from this time, inclusive (ISO-8601, UTC unless it has an offset)')
   .option('--to <time>', 'replay up to this time, inclusive')
@@ -113,6 +113,8 @@ export const serveCommand = new Command('serve')
     };
     // Latest prices: the stored ones until the replay moves them. Quotes read through it; so must trading's market.
     const live = new LiveMarket(stores.market);
+    // Orders in a replayed symbol wait for the replay to reach it (its stored latest price is the replay's future).
+    if (replay) live.awaitLive(replay.symbols);
     // Orders fill at, and portfolios are marked to, the live prices.
     // Replayed symbols' resting orders are matched by the replay (below), so POST /orders/match leaves them alone.
     const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit, replaying: replay?.symbols };
@@ -169,7 +171,7 @@ export const serveCommand = new Command('serve')
       const rows = replayer.series.map((x) => `${x.rows} ${x.symbol} ${x.kind}`).join(', ');
       process.stderr.write(`cift serve: replaying ${rows} at ${replay.speed === 'max' ? 'max speed' : `${replay.speed}× real time`}\n`);
       listening();
-      void replayer.done.then(
+      void replayer.done.finally(() => live.release()).then(
         (r) => {
           if (r.stopped) return;
           const span = r.first === undefined ? 'no rows in range' : `${formatTs(r.first)} … ${formatTs(r.last!)}`;

@@ -3,6 +3,7 @@
  * fill at, and portfolios are marked to, whatever `latest()` answers, so wrapping the market in this overlay is all
  * it takes for a replayed day to become the prices a bot paper-trades against.
  */
+import { CiftError } from '../errors.js';
 import type { TickKind } from '../schema.js';
 import type { MarketData } from '../market-data.js';
 import type { LatestRow } from '../store/ticks/types.js';
@@ -30,12 +31,32 @@ export class LiveMarket implements Market {
 
   constructor(private readonly stored: Market) {}
 
+  /** Symbols a live source is about to move (a replay not yet at their first row): no clock, and no trading, yet. */
+  private readonly awaited = new Set<string>();
+
+  /**
+   * Says a live source (a replay) will move `symbols`: until its first row of one, orders in it are refused
+   * (clockNs), since the stored latest price is the end of the data, the replay's future.
+   */
+  awaitLive(symbols: readonly string[]): void {
+    for (const s of symbols) if (!this.clocks.has(s)) this.awaited.add(s);
+  }
+
+  /** The live source ended (or stopped): symbols it never reached trade at their stored latest prices again. */
+  release(): void {
+    this.awaited.clear();
+  }
+
   /**
    * The market clock of `symbol` while a live source moves it: the ts of its latest live row (trade or quote), or
-   * undefined before the first (or for a symbol nothing moves: its clock is its latest stored price). An order
-   * submitted through the server is placed at this time (src/trading/orders.ts prepareOrder).
+   * undefined for a symbol nothing moves (its clock is its latest stored price). An order submitted through the
+   * server is placed at this time (src/trading/orders.ts prepareOrder). LOOKAHEAD for an awaited symbol the
+   * source has not reached yet.
    */
   clockNs(symbol: string): bigint | undefined {
+    if (this.awaited.has(symbol)) {
+      throw new CiftError('LOOKAHEAD', `${symbol} is being replayed and the replay has not reached its first trade or quote yet: its latest stored price is still in the future`, 'submit once the replay has reached it (its quote then shows the replayed time)');
+    }
     return this.clocks.get(symbol);
   }
 
@@ -53,6 +74,7 @@ export class LiveMarket implements Market {
     }
     const clock = this.clocks.get(symbol);
     if (clock === undefined || row.ts > clock) this.clocks.set(symbol, row.ts);
+    this.awaited.delete(symbol);
   }
 
   /** Forgets the live rows, so `latest()` answers from the store again. */
@@ -60,6 +82,7 @@ export class LiveMarket implements Market {
     this.rows.clear();
     this.tokens.clear();
     this.clocks.clear();
+    this.awaited.clear();
   }
 
   async latest(kind: TickKind, symbol: string): Promise<LatestRow | undefined> {

@@ -30,7 +30,7 @@ export interface ReplayMatching {
   idle(): Promise<void>;
   /** Stops listening; what is queued still drains (await idle()). */
   stop(): void;
-  /** Updates matched so far, by symbol (for tests and the log). */
+  /** Updates handled so far, by symbol (matched, or in a batch onError was told of). */
   matched(symbol: string): number;
 }
 

@@ -83,16 +83,23 @@ describe('replay-driven matching', () => {
       trading: { stores, market: live, keys: createKeyResolver(stores, { localKey: LOCAL_KEY }), rateLimit: false, replaying: ['QQR'] },
       events: hub,
     });
+    live.awaitLive(['QQR']);
     const matching = startReplayMatching({ hub, symbols: ['QQR'], withLedger: stores.withLedger });
     const { clock, release, waiting } = gatedClock();
     try {
       // 1000× real time: Q2 is due 1 ms after Q1, so the replay waits there until released.
+      const submit = () => app.inject({ method: 'POST', url: `${P}/orders`, headers: { 'x-api-key': key }, payload: { symbol: 'QQR', side: 'buy', order_type: 'limit', limit_price: '10.10', quantity: '30' } });
+      // Before the replay reaches QQR, its stored latest quote (Q4, 14:30:03) is the replay's future: refused.
+      const early = await submit();
+      expect(early.statusCode, early.body).toBe(422);
+      expect(early.json().error.code).toBe('LOOKAHEAD');
+
       const replay = await startReplay(await loadPolars(), stores.market, { symbols: ['QQR'], speed: 1000, hub, live, clock });
       await waiting;
       await matching.idle();
       expect(live.clockNs('QQR')).toBe(BigInt(Date.parse('2024-01-02T14:30:00Z')) * 1_000_000n);
 
-      const placed = await app.inject({ method: 'POST', url: `${P}/orders`, headers: { 'x-api-key': key }, payload: { symbol: 'QQR', side: 'buy', order_type: 'limit', limit_price: '10.10', quantity: '30' } });
+      const placed = await submit();
       expect(placed.statusCode, placed.body).toBe(201);
       const order = placed.json();
       expect(order).toMatchObject({ status: 'open', placed_at: '2024-01-02T14:30:00.000Z', filled_quantity: '0.000000' });
