@@ -116,8 +116,10 @@ export const serveCommand = new Command('serve')
     // Orders in a replayed symbol wait for the replay to reach it (its stored latest price is the replay's future).
     if (replay) live.awaitLive(replay.symbols);
     // Orders fill at, and portfolios are marked to, the live prices.
-    // Replayed symbols' resting orders are matched by the replay (below), so POST /orders/match leaves them alone.
-    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit, replaying: replay?.symbols };
+    // Replayed symbols' resting orders are matched by the replay (below), so POST /orders/match leaves them alone
+    // until it ends.
+    const replaying = new Set(replay?.symbols);
+    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit, replaying };
     const events = new MemoryHub();
     let listening: () => void = () => {};
     const started = new Promise<void>((resolve) => (listening = resolve));
@@ -171,7 +173,14 @@ export const serveCommand = new Command('serve')
       const rows = replayer.series.map((x) => `${x.rows} ${x.symbol} ${x.kind}`).join(', ');
       process.stderr.write(`cift serve: replaying ${rows} at ${replay.speed === 'max' ? 'max speed' : `${replay.speed}× real time`}\n`);
       listening();
-      void replayer.done.finally(() => live.release()).then(
+      // Once the replay is over, its symbols trade at their stored latest prices again, and once its matching has
+      // drained, `order match` may move them (along the stored data after the replay's end).
+      const over = async () => {
+        live.release();
+        await matching?.idle();
+        replaying.clear();
+      };
+      void replayer.done.finally(over).then(
         (r) => {
           if (r.stopped) return;
           const span = r.first === undefined ? 'no rows in range' : `${formatTs(r.first)} … ${formatTs(r.last!)}`;

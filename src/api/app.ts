@@ -52,9 +52,9 @@ export interface TradingServices {
   /**
    * Symbols a replay is moving (`cift serve --replay`): their resting orders are matched as the replay publishes
    * (src/live/replay-matching.ts), so `POST /orders/match` leaves them alone (the stored data ahead of the replay
-   * is their future).
+   * is their future). Live: the server empties it when the replay ends.
    */
-  replaying?: readonly string[];
+  replaying?: ReadonlySet<string>;
 }
 
 export interface ApiServices {

@@ -18,7 +18,7 @@ import { orderJson, positionJson, reasonsOf, type OrderJson, type PositionJson, 
 
 /** What an order use-case needs: the market's latest prices and symbol catalog, and the ledger. */
 export interface TradingStores extends Pick<LedgerStores, 'withLedger'> {
-  /** read (stored history) is needed by --at and match; a replaying server's live market has none. */
+  /** read (stored history) is needed by --at and match; clockNs is a replaying server's market clock (LiveMarket). */
   market: Pick<MarketData, 'latest' | 'kindsOf'> & Partial<Pick<MarketData, 'read'>> & { clockNs?(symbol: string): bigint | undefined };
 }
 

@@ -80,7 +80,7 @@ describe('replay-driven matching', () => {
       market: stores.market,
       prices: live,
       marketFor: (source) => MarketData.open(resolveSettings({ home }, {}), { source }),
-      trading: { stores, market: live, keys: createKeyResolver(stores, { localKey: LOCAL_KEY }), rateLimit: false, replaying: ['QQR'] },
+      trading: { stores, market: live, keys: createKeyResolver(stores, { localKey: LOCAL_KEY }), rateLimit: false, replaying: new Set(['QQR']) },
       events: hub,
     });
     live.awaitLive(['QQR']);

@@ -197,7 +197,7 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
       requireLocalKey(request);
       const given = request.body?.symbol;
       const symbol = given === undefined ? undefined : symbolOf('body.symbol', given);
-      const replaying = new Set(trading.replaying ?? []);
+      const replaying = new Set(trading.replaying);
       if (symbol !== undefined && replaying.has(symbol)) {
         throw new CiftError('USAGE', `${symbol} is being replayed: its resting orders are matched as the replay moves its clock`, 'match another symbol, or wait for the server without --replay');
       }
