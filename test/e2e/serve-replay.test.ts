@@ -54,17 +54,17 @@ describe('cift serve --replay', { tags: ['e2e'] }, () => {
       let q = { ts: '' };
       for (let i = 0; i < 250 && q.ts !== '2024-01-02T14:30:00.000Z'; i++) {
         await new Promise((r) => setTimeout(r, 20));
-        q = await (await fetch(`${url}/api/v1/market-data/quote/QQZ`)).json();
+        q = (await (await fetch(`${url}/api/v1/market-data/quote/QQZ`)).json()) as { ts: string };
       }
       expect(q.ts).toBe('2024-01-02T14:30:00.000Z');
       const placed = await fetch(`${url}/api/v1/trading/orders`, { method: 'POST', headers, body: JSON.stringify({ symbol: 'QQZ', side: 'buy', order_type: 'limit', limit_price: '10.5', quantity: '10' }) });
-      const order = await placed.json();
+      const order = (await placed.json()) as { id: string; status: string };
       expect(placed.status, JSON.stringify(order)).toBe(201);
       expect(order).toMatchObject({ status: 'open', placed_at: '2024-01-02T14:30:00.000Z' });
-      let after = order;
+      let after: { status: string; fills?: unknown[] } = order;
       for (let i = 0; i < 200 && after.status === 'open'; i++) {
         await new Promise((r) => setTimeout(r, 50));
-        after = await (await fetch(`${url}/api/v1/trading/orders/${order.id}`, { headers })).json();
+        after = (await (await fetch(`${url}/api/v1/trading/orders/${order.id}`, { headers })).json()) as typeof after;
       }
       expect(after).toMatchObject({ status: 'filled', filled_avg_price: '10.500000' });
       expect(after.fills).toMatchObject([{ price: '10.500000', quantity: '10.000000', filled_at: '2024-01-02T14:30:01.000Z' }]);

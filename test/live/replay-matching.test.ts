@@ -21,7 +21,10 @@ import { startReplay, type ReplayClock } from '../../src/live/replay.js';
 import { startReplayMatching } from '../../src/live/replay-matching.js';
 import { MarketData } from '../../src/market-data.js';
 import { loadPolars } from '../../src/polars.js';
+import { openNewAccount } from '../../src/usecases/accounts.js';
 import { createApiKey } from '../../src/usecases/keys.js';
+import { submitOrder } from '../../src/usecases/orders.js';
+import { dec } from '../../src/money.js';
 import { openStores } from '../../src/usecases/stores.js';
 import { cift, tempDir, writeText } from '../helpers.js';
 
@@ -138,36 +141,60 @@ describe('replay-driven matching', () => {
     }
   });
 
-  it('never runs two ledger batches of a symbol at once, and matches every update queued while the ledger was slow', async () => {
+  it('catches up in order when the ledger is slower than the replay, never two batches of a symbol at once', async () => {
+    // Two orders placed at Q1's time: a buy limit 10.16 × 30 (Q2's ask 10.15 ≤ 10.16: fills there at 10.15) and
+    // a buy limit 10.10 × 30 (Q2's 10.15 is above it; Q3's ask 10.08 fills it, 30 of the 50 offered, at 14:30:02).
     const stores = await openStores(resolveSettings({ home }, {}));
     const hub = new MemoryHub();
+    const live = new LiveMarket(stores.market);
+    const filled: OrderEvent[] = [];
+    hub.subscribe((e) => e.channel === 'orders' && filled.push(e));
     let inFlight = 0;
     let overlapped = false;
+    let batches = 0;
     try {
-      await stores.ledger();
-      const slow = async <T>(work: (l: Awaited<ReturnType<typeof stores.ledger>>) => Promise<T>): Promise<T> => {
+      const ledger = await stores.ledger();
+      // A fresh account, so the first test's orders and fills are not in the way.
+      await openNewAccount(stores, 'slow');
+      const rows = QQR_QUOTES.trim().split('\n').slice(1).map((line, seq) => {
+        const [ts, bid, ask, bidSize, askSize] = line.split(',');
+        return { ts: BigInt(Date.parse(ts)) * 1_000_000n, seq, values: { bid: Number(bid), ask: Number(ask), bid_size: Number(bidSize), ask_size: Number(askSize) } };
+      });
+      live.set('quotes', 'QQR', rows[0]);
+      const place = (limit: string) => submitOrder({ withLedger: stores.withLedger, market: live }, { account: 'slow', symbol: 'QQR', side: 'buy', quantity: dec('30'), type: 'limit', limitPrice: dec(limit) });
+      const first = (await place('10.16')).order;
+      const second = (await place('10.10')).order;
+      expect([first.status, second.status, first.placed_at]).toEqual(['open', 'open', '2024-01-02T14:30:00.000Z']);
+
+      const slow = async <T>(work: (l: typeof ledger) => Promise<T>): Promise<T> => {
         inFlight++;
+        batches++;
         if (inFlight > 1) overlapped = true;
-        await new Promise((r) => setTimeout(r, 20));
         try {
+          await new Promise((r) => setTimeout(r, 30));
           return await stores.withLedger(work);
         } finally {
           inFlight--;
         }
       };
       const matching = startReplayMatching({ hub, symbols: ['QQR'], withLedger: slow });
-      const quotes = [0, 1, 2, 3].map((i) => ({ channel: 'quotes' as const, symbol: 'QQR', ts: BigInt(i), seq: i, values: { bid: 1, ask: 2, bid_size: 1, ask_size: 1 } }));
-      hub.publish(quotes[0]);
-      hub.publish(quotes[1]);
-      await new Promise((r) => setTimeout(r, 5));
-      hub.publish(quotes[2]);
-      hub.publish(quotes[3]);
-      hub.publish({ ...quotes[3], symbol: 'OTHER' });
+      // Q2, Q3 and Q4 arrive faster than one ledger batch takes; another symbol's quote is not QQR's business.
+      for (const row of rows.slice(1)) {
+        live.set('quotes', 'QQR', row);
+        hub.publish({ channel: 'quotes', symbol: 'QQR', ...row });
+      }
+      hub.publish({ channel: 'quotes', symbol: 'OTHER', ...rows[3] });
       await matching.idle();
-      expect(overlapped).toBe(false);
-      expect(matching.matched('QQR')).toBe(4);
-      expect(matching.matched('OTHER')).toBe(0);
       matching.stop();
+
+      expect(overlapped).toBe(false);
+      expect(batches).toBe(2); // Q2 alone (its drain started at once), then Q3 + Q4 queued meanwhile
+      expect(matching.matched('QQR')).toBe(3);
+      expect(matching.matched('OTHER')).toBe(0);
+      expect(filled.map((e) => [e.event, e.order.id, e.order.fills?.[0]?.price, e.order.fills?.[0]?.filled_at])).toEqual([
+        ['filled', first.id, '10.150000', '2024-01-02T14:30:01.000Z'],
+        ['filled', second.id, '10.080000', '2024-01-02T14:30:02.000Z'],
+      ]);
     } finally {
       await stores.close();
     }
