@@ -1,14 +1,13 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
-import { MarketData, PRICE_KINDS } from '../src/market-data.js';
+import { PRICE_KINDS } from '../src/market-data.js';
 import { add, dec, fmt, ZERO } from '../src/money.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus, type OrderType, type Side, type TimeInForce } from '../src/store/ledger/types.js';
 import { parseTimestamp } from '../src/time.js';
-import { openLedgerStores } from '../src/usecases/stores.js';
 import { checkAccountName } from '../src/trading/accounts.js';
-import { matchOrders, readQuantity } from '../src/usecases/orders.js';
+import { readQuantity } from '../src/usecases/orders.js';
 import { parseBusUrl } from '../src/store/bus/url.js';
 import { publishPending } from '../src/usecases/events.js';
 import { forwardTarget } from '../src/usecases/trading-service.js';
@@ -184,13 +183,14 @@ const match = new Command('match')
   .argument('[symbol]', 'only this symbol (default: every symbol with resting orders)')
   .addOption(lockTimeoutOption())
   .addOption(sourceOption())
-  .addHelpText('after', examples(['cift order match', 'cift order match AAPL --json']))
+  .addHelpText('after', examples(['cift order match', 'cift order match AAPL --json', '# with `cift serve` running on this $CIFT_HOME the match is sent to it (its replayed symbols are matched by the replay)']))
   .action(async (symbolText: string | undefined, flags: LedgerFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
     const symbol = symbolText === undefined ? undefined : normalizeSymbol(symbolText);
     const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
-    const market = await MarketData.open(ui.settings, { source: flags.source });
-    const result = await matchOrders({ withLedger: openLedgerStores(ui.settings, { lockTimeoutMs: lockTimeout * 1000 }).withLedger, market }, symbol);
+    // Sent to the `cift serve` holding this home's ledger when one runs (POST /api/v1/trading/orders/match), as the
+    // other order commands are; else matched here.
+    const result = await plainService(ui, flags, marketOnce(ui, flags.source), flags.source).match(symbol);
     if (result.changes.length) await publishEvents(ui, lockTimeout);
     if (ui.json) return printJson(result);
     if (result.changes.length === 0) process.stdout.write(`no fills or expiries (${result.updates} quotes and trades after the resting orders of ${result.symbols.join(', ') || 'no symbol'})\n`);

@@ -57,7 +57,7 @@ export const serveCommand = new Command('serve')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('--port <port>', 'port to listen on (0 picks a free one)', '8000')
   .option('--cors <origins>', 'comma-separated origins a browser may call from (* for any)')
-  .option('--replay <symbols>', 'replay stored trades and quotes of these symbols (comma list) as the WebSocket stream and the latest prices')
+  .option('--replay <symbols>', 'replay stored trades and quotes of these symbols (comma list) as the WebSocket stream, the latest prices and the market clock resting orders are matched on')
   .option('--speed <n|max>', 'replay speed: a multiple of real time (default 1), or max')
   .option('--from <time>', 'replay from this time, inclusive (ISO-8601, UTC unless it has an offset)')
   .option('--to <time>', 'replay up to this time, inclusive')
@@ -113,8 +113,13 @@ export const serveCommand = new Command('serve')
     };
     // Latest prices: the stored ones until the replay moves them. Quotes read through it; so must trading's market.
     const live = new LiveMarket(stores.market);
+    // Orders in a replayed symbol wait for the replay to reach it (its stored latest price is the replay's future).
+    if (replay) live.awaitLive(replay.symbols);
     // Orders fill at, and portfolios are marked to, the live prices.
-    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit };
+    // Replayed symbols' resting orders are matched by the replay (below), so POST /orders/match leaves them alone
+    // until it ends.
+    const replaying = new Set(replay?.symbols);
+    const trading = { stores: held, market: live, keys: createKeyResolver(held, { localKey }), rateLimit, replaying };
     const events = new MemoryHub();
     let listening: () => void = () => {};
     const started = new Promise<void>((resolve) => (listening = resolve));
@@ -151,6 +156,16 @@ export const serveCommand = new Command('serve')
     // publish to the hub after their transaction) and every 200 ms for anything another process wrote.
     const relay = await (await import('../src/usecases/events.js')).startEventRelay(await stores.ledger(), ui.settings, (line) => process.stderr.write(`cift serve: ${line}\n`));
     const unpoke = relay ? events.subscribe((e) => e.channel === 'orders' && relay.poke()) : undefined;
+    // The replay moves the market clock of its symbols: each replayed quote and trade matches their resting orders
+    // (fills and expiries as `cift order match` makes them), published on the hub (so the relay is poked too).
+    const matching =
+      replay &&
+      (await import('../src/live/replay-matching.js')).startReplayMatching({
+        hub: events,
+        symbols: replay.symbols,
+        withLedger: held.withLedger,
+        onError: (symbol, e) => process.stderr.write(`cift serve: matching ${symbol}'s resting orders failed: ${e instanceof Error ? e.message : String(e)}; \`cift order match ${symbol}\` catches them up\n`),
+      });
     // Also on an unexpected exit, so a client never reads a key of a server that is gone (a dead pid is ignored anyway).
     process.once('exit', () => announced?.remove());
     process.stdout.write(ui.json ? `${JSON.stringify({ url: address })}\n` : `cift serve: listening on ${address} (docs ${address}/docs; Ctrl-C stops)\n`);
@@ -158,7 +173,14 @@ export const serveCommand = new Command('serve')
       const rows = replayer.series.map((x) => `${x.rows} ${x.symbol} ${x.kind}`).join(', ');
       process.stderr.write(`cift serve: replaying ${rows} at ${replay.speed === 'max' ? 'max speed' : `${replay.speed}× real time`}\n`);
       listening();
-      void replayer.done.then(
+      // Once the replay is over, its symbols trade at their stored latest prices again, and once its matching has
+      // drained, `order match` may move them (along the stored data after the replay's end).
+      const over = async () => {
+        live.release();
+        await matching?.idle();
+        replaying.clear();
+      };
+      void replayer.done.finally(over).then(
         (r) => {
           if (r.stopped) return;
           const span = r.first === undefined ? 'no rows in range' : `${formatTs(r.first)} … ${formatTs(r.last!)}`;
@@ -175,10 +197,16 @@ export const serveCommand = new Command('serve')
         // Stop advertising first: a `cift order` from now on waits for the ledger instead of calling a closing server.
         announced?.remove();
         replayer?.stop();
-        unpoke?.();
+        matching?.stop();
         // The relay stops before the ledger closes; what it has not published stays in the outbox for next time.
         // app.close stops accepting, waits for in-flight requests and runs onClose hooks (the stores close there).
-        void (relay?.stop() ?? Promise.resolve()).catch(() => undefined).then(() => app.close()).then(resolve, resolve);
+        // Matching still queued finishes first (its fills reach the hub and the relay), then the relay stops.
+        void (matching?.idle() ?? Promise.resolve())
+          .then(() => unpoke?.())
+          .then(() => relay?.stop())
+          .catch(() => undefined)
+          .then(() => app.close())
+          .then(resolve, resolve);
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);

@@ -49,6 +49,12 @@ export interface TradingServices {
   keys: KeyResolver;
   /** Requests per key per window on the trading routes (default 50 per 1000 ms); false turns it off. The local key is never limited. */
   rateLimit?: { max: number; timeWindowMs: number } | false;
+  /**
+   * Symbols a replay is moving (`cift serve --replay`): their resting orders are matched as the replay publishes
+   * (src/live/replay-matching.ts), so `POST /orders/match` leaves them alone (the stored data ahead of the replay
+   * is their future). Live: the server empties it when the replay ends.
+   */
+  replaying?: ReadonlySet<string>;
 }
 
 export interface ApiServices {

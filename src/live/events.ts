@@ -17,14 +17,14 @@ export interface MarketEvent {
   values: Record<string, number>;
 }
 
-/** An order of one account changed (submitted and filled or rejected, or canceled). */
+/** An order of one account changed (submitted and filled or rejected, canceled, or moved by the matcher). */
 export interface OrderEvent {
   channel: 'orders';
   account: string;
   symbol: string;
   /** UTC ns the change was recorded. */
   ts: bigint;
-  event: 'filled' | 'rejected' | 'canceled' | 'accepted';
+  event: 'filled' | 'partially_filled' | 'expired' | 'rejected' | 'canceled' | 'accepted';
   order: OrderJson;
 }
 
@@ -49,5 +49,19 @@ export class MemoryHub implements EventHub {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+}
+
+/** The event a matcher change publishes: the order's status after it (a fill the cash could not pay: canceled). */
+export function matchEventOf(order: OrderJson): OrderEvent['event'] | undefined {
+  const s = order.status;
+  return s === 'filled' || s === 'partially_filled' || s === 'expired' || s === 'canceled' ? s : undefined;
+}
+
+/** Publishes the orders the matcher changed on `hub` (the WebSocket `orders` channel, and the relay's poke). */
+export function publishMatchChanges(hub: EventHub, changes: ReadonlyArray<{ order: OrderJson }>, nowNs: () => bigint = () => BigInt(Date.now()) * 1_000_000n): void {
+  for (const { order } of changes) {
+    const event = matchEventOf(order);
+    if (event !== undefined) hub.publish({ channel: 'orders', account: order.account, symbol: order.symbol, ts: nowNs(), event, order });
   }
 }

@@ -97,3 +97,10 @@ export async function marketUpdates(store: Pick<TickStore, 'read'>, symbol: stri
   }
   return out;
 }
+
+/** One quote or trade row as the matcher takes it (a replayed row: its value columns as numbers), Dec-scaled. */
+export function marketUpdateOf(kind: 'quotes' | 'trades', ts: bigint, seq: number, values: Record<string, number>): MarketUpdate {
+  return kind === 'trades'
+    ? { kind: 'trade', ts, seq, price: scaled(values.price) }
+    : { kind: 'quote', ts, seq, bid: scaled(values.bid), ask: scaled(values.ask), bidSize: scaled(values.bid_size), askSize: scaled(values.ask_size) };
+}

@@ -162,13 +162,18 @@ export interface PreparedOrder {
   req: SubmitRequest;
   price: MarketPrice | undefined;
   staleness: Denial | undefined;
-  /** Market time the order is placed at: --at, else the latest stored price's time (the wall clock without one). */
+  /** Market time the order is placed at: --at, else a replay's clock, else the latest price's time (the wall clock without one). */
   placedNs: bigint;
+  /** The market clock when it was given (--at) or live (a replay): a market order fills at this time, not the wall clock. */
+  clockNs?: bigint;
 }
 
 /** Validates the request (usage errors, exit 2) and reads its market price. */
 /** The tick store a submit reads: the latest prices, and history for --at (read is optional for callers without --at). */
-export type OrderMarket = Pick<TickStore, 'latest'> & Partial<Pick<TickStore, 'read'>>;
+export type OrderMarket = Pick<TickStore, 'latest'> & Partial<Pick<TickStore, 'read'>> & {
+  /** A live market clock (a replaying server's LiveMarket): the symbol's replayed time, which may be past its latest quote's. */
+  clockNs?(symbol: string): bigint | undefined;
+};
 
 export async function prepareOrder(store: OrderMarket, req: SubmitRequest): Promise<PreparedOrder> {
   checkOrderShape(req);
@@ -195,7 +200,10 @@ export async function prepareOrder(store: OrderMarket, req: SubmitRequest): Prom
     const ageS = ((req.now ?? Date.now)() - Number(price.ts / 1_000_000n)) / 1000;
     if (ageS > req.maxQuoteAgeSeconds) staleness = { code: 'STALE_QUOTE', context: { age_s: ageS.toFixed(0), max_s: String(req.maxQuoteAgeSeconds) } };
   }
-  return { req, price, staleness, placedNs: req.atNs ?? price?.ts ?? BigInt(Date.now()) * 1_000_000n };
+  // The market clock: --at, else a replay's clock for the symbol (its latest replayed trade or quote), else the
+  // latest stored price's time; the wall clock only when the symbol has no price at all.
+  const clock = req.atNs ?? store.clockNs?.(req.symbol);
+  return { req, price, staleness, placedNs: clock ?? price?.ts ?? BigInt(Date.now()) * 1_000_000n, clockNs: clock };
 }
 
 /**
@@ -204,7 +212,7 @@ export async function prepareOrder(store: OrderMarket, req: SubmitRequest): Prom
  * refused as ORDER_REJECTED naming every limit it breaks, with nothing written.
  */
 export async function placeOrder(ledger: Ledger, store: Pick<TickStore, 'latest'>, prepared: PreparedOrder): Promise<SubmitResult> {
-  const { req, price, staleness, placedNs } = prepared;
+  const { req, price, staleness, placedNs, clockNs } = prepared;
   if (!fitsLedger(req.quantity)) return rejectUnrecordable(ledger, store, prepared);
   const type = req.type ?? 'market';
   const tif = req.tif ?? 'day';
@@ -226,12 +234,12 @@ export async function placeOrder(ledger: Ledger, store: Pick<TickStore, 'latest'
     const marks = await marksFor(store, [req.symbol, ...ctx.positions.map((p) => p.symbol)], new Map([[req.symbol, price]]));
     if (type !== 'market') return decidePlacement(ctx, req, price, marks, staleness, placedNs);
     const decision = decide(ctx, req, price, marks, staleness);
-    return req.atNs === undefined ? decision : atMarketTime(decision, req.quantity, req.atNs);
+    return clockNs === undefined ? decision : atMarketTime(decision, req.quantity, clockNs);
   });
   return { order, duplicate, denials: order.rejectReason ? order.rejectReason.split('; ') : [] };
 }
 
-/** A market order placed with --at fills at that market time (without it, at the wall clock as before). */
+/** A market order placed with --at or during a replay fills at that market time (otherwise at the wall clock as before). */
 function atMarketTime(d: Decision, quantity: Dec, atNs: bigint): Decision {
   if (d.status !== 'filled') return d;
   const { status: _status, ...fill } = d;

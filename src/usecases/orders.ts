@@ -9,7 +9,7 @@ import { ORDER_QUANTITY_MAX, parseExact, type Dec } from '../money.js';
 import type { Ledger, OrderStatus } from '../store/ledger/types.js';
 import { openAccount } from '../trading/accounts.js';
 import { placeOrder, prepareOrder, type SubmitRequest } from '../trading/orders.js';
-import { matchResting } from '../trading/resting.js';
+import { matchResting, type MatchOptions } from '../trading/resting.js';
 import type { Settings } from '../config.js';
 import { openLedgerStores, type LedgerStores } from './stores.js';
 import { existsSync } from 'node:fs';
@@ -18,8 +18,8 @@ import { orderJson, positionJson, reasonsOf, type OrderJson, type PositionJson, 
 
 /** What an order use-case needs: the market's latest prices and symbol catalog, and the ledger. */
 export interface TradingStores extends Pick<LedgerStores, 'withLedger'> {
-  /** read (stored history) is needed by --at and match; a replaying server's live market has none. */
-  market: Pick<MarketData, 'latest' | 'kindsOf'> & Partial<Pick<MarketData, 'read'>>;
+  /** read (stored history) is needed by --at and match; clockNs is a replaying server's market clock (LiveMarket). */
+  market: Pick<MarketData, 'latest' | 'kindsOf'> & Partial<Pick<MarketData, 'read'>> & { clockNs?(symbol: string): bigint | undefined };
 }
 
 export type { SubmitRequest };
@@ -65,11 +65,11 @@ export async function submitOrder(stores: TradingStores, req: SubmitRequest): Pr
  * Moves resting orders (of one symbol, or all) along the stored quotes and trades after their placement: fills,
  * partial fills and expiries, each one ledger transaction (src/trading/resting.ts).
  */
-export async function matchOrders(stores: TradingStores, symbol?: string): Promise<MatchJson> {
+export async function matchOrders(stores: TradingStores, symbol?: string, opts: MatchOptions = {}): Promise<MatchJson> {
   if (symbol !== undefined) await stores.market.kindsOf(symbol);
   const market = stores.market;
   if (market.read === undefined) throw new CiftError('USAGE', 'matching needs the stored quotes and trades, which this market does not read');
-  const report = await stores.withLedger((ledger) => matchResting(ledger, market as Pick<MarketData, 'read'>, symbol));
+  const report = await stores.withLedger((ledger) => matchResting(ledger, market as Pick<MarketData, 'read'>, symbol, opts));
   return { symbols: report.symbols, updates: report.updates, changes: report.changes.map((c) => ({ kind: c.kind, order: orderJson(c.order) })) };
 }
 

@@ -9,7 +9,7 @@ import { formatTs } from '../time.js';
 import { CiftError, type CiftErrorCode } from '../errors.js';
 import { fmt } from '../money.js';
 import type { AccountLimits } from '../store/ledger/types.js';
-import type { OrderFilter, SubmitOutcome } from './orders.js';
+import type { MatchJson, OrderFilter, SubmitOutcome } from './orders.js';
 import type { TradingService } from './trading-service.js';
 import { reasonsOfView, type AccountJson, type LimitsJson, type OrderJson, type PortfolioJson, type PositionJson, type Reason } from './views.js';
 
@@ -190,5 +190,6 @@ export function remoteTradingService(server: RemoteServer, opts: RemoteOptions =
     },
     createAccount: async (name, cash) => (await ok('POST', '/accounts', undefined, cash === undefined ? { name } : { name, cash: fmt(cash) })) as AccountJson,
     listAccounts: async () => listOf<AccountJson>(await ok('GET', '/accounts', undefined), 'accounts'),
+    match: async (symbol) => (await ok('POST', '/orders/match', undefined, symbol === undefined ? {} : { symbol })) as MatchJson,
   };
 }

@@ -12,7 +12,7 @@ import type { Dec } from '../money.js';
 import { findServer, type LocalServer } from '../serve-discovery.js';
 import type { AccountLimits } from '../store/ledger/types.js';
 import { listAccounts, openNewAccount, updateLimits } from './accounts.js';
-import { cancelOrder, listOrders, listPositions, submitOrder, type OrderFilter, type SubmitOutcome, type SubmitRequest, type TradingStores } from './orders.js';
+import { cancelOrder, listOrders, listPositions, matchOrders, submitOrder, type MatchJson, type OrderFilter, type SubmitOutcome, type SubmitRequest, type TradingStores } from './orders.js';
 import { getPortfolio, type PortfolioStores } from './portfolio.js';
 import { remoteTradingService, ServerGone } from './remote-trading.js';
 import { openLedgerStores, withCachedPrices, type LedgerStores } from './stores.js';
@@ -30,6 +30,8 @@ export interface TradingService {
   updateLimits(account: string, update: Partial<AccountLimits>): Promise<LimitsJson>;
   createAccount(name: string, cash?: Dec): Promise<AccountJson>;
   listAccounts(): Promise<AccountJson[]>;
+  /** Resting orders (of `symbol`, or all) matched against the stored quotes and trades: every account's. */
+  match(symbol?: string): Promise<MatchJson>;
 }
 
 export type TradingMarket = TradingStores['market'] & PortfolioStores['market'];
@@ -53,6 +55,7 @@ export function localTradingService(stores: LocalTradingStores): TradingService 
     updateLimits: (account, update) => updateLimits(stores, account, update),
     createAccount: (name, cash) => openNewAccount(stores, name, cash),
     listAccounts: () => listAccounts(stores),
+    match: async (symbol) => matchOrders(await withMarket(), symbol),
   };
 }
 
@@ -82,7 +85,7 @@ export function failingOver<T extends object>(remote: T, local: () => T, who: st
   return out as T;
 }
 
-const TRADING_METHODS = ['submit', 'cancel', 'list', 'positions', 'portfolio', 'getLimits', 'updateLimits', 'createAccount', 'listAccounts'] as const;
+const TRADING_METHODS = ['submit', 'cancel', 'list', 'positions', 'portfolio', 'getLimits', 'updateLimits', 'createAccount', 'listAccounts', 'match'] as const;
 
 /** The running server a command of this home is sent to, or undefined: none announced, or PostgreSQL (no lock). */
 export function forwardTarget(settings: Pick<Settings, 'home' | 'databaseUrl'>): LocalServer | undefined {

@@ -12,9 +12,9 @@ import { parseExact, type Dec } from '../../money.js';
 import { normalizeSymbol } from '../../sources/tabular.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../store/ledger/types.js';
 import { parseTimestamp } from '../../time.js';
-import type { OrderEvent } from '../../live/events.js';
+import { publishMatchChanges, type OrderEvent } from '../../live/events.js';
 import { listAccounts, openNewAccount, updateLimits } from '../../usecases/accounts.js';
-import { cancelOrder, getOrder, getPosition, listOrders, listPositions, readQuantity, submitOrder, type SubmitRequest, type TradingStores } from '../../usecases/orders.js';
+import { cancelOrder, getOrder, getPosition, listOrders, listPositions, matchOrders, readQuantity, submitOrder, type SubmitRequest, type TradingStores } from '../../usecases/orders.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../../usecases/keys.js';
 import { getBuyingPower, getPortfolio } from '../../usecases/portfolio.js';
 import { maxOrderSize, riskCheck } from '../../usecases/risk.js';
@@ -177,6 +177,33 @@ export const tradingRoutes: FastifyPluginAsyncZod<TradingRouteOptions> = async (
       // A resting order is announced as accepted; its fills follow from `match`.
       publish(order, (order.status === 'open' || order.status === 'partially_filled' ? 'accepted' : order.status) as OrderEvent['event']);
       return reply.status(201).send(order);
+    },
+  );
+
+  // Matching moves every account's resting orders, so it is the server owner's (local key), as account admin is.
+  app.post(
+    '/orders/match',
+    {
+      schema: {
+        description:
+          "Match resting orders (of one symbol, or all) against the stored quotes and trades after each order's cursor, as `cift order match --json` (local key only; symbols being replayed are matched by the replay and left out)",
+        tags: ['trading'],
+        security,
+        // No body at all is "every symbol", as `cift order match` without one.
+        body: z.object({ symbol: z.string().min(1).max(32).optional().describe('only this symbol') }).strict().nullish(),
+      },
+    },
+    async (request) => {
+      requireLocalKey(request);
+      const given = request.body?.symbol;
+      const symbol = given === undefined ? undefined : symbolOf('body.symbol', given);
+      const replaying = new Set(trading.replaying);
+      if (symbol !== undefined && replaying.has(symbol)) {
+        throw new CiftError('USAGE', `${symbol} is being replayed: its resting orders are matched as the replay moves its clock`, 'match another symbol, or wait for the server without --replay');
+      }
+      const result = await matchOrders({ withLedger: stores.withLedger, market: services.market }, symbol, { exclude: replaying });
+      publishMatchChanges(app.events, result.changes);
+      return result;
     },
   );
 
