@@ -101,7 +101,7 @@ export async function matchResting(ledger: Ledger, store: Pick<TickStore, 'read'
     const from = orders.reduce((m, o) => (o.cursorNs < m ? o.cursorNs : m), orders[0].cursorNs);
     const updates = await marketUpdates(store, sym, from);
     report.updates += updates.length;
-    report.changes.push(...(await applyMatch(ledger, orders, updates)));
+    for (const change of await applyMatch(ledger, orders, updates)) report.changes.push(change);
   }
   return report;
 }
