@@ -155,6 +155,11 @@ for (const backend of backends) {
           const last = JSON.parse(String(rows.filter((r) => String(r.order_id) === b.id).at(-1)!.payload));
           expect(last).toMatchObject({ id: b.id, status: 'filled', filled_quantity: '10.000000', filled_avg_price: '94.680000', limit_price: '95.000000', tif: 'day' });
           expect(last.fills).toHaveLength(2);
+          // A resting order is accepted as open with its reservation (the gtc buy: 90000 reserved, as step 9 frees);
+          // a sell reserves nothing.
+          const acceptedOf = (id: string) => JSON.parse(String(rows.find((r) => String(r.order_id) === id && r.kind === 'accepted')!.payload));
+          expect(acceptedOf(fits.id)).toMatchObject({ status: 'open', reserved: '90000.000000' });
+          expect(acceptedOf(sell.id)).toMatchObject({ status: 'open', reserved: '0.000000' });
         } finally {
           await db.close();
         }

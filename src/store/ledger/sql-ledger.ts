@@ -413,9 +413,11 @@ export class SqlLedger implements Ledger {
     }
     const events: OrderEventRow[] = [];
     const event = (kind: OrderEventKind, o: Order) => events.push({ account: intent.account, orderId, kind, payload: orderJson(o), createdNs: nowBig });
-    event('accepted', base);
     let state: AccountState = { ...locked, reserved: add(reserved, held) };
     let order: Order = { ...base, status: fillDecision ? (decision.final === 'filled' ? 'filled' : 'partially_filled') : decision.final, reserved: held };
+    // An order that rests is accepted as what it now is (open, its buying power reserved); one that fills or is
+    // canceled at once is accepted as placed, and its next event says what became of it.
+    event('accepted', fillDecision || decision.final === 'canceled' ? base : order);
     if (fillDecision) {
       const fill = await this.recordFill(tx, state, { orderId, symbol: intent.symbol, side: intent.side }, fillDecision, now);
       state = { ...fill.state };
