@@ -66,7 +66,9 @@ async function measureLimitSubmits(ledger: Ledger, store: ParquetTickStore, n: n
     if (r.order.status !== 'open' || fmt(r.order.reserved) !== '50.000000') throw new Error(`${label}: limit order ${r.order.id} ${r.order.status}, reserved ${fmt(r.order.reserved)}: ${r.order.rejectReason}`);
   }
   samples.sort((a, b) => a - b);
-  return { suite: 'trading', name: `limit order submit, resting (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: label === 'PostgreSQL' ? 3 : 2 };
+  const target = label === 'PostgreSQL' ? 3 : 2;
+  const median = percentile(samples, 50);
+  return { suite: 'trading', name: `limit order submit, resting (${label})`, size: n, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: target, target_met: median < target };
 }
 
 /**
@@ -116,7 +118,7 @@ function measureMatcher(repeat: number): CaseResult {
   }
   samples.sort((a, b) => a - b);
   const median = percentile(samples, 50);
-  return { suite: 'trading', name: 'matcher: quote updates against 1,000 resting orders', size: UPDATES, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], updates_per_s: Math.round(UPDATES / (median / 1000)), fills: want, target_updates_per_s: 200_000 };
+  return { suite: 'trading', name: 'matcher: quote updates against 1,000 resting orders', size: UPDATES, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], updates_per_s: Math.round(UPDATES / (median / 1000)), fills: want, target_updates_per_s: 200_000, target_met: UPDATES / (median / 1000) >= 200_000 };
 }
 
 /**
@@ -139,7 +141,10 @@ async function measureCachedPrice(store: ParquetTickStore, cache: Cache, n: numb
   await latestPrice(counting, 'BENCH');
   if (storeReads !== 1) throw new Error(`${label}: the store was read ${storeReads} times; a cached read must not reach it`);
   samples.sort((a, b) => a - b);
-  return { suite: 'trading', name: `latest price read (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99) };
+  const median = percentile(samples, 50);
+  // Issue 12's target is for the Redis read (< 0.2 ms); the in-process cache is shown beside it.
+  const target = label === 'Redis cache' ? { target_ms: 0.2, target_met: median < 0.2 } : {};
+  return { suite: 'trading', name: `latest price read (${label})`, size: n, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), ...target };
 }
 
 export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]> {
