@@ -3,12 +3,14 @@
  * per message, read back through the store's public read path (MarketData) and compared with the raw files as a
  * plain line-by-line reader in this test sees them.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type pl from 'nodejs-polars';
+import { buildApp } from '../../src/api/app.js';
 import { resolveSettings } from '../../src/config.js';
 import { MarketData } from '../../src/market-data.js';
+import { loadPolars } from '../../src/polars.js';
 import { readLobster } from '../../src/sources/lobster.js';
 import {
   AAPL_MESSAGE,
@@ -133,6 +135,29 @@ describe('LOBSTER book levels (hand-built pair)', () => {
     const list = cift(['ingest', '--list', '--json'], { home });
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toContain('"book"');
+
+    const none = await (await MarketData.open(resolveSettings({ home }))).read('book', 'TBK', { from: MIDNIGHT_UTC_NS + 86_400_000_000_000n });
+    expect([none?.height, none?.columns], 'a range with no rows keeps the book\'s columns').toEqual([0, frame.columns]);
+
+    // The HTTP download of the kind: the header follows the book's levels, an empty level is an empty cell.
+    const settings = resolveSettings({ home });
+    const app = await buildApp({ version: '9.9.9-test', polars: await loadPolars(), market: await MarketData.open(settings), marketFor: (source) => MarketData.open(settings, { source }) });
+    try {
+      const r = await app.inject({ method: 'GET', url: '/api/v1/market-data/history/TBK?kind=book&format=csv' });
+      expect(r.statusCode, r.body).toBe(200);
+      const lines = r.body.trim().split('\n');
+      expect(lines[0]).toBe('ts,seq,bid_px_1,bid_px_2,bid_sz_1,bid_sz_2,ask_px_1,ask_px_2,ask_sz_1,ask_sz_2');
+      expect(lines.slice(1).map((l) => l.split(',').slice(1).join(','))).toEqual(['0,585.33,,100,,,,,', '1,585.33,,100,,586,,50,', '2,,,,,586,,50,']);
+    } finally {
+      await app.close();
+    }
+
+    // A catalog rebuilt from the data files names the book by the same content id (its nulls hash as the batch's NaN).
+    const before = await (await MarketData.open(settings)).sources();
+    rmSync(join(home, 'ticks', 'catalog.json'));
+    expect(cift(['ingest', '--repair'], { home }).status).toBe(0);
+    const after = await (await MarketData.open(settings)).sources();
+    expect(after.map((x) => [x.kind, x.id])).toEqual(before.map((x) => [x.kind, x.id]));
   });
 
   it('rejects a book whose column count is not a multiple of 4, or changes, naming file and line', () => {
