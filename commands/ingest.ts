@@ -257,7 +257,7 @@ async function repairStore(ui: Ui): Promise<void> {
 }
 
 const lobster = new Command('lobster')
-  .description('ingest a LOBSTER message/orderbook pair: trades (event types 4, 5) and top-of-book quotes')
+  .description('ingest a LOBSTER message/orderbook pair: trades (event types 4, 5), top-of-book quotes and the book at every level of the file')
   .argument('<message>', 'the ..._message_N.csv file')
   .argument('<orderbook>', 'the matching ..._orderbook_N.csv file')
   .option('--symbol <SYMBOL>', 'override the symbol from the file name')
@@ -273,12 +273,13 @@ const lobster = new Command('lobster')
     const ui = uiFrom(cmd);
     const day = readLobster(message, orderbook, { ...opts, symbol: shared<string>(cmd, 'symbol') });
     const source = sourceRef(message);
-    // Trades and quotes are checked for conflicts together and become visible together.
+    // Trades, quotes and the book are checked for conflicts together and become visible together (one catalog swap).
     await store(
       ui,
       [
         { batch: day.trades, source },
         { batch: day.quotes, source },
+        { batch: day.book, source },
       ],
       overlapPolicy(cmd),
     );
@@ -311,7 +312,7 @@ const synthetic = new Command('synthetic')
   });
 
 export const ingestCommand = new Command('ingest')
-  .description('read bars, trades or quotes from CSV, Parquet or LOBSTER files into the tick store')
+  .description('read bars, trades or quotes from CSV, Parquet or LOBSTER files (also the order book) into the tick store')
   .argument('[paths...]', 'CSV or Parquet files, plain or in .gz, .zst or .zip (each CSV in a zip is a source), or - for standard input; the kind (bars, trades, quotes) is read from the header')
   .option('--symbol <SYMBOL>', 'symbol for files without a symbol column')
   .option('--map <field=Column>', 'take a field from a named column (repeatable), e.g. --map ts=Date', collect)

@@ -16,6 +16,11 @@ export const VECTORS_DIR = join(SHARED, 'data', 'vectors');
 
 export const AAPL_MESSAGE = join(LOBSTER_DIR, 'AAPL_2012-06-21_34200000_57600000_message_1.csv');
 export const AAPL_ORDERBOOK = join(LOBSTER_DIR, 'AAPL_2012-06-21_34200000_57600000_orderbook_1.csv');
+/** The deeper LOBSTER files of the same day: GOOG at 10 levels, AMZN at 5 (SOURCE.md). */
+export const GOOG_MESSAGE_10 = join(LOBSTER_DIR, 'GOOG_2012-06-21_34200000_57600000_message_10.csv');
+export const GOOG_ORDERBOOK_10 = join(LOBSTER_DIR, 'GOOG_2012-06-21_34200000_57600000_orderbook_10.csv');
+export const AMZN_MESSAGE_5 = join(LOBSTER_DIR, 'AMZN_2012-06-21_34200000_57600000_message_5.csv');
+export const AMZN_ORDERBOOK_5 = join(LOBSTER_DIR, 'AMZN_2012-06-21_34200000_57600000_orderbook_5.csv');
 /**
  * Tests that read ../shared skip, saying why, when it is absent (a clone on its own). CI has it and sets
  * CIFT_TEST_REQUIRE_SHARED=1, which turns each such skip into a failure, as CIFT_TEST_REQUIRE_SERVICES does for
@@ -31,6 +36,8 @@ function sharedData(what: string, present: boolean, path: string): boolean {
 }
 
 export const hasLobster = sharedData('the LOBSTER sample day (research-only, never shipped)', existsSync(AAPL_MESSAGE) && existsSync(AAPL_ORDERBOOK), LOBSTER_DIR);
+export const hasLobsterGoog10 = sharedData('the LOBSTER GOOG level-10 files', existsSync(GOOG_MESSAGE_10) && existsSync(GOOG_ORDERBOOK_10), LOBSTER_DIR);
+export const hasLobsterAmzn5 = sharedData('the LOBSTER AMZN level-5 files', existsSync(AMZN_MESSAGE_5) && existsSync(AMZN_ORDERBOOK_5), LOBSTER_DIR);
 export const hasReal = sharedData('the real daily bars of ../shared/data/real', existsSync(join(REAL_DIR, 'GOOG.csv')), REAL_DIR);
 export const hasVectors = sharedData('the reference vectors of ../shared/data/vectors', existsSync(join(VECTORS_DIR, 'talib_goog.csv')), VECTORS_DIR);
 

@@ -52,11 +52,13 @@ const REQUIRED: Record<TickKind, readonly string[]> = {
   bars: ['ts', 'open', 'high', 'low', 'close'],
   trades: ['ts', 'price', 'size'],
   quotes: ['ts', 'bid', 'ask'],
+  book: [], // only a LOBSTER orderbook file yields a book (lobster.ts), never a tabular file
 };
 const OPTIONAL: Record<TickKind, readonly string[]> = {
   bars: ['volume', 'tick_volume', 'symbol'],
   trades: ['side', 'is_buyer_maker', 'symbol'],
   quotes: ['bid_size', 'ask_size', 'symbol'],
+  book: [],
 };
 
 export interface ColumnMapping {

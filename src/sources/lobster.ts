@@ -1,5 +1,5 @@
 /**
- * LOBSTER limit-order-book files → trades and top-of-book quotes.
+ * LOBSTER limit-order-book files → trades, top-of-book quotes and the book at every level.
  *
  * Format (LOBSTER ReadMe, 2013): two headerless CSVs per ticker, day and depth, named
  * TICKER_DATE_START_END_message_N.csv and ..._orderbook_N.csv. Message columns: time (seconds after midnight,
@@ -10,10 +10,13 @@
  * Trades are event types 4 (visible execution) and 5 (hidden execution), one per row. The aggressor is the
  * opposite of the resting order's side: an executed ask (−1) is a buyer-initiated trade (side +1). Quotes are
  * level 1 of every orderbook row whose both sides are present (LOBSTER writes ±9999999999 for an empty side).
+ * The book is every orderbook row whole, one row per message (row k after message k, with its ts and seq); its
+ * levels are the file's column count / 4 (the _N in the name is the same number); an empty level (sentinel price,
+ * size 0) is NaN in the batch and null when stored, never a price.
  */
 import { basename } from 'node:path';
 import { CiftError } from '../errors.js';
-import type { TickBatch } from '../schema.js';
+import { bookColumns, type TickBatch } from '../schema.js';
 import { NS_PER_MS, zoneOffsetMs } from '../time.js';
 import { LineReader } from './lines.js';
 import { assertDataFile, assertTextFile } from './sniff.js';
@@ -30,7 +33,6 @@ export interface LobsterOptions {
   symbol?: string;
   /** Trading day, YYYY-MM-DD; read from the file name when omitted. */
   date?: string;
-  depth?: number;
 }
 
 export interface LobsterName {
@@ -76,6 +78,8 @@ function openLines(file: string): LineReader {
 export interface LobsterDay {
   trades: TickBatch;
   quotes: TickBatch;
+  /** Every orderbook row, all its levels (bookColumns); ts and seq are its message's. */
+  book: TickBatch;
   /** Orderbook rows left out because a side of the book was empty. */
   oneSidedRows: number;
   name: LobsterName;
@@ -92,7 +96,6 @@ export function readLobster(messageFile: string, orderbookFile: string, opts: Lo
     throw new CiftError('USAGE', `${messageFile}: not a standard LOBSTER file name, so symbol and date are unknown`, 'give --symbol and --date YYYY-MM-DD');
   }
   const symbol = normalizeSymbol(symbolText);
-  const depth = opts.depth ?? fromName?.depth ?? 1;
   const midnight = sessionMidnightNs(date);
   const bad = (where: string, message: string): never => {
     throw new CiftError('INPUT_INVALID', `${where}: ${message}`);
@@ -142,12 +145,18 @@ export function readLobster(messageFile: string, orderbookFile: string, opts: Lo
   const q = { bid: [] as number[], ask: [] as number[], bid_size: [] as number[], ask_size: [] as number[] };
   let oneSidedRows = 0;
   let bookRows = 0;
+  // The book's levels are its column count / 4, fixed by the first row; n rows are known from the message file.
+  let levels = 0;
+  let bookCols: Float64Array[] = [];
   const countMismatch = (rows: number) =>
     new CiftError(
       'INPUT_INVALID',
-      `${orderbookFile}: ${rows} rows but ${messageFile} has ${n}; a LOBSTER pair has one book row per message`,
+      rows > n
+        ? `${bookAt(n)}: no message for this row; ${rows} rows but ${messageFile} has ${n}; a LOBSTER pair has one book row per message`
+        : `${bookAt(rows)}: missing; ${rows} rows but ${messageFile} has ${n}; a LOBSTER pair has one book row per message`,
       'check that both files are from the same download (same ticker, day and depth)',
     );
+  const names = ['ask price', 'ask size', 'bid price', 'bid size'];
   try {
     for (let line = book.nextRow(); line !== undefined; line = book.nextRow()) {
       const i = bookRows++;
@@ -155,25 +164,43 @@ export function readLobster(messageFile: string, orderbookFile: string, opts: Lo
         while (book.nextRow() !== undefined) bookRows++;
         throw countMismatch(bookRows);
       }
-      const f = line.split(',', 4);
-      if (f.length < 4) bad(bookAt(i), `expected ${4 * depth} fields (ask,ask size,bid,bid size per level), found ${line.split(',').length}`);
+      const f = line.split(',');
+      if (levels === 0) {
+        if (f.length < 4 || f.length % 4 !== 0) bad(bookAt(i), `${f.length} fields, not a multiple of 4 (ask price, ask size, bid price, bid size per level)`);
+        levels = f.length / 4;
+        // Columns in bookColumns order: bid_px 1…N, bid_sz 1…N, ask_px 1…N, ask_sz 1…N.
+        bookCols = Array.from({ length: 4 * levels }, () => new Float64Array(n));
+      } else if (f.length !== 4 * levels) {
+        bad(bookAt(i), `${f.length} fields, but line 1 has ${4 * levels} (${levels} level${levels === 1 ? '' : 's'} × ask price, ask size, bid price, bid size)`);
+      }
+      for (let level = 0; level < levels; level++) {
+        // File order per level: ask price, ask size, bid price, bid size.
+        for (let side = 0; side < 2; side++) {
+          const at = 4 * level + 2 * side;
+          const px = Number(f[at]);
+          const sz = Number(f[at + 1]);
+          if (!Number.isFinite(px) || f[at].trim() === '') bad(bookAt(i), `level ${level + 1} ${names[2 * side]} ${shown(f[at])} is not a number`);
+          if (!Number.isFinite(sz) || f[at + 1].trim() === '') bad(bookAt(i), `level ${level + 1} ${names[2 * side + 1]} ${shown(f[at + 1])} is not a number`);
+          const empty = Math.abs(px) >= EMPTY_LEVEL;
+          if (!empty && !(px > 0)) bad(bookAt(i), `level ${level + 1} ${names[2 * side]} ${shown(f[at])} is not a positive price`);
+          if (!empty && !(sz >= 0)) bad(bookAt(i), `level ${level + 1} ${names[2 * side + 1]} ${shown(f[at + 1])} is negative`);
+          // side 0 is the ask (columns 2N… and 3N…), side 1 the bid (0… and N…); an empty level is NaN → null.
+          const pxCol = side === 0 ? 2 * levels + level : level;
+          bookCols[pxCol][i] = empty ? NaN : px / PRICE_SCALE;
+          bookCols[pxCol + levels][i] = empty ? NaN : sz;
+        }
+      }
       const ask = Number(f[0]);
-      const askSize = Number(f[1]);
       const bid = Number(f[2]);
-      const bidSize = Number(f[3]);
-      const names = ['ask price', 'ask size', 'bid price', 'bid size'];
-      [ask, askSize, bid, bidSize].forEach((v, k) => {
-        if (!Number.isFinite(v)) bad(bookAt(i), `${names[k]} ${shown(f[k])} is not a number`);
-      });
       if (Math.abs(ask) >= EMPTY_LEVEL || Math.abs(bid) >= EMPTY_LEVEL) {
         oneSidedRows++;
         continue;
       }
       quoteRows.push(i);
       q.ask.push(ask / PRICE_SCALE);
-      q.ask_size.push(askSize);
+      q.ask_size.push(Number(f[1]));
       q.bid.push(bid / PRICE_SCALE);
-      q.bid_size.push(bidSize);
+      q.bid_size.push(Number(f[3]));
     }
   } finally {
     book.close();
@@ -195,7 +222,15 @@ export function readLobster(messageFile: string, orderbookFile: string, opts: Lo
     seq: Float64Array.from(quoteRows),
     values: { bid: Float64Array.from(q.bid), ask: Float64Array.from(q.ask), bid_size: Float64Array.from(q.bid_size), ask_size: Float64Array.from(q.ask_size) },
   };
+  const columns = bookColumns(levels);
+  const bookBatch: TickBatch = {
+    kind: 'book',
+    symbol,
+    ts: BigInt64Array.from(msgTs, (t) => midnight + BigInt(t)),
+    seq: Float64Array.from({ length: n }, (_, i) => i),
+    values: Object.fromEntries(columns.map((c, k) => [c, bookCols[k]])),
+  };
   validateBatch(trades, { ts: 'time' }, (i) => msgAt(tradeRows[i]));
   validateBatch(quotes, { bid: 'bid price', ask: 'ask price', bid_size: 'bid size', ask_size: 'ask size' }, (i) => bookAt(quoteRows[i]));
-  return { trades, quotes, oneSidedRows, name: { symbol, date, depth } };
+  return { trades, quotes, book: bookBatch, oneSidedRows, name: { symbol, date, depth: levels } };
 }

@@ -13,7 +13,7 @@ import type { TabularOptions } from './tabular.js';
 
 type Polars = typeof pl;
 
-const PRICE_FIELDS: Record<TickKind, readonly string[]> = { bars: ['open', 'high', 'low', 'close'], trades: ['price'], quotes: ['bid', 'ask'] };
+const PRICE_FIELDS: Record<TickKind, readonly string[]> = { bars: ['open', 'high', 'low', 'close'], trades: ['price'], quotes: ['bid', 'ask'], book: [] };
 
 /** The value columns read, what each canonical field came from (for decisions), and the source columns used. */
 export interface Values {

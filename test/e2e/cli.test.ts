@@ -149,6 +149,7 @@ describe.runIf(hasLobster)('cift on the LOBSTER AAPL day', () => {
     expect(summary.map((s: { kind: string; rows: number }) => [s.kind, s.rows])).toEqual([
       ['trades', 34990],
       ['quotes', 118497],
+      ['book', 118497],
     ]);
     const out = join(tmp.dir, 'aapl-1m.csv');
     const bars = cift(['bars', 'AAPL', '--interval', '1m', '--export', 'csv', '--out', out], { home: lobsterHome });

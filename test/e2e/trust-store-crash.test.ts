@@ -96,13 +96,13 @@ describe('item 8: crash safety of an ingest', () => {
 
   it('shows exactly the old or the new state after a SIGKILL at every file operation of a replacing LOBSTER ingest, and the next command cleans up', () => {
     const oldState = shownState(template);
-    expect(oldState.map((s) => s.split('/').slice(0, 2).join('/'))).toEqual(['quotes/CRS', 'trades/CRS', 'trades/OTHER']);
+    expect(oldState.map((s) => s.split('/').slice(0, 2).join('/'))).toEqual(['book/CRS', 'quotes/CRS', 'trades/CRS', 'trades/OTHER']);
 
     const reference = join(tmp.dir, 'reference');
     cpSync(template, reference, { recursive: true });
     expect(cift(['ingest', 'lobster', ...newPair, '--replace'], { home: reference }).status).toBe(0);
     const newState = shownState(reference);
-    expect(newState, 'the new day replaces both series of the old one').not.toEqual(oldState);
+    expect(newState, 'the new day replaces every series of the old one (book, quotes, trades)').not.toEqual(oldState);
     expect(newState.filter((s) => s.startsWith('trades/OTHER')), 'and leaves other symbols alone').toEqual(oldState.filter((s) => s.startsWith('trades/OTHER')));
 
     const seen = crashAtEveryStep(template, ['ingest', 'lobster', ...newPair, '--replace'], oldState, newState);

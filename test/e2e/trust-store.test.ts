@@ -275,6 +275,7 @@ describe('item 2: stored data never hides shipped data silently', () => {
     const goog = listOf(home).filter((s) => s.symbol === 'GOOG');
     expect(goog.map((s) => [s.kind, s.builtin, s.used])).toEqual([
       ['bars', true, false],
+      ['book', false, true],
       ['quotes', false, true],
       ['trades', false, true],
     ]);

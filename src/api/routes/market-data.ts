@@ -91,10 +91,16 @@ const csvCell = (v: string | number | null): string => (v === null ? '' : typeof
  * The text of a download, chunk by chunk as the store yields them. Pulled by Readable.from, so a slow client
  * holds back the store reads (backpressure), and a client that goes away ends the generator (and the store's).
  */
-async function* textChunks(polars: Polars, columns: readonly string[], frames: AsyncIterable<pl.DataFrame>, format: 'csv' | 'json'): AsyncGenerator<string> {
-  yield format === 'csv' ? `${columns.join(',')}\n` : '[';
+async function* textChunks(polars: Polars, columns: readonly string[] | undefined, frames: AsyncIterable<pl.DataFrame>, format: 'csv' | 'json'): AsyncGenerator<string> {
+  // A book's columns follow its levels, so its CSV header is the first stored chunk's (undefined columns).
+  let header = columns === undefined && format === 'csv';
+  if (!header) yield format === 'csv' ? `${columns!.join(',')}\n` : '[';
   let first = true;
   for await (const part of frames) {
+    if (header) {
+      yield `${part.columns.join(',')}\n`;
+      header = false;
+    }
     if (part.height === 0) continue;
     const cols = frameColumns(polars, part);
     const lines: string[] = new Array(part.height);
@@ -111,6 +117,7 @@ async function* textChunks(polars: Polars, columns: readonly string[], frames: A
     // A turn of the event loop between chunks, so a fast download never keeps other requests waiting.
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
+  if (header) yield 'ts,seq\n';
   if (format === 'json') yield ']\n';
 }
 
@@ -211,7 +218,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
         params: symbolParam,
         querystring: z
           .object({
-            kind: z.enum(TICK_KINDS as unknown as ['trades', 'quotes', 'bars']).describe('which rows'),
+            kind: z.enum(TICK_KINDS as unknown as ['trades', 'quotes', 'bars', 'book']).describe('which rows'),
             ...rangeFields,
             format: z.enum(['json', 'csv', 'parquet']).default('csv').describe('download format (default csv)'),
             source: sourceField,
@@ -251,7 +258,7 @@ export const marketDataRoutes: FastifyPluginAsyncZod<{ services: ApiServices }> 
       // whole range in memory; the row count is not known before the end, so there is no x-row-count here.
       reply.header('content-disposition', `attachment; filename="${name}"`);
       reply.type(q.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8');
-      const columns = ['ts', 'seq', ...VALUE_COLUMNS[q.kind]];
+      const columns = q.kind === 'book' ? undefined : ['ts', 'seq', ...VALUE_COLUMNS[q.kind]];
       return reply.send(Readable.from(textChunks(polars, columns, market.readChunks(q.kind, symbol, range, { chunkRows: CHUNK_ROWS }), q.format)));
     },
   );

@@ -66,7 +66,7 @@ function check(value: unknown): string | undefined {
     const at = `source ${i + 1}`;
     if (typeof s !== 'object' || s === null) return `${at} is not an object`;
     if (typeof s.id !== 'string' || !ID_RE.test(s.id)) return `${at}: id is not 16 hex digits`;
-    if (typeof s.kind !== 'string' || !isTickKind(s.kind)) return `${at}: kind is not trades, quotes or bars`;
+    if (typeof s.kind !== 'string' || !isTickKind(s.kind)) return `${at}: kind is not trades, quotes, bars or book`;
     if (typeof s.symbol !== 'string' || !SYMBOL_RE.test(s.symbol)) return `${at}: symbol is not valid`;
     if (typeof s.label !== 'string' || typeof s.origin !== 'string' || typeof s.writtenAt !== 'string') return `${at}: label, origin or writtenAt is not text`;
     if (!Number.isInteger(s.rows) || s.rows! < 0) return `${at}: rows is not a count`;

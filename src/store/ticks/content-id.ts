@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type pl from 'nodejs-polars';
 import type { Polars } from '../../polars.js';
-import { VALUE_COLUMNS, type TickBatch, type TickKind } from '../../schema.js';
+import { frameValueColumns, valueColumnsOf, type TickBatch, type TickKind } from '../../schema.js';
 
 const bytesOf = (a: BigInt64Array | Float64Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
@@ -15,7 +15,7 @@ export function contentId(kind: TickKind, symbol: string, ts: BigInt64Array, val
   const h = createHash('sha256');
   h.update(`cift-source-v1\n${kind}\n${symbol}\n${ts.length}\n`);
   h.update(bytesOf(ts));
-  for (const name of VALUE_COLUMNS[kind]) {
+  for (const name of valueColumnsOf({ kind, values })) {
     h.update(`\n${name}\n`);
     h.update(bytesOf(values[name]));
   }
@@ -28,6 +28,7 @@ export const batchContentId = (b: TickBatch): string => contentId(b.kind, b.symb
 export function frameContentId(polars: Polars, kind: TickKind, symbol: string, frame: pl.DataFrame): string {
   const ts = frame.getColumn('ts').cast(polars.Int64).toTypedArray() as BigInt64Array;
   const values: Record<string, Float64Array> = {};
-  for (const name of VALUE_COLUMNS[kind]) values[name] = frame.getColumn(name).cast(polars.Float64).toTypedArray() as Float64Array;
+  // A book's empty levels are stored as null and hashed as the NaN its batch held, so a repair finds the same id.
+  for (const name of frameValueColumns(kind, frame.columns)) values[name] = frame.select(polars.col(name).cast(polars.Float64).fillNull(polars.lit(NaN))).getColumn(name).toTypedArray() as Float64Array;
   return contentId(kind, symbol, ts, values);
 }

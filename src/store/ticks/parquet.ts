@@ -7,7 +7,7 @@
  * re-reads the catalog and re-plans against it, commits a new catalog (the one atomic step that makes all of it
  * visible), sweeps what dead writers left, releases the lock, then deletes the files of sources it replaced.
  * Readers read only files the catalog names; when .writers/ names a dead process they sweep first.
- * Trades and quotes are split per UTC day; bars are one file per source.
+ * Trades, quotes and books are split per UTC day; bars are one file per source.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import type pl from 'nodejs-polars';
 import { CiftError } from '../../errors.js';
 import { FolderError, makeDirectory } from '../../io/dirs.js';
 import type { Polars } from '../../polars.js';
-import { type TickBatch, type TickKind, TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
+import { type TickBatch, type TickKind, TICK_KINDS, frameValueColumns, valueColumnsOf } from '../../schema.js';
 import { NS_PER_DAY } from '../../time.js';
 import { sliceByTime } from '../../frames.js';
 import { type Catalog, type CatalogFile, type CatalogSource, catalogPath, catalogStamp, emptyCatalog, readCatalog, toStoredSource, writeCatalog } from './catalog.js';
@@ -36,12 +36,16 @@ import type { ChunkOptions, IngestItem, IngestOptions, IngestOutcome, LatestRow,
 const CATALOG_RECHECK_MS = 10;
 
 export function batchToFrame(polars: Polars, batch: TickBatch): pl.DataFrame {
+  const names = valueColumnsOf(batch);
   const columns = [
     polars.Series('ts', batch.ts as unknown as number[]).cast(polars.Datetime('ns')),
     polars.Series('seq', batch.seq).cast(polars.Int64),
-    ...VALUE_COLUMNS[batch.kind].map((name) => polars.Series(name, batch.values[name])),
+    ...names.map((name) => polars.Series(name, batch.values[name])),
   ];
-  return polars.DataFrame(columns);
+  const frame = polars.DataFrame(columns);
+  // A book's empty level is NaN in the batch (typed arrays have no null) and null when stored: "no order here",
+  // which a reader can tell from a price. Quotes keep NaN for an absent size, as they always have.
+  return batch.kind === 'book' && names.length ? frame.withColumns(...names.map((n) => polars.col(n).fillNan(null))) : frame;
 }
 
 export interface ParquetTickStoreOptions {
@@ -374,7 +378,7 @@ export class ParquetTickStore implements TickStore {
         }
       }
       const pl = this.polars;
-      if (paths.length === 0) return batchToFrame(pl, { kind, symbol, ts: new BigInt64Array(0), seq: new Float64Array(0), values: emptyValues(kind) });
+      if (paths.length === 0) return kind === 'book' ? this.emptyBook(sources) : batchToFrame(pl, { kind, symbol, ts: new BigInt64Array(0), seq: new Float64Array(0), values: emptyValues(kind) });
       const frames = this.readFiles(paths);
       if (frames === undefined) {
         if (attempt < 3) continue;
@@ -445,6 +449,15 @@ export class ParquetTickStore implements TickStore {
     }
   }
 
+  /** No rows of a book in range: its columns depend on its levels, so they are taken from a stored file's schema. */
+  private emptyBook(sources: CatalogSource[]): pl.DataFrame {
+    const file = sources.flatMap((s) => s.files)[0];
+    const path = join(this.seriesDir('book', sources[0].symbol), file.name);
+    const frames = this.readFiles([path]);
+    if (frames === undefined) throw this.missingFile([path]);
+    return frames[0].head(0);
+  }
+
   private missingFile(paths: string[]): CiftError {
     const missing = paths.find((p) => !existsSync(p)) ?? paths[0];
     return new CiftError('STORE_CORRUPT', `tick store catalog ${catalogPath(this.root)} names ${missing}, which is missing`, 'run `cift ingest --repair` to rebuild the catalog from the intact data files');
@@ -499,10 +512,11 @@ export function lastRowOf(polars: Polars, frame: pl.DataFrame, kind: TickKind): 
   const last = frame.sort(['ts', 'seq']).tail(1);
   const ts = (last.getColumn('ts').cast(polars.Int64).toTypedArray() as BigInt64Array)[0];
   const values: Record<string, number> = {};
-  for (const c of VALUE_COLUMNS[kind]) values[c] = (last.getColumn(c).cast(polars.Float64).toTypedArray() as Float64Array)[0];
+  // A book's empty level is null: NaN here, as in a batch.
+  for (const c of frameValueColumns(kind, last.columns)) values[c] = (last.select(polars.col(c).cast(polars.Float64).fillNull(polars.lit(NaN))).getColumn(c).toTypedArray() as Float64Array)[0];
   return { ts, values };
 }
 
 function emptyValues(kind: TickKind): Record<string, Float64Array> {
-  return Object.fromEntries(VALUE_COLUMNS[kind].map((c) => [c, new Float64Array(0)]));
+  return Object.fromEntries(frameValueColumns(kind, []).map((c) => [c, new Float64Array(0)]));
 }
