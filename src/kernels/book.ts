@@ -49,10 +49,16 @@ export function levelOfi(bidPx: Float64Array, bidSz: Float64Array, askPx: Float6
   y[0] = 0;
   let pb0 = bidPx[0];
   let qb0 = bidSz[0];
-  if (pb0 !== pb0) [pb0, qb0] = [-Infinity, 0];
+  if (pb0 !== pb0) {
+    pb0 = -Infinity;
+    qb0 = 0;
+  }
   let pa0 = askPx[0];
   let qa0 = askSz[0];
-  if (pa0 !== pa0) [pa0, qa0] = [Infinity, 0];
+  if (pa0 !== pa0) {
+    pa0 = Infinity;
+    qa0 = 0;
+  }
   for (let i = 1; i < len; i++) {
     let pb = bidPx[i];
     let qb = bidSz[i];
