@@ -8,6 +8,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BookPressure, BookSlope, Depth, Mlofi, WeightedMid, Wofi, bookPressure, bookSlope, depth, levelOfi, microprice, mlofi, ofi, weightedMid, wofi } from '../../src/index.js';
 import { LOBSTER_DIR, hasLobster } from '../helpers.js';
+import { kernelInputs } from '../../src/kernels/registry.js';
+import { parseFeatureSet } from '../../src/pipelines/feature-set.js';
+import { syntheticBook } from '../../bench/book-data.js';
+import { bookKernelCases, checkCase } from '../../bench/kernels.js';
 
 const E = NaN; // an empty level's price and size, as the stored book holds them (null → NaN)
 
@@ -328,5 +332,42 @@ describe.skipIf(!hasLobster || !existsSync(GOOG_L10))('GOOG L10 day against a li
       for (let i = 1; i < ROWS; i++) if (rows[i][k].bp !== rows[i - 1][k].bp && got[k][i] !== 0) moves++;
       expect(moves, `level ${k + 1} bid moves`).toBeGreaterThan(10);
     }
+  });
+});
+
+describe('the registry and the bench cases', () => {
+  it('columns follow the output contract: mlofi:5 → mlofi_5_l1…l5, wofi:5 → wofi_5, depth:5 → depth_5_bid/ask', () => {
+    const cols = parseFeatureSet('mlofi:5,wofi:5,wofi:3:0.25,book_pressure:10,book_slope:10,depth:5,weighted_mid:5').flatMap((r) => r.columns);
+    expect(cols).toEqual([
+      ...[1, 2, 3, 4, 5].map((k) => `mlofi_5_l${k}`),
+      'wofi_5',
+      'wofi_3_0.25',
+      'book_pressure_10',
+      'book_slope_10',
+      'book_slope_10_bid',
+      'book_slope_10_ask',
+      'depth_5_bid',
+      'depth_5_ask',
+      'weighted_mid_5',
+    ]);
+    const [r] = parseFeatureSet('mlofi:2');
+    expect(kernelInputs(r.spec, r.params)).toEqual(['bid_px_1', 'bid_px_2', 'bid_sz_1', 'bid_sz_2', 'ask_px_1', 'ask_px_2', 'ask_sz_1', 'ask_sz_2']);
+  });
+
+  it('the registry batch gives the kernels’ numbers through the flat input order', () => {
+    const [r] = parseFeatureSet('mlofi:3');
+    const outs = r.columns.map(() => new Float64Array(5));
+    r.spec.batch(book.flat(), r.params, outs);
+    expect(outs.map((o) => Array.from(o))).toEqual([L1, L2, L3]);
+  });
+
+  it('the bench cases pass their own reference check, empty levels included', () => {
+    const b = syntheticBook(4000, 10, 3);
+    // Empty some deep levels now and then, as a thin book would.
+    for (let i = 0; i < b.rows; i += 7) {
+      b.askPx[9][i] = b.askSz[9][i] = NaN;
+      if (i % 3 === 0) b.bidPx[8][i] = b.bidSz[8][i] = NaN;
+    }
+    for (const c of bookKernelCases(b)) expect(checkCase(c), c.name).toBeLessThanOrEqual(1e-12);
   });
 });
