@@ -87,7 +87,7 @@ export const featuresCommand = new Command('features')
     const bookRequests = requests.filter((r) => r.spec.on === 'book');
     if (bookRequests.length > 0) {
       // The kernels exist (src/kernels/book.ts); reading the stored book kind into them is the next step.
-      throw new CiftError('USAGE', `${bookRequests.map((r) => r.spec.name).join(', ')} need the stored order book, which cift features does not read yet`, 'see `cift features --list` for the features it computes today');
+      throw new CiftError('USAGE', `${bookRequests.map((r) => r.spec.name).join(', ')} ${bookRequests.length === 1 ? 'needs' : 'need'} the stored order book, which cift features does not read yet`, 'see `cift features --list` for the features it computes today');
     }
     const barRequests = requests.filter((r) => r.spec.on === 'bars');
     const quoteRequests = requests.filter((r) => r.spec.on === 'quotes');
