@@ -19,8 +19,8 @@ type Levels = readonly Float64Array[];
 function checkBook(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels): { levels: number; rows: number } {
   const levels = bidPx.length;
   checkPeriod('levels', levels);
-  for (const [name, side] of [['bidSz', bidSz], ['askPx', askPx], ['askSz', askSz]] as const) {
-    if (side.length !== levels) throw new RangeError(`${name} has ${side.length} levels, bidPx ${levels}`);
+  if (bidSz.length !== levels || askPx.length !== levels || askSz.length !== levels) {
+    throw new RangeError(`the sides differ in levels: bidPx ${levels}, bidSz ${bidSz.length}, askPx ${askPx.length}, askSz ${askSz.length}`);
   }
   const rows = bidPx[0].length;
   for (let k = 0; k < levels; k++) checkSameLength(rows, bidPx[k], bidSz[k], askPx[k], askSz[k]);
@@ -115,16 +115,19 @@ export const WOFI_DEFAULT_DECAY = 0.5;
  */
 export function wofi(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, decay = WOFI_DEFAULT_DECAY, out?: Float64Array): Float64Array {
   const { levels, rows } = checkBook(bidPx, bidSz, askPx, askSz);
-  const w = wofiWeights(levels, decay);
   const y = outFor(rows, out);
-  const e = new Float64Array(rows);
+  weightedLevelOfi(bidPx, bidSz, askPx, askSz, wofiWeights(levels, decay), new Float64Array(rows), y);
+  return y;
+}
+
+/** y = Σ_k w[k]·e_k, summed from level 1 outwards; `e` is scratch of y's length. */
+function weightedLevelOfi(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, w: Float64Array, e: Float64Array, y: Float64Array): void {
   y.fill(0);
-  for (let k = 0; k < levels; k++) {
+  for (let k = 0; k < w.length; k++) {
     levelOfi(bidPx[k], bidSz[k], askPx[k], askSz[k], e);
     const wk = w[k];
-    for (let i = 0; i < rows; i++) y[i] += wk * e[i];
+    for (let i = 0; i < y.length; i++) y[i] += wk * e[i];
   }
-  return y;
 }
 
 /**
@@ -287,6 +290,7 @@ class BookWindow {
   readonly askPx: Float64Array[] = [];
   readonly askSz: Float64Array[] = [];
   count = 0;
+  private readonly sides = [this.bidPx, this.bidSz, this.askPx, this.askSz];
 
   constructor(readonly levels: number) {
     checkPeriod('levels', levels);
@@ -302,9 +306,8 @@ class BookWindow {
   push(row: ArrayLike<number>): void {
     const n = this.levels;
     if (row.length !== 4 * n) throw new RangeError(`a ${n}-level book row has ${4 * n} values, got ${row.length}`);
-    const sides = [this.bidPx, this.bidSz, this.askPx, this.askSz];
     for (let s = 0; s < 4; s++) {
-      const cols = sides[s];
+      const cols = this.sides[s];
       for (let k = 0; k < n; k++) {
         const c = cols[k];
         c[0] = c[1];
@@ -332,8 +335,10 @@ export class Mlofi {
     w.push(row);
     // The first update has no previous one: 0, as the batch's first row.
     if (w.count === 1) return this.result;
-    mlofi(w.bidPx, w.bidSz, w.askPx, w.askSz, this.outs);
-    for (let k = 0; k < this.levels; k++) this.result[k] = this.outs[k][1];
+    for (let k = 0; k < this.levels; k++) {
+      levelOfi(w.bidPx[k], w.bidSz[k], w.askPx[k], w.askSz[k], this.outs[k]);
+      this.result[k] = this.outs[k][1];
+    }
     return this.result;
   }
 }
@@ -341,13 +346,15 @@ export class Mlofi {
 /** Streaming wofi: update(row) returns Σ w_k·e_k of this update, as wofi(). */
 export class Wofi {
   private readonly w: BookWindow;
+  private readonly weights: Float64Array;
+  private readonly e = new Float64Array(2);
   private readonly out = new Float64Array(2);
 
   constructor(
     readonly levels: number,
     readonly decay = WOFI_DEFAULT_DECAY,
   ) {
-    wofiWeights(levels, decay); // validates both
+    this.weights = wofiWeights(levels, decay);
     this.w = new BookWindow(levels);
   }
 
@@ -355,7 +362,7 @@ export class Wofi {
     const w = this.w;
     w.push(row);
     if (w.count === 1) return 0;
-    wofi(w.bidPx, w.bidSz, w.askPx, w.askSz, this.decay, this.out);
+    weightedLevelOfi(w.bidPx, w.bidSz, w.askPx, w.askSz, this.weights, this.e, this.out);
     return this.out[1];
   }
 }
