@@ -109,8 +109,8 @@ export const WOFI_DEFAULT_DECAY = 0.5;
  * Distance-weighted OFI: Σ_k w_k·e_k over levels k = 1..N, e_k the level-k OFI (levelOfi) and
  * w_k = decay^(k−1) / Σ_j decay^(j−1) (weights fall geometrically with depth and sum to 1; default decay 0.5, so
  * for N = 5: 16/31, 8/31, 4/31, 2/31, 1/31; decay 1 gives the plain mean of the levels' OFI). Xu, Wang & Yu (2019)
- * combine the levels' OFI linearly; these fixed weights are the product's choice, in the spirit of depth-weighted
- * imbalance measures (e.g. Cao, Hansch & Wang 2009 weigh deeper levels less). Warm-up 0 (first row 0).
+ * combine the levels' OFI linearly with fitted coefficients; these fixed, geometrically falling weights are the
+ * product's choice (deeper quotes are further from execution, so they count less). Warm-up 0 (first row 0).
  * The sum runs from level 1 outwards in both the batch and the stream, so the two give the same bits.
  */
 export function wofi(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, decay = WOFI_DEFAULT_DECAY, out?: Float64Array): Float64Array {
@@ -132,8 +132,8 @@ function weightedLevelOfi(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Le
 
 /**
  * Book pressure (depth imbalance) over N levels: (Σ bid size − Σ ask size)/(Σ bid size + Σ ask size), sizes
- * only (the order-book imbalance of e.g. Cao, Hansch & Wang 2009 and Cartea, Jaimungal & Penalva 2015 ch. 4, over
- * N levels). In [−1, 1]; positive = more resting buy size. An empty level counts 0; NaN when both sums are 0.
+ * only: the volume imbalance of Cartea, Jaimungal & Penalva (2015, Algorithmic and High-Frequency Trading) taken
+ * over N levels, as in Cao, Hansch & Wang (2009, "The information content of an open limit-order book"). In [−1, 1]; positive = more resting buy size. An empty level counts 0; NaN when both sums are 0.
  * Sums run from level 1 outwards. No warm-up.
  */
 export function bookPressure(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, out?: Float64Array): Float64Array {
