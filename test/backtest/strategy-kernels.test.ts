@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as kernels from '../../src/kernels/index.js';
 import { FORWARD_LOOKING_KERNELS } from '../../src/kernels/index.js';
-import { KERNELS, kernelInputs } from '../../src/kernels/registry.js';
+import { KERNELS, kernelInputs, kernelOutputs } from '../../src/kernels/registry.js';
 import { STRATEGY_KERNELS } from '../../src/backtest/strategy-kernels.js';
 import { runBacktest } from '../../src/backtest/engine.js';
 import { CiftError } from '../../src/errors.js';
@@ -170,7 +170,7 @@ describe('forward-looking kernels', () => {
       const run = (x: Inputs) => {
         const columns: Record<string, Float64Array> = { ...x, ...bookOf(x).columns };
         const names = kernelInputs(spec, p);
-        const outs = (spec.outputsFor ? spec.outputsFor(p) : spec.outputs).map(() => new Float64Array(N));
+        const outs = kernelOutputs(spec, p).map(() => new Float64Array(N));
         spec.batch(names.map((name) => columns[name]), p, outs);
         return outs;
       };
