@@ -3,11 +3,15 @@
  * (a) the floor — copying as many float64 arrays as the kernel reads and writes — and (b) with --peers, the
  * JavaScript indicator libraries a TypeScript quant would otherwise use, each fed input in its native form.
  */
-import { atr, bollinger, donchian, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap, zscore } from '../src/index.js';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { packageRoot } from '../src/config.js';
+import { bookPressure, mlofi, atr, bollinger, donchian, ema, logReturn, macd, microprice, mid, ofi, roc, rollingStd, rollingVwap, rsi, sma, spread, typicalPrice, vwap, zscore } from '../src/index.js';
 import { syntheticMarket } from '../src/sources/synthetic.js';
 import { maxRelativeError, refAtr, refEma, refLogReturn, refMacd, refMicroprice, refMid, refRollingVwap, refRoc, refRsi, refSma, refSpread, refStd, refVwap } from './reference.js';
 import { time, type BenchOptions, type CaseResult } from './harness.js';
 import { peersFor, type PeerRun } from './peers.js';
+import { readLobsterBook, syntheticBook, type BookArrays } from './book-data.js';
 
 interface Tolerance {
   /** Relative tolerance (relative to max(|ref|, floor)). */
@@ -24,6 +28,11 @@ export interface KernelCase {
   reference: () => Float64Array[];
   sampled?: boolean;
   tolerance: Tolerance;
+  /** Rows the case runs over when not the suite's --size (the book cases: one row per book update). */
+  rows?: number;
+  /** Book levels read per row: the case also reports ns per level per row against `targetNsPerLevelRow`. */
+  levels?: number;
+  targetNsPerLevelRow?: number;
 }
 
 const REL = { rel: 1e-10 };
@@ -130,6 +139,83 @@ export function kernelCases(size: number, seed = 42): KernelCase[] {
   ];
 }
 
+/** The GOOG L10 LOBSTER day of ../shared (CIFT_SHARED_DIR overrides), as the test helpers find it. */
+export const GOOG_L10 = join(
+  resolve(process.env.CIFT_SHARED_DIR ?? join(packageRoot(), '..', 'shared')),
+  'data',
+  'lobster',
+  'GOOG_2012-06-21_34200000_57600000_orderbook_10.csv',
+);
+/** The GOOG L10 day's book updates: the synthetic stand-in has as many rows when ../shared is absent. */
+export const GOOG_L10_ROWS = 147_915;
+
+/**
+ * mlofi:10 and book_pressure:10 on the GOOG L10 day (issue 13's target: ≤ 10 ns per level per row), or on a
+ * synthetic 10-level book of the same length when the day is not there. `book` overrides the data (tests).
+ */
+export function bookKernelCases(book?: BookArrays): KernelCase[] {
+  const source = book ? 'given book' : existsSync(GOOG_L10) ? 'GOOG L10 day' : `synthetic 10-level book`;
+  const b = book ?? (existsSync(GOOG_L10) ? readLobsterBook(GOOG_L10, 10) : syntheticBook(GOOG_L10_ROWS, 10));
+  const { levels, rows } = b;
+  const sides = [b.bidPx, b.bidSz, b.askPx, b.askSz] as const;
+  const read = sides.flat();
+  const outs = Array.from({ length: levels }, () => new Float64Array(rows));
+  const pressure = new Float64Array(rows);
+  const present = (p: number) => p === p;
+  return [
+    {
+      name: `mlofi:${levels} (${source})`,
+      read,
+      write: outs,
+      run: () => mlofi(...sides, outs),
+      // Each level's OFI as the paper's four cases; an empty level is a bid at −∞ / an ask at +∞ with size 0.
+      reference: () =>
+        Array.from({ length: levels }, (_, k) => {
+          const y = new Float64Array(rows);
+          for (let i = 1; i < rows; i++) {
+            const pb0 = present(b.bidPx[k][i - 1]) ? b.bidPx[k][i - 1] : -Infinity;
+            const qb0 = present(b.bidPx[k][i - 1]) ? b.bidSz[k][i - 1] : 0;
+            const pb = present(b.bidPx[k][i]) ? b.bidPx[k][i] : -Infinity;
+            const qb = present(b.bidPx[k][i]) ? b.bidSz[k][i] : 0;
+            const pa0 = present(b.askPx[k][i - 1]) ? b.askPx[k][i - 1] : Infinity;
+            const qa0 = present(b.askPx[k][i - 1]) ? b.askSz[k][i - 1] : 0;
+            const pa = present(b.askPx[k][i]) ? b.askPx[k][i] : Infinity;
+            const qa = present(b.askPx[k][i]) ? b.askSz[k][i] : 0;
+            y[i] = (pb > pb0 ? qb : pb < pb0 ? -qb0 : qb - qb0) + (pa < pa0 ? -qa : pa > pa0 ? qa0 : qa0 - qa);
+          }
+          return y;
+        }),
+      tolerance: { rel: 0, floor: 1 },
+      rows,
+      levels,
+      targetNsPerLevelRow: 10,
+    },
+    {
+      name: `book_pressure:${levels} (${source})`,
+      read,
+      write: [pressure],
+      run: () => bookPressure(...sides, pressure),
+      reference: () => {
+        const y = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) {
+          let bid = 0;
+          let ask = 0;
+          for (let k = 0; k < levels; k++) {
+            if (present(b.bidPx[k][i])) bid += b.bidSz[k][i];
+            if (present(b.askPx[k][i])) ask += b.askSz[k][i];
+          }
+          y[i] = bid + ask === 0 ? NaN : (bid - ask) / (bid + ask);
+        }
+        return [y];
+      },
+      tolerance: REL,
+      rows,
+      levels,
+      targetNsPerLevelRow: 10,
+    },
+  ];
+}
+
 /** Checks a case's outputs against its reference; throws naming the worst index when they disagree. */
 export function checkCase(c: KernelCase): number {
   c.run();
@@ -156,24 +242,34 @@ function floorRun(c: KernelCase): () => void {
 
 export async function runKernelSuite(opts: BenchOptions): Promise<CaseResult[]> {
   const results: CaseResult[] = [];
-  for (const c of kernelCases(opts.size)) {
+  for (const c of [...kernelCases(opts.size), ...bookKernelCases()]) {
     opts.onProgress?.(`kernels: ${c.name} (checking)`);
     const maxErr = checkCase(c);
     opts.onProgress?.(`kernels: ${c.name}`);
     const t = time(c.run, opts.repeat, opts.warmup);
     const floor = time(floorRun(c), opts.repeat, opts.warmup);
+    const size = c.rows ?? opts.size;
     const result: CaseResult = {
       suite: 'kernels',
       name: c.name,
-      size: opts.size,
+      size,
       median_ms: t.median,
       min_ms: t.min,
       max_ms: t.max,
-      ns_per_element: (t.median * 1e6) / opts.size,
+      ns_per_element: (t.median * 1e6) / size,
       floor_median_ms: floor.median,
       floor_ratio: t.median / floor.median,
       max_rel_error: maxErr,
     };
+    if (c.levels !== undefined && c.targetNsPerLevelRow !== undefined) {
+      // The target is per level per row; as a time for this case's rows and levels it shows in the table too.
+      const perLevelRow = (t.median * 1e6) / (size * c.levels);
+      result.levels = c.levels;
+      result.ns_per_level_row = perLevelRow;
+      result.target_ns_per_level_row = c.targetNsPerLevelRow;
+      result.target_ms = (c.targetNsPerLevelRow * size * c.levels) / 1e6;
+      result.target_met = perLevelRow <= c.targetNsPerLevelRow;
+    }
     if (opts.peers) {
       const peers = await peersFor(c.name, opts.size);
       const measured: Array<PeerRun & { median_ms: number; ratio: number; max_diff: number }> = [];

@@ -5,6 +5,7 @@
  * them to pick it up.
  */
 import { atr, Atr, trueRange } from './atr.js';
+import { bookInputs, bookPressure, BookPressure, bookSlope, BookSlope, depth, Depth, mlofi, Mlofi, weightedMid, WeightedMid, wofi, Wofi, WOFI_DEFAULT_DECAY } from './book.js';
 import { bollinger, Bollinger } from './bollinger.js';
 import { donchian, Donchian } from './donchian.js';
 import { ema, Ema } from './ema.js';
@@ -27,6 +28,8 @@ export interface ParamSpec {
   min: number;
   max: number;
   integer: boolean;
+  /** Left out of the column name when the user does not write it (wofi:5 → wofi_5, wofi:5:0.25 → wofi_5_0.25). */
+  omitDefault?: boolean;
 }
 
 /** A streaming instance: update() takes the inputs in `inputs` order and returns one value or one per output. */
@@ -39,9 +42,17 @@ export interface KernelSpec {
   summary: string;
   /** The reference convention the numbers follow. */
   reference: string;
-  /** bars: computed on bar columns; quotes: on top-of-book quotes (aggregated per bar with `perBar`). */
-  on: 'bars' | 'quotes';
+  /**
+   * bars: computed on bar columns; quotes: on top-of-book quotes; book: on the stored book's per-level columns
+   * (quote and book features are aggregated per bar with `perBar`).
+   */
+  on: 'bars' | 'quotes' | 'book';
+  /** Input columns; empty for book kernels, whose columns depend on the parameters: see kernelInputs(). */
   inputs: readonly KernelInput[];
+  /** Book kernels: the number of levels the parameters ask for; the inputs are bookInputs(levels(p)). */
+  levels?(p: readonly number[]): number;
+  /** Output suffixes that depend on the parameters (mlofi:5 → l1 … l5); use kernelOutputs(). */
+  outputsFor?(p: readonly number[]): string[];
   params: readonly ParamSpec[];
   /** Output suffixes; '' is the feature's own column name. */
   outputs: readonly string[];
@@ -56,12 +67,24 @@ export interface KernelSpec {
    * FORWARD_LOOKING_KERNELS (kernels/index.ts), so strategies never receive it.
    */
   target?: boolean;
-  /** 'skip': a row with a NaN input is ignored (the output repeats the running value) instead of giving NaN. */
-  nanPolicy?: 'skip';
+  /**
+   * 'skip': a row with a NaN input is ignored (the output repeats the running value) instead of giving NaN.
+   * 'empty-level': a NaN price is an empty book level, not missing data (kernels/book.ts says what each does).
+   */
+  nanPolicy?: 'skip' | 'empty-level';
 }
 
 const period = (name: string, dflt: number, min = 1, max = 100_000): ParamSpec => ({ name, default: dflt, min, max, integer: true });
 const real = (name: string, dflt: number, min: number, max: number): ParamSpec => ({ name, default: dflt, min, max, integer: false });
+
+/** A book kernel's flat inputs (bookInputs order) split into its four per-level sides. */
+function sides(inputs: readonly Float64Array[], levels: number): [Float64Array[], Float64Array[], Float64Array[], Float64Array[]] {
+  if (inputs.length !== 4 * levels) throw new RangeError(`a ${levels}-level book kernel takes ${4 * levels} input columns, got ${inputs.length}`);
+  return [inputs.slice(0, levels), inputs.slice(levels, 2 * levels), inputs.slice(2 * levels, 3 * levels), inputs.slice(3 * levels)];
+}
+
+const levelsParam = (dflt: number): ParamSpec => period('levels', dflt, 1, 100);
+const BOOK_REFERENCE = 'book levels: a NaN price is an empty level (bid −∞ / ask +∞, size 0)';
 
 const scalar = (update: (...v: number[]) => number): KernelStream => ({ update });
 
@@ -343,10 +366,129 @@ export const KERNELS: readonly KernelSpec[] = [
     batch: ([b, a, bs, as], _p, [y]) => void ofi(b, a, bs, as, y),
     perBar: 'sum',
   },
+  {
+    name: 'mlofi',
+    summary: 'multi-level order-flow imbalance, one column per level (per book update; summed per bar)',
+    reference: "Xu, Wang & Yu (2019): level k's Cont–Kukanov–Stoikov e_n; 0 on the first row; " + BOOK_REFERENCE,
+    on: 'book',
+    inputs: [],
+    params: [levelsParam(5)],
+    levels: ([n]) => n,
+    outputs: ['l1', 'l2', 'l3', 'l4', 'l5'],
+    outputsFor: ([n]) => Array.from({ length: n }, (_, k) => `l${k + 1}`),
+    warmup: ([n]) => new Array<number>(n).fill(0),
+    batch: (inputs, [n], outs) => void mlofi(...sides(inputs, n), outs as Float64Array[]),
+    stream: ([n]) => {
+      const s = new Mlofi(n);
+      return { update: (...row: number[]) => s.update(row) };
+    },
+    perBar: 'sum',
+    nanPolicy: 'empty-level',
+  },
+  {
+    name: 'wofi',
+    summary: 'distance-weighted OFI: Σ w_k·e_k, w_k = decay^(k−1) normalised to sum 1 (per book update; summed per bar)',
+    reference: 'level OFI of Xu, Wang & Yu (2019) with geometric depth weights (default decay 0.5); ' + BOOK_REFERENCE,
+    on: 'book',
+    inputs: [],
+    params: [levelsParam(5), { ...real('decay', WOFI_DEFAULT_DECAY, 0.001, 1), omitDefault: true }],
+    levels: ([n]) => n,
+    outputs: [''],
+    warmup: () => [0],
+    batch: (inputs, [n, decay], [y]) => void wofi(...sides(inputs, n), decay, y),
+    stream: ([n, decay]) => {
+      const s = new Wofi(n, decay);
+      return { update: (...row: number[]) => s.update(row) };
+    },
+    perBar: 'sum',
+    nanPolicy: 'empty-level',
+  },
+  {
+    name: 'book_pressure',
+    summary: 'depth imbalance over N levels, sizes only, in [−1, 1]',
+    reference: '(Σ bid size − Σ ask size)/(Σ bid size + Σ ask size); empty levels 0; NaN when both sums are 0',
+    on: 'book',
+    inputs: [],
+    params: [levelsParam(5)],
+    levels: ([n]) => n,
+    outputs: [''],
+    warmup: () => [0],
+    batch: (inputs, [n], [y]) => void bookPressure(...sides(inputs, n), y),
+    stream: ([n]) => {
+      const s = new BookPressure(n);
+      return { update: (...row: number[]) => s.update(row) };
+    },
+    perBar: 'last',
+    nanPolicy: 'empty-level',
+  },
+  {
+    name: 'book_slope',
+    summary: 'OLS slope of cumulative depth against |price − mid| per side (shares per price unit), and their average',
+    reference: 'after Næs & Skjeltorp (2006); empty levels left out of the fit; a side with < 2 levels is NaN',
+    on: 'book',
+    inputs: [],
+    params: [levelsParam(5)],
+    levels: ([n]) => n,
+    outputs: ['', 'bid', 'ask'],
+    warmup: () => [0, 0, 0],
+    batch: (inputs, [n], [y, b, a]) => void bookSlope(...sides(inputs, n), y, b, a),
+    stream: ([n]) => {
+      const s = new BookSlope(n);
+      return { update: (...row: number[]) => s.update(row) };
+    },
+    perBar: 'last',
+    nanPolicy: 'empty-level',
+  },
+  {
+    name: 'depth',
+    summary: 'resting size over N levels, per side',
+    reference: 'Σ bid size, Σ ask size over levels 1..N; empty levels 0',
+    on: 'book',
+    inputs: [],
+    params: [levelsParam(5)],
+    levels: ([n]) => n,
+    outputs: ['bid', 'ask'],
+    warmup: () => [0, 0],
+    batch: (inputs, [n], [b, a]) => void depth(...sides(inputs, n), b, a),
+    stream: ([n]) => {
+      const s = new Depth(n);
+      return { update: (...row: number[]) => s.update(row) };
+    },
+    perBar: 'last',
+    nanPolicy: 'empty-level',
+  },
+  {
+    name: 'weighted_mid',
+    summary: "size-weighted mid over N levels (each level's microprice, pooled by size)",
+    reference: "Σ(bid_px·ask_sz + ask_px·bid_sz)/Σ(bid_sz + ask_sz) over levels with both sides; Stoikov (2018)'s weighted mid per level",
+    on: 'book',
+    inputs: [],
+    params: [levelsParam(5)],
+    levels: ([n]) => n,
+    outputs: [''],
+    warmup: () => [0],
+    batch: (inputs, [n], [y]) => void weightedMid(...sides(inputs, n), y),
+    stream: ([n]) => {
+      const s = new WeightedMid(n);
+      return { update: (...row: number[]) => s.update(row) };
+    },
+    perBar: 'last',
+    nanPolicy: 'empty-level',
+  },
 ];
 
 export const KERNEL_NAMES = KERNELS.map((k) => k.name);
 const BY_NAME = new Map(KERNELS.map((k) => [k.name, k]));
+
+/** The input columns of a kernel for these parameters: `inputs`, or a book kernel's bookInputs(levels). */
+export function kernelInputs(spec: KernelSpec, p: readonly number[]): readonly string[] {
+  return spec.levels ? bookInputs(spec.levels(p)) : spec.inputs;
+}
+
+/** The output suffixes of a kernel for these parameters. */
+export function kernelOutputs(spec: KernelSpec, p: readonly number[]): readonly string[] {
+  return spec.outputsFor ? spec.outputsFor(p) : spec.outputs;
+}
 
 export function findKernel(name: string): KernelSpec | undefined {
   return BY_NAME.get(name);

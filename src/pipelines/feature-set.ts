@@ -1,10 +1,10 @@
 /**
  * Parses a feature set such as "rsi:14,ema:20,bbands:20:2,macd" against the kernel registry and names the output
  * columns: the feature and its parameters joined by "_" (parameters as the user wrote them, defaults as plain
- * numbers: 2, never 2.0), plus the output's suffix for multi-output kernels (bbands_20_2_lower, macd_12_26_9_signal).
+ * numbers: 2, never 2.0; a default marked omitDefault is left out: wofi:5 → wofi_5), plus the output's suffix for multi-output kernels (bbands_20_2_lower, macd_12_26_9_signal).
  */
 import { CiftError, didYouMean } from '../errors.js';
-import { KERNEL_NAMES, findKernel, type KernelSpec } from '../kernels/registry.js';
+import { KERNEL_NAMES, findKernel, kernelOutputs, type KernelSpec } from '../kernels/registry.js';
 
 export interface FeatureRequest {
   spec: KernelSpec;
@@ -48,7 +48,7 @@ function parseOne(item: string): FeatureRequest {
     const text = paramTexts[j];
     if (text === undefined || text === '') {
       params.push(p.default);
-      written.push(String(p.default));
+      if (!p.omitDefault) written.push(String(p.default));
       return;
     }
     const value = Number(text);
@@ -62,5 +62,5 @@ function parseOne(item: string): FeatureRequest {
     throw new CiftError('USAGE', `feature "${item}": fast (${params[0]}) must be below slow (${params[1]})`);
   }
   const base = [spec.name, ...written].join('_');
-  return { spec, params, columns: spec.outputs.map((suffix) => (suffix === '' ? base : `${base}_${suffix}`)) };
+  return { spec, params, columns: kernelOutputs(spec, params).map((suffix) => (suffix === '' ? base : `${base}_${suffix}`)) };
 }

@@ -5,7 +5,7 @@
 import type pl from 'nodejs-polars';
 import { CiftError } from '../errors.js';
 import { timestampsOf } from '../frames.js';
-import type { KernelInput } from '../kernels/registry.js';
+import { kernelInputs } from '../kernels/registry.js';
 import type { Polars } from '../polars.js';
 import { zoneOffsetMs } from '../time.js';
 import type { FeatureRequest } from './feature-set.js';
@@ -33,8 +33,8 @@ export function sessionIds(ts: BigInt64Array, tz = 'UTC'): Float64Array {
 }
 
 export function computeFeatures(polars: Polars, frame: pl.DataFrame, requests: readonly FeatureRequest[], opts: FeatureOptions = {}): pl.DataFrame {
-  const cache = new Map<KernelInput, Float64Array>();
-  const input = (name: KernelInput): Float64Array => {
+  const cache = new Map<string, Float64Array>();
+  const input = (name: string): Float64Array => {
     let col = cache.get(name);
     if (col === undefined) {
       if (name === 'session') col = sessionIds(timestampsOf(polars, frame), opts.sessionTz);
@@ -47,8 +47,8 @@ export function computeFeatures(polars: Polars, frame: pl.DataFrame, requests: r
   };
   const added: pl.Series[] = [];
   for (const r of requests) {
-    const inputs = r.spec.inputs.map(input);
-    const outs = r.spec.outputs.map(() => new Float64Array(frame.height));
+    const inputs = kernelInputs(r.spec, r.params).map(input);
+    const outs = r.columns.map(() => new Float64Array(frame.height));
     r.spec.batch(inputs, r.params, outs);
     r.columns.forEach((c, j) => added.push(polars.Series(c, outs[j])));
   }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import * as kernels from '../../src/kernels/index.js';
 import { FORWARD_LOOKING_KERNELS } from '../../src/kernels/index.js';
-import { KERNELS, type KernelInput } from '../../src/kernels/registry.js';
+import { KERNELS, kernelInputs, kernelOutputs } from '../../src/kernels/registry.js';
 import { STRATEGY_KERNELS } from '../../src/backtest/strategy-kernels.js';
 import { runBacktest } from '../../src/backtest/engine.js';
 import { CiftError } from '../../src/errors.js';
@@ -61,6 +61,25 @@ function perturbedAfter(base: Inputs, cut: number, seed: number): Inputs {
   return out;
 }
 
+/** A 3-level book built from the quote columns (each deeper level a tick further out, with more size). */
+function bookOf(x: Inputs): Record<'bidPx' | 'bidSz' | 'askPx' | 'askSz', Float64Array[]> & { columns: Record<string, Float64Array> } {
+  const level = (a: Float64Array, g: (v: number) => number) => a.map(g);
+  const bidPx = [0, 1, 2].map((k) => level(x.bid, (v) => v - 0.01 * k));
+  const askPx = [0, 1, 2].map((k) => level(x.ask, (v) => v + 0.01 * k));
+  const bidSz = [0, 1, 2].map((k) => level(x.bid_size, (v) => v * (k + 1)));
+  const askSz = [0, 1, 2].map((k) => level(x.ask_size, (v) => v * (k + 1)));
+  const columns: Record<string, Float64Array> = {};
+  for (let k = 0; k < 3; k++) {
+    [columns[`bid_px_${k + 1}`], columns[`bid_sz_${k + 1}`], columns[`ask_px_${k + 1}`], columns[`ask_sz_${k + 1}`]] = [bidPx[k], bidSz[k], askPx[k], askSz[k]];
+  }
+  return { bidPx, bidSz, askPx, askSz, columns };
+}
+
+const book = (x: Inputs) => {
+  const b = bookOf(x);
+  return [b.bidPx, b.bidSz, b.askPx, b.askSz] as const;
+};
+
 const perIndex = (f: (i: number) => boolean) => Float64Array.from({ length: N }, (_, i) => (f(i) ? 1 : 0));
 
 /** One call per exported kernel function (classes are streaming: they cannot see the future). */
@@ -87,6 +106,13 @@ const CALLS: Record<string, (x: Inputs) => Float64Array | Float64Array[]> = {
   microprice: (x) => kernels.microprice(x.bid, x.ask, x.bid_size, x.ask_size),
   effectiveSpread: (x) => kernels.effectiveSpread(x.close, x.side, kernels.mid(x.bid, x.ask)),
   ofi: (x) => kernels.ofi(x.bid, x.ask, x.bid_size, x.ask_size),
+  levelOfi: (x) => kernels.levelOfi(x.bid, x.bid_size, x.ask, x.ask_size),
+  mlofi: (x) => kernels.mlofi(...book(x)),
+  wofi: (x) => kernels.wofi(...book(x), 0.5),
+  bookPressure: (x) => kernels.bookPressure(...book(x)),
+  depth: (x) => kernels.depth(...book(x)),
+  weightedMid: (x) => kernels.weightedMid(...book(x)),
+  bookSlope: (x) => kernels.bookSlope(...book(x)),
   zscore: (x) => kernels.zscore(x.close, 5),
   crossedAbove: (x) => {
     const [a, b] = [kernels.sma(x.close, 3), kernels.sma(x.close, 8)];
@@ -139,10 +165,13 @@ describe('forward-looking kernels', () => {
 
   it('registry entries are marked target exactly when their batch function reads the future', () => {
     for (const spec of KERNELS) {
-      const p = spec.params.map((q) => Math.min(q.default, 20));
+      // Book kernels read the 3-level book of bookOf (levels capped at 3).
+      const p = spec.params.map((q) => Math.min(q.default, spec.on === 'book' && q.name === 'levels' ? 3 : 20));
       const run = (x: Inputs) => {
-        const outs = spec.outputs.map(() => new Float64Array(N));
-        spec.batch(spec.inputs.map((name: KernelInput) => x[name]), p, outs);
+        const columns: Record<string, Float64Array> = { ...x, ...bookOf(x).columns };
+        const names = kernelInputs(spec, p);
+        const outs = kernelOutputs(spec, p).map(() => new Float64Array(N));
+        spec.batch(names.map((name) => columns[name]), p, outs);
         return outs;
       };
       expect(readsTheFuture(run), `${spec.name}: target is ${Boolean(spec.target)}`).toBe(Boolean(spec.target));

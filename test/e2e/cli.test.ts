@@ -28,11 +28,21 @@ describe('cift CLI', () => {
     expect(table.status, table.stderr).toBe(0);
     const json = JSON.parse(cift(['features', '--list', '--json'], { home }).stdout);
     const names = json.map((k: { name: string }) => k.name);
-    for (const k of ['sma', 'ema', 'rsi', 'macd', 'bbands', 'stddev', 'atr', 'roc', 'logret', 'vwap', 'rvwap', 'mid', 'spread', 'microprice', 'ofi']) {
+    for (const k of ['sma', 'ema', 'rsi', 'macd', 'bbands', 'stddev', 'atr', 'roc', 'logret', 'vwap', 'rvwap', 'mid', 'spread', 'microprice', 'ofi', 'mlofi', 'wofi', 'book_pressure', 'book_slope', 'depth', 'weighted_mid']) {
       expect(names, k).toContain(k);
       expect(table.stdout, k).toContain(k);
     }
     expect(json.find((k: { name: string }) => k.name === 'macd').warmup).toEqual([25, 33, 33]);
+    // Book kernels list their per-level columns for the default levels.
+    const mlofi = json.find((k: { name: string }) => k.name === 'mlofi');
+    expect(mlofi.on).toBe('book');
+    expect(mlofi.inputs.slice(0, 5)).toEqual(['bid_px_1', 'bid_px_2', 'bid_px_3', 'bid_px_4', 'bid_px_5']);
+    expect(mlofi.inputs).toHaveLength(20);
+    expect(mlofi.outputs).toEqual(['l1', 'l2', 'l3', 'l4', 'l5']);
+    // Until cift features reads the stored book, asking for a book feature says so rather than dropping it.
+    const book = cift(['features', 'GOOG', '--set', 'rsi:14,mlofi:5'], { home });
+    expect(book.status).toBe(2);
+    expect(book.stderr).toContain('mlofi needs the stored order book');
   });
 
   it('prints the package version', () => {
