@@ -61,7 +61,7 @@ export const featuresCommand = new Command('features')
   .description('indicator and microstructure features from typed-array kernels, one column per output')
   .argument('[symbol]', 'a stored or shipped symbol')
   .option('-s, --set <features>', 'comma-separated name[:param…], e.g. "rsi:14,ema:20,bbands:20:2,macd,atr:14"')
-  .option('-i, --interval <interval>', 'bar length (default: the stored bars as they are; per quote for quote features)')
+  .option('-i, --interval <interval>', 'bar length (default: the stored bars as they are; per quote for quote features, per book update for book features)')
   .option('--from <time>', 'first input time, inclusive')
   .option('--to <time>', 'last input time, inclusive')
   .option('--tz <zone>', 'zone whose calendar days are VWAP sessions', 'UTC')
@@ -108,7 +108,7 @@ export const featuresCommand = new Command('features')
       if (bookRequests.length > 0) {
         const book = await market.read('book', symbol, range);
         if (book === undefined) {
-          throw new CiftError('NO_DATA', `no order book stored for "${symbol}"; ${names(bookRequests)} need the book`, 'ingest a LOBSTER day with `cift ingest lobster`');
+          throw new CiftError('NO_DATA', `no order book stored for "${symbol}"; ${names(bookRequests)} ${bookRequests.length === 1 ? 'needs' : 'need'} the book`, 'ingest a LOBSTER day with `cift ingest lobster`');
         }
         const stored = bookLevels(book.columns.filter((c) => c !== 'ts' && c !== 'seq'));
         for (const r of bookRequests) {

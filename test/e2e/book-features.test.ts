@@ -51,12 +51,14 @@ const close = (cell: string, expected: number) => (Number.isNaN(expected) ? expe
 describe.skipIf(!hasLobsterGoog10)('cift features on the stored GOOG L10 book', () => {
   let tmp: ReturnType<typeof tempDir>;
   let home: string;
+  let newHome: () => string;
   let book: number[][];
   let times: string[];
 
   beforeAll(() => {
     tmp = tempDir();
-    home = homeMaker(tmp.dir)();
+    newHome = homeMaker(tmp.dir);
+    home = newHome();
     expect(cift(['ingest', 'lobster', GOOG_MESSAGE_10, GOOG_ORDERBOOK_10], { home }).status).toBe(0);
     book = readFileSync(GOOG_ORDERBOOK_10, 'utf8').trim().split('\n').map(fields);
     times = readFileSync(GOOG_MESSAGE_10, 'utf8').trim().split('\n').map((l) => l.split(',')[0]);
@@ -116,5 +118,9 @@ describe.skipIf(!hasLobsterGoog10)('cift features on the stored GOOG L10 book', 
     const deep = cift(['features', 'GOOG', '--set', 'book_pressure:20'], { home });
     expect(deep.status).toBe(2);
     expect(deep.stderr.split('\n')[0]).toBe('cift: book_pressure:20 asks for 20 levels but the stored book of GOOG has 10');
+    // No book stored (shipped GOOG bars only): says what is missing rather than computing nothing.
+    const none = cift(['features', 'GOOG', '--set', 'mlofi:5'], { home: newHome() });
+    expect(none.status).toBe(1);
+    expect(none.stderr.split('\n')[0]).toBe('cift: no order book stored for "GOOG"; mlofi needs the book');
   });
 });
