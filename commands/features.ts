@@ -3,7 +3,10 @@ import { CiftError } from '../src/errors.js';
 import { EXPORT_FORMATS } from '../src/io/export.js';
 import { KERNELS, kernelInputs, kernelOutputs } from '../src/kernels/registry.js';
 import { parseFeatureSet } from '../src/pipelines/feature-set.js';
-import { computeFeatures, quoteFeaturesPerBar } from '../src/pipelines/features.js';
+import { computeFeatures, featuresPerBar, quoteFeaturesPerBar } from '../src/pipelines/features.js';
+import { bookLevels } from '../src/schema.js';
+import type pl from 'nodejs-polars';
+import type { FeatureRequest } from '../src/pipelines/feature-set.js';
 import { loadBars } from '../src/usecases/load-bars.js';
 import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
@@ -24,6 +27,8 @@ interface FeaturesOptions extends OutputFlags, SourceFlag {
 }
 
 const BAR_INPUTS = ['ts', 'open', 'high', 'low', 'close', 'volume'];
+
+const names = (rs: readonly FeatureRequest[]): string => rs.map((r) => r.spec.name).join(', ');
 
 function printRegistry(ui: Ui): void {
   const rows = KERNELS.map((k) => ({
@@ -56,7 +61,7 @@ export const featuresCommand = new Command('features')
   .description('indicator and microstructure features from typed-array kernels, one column per output')
   .argument('[symbol]', 'a stored or shipped symbol')
   .option('-s, --set <features>', 'comma-separated name[:param…], e.g. "rsi:14,ema:20,bbands:20:2,macd,atr:14"')
-  .option('-i, --interval <interval>', 'bar length (default: the stored bars as they are; per quote for quote features)')
+  .option('-i, --interval <interval>', 'bar length (default: the stored bars as they are; per quote for quote features, per book update for book features)')
   .option('--from <time>', 'first input time, inclusive')
   .option('--to <time>', 'last input time, inclusive')
   .option('--tz <zone>', 'zone whose calendar days are VWAP sessions', 'UTC')
@@ -71,6 +76,8 @@ export const featuresCommand = new Command('features')
       'cift features GOOG --set "rsi:14,ema:20,bbands:20:2,macd:12:26:9,atr:14" --export csv --out goog-features.csv',
       'cift features AAPL --set microprice,spread,ofi --interval 1m',
       'cift features AAPL --set "vwap,rsi:14,ofi" --interval 5m --tz America/New_York --json',
+      'cift features GOOG --set "mlofi:5,book_pressure:10,book_slope:10" --export csv   # one row per book update',
+      'cift features GOOG --set "mlofi:5,book_pressure:10,rsi:14" --interval 1m',
     ]),
   )
   .action(async (symbolText: string | undefined, opts: FeaturesOptions, cmd: Command) => {
@@ -85,33 +92,54 @@ export const featuresCommand = new Command('features')
     const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const bookRequests = requests.filter((r) => r.spec.on === 'book');
-    if (bookRequests.length > 0) {
-      // The kernels exist (src/kernels/book.ts); reading the stored book kind into them is the next step.
-      throw new CiftError('USAGE', `${bookRequests.map((r) => r.spec.name).join(', ')} ${bookRequests.length === 1 ? 'needs' : 'need'} the stored order book, which cift features does not read yet`, 'see `cift features --list` for the features it computes today');
-    }
     const barRequests = requests.filter((r) => r.spec.on === 'bars');
     const quoteRequests = requests.filter((r) => r.spec.on === 'quotes');
+    const otherRequests = [...barRequests, ...quoteRequests];
+    if (bookRequests.length > 0 && otherRequests.length > 0 && interval === undefined) {
+      // Book features have one row per book update, the others one per bar or quote: only bars line them up.
+      throw new CiftError('USAGE', `book features (${names(bookRequests)}) and bar/quote features (${names(otherRequests)}) together need --interval`, 'e.g. --interval 1m, or ask for each kind on its own');
+    }
     const polars = await loadPolars();
     const { market } = await openStores(ui.settings, { source: opts.source });
     if (barRequests.length > 0) await noteOrigin(market, symbol);
 
     const frame = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, async () => {
-      let quoteFrame;
+      const perBar: pl.DataFrame[] = [];
+      if (bookRequests.length > 0) {
+        const book = await market.read('book', symbol, range);
+        if (book === undefined) {
+          throw new CiftError('NO_DATA', `no order book stored for "${symbol}"; ${names(bookRequests)} ${bookRequests.length === 1 ? 'needs' : 'need'} the book`, 'ingest a LOBSTER day with `cift ingest lobster`');
+        }
+        const stored = bookLevels(book.columns.filter((c) => c !== 'ts' && c !== 'seq'));
+        for (const r of bookRequests) {
+          const asked = r.spec.levels?.(r.params) ?? 0;
+          if (asked > stored) throw new CiftError('USAGE', `${r.spec.name}:${asked} asks for ${asked} levels but the stored book of ${symbol} has ${stored}`, `ask for at most ${stored} levels`);
+        }
+        // computeFeatures reads each level column once as Float64Array, nulls (empty levels) as NaN.
+        const perUpdate = computeFeatures(polars, book, bookRequests);
+        const columns = bookRequests.flatMap((r) => r.columns);
+        if (interval === undefined) return perUpdate.select('ts', 'seq', ...columns);
+        perBar.push(featuresPerBar(polars, perUpdate.select('ts', ...columns), bookRequests, interval));
+      }
       if (quoteRequests.length > 0) {
         const quotes = await market.read('quotes', symbol, range);
         if (quotes === undefined) {
-          throw new CiftError('NO_DATA', `no quotes stored for "${symbol}"; ${quoteRequests.map((r) => r.spec.name).join(', ')} need quotes`, 'ingest quotes (e.g. a LOBSTER day with `cift ingest lobster`)');
+          throw new CiftError('NO_DATA', `no quotes stored for "${symbol}"; ${names(quoteRequests)} need quotes`, 'ingest quotes (e.g. a LOBSTER day with `cift ingest lobster`)');
         }
         const perQuote = computeFeatures(polars, quotes.drop('seq'), quoteRequests);
         if (barRequests.length === 0 && interval === undefined) return perQuote;
         if (interval === undefined) throw new CiftError('USAGE', 'bar and quote features together need --interval', 'e.g. --interval 1m');
-        quoteFrame = quoteFeaturesPerBar(polars, perQuote, quoteRequests, interval);
-        if (barRequests.length === 0) return quoteFrame;
+        const quoteFrame = quoteFeaturesPerBar(polars, perQuote, quoteRequests, interval);
+        // On their own, quote features per bar keep the bar's last quote; beside other features only the features.
+        perBar.push(barRequests.length === 0 && bookRequests.length === 0 ? quoteFrame : quoteFrame.drop('bid', 'ask', 'bid_size', 'ask_size'));
       }
-      const bars = await loadBars(polars, market, { symbol, interval, range });
-      const withFeatures = computeFeatures(polars, bars.frame.select(...BAR_INPUTS), barRequests, { sessionTz: opts.tz });
-      if (quoteFrame === undefined) return withFeatures;
-      return withFeatures.join(quoteFrame.drop('bid', 'ask', 'bid_size', 'ask_size'), { on: 'ts', how: 'left' });
+      let base: pl.DataFrame;
+      if (barRequests.length > 0) {
+        const bars = await loadBars(polars, market, { symbol, interval, range });
+        base = computeFeatures(polars, bars.frame.select(...BAR_INPUTS), barRequests, { sessionTz: opts.tz });
+      } else base = perBar.shift() as pl.DataFrame;
+      for (const f of perBar) base = base.join(f, { on: 'ts', how: 'left' });
+      return base;
     });
     emitFrame(ui, polars, frame, opts, format, `${symbol} features`, { symbol, interval: interval ?? null, features: requests.flatMap((r) => r.columns) });
   });

@@ -56,23 +56,29 @@ export function computeFeatures(polars: Polars, frame: pl.DataFrame, requests: r
 }
 
 /**
- * Per-quote feature columns → one row per bar interval: 'last' features take the bar's last value, 'sum'
- * features (OFI) the sum over the bar's updates, ignoring NaN (an update with no previous quote).
- * The quote columns themselves are kept as the bar's last quote.
+ * Per-update feature columns (quote or book features) → one row per bar interval, labelled by the bar's start:
+ * 'last' features take the bar's last value, 'sum' features (OFI, MLOFI, WOFI) the sum over the bar's updates,
+ * ignoring NaN (an update with no previous state). `keepLast` input columns are kept as the bar's last value.
  */
-export function quoteFeaturesPerBar(polars: Polars, quotes: pl.DataFrame, requests: readonly FeatureRequest[], interval: string): pl.DataFrame {
+export function featuresPerBar(polars: Polars, perUpdate: pl.DataFrame, requests: readonly FeatureRequest[], interval: string, keepLast: readonly string[] = []): pl.DataFrame {
   const { col } = polars;
-  const aggs = [col('bid').last(), col('ask').last(), col('bid_size').last(), col('ask_size').last()];
+  const aggs = keepLast.map((c) => col(c).last());
   for (const r of requests) {
     for (const c of r.columns) {
       const x = col(c).fillNan(null);
       aggs.push(r.spec.perBar === 'sum' ? x.sum().alias(c) : x.last().alias(c));
     }
   }
-  return quotes
+  // last() inside a group follows the frame's row order, which is (ts, seq): the bar's last update.
+  return perUpdate
     .withColumns(col('ts').date.truncate(interval).alias('bucket'))
     .groupBy('bucket')
     .agg(...aggs)
     .sort('bucket')
     .rename({ bucket: 'ts' });
+}
+
+/** Quote features per bar, with the bar's last quote kept beside them. */
+export function quoteFeaturesPerBar(polars: Polars, quotes: pl.DataFrame, requests: readonly FeatureRequest[], interval: string): pl.DataFrame {
+  return featuresPerBar(polars, quotes, requests, interval, ['bid', 'ask', 'bid_size', 'ask_size']);
 }

@@ -39,10 +39,10 @@ describe('cift CLI', () => {
     expect(mlofi.inputs.slice(0, 5)).toEqual(['bid_px_1', 'bid_px_2', 'bid_px_3', 'bid_px_4', 'bid_px_5']);
     expect(mlofi.inputs).toHaveLength(20);
     expect(mlofi.outputs).toEqual(['l1', 'l2', 'l3', 'l4', 'l5']);
-    // Until cift features reads the stored book, asking for a book feature says so rather than dropping it.
+    // Book features (one row per book update) and bar features line up only on bars.
     const book = cift(['features', 'GOOG', '--set', 'rsi:14,mlofi:5'], { home });
     expect(book.status).toBe(2);
-    expect(book.stderr).toContain('mlofi needs the stored order book');
+    expect(book.stderr).toContain('book features (mlofi) and bar/quote features (rsi) together need --interval');
   });
 
   it('prints the package version', () => {

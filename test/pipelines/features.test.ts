@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CiftError } from '../../src/errors.js';
 import { parseFeatureSet } from '../../src/pipelines/feature-set.js';
-import { computeFeatures, quoteFeaturesPerBar } from '../../src/pipelines/features.js';
+import { computeFeatures, featuresPerBar, quoteFeaturesPerBar } from '../../src/pipelines/features.js';
 import { frameToRecords } from '../../src/io/export.js';
 import { loadPolars } from '../../src/polars.js';
 import { batchToFrame } from '../../src/store/ticks/parquet.js';
@@ -79,6 +79,38 @@ describe('quote features per bar', () => {
     expect(perBar.map((b) => b.ofi)).toEqual([200, -400]);
     // last quote of minute 2: (100·300 + 100.02·400)/700
     expect(perBar[1].microprice as number).toBeCloseTo((100 * 300 + 100.02 * 400) / 700, 10);
+  });
+});
+
+describe('book features per update and per bar (hand-worked one-level book)', () => {
+  // (bid_px, bid_sz, ask_px, ask_sz): 0 s 100×10 / 101×5; 30 s the bid empties (101×7 ask); 70 s both sides empty.
+  const book = pl.DataFrame({
+    ts: [new Date(0), new Date(30_000), new Date(70_000)],
+    seq: [0, 1, 2],
+    bid_px_1: [100, null, null],
+    bid_sz_1: [10, null, null],
+    ask_px_1: [101, 101, null],
+    ask_sz_1: [5, 7, null],
+  });
+  const requests = parseFeatureSet('book_pressure:1,mlofi:1');
+
+  it('reads empty levels (null) as NaN and gives NaN features as null', () => {
+    const rows = frameToRecords(pl, computeFeatures(pl, book, requests));
+    // pressure: (10 − 5)/15; (0 − 7)/7; both sums 0 → NaN.
+    expect(rows[0].book_pressure_1 as number).toBeCloseTo(1 / 3, 12);
+    expect(rows[1].book_pressure_1).toBe(-1);
+    expect(rows[2].book_pressure_1).toBeNull();
+    // CKS e_n with an empty bid at −∞ (size 0) and an empty ask at +∞: 0; −10 − 7 + 5; bid −0 + 0, ask +7.
+    expect(rows.map((r) => r.mlofi_1_l1)).toEqual([0, -12, 7]);
+  });
+
+  it('sums OFI over the bar and takes the last pressure, labelled by the bar start', () => {
+    const perBar = frameToRecords(pl, featuresPerBar(pl, computeFeatures(pl, book, requests), requests, '1m'));
+    expect(perBar).toHaveLength(2);
+    expect(perBar.map((b) => b.mlofi_1_l1)).toEqual([-12, 7]);
+    expect(perBar[0].book_pressure_1).toBe(-1);
+    expect(perBar[1].book_pressure_1).toBeNull();
+    expect(new Date(perBar[1].ts as string).getTime()).toBe(60_000);
   });
 });
 
