@@ -43,6 +43,9 @@ export interface BenchOptions {
 }
 
 /** Median, min and max of timing samples in ms. */
+/** The p-th percentile of ascending `sorted` (nearest rank, rounding down; the last element for p = 100). */
+export const percentile = (sorted: ArrayLike<number>, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
 export function summarize(samples: number[]): Timing {
   const sorted = [...samples].sort((a, b) => a - b);
   const mid = sorted.length >> 1;

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
+import { percentile } from './harness.js';
 
 export interface HttpLoad {
   mode: 'http';
@@ -61,7 +62,6 @@ export interface WsResult {
   closed_by_server: number;
 }
 
-const percentile = (sorted: Float64Array, p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 const now = (): number => performance.timeOrigin + performance.now();
 const out = (value: unknown): void => void process.stdout.write(`${JSON.stringify(value)}\n`);
 

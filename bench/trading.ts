@@ -31,9 +31,8 @@ import { MemoryCache } from '../src/store/cache/memory.js';
 import type { Cache } from '../src/store/cache/types.js';
 import { latestPrice } from '../src/trading/prices.js';
 import { DEFAULT_ACCOUNT_SETTINGS, submitOrder } from '../src/trading/orders.js';
-import type { BenchOptions, CaseResult } from './harness.js';
+import { percentile, type BenchOptions, type CaseResult } from './harness.js';
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 async function measureSubmits(ledger: Ledger, store: ParquetTickStore, n: number, label: string): Promise<CaseResult> {
   const account = `bench-${Date.now()}`;
