@@ -7,10 +7,11 @@
  * No fastify here: the CLI reads these files on every `cift order`.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureHomeFolder, type Settings } from './config.js';
 import { CiftError } from './errors.js';
+import { writeAtomically } from './io/atomic.js';
 import { pidAlive } from './store/pid.js';
 
 export const SERVE_INFO_FILE = 'serve.json';
@@ -57,19 +58,6 @@ function readInfo(home: string): ServeInfo | undefined {
   }
 }
 
-/** Writes `text` to `path` all at once: a reader sees the old file or the new one, never half of it. */
-function writeAtomically(path: string, text: string, mode: number): void {
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    // Created with its final mode (never readable by others, not even briefly), and never over an existing file.
-    writeFileSync(temp, text, { mode, flag: 'wx' });
-    renameSync(temp, path);
-  } catch (e) {
-    rmSync(temp, { force: true });
-    throw e;
-  }
-}
-
 export interface Announcement {
   info: ServeInfo;
   /** Removes serve.json and serve.key if they are still this announcement's (same pid, same key). Idempotent. */
@@ -94,8 +82,11 @@ export function announceServer(settings: Pick<Settings, 'home' | 'homeFrom'>, op
   }
   ensureHomeFolder(settings);
   const info: ServeInfo = { pid, url: connectableUrl(opts.address), started_at: (opts.now ?? new Date()).toISOString(), version: opts.version };
-  writeAtomically(join(home, SERVE_KEY_FILE), `${opts.key}\n`, 0o600);
-  writeAtomically(join(home, SERVE_INFO_FILE), `${JSON.stringify(info)}\n`, 0o644);
+  // Each file whole or not at all (io/atomic's temp + rename); the temp is created with its final mode, so the key is
+  // never readable by others, not even briefly.
+  const writeWithMode = (path: string, text: string, mode: number) => writeAtomically(path, (temp) => writeFileSync(temp, text, { mode, flag: 'wx' }));
+  writeWithMode(join(home, SERVE_KEY_FILE), `${opts.key}\n`, 0o600);
+  writeWithMode(join(home, SERVE_INFO_FILE), `${JSON.stringify(info)}\n`, 0o644);
   let removed = false;
   return {
     info,
