@@ -84,13 +84,17 @@ class Engine implements Trader {
   }
 
   buy(arg?: number | OrderOptions): BrokerOrder {
-    const { size, opts } = orderSize(arg, this.unit);
-    return this.broker.newOrder(size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
+    return this.place(1, arg);
   }
 
   sell(arg?: number | OrderOptions): BrokerOrder {
+    return this.place(-1, arg);
+  }
+
+  /** buy (+1) or sell (−1). A JavaScript strategy may write null for "no price", as Python writes None. */
+  private place(sign: 1 | -1, arg: number | OrderOptions | undefined): BrokerOrder {
     const { size, opts } = orderSize(arg, this.unit);
-    return this.broker.newOrder(-size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
+    return this.broker.newOrder(sign * size, opts.limit ?? undefined, opts.stop ?? undefined, opts.sl ?? undefined, opts.tp ?? undefined, opts.reason);
   }
 
   get orders(): readonly BrokerOrder[] {
