@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { EXPORT_FORMATS } from '../src/io/export.js';
-import { KERNELS, kernelInputs, kernelOutputs } from '../src/kernels/registry.js';
+import { KERNEL_VARIANTS, kernelInputs, kernelOutputs } from '../src/kernels/registry.js';
 import { parseFeatureSet } from '../src/pipelines/feature-set.js';
 import { computeFeatures, featuresPerBar, quoteFeaturesPerBar } from '../src/pipelines/features.js';
 import { bookLevels } from '../src/schema.js';
@@ -31,7 +31,7 @@ const BAR_INPUTS = ['ts', 'open', 'high', 'low', 'close', 'volume'];
 const names = (rs: readonly FeatureRequest[]): string => rs.map((r) => r.spec.name).join(', ');
 
 function printRegistry(ui: Ui): void {
-  const rows = KERNELS.map((k) => ({
+  const rows = KERNEL_VARIANTS.map((k) => ({
     name: k.name,
     on: k.on,
     // Book kernels' columns depend on the levels asked for: shown for the defaults.

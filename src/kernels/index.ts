@@ -12,7 +12,7 @@ export { vwap, Vwap, rollingVwap, typicalPrice } from './vwap.js';
 export { mid, spread, spreadBps, microprice, effectiveSpread } from './microstructure.js';
 export { ofi } from './ofi.js';
 export { levelOfi, mlofi, Mlofi, wofi, Wofi, bookPressure, BookPressure, depth, Depth, weightedMid, WeightedMid, bookSlope, BookSlope } from './book.js';
-export { zscore } from './normalize.js';
+export { minmax, zscore } from './normalize.js';
 export { crossedAbove, crossedBelow } from './cross.js';
 
 /**

@@ -5,13 +5,13 @@
  * them to pick it up.
  */
 import { atr, Atr, trueRange } from './atr.js';
-import { bookInputs, bookPressure, BookPressure, bookSlope, BookSlope, depth, Depth, mlofi, Mlofi, weightedMid, WeightedMid, wofi, Wofi, WOFI_DEFAULT_DECAY } from './book.js';
+import { bookInputs, bookPressure, levelOfi, BookPressure, bookSlope, BookSlope, depth, Depth, mlofi, Mlofi, weightedMid, WeightedMid, wofi, Wofi, WOFI_DEFAULT_DECAY } from './book.js';
 import { bollinger, Bollinger } from './bollinger.js';
 import { donchian, Donchian } from './donchian.js';
 import { ema, Ema } from './ema.js';
 import { macd, Macd } from './macd.js';
 import { microprice, mid, spread, spreadBps } from './microstructure.js';
-import { zscore } from './normalize.js';
+import { minmax, zscore } from './normalize.js';
 import { ofi } from './ofi.js';
 import { forwardReturn, lag, logReturn, roc } from './returns.js';
 import { rsi, Rsi } from './rsi.js';
@@ -60,8 +60,8 @@ export interface KernelSpec {
   warmup(p: readonly number[]): number[];
   batch(inputs: readonly Float64Array[], p: readonly number[], outs: readonly Float64Array[]): void;
   stream?(p: readonly number[]): KernelStream;
-  /** How per-quote values become one value per bar: the bar's last value or the sum over the bar. */
-  perBar?: 'last' | 'sum';
+  /** How per-update values become one value per bar: the bar's last value, the sum or the mean over the bar. */
+  perBar?: 'last' | 'sum' | 'mean';
   /**
    * Forward-looking: a label whose value at row i uses rows after i. Its batch function is listed in
    * FORWARD_LOOKING_KERNELS (kernels/index.ts), so strategies never receive it.
@@ -72,6 +72,8 @@ export interface KernelSpec {
    * 'empty-level': a NaN price is an empty book level, not missing data (kernels/book.ts says what each does).
    */
   nanPolicy?: 'skip' | 'empty-level';
+  /** The spec that serves when the feature is written with parameters (`ofi` is top-of-book; `ofi:3` is level 3 of the book). */
+  withParams?: KernelSpec;
 }
 
 const period = (name: string, dflt: number, min = 1, max = 100_000): ParamSpec => ({ name, default: dflt, min, max, integer: true });
@@ -87,6 +89,32 @@ const levelsParam = (dflt: number): ParamSpec => period('levels', dflt, 1, 100);
 const BOOK_REFERENCE = 'book levels: a NaN price is an empty level (bid −∞ / ask +∞, size 0)';
 
 const scalar = (update: (...v: number[]) => number): KernelStream => ({ update });
+
+/**
+ * `ofi:k`: OFI at book level k alone (Xu, Wang & Yu's level-k e_n, the k-th column of mlofi:k). Written without a
+ * level, `ofi` is the top-of-book quote OFI; with one it reads the stored book, so the two share a name.
+ */
+const BOOK_LEVEL_OFI: KernelSpec = {
+  name: 'ofi',
+  summary: 'order-flow imbalance at book level k alone (per book update; summed per bar)',
+  reference: "Xu, Wang & Yu (2019): level k's Cont–Kukanov–Stoikov e_n; 0 on the first row; " + BOOK_REFERENCE,
+  on: 'book',
+  inputs: [],
+  params: [period('level', 1, 1, 100)],
+  levels: ([k]) => k,
+  outputs: [''],
+  warmup: () => [0],
+  batch: (inputs, [k], [y]) => {
+    const [bp, bs, ap, as] = sides(inputs, k);
+    levelOfi(bp[k - 1], bs[k - 1], ap[k - 1], as[k - 1], y);
+  },
+  stream: ([k]) => {
+    const s = new Mlofi(k);
+    return { update: (...row: number[]) => s.update(row)[k - 1] };
+  },
+  perBar: 'sum',
+  nanPolicy: 'empty-level',
+};
 
 export const KERNELS: readonly KernelSpec[] = [
   {
@@ -260,6 +288,17 @@ export const KERNELS: readonly KernelSpec[] = [
     batch: ([x], [n], [y]) => void zscore(x, n, y),
   },
   {
+    name: 'minmax',
+    summary: 'rolling min-max scaling to [0, 1]',
+    reference: '(x − min)/(max − min) over n; a zero range gives 0 (scikit-learn MinMaxScaler)',
+    on: 'bars',
+    inputs: ['close'],
+    params: [period('n', 20, 2)],
+    outputs: [''],
+    warmup: ([n]) => [n - 1],
+    batch: ([x], [n], [y]) => void minmax(x, n, y),
+  },
+  {
     name: 'lag',
     summary: 'the close k bars ago',
     reference: 'pandas shift(k)',
@@ -340,7 +379,7 @@ export const KERNELS: readonly KernelSpec[] = [
       spread(b, a, y);
       spreadBps(b, a, z);
     },
-    perBar: 'last',
+    perBar: 'mean',
   },
   {
     name: 'microprice',
@@ -365,6 +404,7 @@ export const KERNELS: readonly KernelSpec[] = [
     warmup: () => [1],
     batch: ([b, a, bs, as], _p, [y]) => void ofi(b, a, bs, as, y),
     perBar: 'sum',
+    withParams: BOOK_LEVEL_OFI,
   },
   {
     name: 'mlofi',
@@ -478,6 +518,8 @@ export const KERNELS: readonly KernelSpec[] = [
 ];
 
 export const KERNEL_NAMES = KERNELS.map((k) => k.name);
+/** Every spec, with the variants written with parameters (`ofi:k`) beside their base: what --list and the contract tests cover. */
+export const KERNEL_VARIANTS: readonly KernelSpec[] = KERNELS.flatMap((k) => (k.withParams ? [k, k.withParams] : [k]));
 const BY_NAME = new Map(KERNELS.map((k) => [k.name, k]));
 
 /** The input columns of a kernel for these parameters: `inputs`, or a book kernel's bookInputs(levels). */

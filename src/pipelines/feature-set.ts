@@ -33,7 +33,8 @@ export function parseFeatureSet(text: string): FeatureRequest[] {
 function parseOne(item: string): FeatureRequest {
   const [rawName, ...paramTexts] = item.split(':').map((s) => s.trim());
   const name = rawName.toLowerCase();
-  const spec = findKernel(name);
+  const named = findKernel(name);
+  const spec = named?.withParams !== undefined && paramTexts.length > 0 ? named.withParams : named;
   if (spec === undefined) {
     const guess = didYouMean(name, KERNEL_NAMES);
     throw new CiftError('UNKNOWN_FEATURE', `unknown feature "${rawName}"`, guess ? `did you mean ${guess}?` : `see \`cift features --list\``);

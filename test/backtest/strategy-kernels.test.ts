@@ -114,6 +114,7 @@ const CALLS: Record<string, (x: Inputs) => Float64Array | Float64Array[]> = {
   weightedMid: (x) => kernels.weightedMid(...book(x)),
   bookSlope: (x) => kernels.bookSlope(...book(x)),
   zscore: (x) => kernels.zscore(x.close, 5),
+  minmax: (x) => kernels.minmax(x.close, 5),
   crossedAbove: (x) => {
     const [a, b] = [kernels.sma(x.close, 3), kernels.sma(x.close, 8)];
     return perIndex((i) => kernels.crossedAbove(a, b, i));

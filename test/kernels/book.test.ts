@@ -361,6 +361,20 @@ describe('the registry and the bench cases', () => {
     expect(outs.map((o) => Array.from(o))).toEqual([L1, L2, L3]);
   });
 
+  it('ofi written with a level reads that book level alone (ofi:3 → ofi_3 = level 3 OFI); bare ofi stays top-of-book quotes', () => {
+    const [k3, k1, top] = parseFeatureSet('ofi:3,ofi:1,ofi');
+    expect([k3.columns, k1.columns, top.columns]).toEqual([['ofi_3'], ['ofi_1'], ['ofi']]);
+    expect([k3.spec.on, top.spec.on]).toEqual(['book', 'quotes']);
+    const y3 = new Float64Array(5);
+    k3.spec.batch(book.flat(), k3.params, [y3]);
+    expect(Array.from(y3)).toEqual(L3);
+    const y1 = new Float64Array(5);
+    k1.spec.batch(firstLevels(1).flat(), k1.params, [y1]);
+    expect(Array.from(y1)).toEqual(L1);
+    const s = k3.spec.stream!(k3.params);
+    expect([0, 1, 2, 3, 4].map((i) => s.update(...row(i)))).toEqual(L3);
+  });
+
   it('the bench cases pass their own reference check, empty levels included', () => {
     const b = syntheticBook(4000, 10, 3);
     // Empty some deep levels now and then, as a thin book would.

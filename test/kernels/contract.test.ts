@@ -1,4 +1,4 @@
-import { KERNELS } from '../../src/kernels/registry.js';
+import { KERNEL_VARIANTS } from '../../src/kernels/registry.js';
 import { kernelContract } from '../contracts/kernel.contract.js';
 
-for (const spec of KERNELS) kernelContract(spec);
+for (const spec of KERNEL_VARIANTS) kernelContract(spec);

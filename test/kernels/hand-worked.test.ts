@@ -1,6 +1,6 @@
 /** Small cases worked by hand; the arithmetic is shown next to each expectation. */
 import { describe, expect, it } from 'vitest';
-import { crossedAbove, crossedBelow, ema, zscore, forwardReturn, lag, logReturn, microprice, mid, ofi, roc, rollingVwap, rsi, sma, spread, spreadBps, vwap, effectiveSpread } from '../../src/index.js';
+import { crossedAbove, crossedBelow, ema, zscore, forwardReturn, lag, logReturn, microprice, minmax, mid, ofi, roc, rollingVwap, rsi, sma, spread, spreadBps, vwap, effectiveSpread } from '../../src/index.js';
 
 const f = (...v: number[]) => Float64Array.from(v);
 const arr = (a: Float64Array) => Array.from(a);
@@ -107,6 +107,14 @@ describe('crossovers (backtesting.py lib.crossover)', () => {
 });
 
 describe('standardise', () => {
+  it('minmax(3): (x − min)/(max − min) over the last 3 values, a flat window 0, NaN poisons its windows', () => {
+    // windows: [1,3,2] → (2−1)/2 = .5; [3,2,6] → (6−2)/4 = 1; [2,6,6] → (6−2)/4 = 1; [6,6,6] → flat 0;
+    // [6,6,NaN] NaN; [6,NaN,0] NaN; [NaN,0,5] NaN; [0,5,4] → 4/5 = .8
+    const out = minmax(f(1, 3, 2, 6, 6, 6, NaN, 0, 5, 4), 3);
+    const expected = [NaN, NaN, 0.5, 1, 1, 0, NaN, NaN, NaN, 0.8];
+    expected.forEach((e, i) => (Number.isNaN(e) ? expect(out[i], `[${i}]`).toBeNaN() : expect(out[i], `[${i}]`).toBeCloseTo(e, 14)));
+  });
+
   it('zscore(3): (x − mean)/σ with population σ', () => {
     // window 1,2,3: mean 2, σ = sqrt(2/3) → (3 − 2)/0.816… = 1.2247…; window 2,3,3: mean 8/3, σ = sqrt(2/9)
     const out = zscore(f(1, 2, 3, 3), 3);
