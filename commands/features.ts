@@ -3,11 +3,8 @@ import { CiftError } from '../src/errors.js';
 import { EXPORT_FORMATS } from '../src/io/export.js';
 import { KERNEL_VARIANTS, kernelInputs, kernelOutputs } from '../src/kernels/registry.js';
 import { parseFeatureSet } from '../src/pipelines/feature-set.js';
-import { computeFeatures, featuresPerBar, quoteFeaturesPerBar } from '../src/pipelines/features.js';
-import { bookLevels } from '../src/schema.js';
-import type pl from 'nodejs-polars';
-import type { FeatureRequest } from '../src/pipelines/feature-set.js';
-import { loadBars } from '../src/usecases/load-bars.js';
+import { parseColumnSpecs, parseTargets } from '../src/pipelines/ml-columns.js';
+import { assertRowsLineUp, buildFeatureTable, type FeatureTableRequest } from '../src/usecases/features.js';
 import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -24,11 +21,34 @@ interface FeaturesOptions extends OutputFlags, SourceFlag {
   to?: string;
   tz: string;
   list?: boolean;
+  lags?: string[];
+  zscore?: string[];
+  minmax?: string[];
+  target?: string[];
+  targetOn?: string;
+  flatEps?: string;
+  dropna?: boolean;
 }
 
-const BAR_INPUTS = ['ts', 'open', 'high', 'low', 'close', 'volume'];
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-const names = (rs: readonly FeatureRequest[]): string => rs.map((r) => r.spec.name).join(', ');
+/** --lags/--zscore/--minmax/--target as one request, or undefined when none is given. */
+function mlRequest(opts: FeaturesOptions): FeatureTableRequest['ml'] {
+  const specs = (texts: string[] | undefined, flag: string, what: string, min: number) => (texts ?? []).flatMap((t) => parseColumnSpecs(t, flag, what, min));
+  const lags = specs(opts.lags, '--lags', 'the lag', 1);
+  const zscores = specs(opts.zscore, '--zscore', 'the window', 2);
+  const minmaxes = specs(opts.minmax, '--minmax', 'the window', 2);
+  const targets = (opts.target ?? []).flatMap(parseTargets);
+  let flatEps = 0;
+  if (opts.flatEps !== undefined) {
+    flatEps = Number(opts.flatEps);
+    if (opts.flatEps.trim() === '' || !Number.isFinite(flatEps) || flatEps < 0) throw new CiftError('USAGE', `--flat-eps "${opts.flatEps}" must be a number ≥ 0 (a return, e.g. 0.0005)`);
+    if (!targets.some((t) => t.kind === 'fwd_dir')) throw new CiftError('USAGE', '--flat-eps only applies to a fwd_dir target', 'e.g. --target fwd_dir:5 --flat-eps 0.0005');
+  }
+  if (opts.targetOn !== undefined && targets.length === 0) throw new CiftError('USAGE', '--target-on needs --target', 'e.g. --target fwd_ret:10 --target-on weighted_mid_5');
+  if (lags.length + zscores.length + minmaxes.length + targets.length === 0) return undefined;
+  return { lags, zscores, minmaxes, targets, targetOn: opts.targetOn, flatEps };
+}
 
 function printRegistry(ui: Ui): void {
   const rows = KERNEL_VARIANTS.map((k) => ({
@@ -67,6 +87,13 @@ export const featuresCommand = new Command('features')
   .option('--tz <zone>', 'zone whose calendar days are VWAP sessions', 'UTC')
   .addOption(new Option('--export <format>', 'write csv, json, parquet or arrow').choices([...EXPORT_FORMATS]))
   .option('-o, --out <path>', 'write to this file (atomically) instead of stdout')
+  .option('--lags <column:k,…>', 'lagged copies of any column, e.g. "close:1,2,5,book_pressure_10:1" → close_lag_1 …', collect)
+  .option('--zscore <column:w,…>', 'rolling z-score of any column over w rows, e.g. "close:20" → close_zscore_20', collect)
+  .option('--minmax <column:w,…>', 'rolling min-max scaling of any column over w rows → close_minmax_20', collect)
+  .option('--target <kind:h,…>', 'forward targets: fwd_ret:h, fwd_logret:h, fwd_dir:h (the only columns that look forward; null past the data end)', collect)
+  .option('--target-on <column>', 'the price targets use (default: close on bars, the mid on quotes and books, the price on trades)')
+  .option('--flat-eps <return>', 'fwd_dir: a forward return within ±this is class 0 (default 0)')
+  .option('--dropna', 'drop rows with a null feature, lag or target (warm-up and tail rows)')
   .option('--list', 'list every feature with its parameters, outputs and warm-up')
   .addOption(sourceOption())
   .addHelpText(
@@ -78,6 +105,7 @@ export const featuresCommand = new Command('features')
       'cift features AAPL --set "vwap,rsi:14,ofi" --interval 5m --tz America/New_York --json',
       'cift features GOOG --set "mlofi:5,book_pressure:10,book_slope:10" --export csv   # one row per book update',
       'cift features GOOG --set "mlofi:5,book_pressure:10,rsi:14" --interval 1m',
+      'cift features GOOG --interval 1m --set "mlofi:5,book_pressure:10,book_slope:10" --lags close:1,5 --target fwd_ret:10 --dropna --export parquet --out f.parquet',
     ]),
   )
   .action(async (symbolText: string | undefined, opts: FeaturesOptions, cmd: Command) => {
@@ -91,55 +119,14 @@ export const featuresCommand = new Command('features')
     const interval = opts.interval === undefined ? undefined : parseInterval(opts.interval).text;
     const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
-    const bookRequests = requests.filter((r) => r.spec.on === 'book');
-    const barRequests = requests.filter((r) => r.spec.on === 'bars');
-    const quoteRequests = requests.filter((r) => r.spec.on === 'quotes');
-    const otherRequests = [...barRequests, ...quoteRequests];
-    if (bookRequests.length > 0 && otherRequests.length > 0 && interval === undefined) {
-      // Book features have one row per book update, the others one per bar or quote: only bars line them up.
-      throw new CiftError('USAGE', `book features (${names(bookRequests)}) and bar/quote features (${names(otherRequests)}) together need --interval`, 'e.g. --interval 1m, or ask for each kind on its own');
-    }
+    assertRowsLineUp(requests, interval);
+    const ml = mlRequest(opts);
     const polars = await loadPolars();
     const { market } = await openStores(ui.settings, { source: opts.source });
-    if (barRequests.length > 0) await noteOrigin(market, symbol);
-
-    const frame = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, async () => {
-      const perBar: pl.DataFrame[] = [];
-      if (bookRequests.length > 0) {
-        const book = await market.read('book', symbol, range);
-        if (book === undefined) {
-          throw new CiftError('NO_DATA', `no order book stored for "${symbol}"; ${names(bookRequests)} ${bookRequests.length === 1 ? 'needs' : 'need'} the book`, 'ingest a LOBSTER day with `cift ingest lobster`');
-        }
-        const stored = bookLevels(book.columns.filter((c) => c !== 'ts' && c !== 'seq'));
-        for (const r of bookRequests) {
-          const asked = r.spec.levels?.(r.params) ?? 0;
-          if (asked > stored) throw new CiftError('USAGE', `${r.spec.name}:${asked} asks for ${asked} levels but the stored book of ${symbol} has ${stored}`, `ask for at most ${stored} levels`);
-        }
-        // computeFeatures reads each level column once as Float64Array, nulls (empty levels) as NaN.
-        const perUpdate = computeFeatures(polars, book, bookRequests);
-        const columns = bookRequests.flatMap((r) => r.columns);
-        if (interval === undefined) return perUpdate.select('ts', 'seq', ...columns);
-        perBar.push(featuresPerBar(polars, perUpdate.select('ts', ...columns), bookRequests, interval));
-      }
-      if (quoteRequests.length > 0) {
-        const quotes = await market.read('quotes', symbol, range);
-        if (quotes === undefined) {
-          throw new CiftError('NO_DATA', `no quotes stored for "${symbol}"; ${names(quoteRequests)} need quotes`, 'ingest quotes (e.g. a LOBSTER day with `cift ingest lobster`)');
-        }
-        const perQuote = computeFeatures(polars, quotes.drop('seq'), quoteRequests);
-        if (barRequests.length === 0 && interval === undefined) return perQuote;
-        if (interval === undefined) throw new CiftError('USAGE', 'bar and quote features together need --interval', 'e.g. --interval 1m');
-        const quoteFrame = quoteFeaturesPerBar(polars, perQuote, quoteRequests, interval);
-        // On their own, quote features per bar keep the bar's last quote; beside other features only the features.
-        perBar.push(barRequests.length === 0 && bookRequests.length === 0 ? quoteFrame : quoteFrame.drop('bid', 'ask', 'bid_size', 'ask_size'));
-      }
-      let base: pl.DataFrame;
-      if (barRequests.length > 0) {
-        const bars = await loadBars(polars, market, { symbol, interval, range });
-        base = computeFeatures(polars, bars.frame.select(...BAR_INPUTS), barRequests, { sessionTz: opts.tz });
-      } else base = perBar.shift() as pl.DataFrame;
-      for (const f of perBar) base = base.join(f, { on: 'ts', how: 'left' });
-      return base;
-    });
-    emitFrame(ui, polars, frame, opts, format, `${symbol} features`, { symbol, interval: interval ?? null, features: requests.flatMap((r) => r.columns) });
+    if (requests.some((r) => r.spec.on === 'bars') || ml !== undefined) await noteOrigin(market, symbol);
+    const table = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, () =>
+      buildFeatureTable(polars, market, { symbol, requests, interval, range, vwapTz: opts.tz, ml, dropna: opts.dropna === true }),
+    );
+    const frame = table.frame;
+    emitFrame(ui, polars, frame, opts, format, `${symbol} features`, { symbol, interval: interval ?? null, rows: table.rows, features: [...table.columns.keys()] });
   });

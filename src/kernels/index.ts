@@ -7,7 +7,7 @@ export { rollingStd, RollingStd } from './stddev.js';
 export { bollinger, Bollinger } from './bollinger.js';
 export { atr, Atr, trueRange } from './atr.js';
 export { donchian, Donchian } from './donchian.js';
-export { roc, logReturn, forwardReturn, lag } from './returns.js';
+export { roc, logReturn, forwardReturn, forwardLogReturn, forwardDirection, lag } from './returns.js';
 export { vwap, Vwap, rollingVwap, typicalPrice } from './vwap.js';
 export { mid, spread, spreadBps, microprice, effectiveSpread } from './microstructure.js';
 export { ofi } from './ofi.js';
@@ -21,5 +21,5 @@ export { crossedAbove, crossedBelow } from './cross.js';
  * carry `target: true`. List each new forward-looking kernel here: test/backtest/strategy-kernels.test.ts changes
  * the future of every kernel exported above and fails when this list differs from the ones whose past moved.
  */
-export const FORWARD_LOOKING_KERNELS = ['forwardReturn'] as const;
+export const FORWARD_LOOKING_KERNELS = ['forwardReturn', 'forwardLogReturn', 'forwardDirection'] as const;
 export type ForwardLookingKernel = (typeof FORWARD_LOOKING_KERNELS)[number];

@@ -63,3 +63,34 @@ export function lag(x: Float64Array, k = 1, out?: Float64Array): Float64Array {
   for (let i = k; i < len; i++) y[i] = x[i - k];
   return y;
 }
+
+/**
+ * Forward log return target over h rows: out[i] = ln(x[i+h]/x[i]). The LAST h values are NaN (the future is
+ * unknown; never filled): a label, not a feature.
+ */
+export function forwardLogReturn(x: Float64Array, h = 1, out?: Float64Array): Float64Array {
+  checkPeriod('h', h);
+  const len = x.length;
+  const y = outFor(len, out);
+  for (let i = 0; i + h < len; i++) y[i] = Math.log(x[i + h] / x[i]);
+  for (let i = len - h < 0 ? 0 : len - h; i < len; i++) y[i] = NaN;
+  return y;
+}
+
+/**
+ * Forward direction target over h rows, a three-class label: r = x[i+h]/x[i] − 1 (forwardReturn's r), then
+ * out[i] = +1 when r > flatEps, −1 when r < −flatEps, 0 otherwise (flat: |r| ≤ flatEps; flatEps = 0 makes only an
+ * unchanged price flat). The LAST h values, and any whose r is NaN, are NaN: never filled.
+ */
+export function forwardDirection(x: Float64Array, h = 1, flatEps = 0, out?: Float64Array): Float64Array {
+  checkPeriod('h', h);
+  if (!(flatEps >= 0) || !Number.isFinite(flatEps)) throw new RangeError(`flatEps must be a finite number ≥ 0, got ${flatEps}`);
+  const len = x.length;
+  const y = outFor(len, out);
+  for (let i = 0; i + h < len; i++) {
+    const r = x[i + h] / x[i] - 1;
+    y[i] = r > flatEps ? 1 : r < -flatEps ? -1 : r === r ? 0 : NaN;
+  }
+  for (let i = len - h < 0 ? 0 : len - h; i < len; i++) y[i] = NaN;
+  return y;
+}

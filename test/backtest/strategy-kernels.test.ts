@@ -96,6 +96,8 @@ const CALLS: Record<string, (x: Inputs) => Float64Array | Float64Array[]> = {
   roc: (x) => kernels.roc(x.close, 3),
   logReturn: (x) => kernels.logReturn(x.close, 3),
   forwardReturn: (x) => kernels.forwardReturn(x.close, 3),
+  forwardLogReturn: (x) => kernels.forwardLogReturn(x.close, 3),
+  forwardDirection: (x) => kernels.forwardDirection(x.close, 3, 0.001),
   lag: (x) => kernels.lag(x.close, 3),
   vwap: (x) => kernels.vwap(x.close, x.volume, x.session),
   rollingVwap: (x) => kernels.rollingVwap(x.close, x.volume, 5),

@@ -85,7 +85,7 @@ describe.skipIf(!hasLobsterGoog10)('cift features on the stored GOOG L10 book', 
     const r = cift(['features', 'GOOG', '--set', 'book_pressure:10,mlofi:5', '--interval', '1m', '--export', 'csv'], { home });
     expect(r.status).toBe(0);
     const { header, rows } = parseSimpleCsv(r.stdout);
-    expect(header.slice(0, 4)).toEqual(['ts', 'book_pressure_10', 'mlofi_5_l1', 'mlofi_5_l2']);
+    expect(header.slice(0, 4)).toEqual(['ts', 'seq', 'book_pressure_10', 'mlofi_5_l1']);
     const minutes = times.map((t) => Math.floor(Number(t) / 60));
     expect(rows).toHaveLength(new Set(minutes).size);
     // The 10:00 New York minute (14:00 UTC), labelled by its start.
@@ -96,8 +96,8 @@ describe.skipIf(!hasLobsterGoog10)('cift features on the stored GOOG L10 book', 
     for (const i of inside) ofi += naiveOfi1(book[i - 1], book[i]);
     const bar = rows.find((row) => row[0].startsWith('2012-06-21T14:00:00'));
     expect(bar).toBeDefined();
-    expect(Number(bar![2])).toBe(ofi);
-    close(bar![1], naivePressure(book[inside[inside.length - 1]], 10));
+    expect(Number(bar![3])).toBe(ofi);
+    close(bar![2], naivePressure(book[inside[inside.length - 1]], 10));
   });
 
   it('combines per-bar book features with bar features under --interval, as JSON', () => {
@@ -114,7 +114,7 @@ describe.skipIf(!hasLobsterGoog10)('cift features on the stored GOOG L10 book', 
   it('refuses book and bar features together without --interval, and more levels than stored', () => {
     const mixed = cift(['features', 'GOOG', '--set', 'mlofi:5,depth:5,rsi:14,ofi'], { home });
     expect(mixed.status).toBe(2);
-    expect(mixed.stderr.split('\n')[0]).toBe('cift: book features (mlofi, depth) and bar/quote features (rsi, ofi) together need --interval');
+    expect(mixed.stderr.split('\n')[0]).toBe('cift: book features (mlofi, depth) and bar features (rsi) and quote features (ofi) together need --interval: they have one row per book update vs one per bar vs one per quote');
     const deep = cift(['features', 'GOOG', '--set', 'book_pressure:20'], { home });
     expect(deep.status).toBe(2);
     expect(deep.stderr.split('\n')[0]).toBe('cift: book_pressure:20 asks for 20 levels but the stored book of GOOG has 10');

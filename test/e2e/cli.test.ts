@@ -42,7 +42,7 @@ describe('cift CLI', () => {
     // Book features (one row per book update) and bar features line up only on bars.
     const book = cift(['features', 'GOOG', '--set', 'rsi:14,mlofi:5'], { home });
     expect(book.status).toBe(2);
-    expect(book.stderr).toContain('book features (mlofi) and bar/quote features (rsi) together need --interval');
+    expect(book.stderr).toContain('bar features (rsi) and book features (mlofi) together need --interval');
   });
 
   it('prints the package version', () => {

@@ -169,7 +169,7 @@ describe.runIf(hasLobster)('cift features on the AAPL LOBSTER day', () => {
     const r = cift(['features', 'AAPL', '--set', 'microprice,spread,ofi', '--interval', '1m', '--json'], { home });
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout);
-    expect(Object.keys(rows[0])).toEqual(['ts', 'bid', 'ask', 'bid_size', 'ask_size', 'microprice', 'spread', 'spread_bps', 'ofi']);
+    expect(Object.keys(rows[0])).toEqual(['ts', 'seq', 'bid', 'ask', 'bid_size', 'ask_size', 'microprice', 'spread', 'spread_bps', 'ofi']);
 
     // The independent derivation: per minute, the last level-1 state and Σ e_n over the updates in that minute,
     // e_n = 1{Pb_n ≥ Pb_n−1}·qb_n − 1{Pb_n ≤ Pb_n−1}·qb_n−1 − 1{Pa_n ≤ Pa_n−1}·qa_n + 1{Pa_n ≥ Pa_n−1}·qa_n−1 (CKS 2014, eq. 2).
