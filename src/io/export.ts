@@ -106,6 +106,11 @@ function checkMetadataColumns(frame: pl.DataFrame, metadata: FrameMetadata): voi
 /** Parquet bytes with the metadata in the footer and in its stored Arrow schema. */
 export function withParquetMetadata(file: Uint8Array, metadata: FrameMetadata): Uint8Array {
   return rewriteParquetKeyValues(file, (existing) => {
+    const hasFieldEntries = Object.values(metadata.fields ?? {}).some((entries) => Object.keys(entries).length > 0);
+    if (hasFieldEntries && !existing.some((e) => e.key === ARROW_SCHEMA_KEY && e.value !== undefined)) {
+      // Parquet has no per-column key/value metadata of its own; it lives only in the stored Arrow schema.
+      throw new CiftError('INPUT_INVALID', `Parquet file has no ${ARROW_SCHEMA_KEY} entry to hold per-column metadata`);
+    }
     const entries = existing.map((e) => {
       if (e.key !== ARROW_SCHEMA_KEY || e.value === undefined) return e;
       const schema = withSchemaMessageMetadata(Buffer.from(e.value, 'base64'), metadata);

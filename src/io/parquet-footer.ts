@@ -249,6 +249,14 @@ function parseFooter(file: Uint8Array): Footer {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+function decodeUtf8(bytes: Uint8Array, entry: number): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw corrupt(`key_value_metadata entry ${entry} is not UTF-8 text`);
+  }
+}
+
 function decodeKeyValues(value: Uint8Array): KeyValue[] {
   const reader = new CompactReader(value, 0, value.length);
   const { elemType, size } = reader.listHeader();
@@ -260,7 +268,7 @@ function decodeKeyValues(value: Uint8Array): KeyValue[] {
     let lastId = 0;
     for (let f = reader.fieldHeader(lastId); f; f = reader.fieldHeader(lastId)) {
       if ((f.id === 1 || f.id === 2) && f.type === T_BINARY) {
-        const text = utf8.decode(reader.binary());
+        const text = decodeUtf8(reader.binary(), i);
         if (f.id === 1) key = text;
         else val = text;
       } else reader.skip(f.type, 2);
