@@ -1,13 +1,22 @@
 /**
  * Frames → files or text: CSV, JSON, Parquet, Arrow IPC. Timestamps leave as ISO-8601 UTC strings in CSV/JSON
  * and as Datetime('ns') in Parquet/Arrow; NaN and null are an empty CSV cell and JSON null.
+ *
+ * Parquet and Arrow can also carry key/value metadata (FrameMetadata), which nodejs-polars cannot write: the
+ * bytes polars writes are patched. In Parquet, `schema` entries go into the footer's key_value_metadata (what any
+ * Parquet reader lists) and, with the per-column `fields` entries, into the Arrow schema stored under
+ * "ARROW:schema" (what pyarrow and polars turn into schema and field metadata). In Arrow IPC both go into the
+ * schema's custom_metadata and each field's. CSV and JSON have no place for it and ignore it.
  */
 import type pl from 'nodejs-polars';
 import { extname } from 'node:path';
 import { CiftError } from '../errors.js';
 import type { Polars } from '../polars.js';
 import { formatTs } from '../time.js';
+import { withArrowFileMetadata, withSchemaMessageMetadata } from './arrow-schema-metadata.js';
 import { writeAtomically, writeFileAtomic } from './atomic.js';
+import { isEmptyMetadata, mergeKeyValues, type FrameMetadata } from './key-value-metadata.js';
+import { rewriteParquetKeyValues } from './parquet-footer.js';
 import { checkOutputPath, writeFailure } from './output-path.js';
 
 export const EXPORT_FORMATS = ['csv', 'json', 'parquet', 'arrow'] as const;
@@ -82,16 +91,53 @@ export function frameToText(polars: Polars, frame: pl.DataFrame, format: ExportF
   throw new CiftError('USAGE', `--export ${format} writes binary data`, 'give --out FILE or pipe the output');
 }
 
-/** Parquet or Arrow IPC bytes of a frame (for stdout when it is not a terminal). */
-export function frameToBytes(frame: pl.DataFrame, format: 'parquet' | 'arrow'): Uint8Array {
-  return format === 'parquet' ? frame.writeParquet({ compression: 'zstd' }) : frame.writeIPC();
+export type { FrameMetadata } from './key-value-metadata.js';
+
+/** The Parquet footer key under which Arrow writers (polars, pyarrow) store the Arrow schema, base64-encoded. */
+const ARROW_SCHEMA_KEY = 'ARROW:schema';
+
+function checkMetadataColumns(frame: pl.DataFrame, metadata: FrameMetadata): void {
+  const columns = new Set(frame.columns);
+  for (const name of Object.keys(metadata.fields ?? {})) {
+    if (!columns.has(name)) throw new CiftError('INPUT_INVALID', `metadata names column "${name}", which the frame does not have`, `columns: ${frame.columns.join(', ')}`);
+  }
 }
 
-/** Writes a frame to `path` atomically in the given format, into a folder that must already exist. */
-export function writeFrame(polars: Polars, frame: pl.DataFrame, format: ExportFormat, path: string): void {
+/** Parquet bytes with the metadata in the footer and in its stored Arrow schema. */
+export function withParquetMetadata(file: Uint8Array, metadata: FrameMetadata): Uint8Array {
+  return rewriteParquetKeyValues(file, (existing) => {
+    const hasFieldEntries = Object.values(metadata.fields ?? {}).some((entries) => Object.keys(entries).length > 0);
+    if (hasFieldEntries && !existing.some((e) => e.key === ARROW_SCHEMA_KEY && e.value !== undefined)) {
+      // Parquet has no per-column key/value metadata of its own; it lives only in the stored Arrow schema.
+      throw new CiftError('INPUT_INVALID', `Parquet file has no ${ARROW_SCHEMA_KEY} entry to hold per-column metadata`);
+    }
+    const entries = existing.map((e) => {
+      if (e.key !== ARROW_SCHEMA_KEY || e.value === undefined) return e;
+      const schema = withSchemaMessageMetadata(Buffer.from(e.value, 'base64'), metadata);
+      return { key: e.key, value: Buffer.from(schema).toString('base64') };
+    });
+    return mergeKeyValues(entries, metadata.schema ?? {});
+  });
+}
+
+/** Parquet or Arrow IPC bytes of a frame (for stdout when it is not a terminal), with optional metadata. */
+export function frameToBytes(frame: pl.DataFrame, format: 'parquet' | 'arrow', metadata?: FrameMetadata): Uint8Array {
+  const bytes = format === 'parquet' ? frame.writeParquet({ compression: 'zstd' }) : frame.writeIPC();
+  if (isEmptyMetadata(metadata)) return bytes;
+  checkMetadataColumns(frame, metadata!);
+  return format === 'parquet' ? withParquetMetadata(bytes, metadata!) : withArrowFileMetadata(bytes, metadata!);
+}
+
+/**
+ * Writes a frame to `path` atomically in the given format, into a folder that must already exist. `metadata`
+ * goes into Parquet and Arrow files (see the module comment); a file whose metadata cannot be written is not
+ * written at all.
+ */
+export function writeFrame(polars: Polars, frame: pl.DataFrame, format: ExportFormat, path: string, metadata?: FrameMetadata): void {
   checkOutputPath(path);
   try {
-    if (format === 'parquet') writeAtomically(path, (temp) => frame.writeParquet(temp, { compression: 'zstd' }));
+    if ((format === 'parquet' || format === 'arrow') && !isEmptyMetadata(metadata)) writeFileAtomic(path, frameToBytes(frame, format, metadata));
+    else if (format === 'parquet') writeAtomically(path, (temp) => frame.writeParquet(temp, { compression: 'zstd' }));
     else if (format === 'arrow') writeAtomically(path, (temp) => frame.writeIPC(temp));
     else writeFileAtomic(path, frameToText(polars, frame, format));
   } catch (e) {
