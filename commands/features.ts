@@ -4,7 +4,8 @@ import { EXPORT_FORMATS } from '../src/io/export.js';
 import { KERNEL_VARIANTS, kernelInputs, kernelOutputs } from '../src/kernels/registry.js';
 import { parseFeatureSet } from '../src/pipelines/feature-set.js';
 import { parseColumnSpecs, parseTargets } from '../src/pipelines/ml-columns.js';
-import { assertRowsLineUp, buildFeatureTable, type FeatureTableRequest } from '../src/usecases/features.js';
+import { describeSession, parseSession } from '../src/pipelines/session.js';
+import { assertRowsLineUp, buildFeatureTable, featureMetadata, type FeatureTableRequest } from '../src/usecases/features.js';
 import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/sources/tabular.js';
@@ -19,7 +20,8 @@ interface FeaturesOptions extends OutputFlags, SourceFlag {
   interval?: string;
   from?: string;
   to?: string;
-  tz: string;
+  tz?: string;
+  session?: string;
   list?: boolean;
   lags?: string[];
   zscore?: string[];
@@ -84,7 +86,8 @@ export const featuresCommand = new Command('features')
   .option('-i, --interval <interval>', 'bar length (default: the stored bars as they are; per quote for quote features, per book update for book features)')
   .option('--from <time>', 'first input time, inclusive')
   .option('--to <time>', 'last input time, inclusive')
-  .option('--tz <zone>', 'zone whose calendar days are VWAP sessions', 'UTC')
+  .option('--tz <zone>', 'zone of --session hours, and whose calendar days are VWAP sessions (default UTC; with --session, its zone)')
+  .option('--session <hours>', 'only input rows inside the exchange session [open, close), HH:MM-HH:MM with --tz (DST-aware), or "rth" = 09:30-16:00 America/New_York; daily bars labelled by exchange date')
   .addOption(new Option('--export <format>', 'write csv, json, parquet or arrow').choices([...EXPORT_FORMATS]))
   .option('-o, --out <path>', 'write to this file (atomically) instead of stdout')
   .option('--lags <column:k,…>', 'lagged copies of any column, e.g. "close:1,2,5,book_pressure_10:1" → close_lag_1 …', collect)
@@ -105,6 +108,7 @@ export const featuresCommand = new Command('features')
       'cift features AAPL --set "vwap,rsi:14,ofi" --interval 5m --tz America/New_York --json',
       'cift features GOOG --set "mlofi:5,book_pressure:10,book_slope:10" --export csv   # one row per book update',
       'cift features GOOG --set "mlofi:5,book_pressure:10,rsi:14" --interval 1m',
+      'cift features AAPL --set "rsi:14,vwap" --interval 5m --session rth',
       'cift features GOOG --interval 1m --set "mlofi:5,book_pressure:10,book_slope:10" --lags close:1,5 --target fwd_ret:10 --dropna --export parquet --out f.parquet',
     ]),
   )
@@ -115,7 +119,9 @@ export const featuresCommand = new Command('features')
     if (opts.set === undefined) throw new CiftError('USAGE', 'missing --set', 'e.g. --set "rsi:14,ema:20"; see `cift features --list`');
     const symbol = normalizeSymbol(symbolText);
     const requests = parseFeatureSet(opts.set);
-    assertTimeZone(opts.tz);
+    if (opts.tz !== undefined) assertTimeZone(opts.tz);
+    const session = opts.session === undefined ? undefined : parseSession(opts.session, opts.tz);
+    const vwapTz = session?.tz ?? opts.tz ?? 'UTC';
     const interval = opts.interval === undefined ? undefined : parseInterval(opts.interval).text;
     const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
@@ -125,8 +131,9 @@ export const featuresCommand = new Command('features')
     const { market } = await openStores(ui.settings, { source: opts.source });
     if (requests.some((r) => r.spec.on === 'bars') || ml !== undefined) await noteOrigin(market, symbol);
     const table = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, () =>
-      buildFeatureTable(polars, market, { symbol, requests, interval, range, vwapTz: opts.tz, ml, dropna: opts.dropna === true }),
+      buildFeatureTable(polars, market, { symbol, requests, interval, range, vwapTz, ml, dropna: opts.dropna === true, session }),
     );
     const frame = table.frame;
-    emitFrame(ui, polars, frame, opts, format, `${symbol} features`, { symbol, interval: interval ?? null, rows: table.rows, features: [...table.columns.keys()] });
+    const about = { symbol, interval: interval ?? null, session: session ? describeSession(session) : null };
+    emitFrame(ui, polars, frame, opts, format, `${symbol} features`, { ...about, rows: table.rows, features: [...table.columns.keys()] }, featureMetadata(table, about));
   });

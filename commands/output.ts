@@ -4,7 +4,7 @@
  */
 import type pl from 'nodejs-polars';
 import { CiftError } from '../src/errors.js';
-import { formatFromPath, frameToBytes, frameToText, parseExportFormat, writeFrame, type ExportFormat } from '../src/io/export.js';
+import { formatFromPath, frameToBytes, frameToText, parseExportFormat, writeFrame, type ExportFormat, type FrameMetadata } from '../src/io/export.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import type { Polars } from '../src/polars.js';
 import { printFramePreview } from './preview.js';
@@ -30,14 +30,24 @@ export function outputFormat(flags: OutputFlags, stdoutIsTerminal: boolean = Boo
   return format;
 }
 
-export function emitFrame(ui: Ui, polars: Polars, frame: pl.DataFrame, flags: OutputFlags, format: ExportFormat | undefined, title: string, meta: Record<string, unknown>): void {
+/** `metadata` goes into a Parquet or Arrow file's schema (CSV and JSON have no place for it). */
+export function emitFrame(
+  ui: Ui,
+  polars: Polars,
+  frame: pl.DataFrame,
+  flags: OutputFlags,
+  format: ExportFormat | undefined,
+  title: string,
+  meta: Record<string, unknown>,
+  metadata?: FrameMetadata,
+): void {
   if (flags.out !== undefined) {
-    writeFrame(polars, frame, format!, flags.out);
+    writeFrame(polars, frame, format!, flags.out, metadata);
     if (ui.json) printJson({ ...meta, rows: frame.height, columns: frame.columns, out: flags.out, format });
     else if (ui.tty) process.stdout.write(`wrote ${formatCount(frame.height)} rows to ${flags.out}\n`);
     return;
   }
-  if (isBinary(format)) process.stdout.write(frameToBytes(frame, format));
+  if (isBinary(format)) process.stdout.write(frameToBytes(frame, format, metadata));
   else if (format !== undefined) process.stdout.write(frameToText(polars, frame, format));
   else if (ui.json) process.stdout.write(frameToText(polars, frame, 'json'));
   else if (ui.tty) printFramePreview(ui, polars, frame, title);

@@ -15,9 +15,12 @@ import type { MarketData } from '../market-data.js';
 import type { FeatureRequest } from '../pipelines/feature-set.js';
 import { computeFeatures, featuresPerBar } from '../pipelines/features.js';
 import { addMlColumns, type ColumnInfo, type MlColumnsRequest } from '../pipelines/ml-columns.js';
+import { filterSession, sessionRows, type TradingSession } from '../pipelines/session.js';
 import type { Polars } from '../polars.js';
 import { bookLevels } from '../schema.js';
 import type { TimeRange } from '../store/ticks/types.js';
+import type { FrameMetadata } from '../io/export.js';
+import { parseInterval } from '../time.js';
 import { loadBars } from './load-bars.js';
 
 /** The kind of row a kernel reads. */
@@ -35,6 +38,8 @@ export interface FeatureTableRequest {
   ml?: Omit<MlColumnsRequest, 'targetOn'> & { targetOn?: string };
   /** Drop rows with a null in any feature, lag or target column (warm-up and tail rows). */
   dropna?: boolean;
+  /** Only input rows inside this exchange session; bars of a day or more are labelled by exchange date. */
+  session?: TradingSession;
 }
 
 /** What a column of the table is. */
@@ -69,8 +74,10 @@ function featureInfo(r: FeatureRequest, j: number, rows: RowKind, aggregated: bo
 }
 
 /** Reads one kind and computes its features, one row per stored row: ts, seq, the kind's kept columns, features. */
-async function perRow(polars: Polars, market: MarketData, kind: Exclude<RowKind, 'bars'>, symbol: string, requests: readonly FeatureRequest[], range: TimeRange | undefined): Promise<pl.DataFrame> {
-  const frame = await market.read(kind, symbol, range);
+async function perRow(polars: Polars, market: MarketData, kind: Exclude<RowKind, 'bars'>, symbol: string, requests: readonly FeatureRequest[], req: FeatureTableRequest): Promise<pl.DataFrame> {
+  const stored = await market.read(kind, symbol, req.range);
+  // Session rows only; for bars of a day or more each row's ts becomes its exchange date (sessionRows).
+  const frame = stored === undefined || req.session === undefined ? stored : req.interval === undefined ? filterSession(polars, stored, req.session) : sessionRows(polars, stored, req.session, parseInterval(req.interval));
   const want = `${names(requests)} ${requests.length === 1 ? 'needs' : 'need'}`;
   if (kind === 'book') {
     if (frame === undefined) throw new CiftError('NO_DATA', `no order book stored for "${symbol}"; ${want} the book`, 'ingest a LOBSTER day with `cift ingest lobster`');
@@ -121,10 +128,10 @@ export async function buildFeatureTable(polars: Polars, market: MarketData, req:
     rows = kinds[0];
     const requests = byKind.get(rows)!;
     if (rows === 'bars') {
-      const bars = await loadBars(polars, market, { symbol, range });
+      const bars = await loadBars(polars, market, { symbol, range, session: req.session });
       frame = withBarNumbers(polars, computeFeatures(polars, bars.frame.select(...BAR_INPUTS), requests, { sessionTz: req.vwapTz }));
     } else {
-      frame = await perRow(polars, market, rows, symbol, requests, range);
+      frame = await perRow(polars, market, rows, symbol, requests, req);
       internal = rows === 'book' || rows === 'quotes' ? ['mid'] : [];
       if (ml?.targetOn === 'mid') internal = [];
     }
@@ -135,7 +142,7 @@ export async function buildFeatureTable(polars: Polars, market: MarketData, req:
     for (const kind of kinds) {
       if (kind === 'bars') continue;
       const requests = byKind.get(kind)!;
-      const updates = await perRow(polars, market, kind, symbol, requests, range);
+      const updates = await perRow(polars, market, kind, symbol, requests, req);
       // Quote features on their own keep the bar's last quote beside them, as a bar keeps its close.
       const keepLast = kind === 'quotes' && kinds.length === 1 && !wantsBarColumns ? QUOTE_VALUES : [];
       perBar.push(featuresPerBar(polars, updates.select('ts', ...keepLast, ...requests.flatMap((r) => r.columns)), requests, interval, keepLast));
@@ -143,7 +150,7 @@ export async function buildFeatureTable(polars: Polars, market: MarketData, req:
     }
     let base: pl.DataFrame;
     if (byKind.has('bars') || wantsBarColumns) {
-      const bars = await loadBars(polars, market, { symbol, interval, range });
+      const bars = await loadBars(polars, market, { symbol, interval, range, session: req.session });
       const barRequests = byKind.get('bars') ?? [];
       base = computeFeatures(polars, bars.frame.select(...BAR_INPUTS), barRequests, { sessionTz: req.vwapTz });
       barRequests.forEach((r) => r.columns.forEach((c, j) => columns.set(c, featureInfo(r, j, 'bars', false))));
@@ -158,6 +165,8 @@ export async function buildFeatureTable(polars: Polars, market: MarketData, req:
   if (ml !== undefined) {
     const targetOn = ml.targetOn ?? (rows === 'bars' ? 'close' : rows === 'trades' ? 'price' : 'mid');
     frame = addMlColumns(polars, frame, { ...ml, targetOn }, columns);
+    // Transforms, lags and targets run over the table's own rows.
+    for (const info of columns.values()) info.input ??= 'table';
   }
   for (const c of internal) if (frame.columns.includes(c)) frame = frame.drop(c);
   // NaN (a warm-up, a target past the data's end, an undefined ratio) leaves as null: one missing-value marker.
@@ -177,3 +186,28 @@ function withBarNumbers(polars: Polars, frame: pl.DataFrame): pl.DataFrame {
   return (frame.columns.includes('seq') ? frame.drop('seq') : frame).withColumns(seq).select('ts', 'seq', ...rest);
 }
 
+
+/**
+ * The table's description for a Parquet/Arrow schema: `cift.features` (JSON: symbol, interval, rows, session and
+ * every computed column) on the schema, and `cift.kernel`, `cift.params` (JSON), `cift.warmup`, `cift.tail`,
+ * `cift.target` ("true"/"false"), `cift.input` and `cift.aggregate` on each computed column.
+ */
+export function featureMetadata(table: FeatureTable, about: Record<string, unknown>): FrameMetadata {
+  const fields: Record<string, Record<string, string>> = {};
+  const columns: Record<string, FeatureColumnInfo> = {};
+  for (const [name, info] of table.columns) {
+    if (!table.frame.columns.includes(name)) continue;
+    columns[name] = info;
+    const f: Record<string, string> = {
+      'cift.kernel': info.kernel,
+      'cift.params': JSON.stringify(info.params),
+      'cift.warmup': String(info.warmup),
+      'cift.tail': String(info.tail),
+      'cift.target': String(info.target),
+      'cift.input': info.input,
+    };
+    if (info.aggregate !== undefined) f['cift.aggregate'] = info.aggregate;
+    fields[name] = f;
+  }
+  return { schema: { 'cift.features': JSON.stringify({ ...about, rows: table.rows, columns }) }, fields };
+}
