@@ -56,9 +56,10 @@ export function computeFeatures(polars: Polars, frame: pl.DataFrame, requests: r
 }
 
 /**
- * Per-update feature columns (quote or book features) → one row per bar interval, labelled by the bar's start:
- * 'last' features take the bar's last value, 'sum' features (OFI, MLOFI, WOFI) the sum over the bar's updates,
- * ignoring NaN (an update with no previous state). `keepLast` input columns are kept as the bar's last value.
+ * Per-update feature columns (quote, book or trade features) → one row per bar interval, labelled by the bar's
+ * start: 'last' features take the bar's last value, 'sum' features (OFI, MLOFI, WOFI) the sum over the bar's
+ * updates, ignoring NaN (an update with no previous state), 'mean' features (effective and realized spread) the
+ * mean over the bar's rows, ignoring NaN and null (null when the bar has none). `keepLast` input columns are kept as the bar's last value.
  */
 export function featuresPerBar(polars: Polars, perUpdate: pl.DataFrame, requests: readonly FeatureRequest[], interval: string, keepLast: readonly string[] = []): pl.DataFrame {
   const { col } = polars;
@@ -66,7 +67,7 @@ export function featuresPerBar(polars: Polars, perUpdate: pl.DataFrame, requests
   for (const r of requests) {
     for (const c of r.columns) {
       const x = col(c).fillNan(null);
-      aggs.push(r.spec.perBar === 'sum' ? x.sum().alias(c) : x.last().alias(c));
+      aggs.push((r.spec.perBar === 'sum' ? x.sum() : r.spec.perBar === 'mean' ? x.mean() : x.last()).alias(c));
     }
   }
   // last() inside a group follows the frame's row order, which is (ts, seq): the bar's last update.
