@@ -20,22 +20,21 @@ import { checkPeriod, checkSameLength, outFor } from './util.js';
 /** The trade's direction as stated above; one instance per trade series (it holds the tick-test state). */
 export class TradeSign {
   private lastPrice = NaN;
-  /** Sign of the last non-zero change between consecutive trade prices; 0 before any. */
+  /** Sign of the last non-zero change between consecutive trade prices, this trade's included; 0 before any. */
   private lastTick = 0;
 
   update(price: number, side: number, mid: number): number {
-    let d: number;
-    if (side === 1 || side === -1) d = side;
-    else if (side !== 0 || price !== price || mid !== mid) d = NaN;
-    else if (price > mid) d = 1;
-    else if (price < mid) d = -1;
-    else d = this.lastTick === 0 ? NaN : this.lastTick;
+    // The tick test of this trade: its price against the previous trade's; a zero tick keeps the last change's sign.
     if (price === price) {
       if (price > this.lastPrice) this.lastTick = 1;
       else if (price < this.lastPrice) this.lastTick = -1;
       this.lastPrice = price;
     }
-    return d;
+    if (side === 1 || side === -1) return side;
+    if (side !== 0 || price !== price || mid !== mid) return NaN;
+    if (price > mid) return 1;
+    if (price < mid) return -1;
+    return this.lastTick === 0 ? NaN : this.lastTick;
   }
 }
 
