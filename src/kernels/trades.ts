@@ -6,9 +6,9 @@
  *
  * The trade's direction d: the stored side when it is ±1; when it is 0 (unknown) the Lee & Ready (1991, "Inferring
  * trade direction from intraday data", Journal of Finance) algorithm: the quote rule first (price above the mid of
- * the quote in force → +1, below → −1), and for a trade exactly at the mid the tick test against earlier trade
- * prices (an uptick or zero-uptick → +1, a downtick or zero-downtick → −1: the sign of the last price change
- * among the trades so far). A side-0 trade is NaN (unclassified) when there is no quote (mid NaN) or, at the mid,
+ * the quote in force → +1, below → −1), and for a trade at the mid (within 1e-12 of it, relative: AT_MID_TOLERANCE)
+ * the tick test against earlier trade prices (an uptick or zero-uptick → +1, a downtick or zero-downtick → −1: the
+ * sign of the last price change among the trades so far, this one's included). A side-0 trade is NaN (unclassified) when there is no quote (mid NaN) or, at the mid,
  * when no earlier price change exists; a NaN side is missing data and also gives NaN. The tick state follows
  * every trade with a price, whatever its side.
  *
@@ -16,6 +16,14 @@
  * two give the same bits.
  */
 import { checkPeriod, checkSameLength, outFor } from './util.js';
+
+/**
+ * A price within this fraction of the mid is AT the mid for the quote rule: (bid + ask)/2 of two decimal prices
+ * rounds in binary (e.g. (100.01 + 100.03)/2 is not the double nearest 100.02), and a trade at the true midpoint
+ * must go to the tick test, not be signed by that rounding. 1e-12 is far above the rounding (~1e-16) and far below
+ * any real tick (a cent on a $100,000 price is 1e-7).
+ */
+const AT_MID_TOLERANCE = 1e-12;
 
 /** The trade's direction as stated above; one instance per trade series (it holds the tick-test state). */
 export class TradeSign {
@@ -32,8 +40,9 @@ export class TradeSign {
     }
     if (side === 1 || side === -1) return side;
     if (side !== 0 || price !== price || mid !== mid) return NaN;
-    if (price > mid) return 1;
-    if (price < mid) return -1;
+    const atMid = AT_MID_TOLERANCE * Math.abs(mid);
+    if (price > mid + atMid) return 1;
+    if (price < mid - atMid) return -1;
     return this.lastTick === 0 ? NaN : this.lastTick;
   }
 }

@@ -24,6 +24,13 @@ describe('trade direction (stored side, else Lee & Ready)', () => {
     expect(arr(tradeSigns(price, side, mid))).toEqual([-1, 1, -1, -1, 1, 1]);
   });
 
+  it('treats a price at the mid computed from two quotes as at the mid, despite binary rounding of (bid + ask)/2', () => {
+    // (100.01 + 100.03)/2 is not the double nearest 100.02; a side-0 trade at 100.02 after one at 100.00 is an
+    // uptick at the mid → +1 (the quote rule on the rounded mid would have said −1).
+    const m = (100.01 + 100.03) / 2;
+    expect(arr(tradeSigns(f(100.0, 100.02), f(-1, 0), f(m, m)))).toEqual([-1, 1]);
+  });
+
   it('a stored side wins over the quote rule (a buyer-initiated trade below the mid stays +1)', () => {
     expect(arr(tradeSigns(f(10.0, 10.02), f(1, -1), f(10.01, 10.01)))).toEqual([1, -1]);
   });
