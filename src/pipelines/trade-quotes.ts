@@ -31,8 +31,18 @@ function topOfBookColumns(frame: pl.DataFrame): [string, string] {
   throw new CiftError('NO_DATA', 'trade features need a stored book (bid_px_1, ask_px_1) or quotes (bid, ask) to measure trades against', 'ingest quotes or a book for this symbol (e.g. `cift ingest lobster MESSAGE ORDERBOOK`)');
 }
 
-/** A frame's rows in (ts, seq) order: the source order the as-of rule is stated in. */
-const inSourceOrder = (frame: pl.DataFrame): pl.DataFrame => frame.sort(['ts', 'seq']);
+/**
+ * A frame's rows in (ts, seq) order, the source order the as-of rule is stated in. Stored frames already are, so
+ * the order is checked first (one pass) and the sort, costly on a wide book, only runs when needed.
+ */
+function inSourceOrder(polars: Polars, frame: pl.DataFrame): pl.DataFrame {
+  const ts = timestampsOf(polars, frame);
+  const seq = numericColumn(polars, frame, 'seq');
+  for (let i = 1; i < ts.length; i++) {
+    if (ts[i] < ts[i - 1] || (ts[i] === ts[i - 1] && seq[i] < seq[i - 1])) return frame.sort(['ts', 'seq']);
+  }
+  return frame;
+}
 
 /**
  * For each trade (trades in (ts, seq) order), the index of the book row in force: the last one strictly before it on
@@ -57,9 +67,8 @@ export function bookRowInForce(polars: Polars, trades: pl.DataFrame, book: pl.Da
 
 /** Mid of each book row: (best bid + best ask)/2, NaN when a side is empty. */
 function bookMids(polars: Polars, book: pl.DataFrame): Float64Array {
-  const [bidCol, askCol] = topOfBookColumns(book);
-  const bid = numericColumn(polars, book, bidCol);
-  const ask = numericColumn(polars, book, askCol);
+  const bid = numericColumn(polars, book, 'bid');
+  const ask = numericColumn(polars, book, 'ask');
   const mids = new Float64Array(book.height);
   for (let j = 0; j < mids.length; j++) mids[j] = (bid[j] + ask[j]) / 2;
   return mids;
@@ -104,8 +113,10 @@ export function tradeFeatures(polars: Polars, trades: pl.DataFrame, book: pl.Dat
   for (const r of requests) {
     if (r.spec.on !== 'trades') throw new RangeError(`tradeFeatures computes trade features only; ${r.spec.name} is a ${r.spec.on} feature`);
   }
-  const tradeRows = inSourceOrder(trades);
-  const bookRows = inSourceOrder(book);
+  const tradeRows = inSourceOrder(polars, trades);
+  // Only the best bid and ask are read: narrowed before any sort, so a deep book is not reordered whole.
+  const [bidCol, askCol] = topOfBookColumns(book);
+  const bookRows = inSourceOrder(polars, book.select('ts', 'seq', polars.col(bidCol).alias('bid'), polars.col(askCol).alias('ask')));
   const mids = bookMids(polars, bookRows);
   const inForce = bookRowInForce(polars, tradeRows, bookRows);
   const mid = new Float64Array(tradeRows.height);
