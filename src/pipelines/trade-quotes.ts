@@ -103,8 +103,8 @@ function midAheadByTime(tradeTs: BigInt64Array, bookTs: BigInt64Array, mids: Flo
 }
 
 /**
- * One row per trade, in (ts, seq) order: ts, seq, price, size, side, mid (of the quote in force before the trade,
- * null when none is two-sided), then one column per requested trade feature (NaN as null: a trade with no mid, an
+ * One row per trade, in (ts, seq) order: ts, seq, price, size, side, mid (of the quote in force before the trade;
+ * null before the first book row, or when the book row in force has an empty best bid or ask), then one column per requested trade feature (NaN as null: a trade with no mid, an
  * unclassified direction, or a horizon past the data's end). `book` is a stored book (mid from bid_px_1/ask_px_1) or
  * quotes (bid/ask), with ts and seq. Give the book whole, not cut at the trades' last time, so horizons after the last
  * trade can be seen; rows before the first trade only serve as the quote in force.

@@ -6,7 +6,7 @@
  * day: the effective spread of every execution from an independent reader of the raw message and orderbook files.
  */
 import { readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type pl from 'nodejs-polars';
 import { CiftError } from '../../src/errors.js';
 import { parseFeatureSet } from '../../src/pipelines/feature-set.js';
@@ -15,7 +15,7 @@ import { bookRowInForce, tradeFeatures } from '../../src/pipelines/trade-quotes.
 import { loadPolars } from '../../src/polars.js';
 import { readLobster } from '../../src/sources/lobster.js';
 import { batchToFrame } from '../../src/store/ticks/parquet.js';
-import { AAPL_MESSAGE, AAPL_ORDERBOOK, hasLobster } from '../helpers.js';
+import { AAPL_MESSAGE, AAPL_ORDERBOOK, cift, hasLobster, tempDir } from '../helpers.js';
 
 const pl = await loadPolars();
 
@@ -273,6 +273,27 @@ describe('count-or-duration parameters (realized_spread:H)', () => {
       expect((e as CiftError).message).toMatch(message);
       expect((e as CiftError).message).not.toContain('\n');
     }
+  });
+});
+
+describe('cift features --list', () => {
+  const tmp = tempDir();
+  afterAll(tmp.cleanup);
+
+  it('shows the trade features, on trades, with their inputs and warm-up', () => {
+    const r = cift(['features', '--list', '--json'], { home: tmp.dir });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as Array<{ name: string; on: string; inputs: string[]; warmup: number[] }>;
+    const trades = rows.filter((k) => k.on === 'trades');
+    expect(trades.map((k) => k.name)).toEqual(['effective_spread', 'realized_spread', 'trade_imbalance']);
+    expect(trades.map((k) => k.inputs)).toEqual([
+      ['price', 'side', 'mid'],
+      ['price', 'side', 'mid', 'mid_ahead'],
+      ['price', 'size', 'side', 'mid'],
+    ]);
+    expect(trades.find((k) => k.name === 'trade_imbalance')!.warmup).toEqual([49]);
+    const table = cift(['features', '--list'], { home: tmp.dir });
+    for (const name of ['effective_spread', 'realized_spread', 'trade_imbalance']) expect(table.stdout).toContain(name);
   });
 });
 
