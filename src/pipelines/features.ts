@@ -59,7 +59,8 @@ export function computeFeatures(polars: Polars, frame: pl.DataFrame, requests: r
  * Per-update feature columns (quote, book or trade features) → one row per bar interval, labelled by the bar's
  * start: 'last' features take the bar's last value, 'sum' features (OFI, MLOFI, WOFI) the sum over the bar's
  * updates, ignoring NaN (an update with no previous state), 'mean' features (effective and realized spread) the
- * mean over the bar's rows, ignoring NaN and null (null when the bar has none). `keepLast` input columns are kept as the bar's last value.
+ * mean over the bar's rows, ignoring NaN and null (null when the bar has none). `keepLast` input columns are kept
+ * as the bar's last value.
  */
 export function featuresPerBar(polars: Polars, perUpdate: pl.DataFrame, requests: readonly FeatureRequest[], interval: string, keepLast: readonly string[] = []): pl.DataFrame {
   const { col } = polars;

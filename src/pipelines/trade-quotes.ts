@@ -45,8 +45,9 @@ function inSourceOrder(polars: Polars, frame: pl.DataFrame): pl.DataFrame {
 }
 
 /**
- * For each trade (trades in (ts, seq) order), the index of the book row in force: the last one strictly before it on
- * (ts, seq), a book row with the trade's own (ts, seq) counting as after it. NaN when no book row comes before.
+ * For each trade (row i of `trades`), the book row in force (its row number in `book`): the last one strictly before
+ * the trade on (ts, seq), a book row with the trade's own (ts, seq) counting as after it. NaN when no book row comes
+ * before. Either frame may be in any order.
  */
 export function bookRowInForce(polars: Polars, trades: pl.DataFrame, book: pl.DataFrame): Float64Array {
   const { col, lit } = polars;
