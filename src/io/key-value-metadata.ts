@@ -17,6 +17,9 @@ export interface KeyValue {
 
 /** Entries merged by key: an existing key keeps its place and takes the new value, a new key goes at the end. */
 export function mergeKeyValues(existing: readonly KeyValue[], set: Readonly<Record<string, string>>): KeyValue[] {
+  // A value that is not a string (an undefined from a caller's optional field) would be written as an absent value,
+  // which pyarrow refuses to read: fail here, naming the key, instead of writing such a file.
+  for (const [key, value] of Object.entries(set)) if (typeof value !== 'string') throw new TypeError(`metadata value of "${key}" is ${value === undefined ? 'undefined' : typeof value}, not a string`);
   const out = existing.map((e) => (Object.hasOwn(set, e.key) ? { key: e.key, value: set[e.key]! } : { ...e }));
   const had = new Set(existing.map((e) => e.key));
   for (const [key, value] of Object.entries(set)) if (!had.has(key)) out.push({ key, value });

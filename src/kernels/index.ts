@@ -12,6 +12,7 @@ export { vwap, Vwap, rollingVwap, typicalPrice } from './vwap.js';
 export { mid, spread, spreadBps, microprice, effectiveSpread } from './microstructure.js';
 export { ofi } from './ofi.js';
 export { levelOfi, mlofi, Mlofi, wofi, Wofi, bookPressure, BookPressure, depth, Depth, weightedMid, WeightedMid, bookSlope, BookSlope } from './book.js';
+export { tradeSigns, TradeSign, tradeEffectiveSpread, TradeEffectiveSpread, tradeRealizedSpread, TradeRealizedSpread, tradeImbalance, TradeImbalance } from './trades.js';
 export { minmax, zscore } from './normalize.js';
 export { crossedAbove, crossedBelow } from './cross.js';
 
@@ -21,5 +22,5 @@ export { crossedAbove, crossedBelow } from './cross.js';
  * carry `target: true`. List each new forward-looking kernel here: test/backtest/strategy-kernels.test.ts changes
  * the future of every kernel exported above and fails when this list differs from the ones whose past moved.
  */
-export const FORWARD_LOOKING_KERNELS = ['forwardReturn', 'forwardLogReturn', 'forwardDirection'] as const;
+export const FORWARD_LOOKING_KERNELS = ['forwardReturn', 'forwardLogReturn', 'forwardDirection', 'tradeRealizedSpread'] as const;
 export type ForwardLookingKernel = (typeof FORWARD_LOOKING_KERNELS)[number];

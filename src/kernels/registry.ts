@@ -17,10 +17,30 @@ import { forwardReturn, lag, logReturn, roc } from './returns.js';
 import { rsi, Rsi } from './rsi.js';
 import { sma, Sma } from './sma.js';
 import { rollingStd, RollingStd } from './stddev.js';
+import { tradeEffectiveSpread, TradeEffectiveSpread, tradeImbalance, TradeImbalance, tradeRealizedSpread, TradeRealizedSpread } from './trades.js';
 import { rollingVwap, typicalPrice, vwap, Vwap } from './vwap.js';
 
-/** Column a kernel reads. `session` is a per-row session id (UTC day number unless a zone is given). */
-export type KernelInput = 'open' | 'high' | 'low' | 'close' | 'volume' | 'session' | 'bid' | 'ask' | 'bid_size' | 'ask_size';
+/**
+ * Column a kernel reads. `session` is a per-row session id (UTC day number unless a zone is given). Trade kernels
+ * read per-trade columns: price, size, side (+1 buyer-initiated, −1 seller-initiated, 0 unknown), `mid` of the quote
+ * in force before the trade and `mid_ahead`, the mid at a request's horizon after it (src/pipelines/trade-quotes.ts).
+ */
+export type KernelInput =
+  | 'open'
+  | 'high'
+  | 'low'
+  | 'close'
+  | 'volume'
+  | 'session'
+  | 'bid'
+  | 'ask'
+  | 'bid_size'
+  | 'ask_size'
+  | 'price'
+  | 'size'
+  | 'side'
+  | 'mid'
+  | 'mid_ahead';
 
 export interface ParamSpec {
   name: string;
@@ -30,6 +50,12 @@ export interface ParamSpec {
   integer: boolean;
   /** Left out of the column name when the user does not write it (wofi:5 → wofi_5, wofi:5:0.25 → wofi_5_0.25). */
   omitDefault?: boolean;
+  /**
+   * The parameter is a count (bounded by min/max) or, written with a time unit (500ms, 5s, 1m), a duration: a
+   * horizon in events or in time (realized_spread:50, realized_spread:5s). The parser keeps a duration in
+   * FeatureRequest.durationsNs, and the parameter's slot in params is then NaN (not a count).
+   */
+  orDuration?: boolean;
 }
 
 /** A streaming instance: update() takes the inputs in `inputs` order and returns one value or one per output. */
@@ -44,9 +70,10 @@ export interface KernelSpec {
   reference: string;
   /**
    * bars: computed on bar columns; quotes: on top-of-book quotes; book: on the stored book's per-level columns
-   * (quote and book features are aggregated per bar with `perBar`).
+   * trades: on trades joined as-of to the quote in force (src/pipelines/trade-quotes.ts), one row per trade
+   * (quote, book and trade features are aggregated per bar with `perBar`).
    */
-  on: 'bars' | 'quotes' | 'book';
+  on: 'bars' | 'quotes' | 'book' | 'trades';
   /** Input columns; empty for book kernels, whose columns depend on the parameters: see kernelInputs(). */
   inputs: readonly KernelInput[];
   /** Book kernels: the number of levels the parameters ask for; the inputs are bookInputs(levels(p)). */
@@ -60,7 +87,10 @@ export interface KernelSpec {
   warmup(p: readonly number[]): number[];
   batch(inputs: readonly Float64Array[], p: readonly number[], outs: readonly Float64Array[]): void;
   stream?(p: readonly number[]): KernelStream;
-  /** How per-update values become one value per bar: the bar's last value, the sum or the mean over the bar. */
+  /**
+   * How per-update (or per-trade) values become one value per bar: the bar's last value, the sum over the bar, or
+   * the mean over the bar's rows; NaN rows are left out of the sum and the mean.
+   */
   perBar?: 'last' | 'sum' | 'mean';
   /**
    * Forward-looking: a label whose value at row i uses rows after i. Its batch function is listed in
@@ -87,6 +117,9 @@ function sides(inputs: readonly Float64Array[], levels: number): [Float64Array[]
 
 const levelsParam = (dflt: number): ParamSpec => period('levels', dflt, 1, 100);
 const BOOK_REFERENCE = 'book levels: a NaN price is an empty level (bid −∞ / ask +∞, size 0)';
+
+const TRADE_REFERENCE =
+  'Huang & Stoll (1996), Bessembinder & Kaufman (1997); mid = quote in force before the trade; d = stored side, else Lee & Ready (1991): quote rule, tick test at the mid';
 
 const scalar = (update: (...v: number[]) => number): KernelStream => ({ update });
 
@@ -514,6 +547,55 @@ export const KERNELS: readonly KernelSpec[] = [
     },
     perBar: 'last',
     nanPolicy: 'empty-level',
+  },
+  {
+    name: 'effective_spread',
+    summary: 'effective spread of each trade, a fraction of the mid: 2·d·(price − mid)/mid (per trade; averaged per bar)',
+    reference: TRADE_REFERENCE,
+    on: 'trades',
+    inputs: ['price', 'side', 'mid'],
+    params: [],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([price, side, m], _p, [y]) => void tradeEffectiveSpread(price, side, m, y),
+    stream: () => {
+      const s = new TradeEffectiveSpread();
+      return scalar((price, side, m) => s.update(price, side, m));
+    },
+    perBar: 'mean',
+  },
+  {
+    name: 'realized_spread',
+    summary: 'realized spread at horizon H: 2·d·(price − mid H later)/mid; H in book updates (50) or time (5s, 500ms, 1m) (a label: uses future data)',
+    reference: TRADE_REFERENCE + '; mid H later = H book updates after the trade, or the mid in force at ts + H; null past the data end',
+    on: 'trades',
+    inputs: ['price', 'side', 'mid', 'mid_ahead'],
+    params: [{ ...period('h', 1, 1, 1_000_000), orDuration: true }],
+    outputs: [''],
+    warmup: () => [0],
+    batch: ([price, side, m, ahead], _p, [y]) => void tradeRealizedSpread(price, side, m, ahead, y),
+    stream: () => {
+      const s = new TradeRealizedSpread();
+      return scalar((price, side, m, ahead) => s.update(price, side, m, ahead));
+    },
+    perBar: 'mean',
+    target: true,
+  },
+  {
+    name: 'trade_imbalance',
+    summary: 'signed volume Σ d·size over the last W trades, the current one included (per trade; last per bar)',
+    reference: 'Chordia, Roll & Subrahmanyam (2002) order imbalance in shares over a trade window; d as effective_spread',
+    on: 'trades',
+    inputs: ['price', 'size', 'side', 'mid'],
+    params: [period('w', 50)],
+    outputs: [''],
+    warmup: ([w]) => [w - 1],
+    batch: ([price, size, side, m], [w], [y]) => void tradeImbalance(price, size, side, m, w, y),
+    stream: ([w]) => {
+      const s = new TradeImbalance(w);
+      return scalar((price, size, side, m) => s.update(price, size, side, m));
+    },
+    perBar: 'last',
   },
 ];
 

@@ -2,15 +2,43 @@
  * Parses a feature set such as "rsi:14,ema:20,bbands:20:2,macd" against the kernel registry and names the output
  * columns: the feature and its parameters joined by "_" (parameters as the user wrote them, defaults as plain
  * numbers: 2, never 2.0; a default marked omitDefault is left out: wofi:5 → wofi_5), plus the output's suffix for multi-output kernels (bbands_20_2_lower, macd_12_26_9_signal).
+ * A count-or-duration parameter (ParamSpec.orDuration) also takes a time span: realized_spread:5s → realized_spread_5s.
  */
 import { CiftError, didYouMean } from '../errors.js';
-import { KERNEL_NAMES, findKernel, kernelOutputs, type KernelSpec } from '../kernels/registry.js';
+import { KERNEL_NAMES, findKernel, kernelOutputs, type KernelSpec, type ParamSpec } from '../kernels/registry.js';
+import { parseInterval } from '../time.js';
 
 export interface FeatureRequest {
   spec: KernelSpec;
   params: number[];
   /** One column name per kernel output. */
   columns: string[];
+  /**
+   * Parameters written as a duration (ParamSpec.orDuration: realized_spread:5s), in ns, at the parameter's index;
+   * their slot in `params` is NaN. Absent when no parameter was written as a duration.
+   */
+  durationsNs?: Array<bigint | undefined>;
+}
+
+const DURATION_EXAMPLES = 'e.g. 50, 500ms, 5s, 1m';
+
+/** A duration with a fixed-length unit (ns, us, ms, s, m, h, d, w) in ns, or undefined when the text is not one. */
+function durationNs(text: string): bigint | undefined {
+  if (!/^\d+[a-z]+$/.test(text)) return undefined;
+  try {
+    return parseInterval(text).ns;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A count-or-duration parameter written with a unit: its length in ns, or a one-line usage error. */
+function parseDurationParam(item: string, p: ParamSpec, text: string): bigint {
+  const ns = durationNs(text);
+  if (ns === undefined || ns <= 0n) {
+    throw new CiftError('USAGE', `feature "${item}": ${p.name} "${text}" is neither a count nor a duration (${DURATION_EXAMPLES})`);
+  }
+  return ns;
 }
 
 export function parseFeatureSet(text: string): FeatureRequest[] {
@@ -45,11 +73,19 @@ function parseOne(item: string): FeatureRequest {
   }
   const params: number[] = [];
   const written: string[] = [];
+  let durationsNs: Array<bigint | undefined> | undefined;
   spec.params.forEach((p, j) => {
     const text = paramTexts[j];
     if (text === undefined || text === '') {
       params.push(p.default);
       if (!p.omitDefault) written.push(String(p.default));
+      return;
+    }
+    if (p.orDuration && /[a-z]$/i.test(text)) {
+      durationsNs ??= [];
+      durationsNs[j] = parseDurationParam(item, p, text);
+      params.push(NaN);
+      written.push(text);
       return;
     }
     const value = Number(text);
@@ -63,5 +99,6 @@ function parseOne(item: string): FeatureRequest {
     throw new CiftError('USAGE', `feature "${item}": fast (${params[0]}) must be below slow (${params[1]})`);
   }
   const base = [spec.name, ...written].join('_');
-  return { spec, params, columns: kernelOutputs(spec, params).map((suffix) => (suffix === '' ? base : `${base}_${suffix}`)) };
+  const columns = kernelOutputs(spec, params).map((suffix) => (suffix === '' ? base : `${base}_${suffix}`));
+  return durationsNs ? { spec, params, columns, durationsNs } : { spec, params, columns };
 }

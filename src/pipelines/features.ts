@@ -56,9 +56,11 @@ export function computeFeatures(polars: Polars, frame: pl.DataFrame, requests: r
 }
 
 /**
- * Per-update feature columns (quote or book features) → one row per bar interval, labelled by the bar's start:
- * 'last' features take the bar's last value, 'sum' features (OFI, MLOFI, WOFI) the sum over the bar's updates and
- * 'mean' features (spreads) their mean, ignoring NaN (an update with no previous state). `keepLast` input columns are kept as the bar's last value.
+ * Per-update feature columns (quote, book or trade features) → one row per bar interval, labelled by the bar's
+ * start: 'last' features take the bar's last value, 'sum' features (OFI, MLOFI, WOFI) the sum over the bar's
+ * updates, ignoring NaN (an update with no previous state), 'mean' features (quoted, effective, realized spreads) the
+ * mean over the bar's rows, ignoring NaN and null (null when the bar has none). `keepLast` input columns are kept
+ * as the bar's last value.
  */
 export function featuresPerBar(polars: Polars, perUpdate: pl.DataFrame, requests: readonly FeatureRequest[], interval: string, keepLast: readonly string[] = []): pl.DataFrame {
   const { col } = polars;

@@ -14,6 +14,7 @@ import type { KernelSpec } from '../kernels/registry.js';
 import type { MarketData } from '../market-data.js';
 import type { FeatureRequest } from '../pipelines/feature-set.js';
 import { computeFeatures, featuresPerBar } from '../pipelines/features.js';
+import { tradeFeatures } from '../pipelines/trade-quotes.js';
 import { addMlColumns, type ColumnInfo, type MlColumnsRequest } from '../pipelines/ml-columns.js';
 import { filterSession, sessionRows, type TradingSession } from '../pipelines/session.js';
 import type { Polars } from '../polars.js';
@@ -96,7 +97,12 @@ async function perRow(polars: Polars, market: MarketData, kind: Exclude<RowKind,
     const withFeatures = computeFeatures(polars, frame, requests);
     return withFeatures.withColumns(withFeatures.getColumn('bid').add(withFeatures.getColumn('ask')).div(2).alias('mid'));
   }
-  throw new CiftError('USAGE', `${names(requests)}: trade features are not available yet`);
+  if (frame === undefined) throw new CiftError('NO_DATA', `no trades stored for "${symbol}"; ${want} trades`, 'ingest trades (e.g. a LOBSTER day with `cift ingest lobster`)');
+  // The quote in force comes from the whole stored book (or quotes), uncut: a range or session cut of it would
+  // leave the first trades without a quote and the last realized spreads without a future mid.
+  const book = (await market.read('book', symbol)) ?? (await market.read('quotes', symbol));
+  if (book === undefined) throw new CiftError('NO_DATA', `no book or quotes stored for "${symbol}"; ${want} the quote in force at each trade`, 'ingest a LOBSTER day with `cift ingest lobster`');
+  return tradeFeatures(polars, frame, book, requests);
 }
 
 /** Features of two row kinds (bars, quotes, book updates, trades) line up only per bar: a usage error without an interval. */

@@ -80,6 +80,16 @@ const book = (x: Inputs) => {
   return [b.bidPx, b.bidSz, b.askPx, b.askSz] as const;
 };
 
+/**
+ * Per-trade columns as the trade pipeline aligns them (one trade per row, priced at the close): `mid` of the row's
+ * quote and `mid_ahead`, the next row's mid: the pipeline's horizon alignment is what makes realized spread a label.
+ */
+function tradesOf(x: Inputs): Record<'price' | 'size' | 'side' | 'mid' | 'mid_ahead', Float64Array> {
+  const mid = kernels.mid(x.bid, x.ask);
+  const midAhead = Float64Array.from({ length: N }, (_, i) => (i + 1 < N ? mid[i + 1] : NaN));
+  return { price: x.close, size: x.volume, side: x.side, mid, mid_ahead: midAhead };
+}
+
 const perIndex = (f: (i: number) => boolean) => Float64Array.from({ length: N }, (_, i) => (f(i) ? 1 : 0));
 
 /** One call per exported kernel function (classes are streaming: they cannot see the future). */
@@ -115,6 +125,13 @@ const CALLS: Record<string, (x: Inputs) => Float64Array | Float64Array[]> = {
   depth: (x) => kernels.depth(...book(x)),
   weightedMid: (x) => kernels.weightedMid(...book(x)),
   bookSlope: (x) => kernels.bookSlope(...book(x)),
+  tradeSigns: (x) => kernels.tradeSigns(x.close, x.side, kernels.mid(x.bid, x.ask)),
+  tradeEffectiveSpread: (x) => kernels.tradeEffectiveSpread(x.close, x.side, kernels.mid(x.bid, x.ask)),
+  tradeRealizedSpread: (x) => {
+    const t = tradesOf(x);
+    return kernels.tradeRealizedSpread(t.price, t.side, t.mid, t.mid_ahead);
+  },
+  tradeImbalance: (x) => kernels.tradeImbalance(x.close, x.volume, x.side, kernels.mid(x.bid, x.ask), 5),
   zscore: (x) => kernels.zscore(x.close, 5),
   minmax: (x) => kernels.minmax(x.close, 5),
   crossedAbove: (x) => {
@@ -168,10 +185,10 @@ describe('forward-looking kernels', () => {
 
   it('registry entries are marked target exactly when their batch function reads the future', () => {
     for (const spec of KERNELS) {
-      // Book kernels read the 3-level book of bookOf (levels capped at 3).
+      // Book kernels read the 3-level book of bookOf (levels capped at 3); trade kernels the trades of tradesOf.
       const p = spec.params.map((q) => Math.min(q.default, spec.on === 'book' && q.name === 'levels' ? 3 : 20));
       const run = (x: Inputs) => {
-        const columns: Record<string, Float64Array> = { ...x, ...bookOf(x).columns };
+        const columns: Record<string, Float64Array> = { ...x, ...bookOf(x).columns, ...tradesOf(x) };
         const names = kernelInputs(spec, p);
         const outs = kernelOutputs(spec, p).map(() => new Float64Array(N));
         spec.batch(names.map((name) => columns[name]), p, outs);

@@ -8,7 +8,26 @@ import { syntheticMarket } from '../../src/sources/synthetic.js';
 import { bookColumns, syntheticBook } from '../../bench/book-data.js';
 
 /** The seeded synthetic market with short sessions, so VWAP resets happen inside a 300-row test. */
-export const randomMarket = (n: number, seed = 7): Record<KernelInput, Float64Array> => syntheticMarket(n, seed, 50);
+export const randomMarket = (n: number, seed = 7): Record<Exclude<KernelInput, TradeInput>, Float64Array> => syntheticMarket(n, seed, 50);
+
+type TradeInput = 'price' | 'size' | 'side' | 'mid' | 'mid_ahead';
+
+/**
+ * One trade per market row, as the trade pipeline aligns them: a price cycling bid, ask, mid (so the quote rule and,
+ * at the mid, the tick test both occur), sides +1/−1 with every fifth trade 0 (unknown), the volume as size, the
+ * row's mid, and mid_ahead the next row's mid (NaN on the last row: past the data end).
+ */
+function tradeColumns(m: Record<'bid' | 'ask' | 'volume', Float64Array>): Record<TradeInput, Float64Array> {
+  const n = m.bid.length;
+  const mid = Float64Array.from({ length: n }, (_, i) => (m.bid[i] + m.ask[i]) / 2);
+  return {
+    price: Float64Array.from({ length: n }, (_, i) => [m.bid[i], m.ask[i], mid[i]][i % 3]),
+    size: m.volume,
+    side: Float64Array.from({ length: n }, (_, i) => (i % 5 === 0 ? 0 : i % 2 === 0 ? 1 : -1)),
+    mid,
+    mid_ahead: Float64Array.from({ length: n }, (_, i) => (i + 1 < n ? mid[i + 1] : NaN)),
+  };
+}
 
 function leadingNaNs(a: Float64Array): number {
   let i = 0;
@@ -32,8 +51,9 @@ function runBatch(spec: KernelSpec, inputs: Float64Array[], p: number[]): Float6
 export function kernelContract(spec: KernelSpec): void {
   describe(`kernel contract: ${spec.name}`, () => {
     const N = 2500; // long enough to cross rollingStd's re-anchoring (every 128 outputs) many times
-    // Bar and quote columns, and a 10-level book's bid_px_1 … ask_sz_10 for the book kernels.
-    const columns: Record<string, Float64Array> = { ...randomMarket(N), ...bookColumns(syntheticBook(N, 10, 7)) };
+    // Bar and quote columns, a 10-level book's bid_px_1 … ask_sz_10 for the book kernels, trades for the trade kernels.
+    const market = randomMarket(N);
+    const columns: Record<string, Float64Array> = { ...market, ...bookColumns(syntheticBook(N, 10, 7)), ...tradeColumns(market) };
 
     for (const p of paramSets(spec)) {
       const label = `(${p.join(', ')})`;
