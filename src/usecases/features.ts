@@ -95,6 +95,7 @@ async function perRow(polars: Polars, market: MarketData, kind: Exclude<RowKind,
   if (kind === 'quotes') {
     if (frame === undefined) throw new CiftError('NO_DATA', `no quotes stored for "${symbol}"; ${want} quotes`, 'ingest quotes (e.g. a LOBSTER day with `cift ingest lobster`)');
     const withFeatures = computeFeatures(polars, frame, requests);
+    if (withFeatures.columns.includes('mid')) return withFeatures; // asked for as a feature
     return withFeatures.withColumns(withFeatures.getColumn('bid').add(withFeatures.getColumn('ask')).div(2).alias('mid'));
   }
   if (frame === undefined) throw new CiftError('NO_DATA', `no trades stored for "${symbol}"; ${want} trades`, 'ingest trades (e.g. a LOBSTER day with `cift ingest lobster`)');
@@ -138,8 +139,9 @@ export async function buildFeatureTable(polars: Polars, market: MarketData, req:
       frame = withBarNumbers(polars, computeFeatures(polars, bars.frame.select(...BAR_INPUTS), requests, { sessionTz: req.vwapTz }));
     } else {
       frame = await perRow(polars, market, rows, symbol, requests, req);
-      internal = rows === 'book' || rows === 'quotes' ? ['mid'] : [];
-      if (ml?.targetOn === 'mid') internal = [];
+      // The mid perRow adds for a default target leaves again, unless it was asked for (as a feature or --target-on).
+      const midAsked = requests.some((r) => r.columns.includes('mid')) || ml?.targetOn === 'mid';
+      internal = (rows === 'book' || rows === 'quotes') && !midAsked ? ['mid'] : [];
     }
     requests.forEach((r) => r.columns.forEach((c, j) => columns.set(c, featureInfo(r, j, rows, false))));
   } else {
