@@ -205,4 +205,23 @@ describe.runIf(hasLobster)('cift features on the AAPL LOBSTER day', () => {
     });
     expect([rows[389].bid, rows[389].ask], "the day's last quote (SOURCE.md: mid 577.605)").toEqual([577.54, 577.67]);
   });
+  it('--session keeps only the quotes inside the New York hours given, and per day labels the exchange date', () => {
+    const home = join(tmp.dir, 'lob-session');
+    expect(cift(['ingest', 'lobster', AAPL_MESSAGE, AAPL_ORDERBOOK], { home }).status).toBe(0);
+    // 10:00-10:30 New York on 2012-06-21 (EDT): minutes 600..629 after midnight, 14:00-14:30 UTC.
+    const out = join(tmp.dir, 'aapl-session.json');
+    const r = cift(['features', 'AAPL', '--set', 'spread,ofi', '--session', '10:00-10:30', '--tz', 'America/New_York', '--out', out], { home });
+    expect(r.status, r.stderr).toBe(0);
+    const rows = JSON.parse(readFileSync(out, 'utf8')) as Array<Record<string, number | string>>;
+    const inside = rawLevel1(AAPL_MESSAGE, AAPL_ORDERBOOK).filter((q) => q.minute >= 600 && q.minute < 630);
+    expect(rows).toHaveLength(inside.length);
+    expect(rows.every((row) => (row.ts as string) >= '2012-06-21T14:00:00' && (row.ts as string) < '2012-06-21T14:30:00')).toBe(true);
+    expect(rows.map((row) => row.bid)).toEqual(inside.map((q) => q.bid));
+    const daily = cift(['features', 'AAPL', '--set', 'spread', '--interval', '1d', '--session', 'rth', '--json'], { home });
+    expect(daily.status, daily.stderr).toBe(0);
+    const days = JSON.parse(daily.stdout) as Array<Record<string, number | string>>;
+    const all = rawLevel1(AAPL_MESSAGE, AAPL_ORDERBOOK);
+    expect(days.map((d) => d.ts)).toEqual(['2012-06-21T00:00:00.000Z']);
+    expect(days[0].spread as number).toBeCloseTo(all.reduce((sum, q) => sum + (q.ask - q.bid), 0) / all.length, 9);
+  });
 });
