@@ -1,6 +1,7 @@
 /** The suites `cift bench` can run, by name. Later suites (pipelines, backtest, trading, codec) register here. */
 import type { BenchOptions, CaseResult } from './harness.js';
 import { runBacktestSuite } from './backtest.js';
+import { runCliSuite } from './cli.js';
 import { runKernelSuite } from './kernels.js';
 import { runServeSuite } from './serve.js';
 import { runTradingSuite } from './trading.js';
@@ -12,4 +13,5 @@ export const SUITES: Record<string, Suite> = {
   backtest: runBacktestSuite,
   trading: runTradingSuite,
   serve: runServeSuite,
+  cli: runCliSuite,
 };

@@ -79,7 +79,7 @@ function printResults(ui: Ui, allCases: CaseResult[]): void {
 
 export const benchCommand = new Command('bench')
   .description('benchmarks of kernels (and later pipelines, backtests, trading), each checked against a reference before timing')
-  .option('--suite <name>', `suite to run: ${Object.keys(SUITES).join(', ')} or all`, 'kernels')
+  .option('--suite <name>', `suite to run: ${Object.keys(SUITES).join(', ')}, several joined by commas, or all`, 'kernels')
   .option('--size <N>', 'elements per case', '1000000')
   .option('--repeat <R>', 'timed repetitions (the median is quoted)', '10')
   .option('--warmup <W>', 'untimed runs before timing', '3')
@@ -106,7 +106,7 @@ export const benchCommand = new Command('bench')
   )
   .action(async (flags: BenchFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const names = flags.suite === 'all' ? Object.keys(SUITES) : [flags.suite];
+    const names = flags.suite === 'all' ? Object.keys(SUITES) : flags.suite.split(',').map((n) => n.trim());
     for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const serve = parseFlags(ServeFlags, flags as unknown as Record<string, unknown>);
