@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { z } from 'zod';
-import { numberFlag, parseFlags, positiveInt } from './flags.js';
+import { lazySchema, numberFlag, parseFlags, positiveInt } from './flags.js';
 import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { checkOutputPath } from '../src/io/output-path.js';
@@ -27,21 +26,21 @@ interface BenchFlags {
   orders?: string;
 }
 
-const BenchFlags = z.object({
-  size: positiveInt,
-  repeat: positiveInt,
+const BenchFlags = lazySchema((z) => z.object({
+  size: positiveInt(),
+  repeat: positiveInt(),
   warmup: numberFlag('must be a whole number ≥ 0', (v) => Number.isInteger(v) && v >= 0),
   maxRegression: numberFlag('must be a percentage ≥ 0', (v) => v >= 0),
-});
+}));
 
 /** The serve suite's sizes; each is optional (bench/serve.ts has the defaults). */
-const ServeFlags = z.object({
-  clients: positiveInt.optional(),
-  idle: positiveInt.optional(),
+const ServeFlags = lazySchema((z) => z.object({
+  clients: positiveInt().optional(),
+  idle: positiveInt().optional(),
   seconds: numberFlag('must be a number of seconds > 0', (v) => v > 0).optional(),
-  connections: positiveInt.optional(),
-  orders: positiveInt.optional(),
-});
+  connections: positiveInt().optional(),
+  orders: positiveInt().optional(),
+}));
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
 
