@@ -1,10 +1,11 @@
 /**
- * One side of one pipelines case in a process of its own, so its peak RSS (process.resourceUsage().maxRSS) is that
- * side's alone: `node --expose-gc dist/bench/pipelines-child.js '<ChildConfig JSON>'`. Prepares its input, runs the
+ * One side of one pipelines case in a process of its own, so its peak RSS is that side's alone:
+ * `node --expose-gc dist/bench/pipelines-child.js '<ChildConfig JSON>'`. Prepares its input, runs the
  * case once and checks the output (file reads against the generator's digest), then times it, collecting garbage
  * (and with it polars' native frames) before each run. Prints one JSON line (ChildResult); on failure, the reason on
  * stderr and exit 1. The baseline side never loads polars, so its RSS is plain Node's.
  */
+import { readFileSync } from 'node:fs';
 import { loadPolars } from '../src/polars.js';
 import { summarize } from './harness.js';
 import {
@@ -90,7 +91,20 @@ async function prepare(cfg: ChildConfig): Promise<Prepared> {
   return { run: () => rollingPolars(polars, prices) };
 }
 
-const rssMb = () => process.resourceUsage().maxRSS / 1024;
+/**
+ * This process's peak RSS in MB: VmHWM of /proc/self/status where there is one. Not process.resourceUsage().maxRSS
+ * on Linux: the kernel carries the spawning process's peak across fork + exec into it, so a child of a parent
+ * holding 500 MB reports at least 500 MB (seen while writing this suite). VmHWM belongs to the new address space.
+ */
+function rssMb(): number {
+  try {
+    const m = /VmHWM:\s+(\d+)\s+kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) / 1024;
+  } catch {
+    // no /proc (macOS, Windows): the portable figure
+  }
+  return process.resourceUsage().maxRSS / 1024;
+}
 
 async function runChild(cfg: ChildConfig): Promise<ChildResult> {
   const collect = (globalThis as { gc?: () => void }).gc ?? (() => undefined);
