@@ -34,8 +34,9 @@ export interface CodecCase {
   name: string;
   /** What the payload is, in words (the suite's output carries it). */
   payload: string;
-  /** What both codecs are given. */
+  /** What both codecs are given, and how many messages it holds (the case's size). */
   value: unknown;
+  size: number;
   json: Codec;
   msgpack: Codec;
 }
@@ -108,6 +109,7 @@ export function codecCases(): CodecCase[] {
       name: `tick batch (${TICK_BATCH.toLocaleString('en-US')} trades)`,
       payload: `${TICK_BATCH} trade objects as the WebSocket stream sends them (type, channel, symbol, ts, ts_ns, seq, price, size, side, emitted_ms), in one array`,
       value: batch,
+      size: TICK_BATCH,
       json: jsonCodec(batch),
       msgpack: { name: 'MessagePack', encode: (v) => encoder.encode(v), decode: (b) => decode(b), expected: batch },
     },
@@ -115,6 +117,7 @@ export function codecCases(): CodecCase[] {
       name: 'order event (filled market order)',
       payload: 'one order event: MessagePack as the bus writes it (encodeEvent), JSON as `cift events tail --json` prints it (eventJson)',
       value: event,
+      size: 1,
       json: jsonCodec(eventJson(event), (v) => eventJson(v as BusEvent)),
       msgpack: { name: 'MessagePack', encode: (v) => encodeEvent(v as BusEvent), decode: decodeEvent, expected: event },
     },
@@ -170,7 +173,7 @@ export async function runCodecSuite(opts: BenchOptions): Promise<CaseResult[]> {
     results.push({
       suite: 'codec',
       name: c.name,
-      size: c.name.startsWith('tick batch') ? TICK_BATCH : 1,
+      size: c.size,
       // The quoted median is MessagePack's round trip (cift's bus and binary stream format); JSON's is beside it.
       median_ms: pack.roundtrip.median,
       min_ms: pack.roundtrip.min,
