@@ -7,7 +7,8 @@
  * timing process, before its timed runs); the in-memory cases by running polars and the baseline here on the same
  * seeded input and comparing every output value (group-by and as-of exactly, the rolling mean within 1e-9).
  * Each side of each case is then timed in a fresh process of its own (bench/pipelines-child.ts) that reports its
- * peak RSS (the brief's memory claim). ratio = baseline median / polars median (above 1: polars is faster).
+ * peak RSS after one run (the brief's memory claim; setup_rss_mb is the process before it: Node, the input, and
+ * for polars its native library). ratio = baseline median / polars median (above 1: polars is faster).
  * polars runs on every core; the baselines on one thread.
  */
 import { spawn } from 'node:child_process';
@@ -117,8 +118,10 @@ function pair(name: string, size: number, p: ChildResult, b: ChildResult, baseli
     ratio: b.median_ms / p.median_ms,
     peak_rss_mb: round1(p.peak_rss_mb),
     setup_rss_mb: round1(p.setup_rss_mb),
+    peak_rss_all_runs_mb: round1(p.peak_rss_all_runs_mb),
     baseline_peak_rss_mb: round1(b.peak_rss_mb),
     baseline_setup_rss_mb: round1(b.setup_rss_mb),
+    baseline_peak_rss_all_runs_mb: round1(b.peak_rss_all_runs_mb),
     ...extra,
   };
 }
