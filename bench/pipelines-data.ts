@@ -171,7 +171,8 @@ export interface Quotes {
 export function syntheticQuotes(rows: number, seed: number, meanGapUs: number): Quotes {
   const r = seededRandom(seed);
   const q: Quotes = { ts: new Float64Array(rows), bid: new Float64Array(rows), ask: new Float64Array(rows) };
-  let ts = START_US - meanGapUs; // the first quote a little before the first trade, and some trades before it: none
+  // Quotes start a little after the trades' start time, so the first trade or two may find no quote (the join's null case).
+  let ts = START_US + 2 * meanGapUs;
   let cents = 10_000;
   for (let i = 0; i < rows; i++) {
     ts += 1 + Math.floor(r() * 2 * meanGapUs);
