@@ -1,7 +1,9 @@
-/** The suites `cift bench` can run, by name. Later suites (pipelines, backtest, trading, codec) register here. */
+/** The suites `cift bench` can run, by name. */
 import type { BenchOptions, CaseResult } from './harness.js';
 import { runBacktestSuite } from './backtest.js';
+import { runCodecSuite } from './codec.js';
 import { runKernelSuite } from './kernels.js';
+import { runPipelinesSuite } from './pipelines.js';
 import { runServeSuite } from './serve.js';
 import { runTradingSuite } from './trading.js';
 
@@ -12,4 +14,6 @@ export const SUITES: Record<string, Suite> = {
   backtest: runBacktestSuite,
   trading: runTradingSuite,
   serve: runServeSuite,
+  pipelines: runPipelinesSuite,
+  codec: runCodecSuite,
 };
