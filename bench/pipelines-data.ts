@@ -8,7 +8,8 @@
  * The digest is what each reader's output is checked against before it is timed: the generator's own sums, not a
  * reader's.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { makeDirectory } from '../src/io/dirs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeAtomically, writeFileAtomic } from '../src/io/atomic.js';
@@ -123,7 +124,7 @@ export function writeTickCsv(path: string, rows: number, seed: number): TickDige
  */
 export async function tickFiles(pl: Polars, rows: number, seed: number, onProgress?: (label: string) => void): Promise<TickFiles> {
   const dir = benchCacheDir();
-  mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const base = join(dir, `ticks-${rows}-seed${seed}`);
   const files = { csv: `${base}.csv`, parquet: `${base}.parquet`, digestPath: `${base}.digest.json` };
   if (existsSync(files.digestPath) && existsSync(files.csv) && existsSync(files.parquet)) {
