@@ -239,6 +239,73 @@ function bucketEquity(times: BarTimes, n: number, equity: Float64Array, freq: 'D
   return { last: last.subarray(0, buckets), weekendBars };
 }
 
+/*
+ * The passes over every bar live in small functions of their own: in a one-shot CLI run each is optimised on its
+ * own (a quick compile of a small function) instead of computeStats being recompiled on-stack for every loop.
+ */
+
+/** dd = 1 − equity / running peak at each bar, and its largest value. */
+function drawdownsOf(equity: Float64Array): { dd: Float64Array; maxDd: number } {
+  const n = equity.length;
+  const dd = new Float64Array(n);
+  let peakEquity = -Infinity;
+  let maxDd = 0;
+  for (let i = 0; i < n; i++) {
+    if (equity[i] > peakEquity) peakEquity = equity[i];
+    dd[i] = 1 - equity[i] / peakEquity;
+    if (dd[i] > maxDd) maxDd = dd[i];
+  }
+  return { dd, maxDd };
+}
+
+/**
+ * Bars inside some trade's [entry, exit]: +1 at each entry, −1 after each exit, then a running sum. One pass over
+ * bars plus one over trades, however long or overlapping the trades are.
+ */
+function exposedBars(trades: TradeLog, n: number): number {
+  const opened = new Int32Array(n + 1);
+  for (let k = 0; k < trades.size.length; k++) {
+    opened[trades.entryBar[k]]++;
+    opened[trades.exitBar[k] + 1]--;
+  }
+  let exposed = 0;
+  let open = 0;
+  for (let i = 0; i < n; i++) {
+    open += opened[i];
+    if (open > 0) exposed++;
+  }
+  return exposed;
+}
+
+/** Largest equity, NaN bars skipped (unlike maxOf). */
+function peakOf(equity: Float64Array): number {
+  let eqMax = -Infinity;
+  for (let i = 0; i < equity.length; i++) if (equity[i] > eqMax) eqMax = equity[i];
+  return eqMax;
+}
+
+/** Beta of log equity returns on log market returns over every bar (np.cov, ddof 1); needs n > 2. */
+function betaOf(equity: Float64Array, close: Float64Array): number {
+  const n = equity.length;
+  const eqLog = new Float64Array(n - 1);
+  const mkLog = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) {
+    // Equity stands still between trades: a ratio of exactly 1, whose log is exactly 0, so the log is skipped.
+    const growth = equity[i] / equity[i - 1];
+    eqLog[i - 1] = growth === 1 ? 0 : Math.log(growth);
+    mkLog[i - 1] = Math.log(close[i] / close[i - 1]);
+  }
+  const me = mean(eqLog);
+  const mm = mean(mkLog);
+  let cov = 0;
+  let varM = 0;
+  for (let k = 0; k < n - 1; k++) {
+    cov += (eqLog[k] - me) * (mkLog[k] - mm);
+    varM += (mkLog[k] - mm) * (mkLog[k] - mm);
+  }
+  return cov / (n - 2) / (varM / (n - 2));
+}
+
 export function computeStats(input: StatsInput): Stats {
   const { trades, equity, ts, close, warmup } = input;
   const n = equity.length;
@@ -253,36 +320,13 @@ export function computeStats(input: StatsInput): Stats {
   const resolution = resolutionNs(period);
   const times = new BarTimes(ts);
 
-  // Drawdown: dd = 1 − eq / running max.
-  const dd = new Float64Array(n);
-  let peakEquity = -Infinity;
-  let maxDd = 0;
-  for (let i = 0; i < n; i++) {
-    if (equity[i] > peakEquity) peakEquity = equity[i];
-    dd[i] = 1 - equity[i] / peakEquity;
-    if (dd[i] > maxDd) maxDd = dd[i];
-  }
+  const { dd, maxDd } = drawdownsOf(equity);
   const periods = drawdownPeriods(dd, times);
 
   const nTrades = trades.size.length;
-  // Bars inside some trade's [entry, exit]: +1 at each entry, −1 after each exit, then a running sum. One pass
-  // over bars plus one over trades, however long or overlapping the trades are.
-  const opened = new Int32Array(n + 1);
-  for (let k = 0; k < nTrades; k++) {
-    opened[trades.entryBar[k]]++;
-    opened[trades.exitBar[k] + 1]--;
-  }
-  let exposed = 0;
-  let open = 0;
-  for (let i = 0; i < n; i++) {
-    open += opened[i];
-    if (open > 0) exposed++;
-  }
-  s['Exposure Time [%]'] = (exposed / n) * 100;
+  s['Exposure Time [%]'] = (exposedBars(trades, n) / n) * 100;
   s['Equity Final [$]'] = equity[n - 1];
-  let eqMax = -Infinity;
-  for (let i = 0; i < n; i++) if (equity[i] > eqMax) eqMax = equity[i];
-  s['Equity Peak [$]'] = eqMax;
+  s['Equity Peak [$]'] = peakOf(equity);
   // Commissions of closed trades (a trade still open at the end is not counted, as in backtesting.py).
   let commissions = 0;
   for (const c of trades.commission) commissions += c;
@@ -317,27 +361,7 @@ export function computeStats(input: StatsInput): Stats {
   s['Sortino Ratio'] = annReturn / (Math.sqrt(downside / r.length) * Math.sqrt(annual));
   s['Calmar Ratio'] = annReturn / (maxDd || NaN);
 
-  // Beta of log equity returns on log market returns over every bar (np.cov, ddof 1).
-  let beta = NaN;
-  if (n > 2) {
-    const eqLog = new Float64Array(n - 1);
-    const mkLog = new Float64Array(n - 1);
-    for (let i = 1; i < n; i++) {
-      // Equity stands still between trades: a ratio of exactly 1, whose log is exactly 0, so the log is skipped.
-      const growth = equity[i] / equity[i - 1];
-      eqLog[i - 1] = growth === 1 ? 0 : Math.log(growth);
-      mkLog[i - 1] = Math.log(close[i] / close[i - 1]);
-    }
-    const me = mean(eqLog);
-    const mm = mean(mkLog);
-    let cov = 0;
-    let varM = 0;
-    for (let k = 0; k < n - 1; k++) {
-      cov += (eqLog[k] - me) * (mkLog[k] - mm);
-      varM += (mkLog[k] - mm) * (mkLog[k] - mm);
-    }
-    beta = cov / (n - 2) / (varM / (n - 2));
-  }
+  const beta = n > 2 ? betaOf(equity, close) : NaN;
   s['Alpha [%]'] = totalReturn * 100 - beta * (buyHold * 100);
   s.Beta = beta;
   s['Max. Drawdown [%]'] = -maxDd * 100;
