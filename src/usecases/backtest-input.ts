@@ -48,7 +48,7 @@ function describe(bars: BarArrays, extra: { symbol?: string; file?: string; inte
 }
 
 export async function barsFromStore(polars: Polars, market: MarketData, symbol: string, interval: string | undefined, range: TimeRange, opts: FingerprintOption = {}): Promise<BacktestInput> {
-  const result = await loadBars(polars, market, { symbol, interval, range });
+  const result = await loadBars(polars, market, { symbol, interval, range, ohlcvOnly: true });
   return describe(frameToBarArrays(polars, result.frame), { symbol, interval: result.interval ?? null }, opts.fingerprint);
 }
 

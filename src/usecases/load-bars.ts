@@ -16,6 +16,11 @@ export interface BarsRequest {
   /** Omitted: 1m from trades or quotes, or the stored bars unchanged. */
   interval?: string;
   range?: TimeRange;
+  /**
+   * The caller reads only ts and OHLCV (a backtest): stored bars come back as stored, without the null vwap and
+   * trades columns added to match aggregated bars (two 1M-row columns built for nothing otherwise).
+   */
+  ohlcvOnly?: boolean;
 }
 
 export interface BarsResult {
@@ -35,6 +40,7 @@ export async function loadBars(polars: Polars, market: MarketData, req: BarsRequ
   const input = (await market.read(from, req.symbol, req.range))!;
   const text = req.interval ?? (from === 'bars' ? undefined : DEFAULT_TICK_INTERVAL);
   if (text === undefined) {
+    if (req.ohlcvOnly) return { frame: input, from, interval: undefined };
     const frame = input.drop('seq').withColumns(polars.lit(null).cast(polars.Float64).alias('vwap'), polars.lit(null).cast(polars.Int64).alias('trades'));
     return { frame, from, interval: undefined };
   }
