@@ -2,7 +2,7 @@
  * The benchmark harness: warm-up runs, then timed repeats; median (quoted), min and max. Every case checks its
  * output against a reference before it is timed: a benchmark of wrong numbers proves nothing.
  */
-import { cpus, totalmem, arch, platform } from 'node:os';
+import { cpus, totalmem, arch, platform, loadavg } from 'node:os';
 
 export interface CaseResult {
   suite: string;
@@ -75,6 +75,8 @@ export function machineInfo(): Record<string, unknown> {
     cpu: cpu[0]?.model ?? 'unknown',
     cores: cpu.length,
     memory_gb: Math.round(totalmem() / 2 ** 30),
+    // Other work on the machine inflates every figure (polars' thread pool most): the 1-minute load average as the run ends.
+    load_avg_1m: Math.round(loadavg()[0] * 100) / 100,
   };
 }
 

@@ -1,8 +1,10 @@
-/** The suites `cift bench` can run, by name. Later suites (pipelines, backtest, trading, codec) register here. */
+/** The suites `cift bench` can run, by name. */
 import type { BenchOptions, CaseResult } from './harness.js';
 import { runBacktestSuite } from './backtest.js';
 import { runCliSuite } from './cli.js';
+import { runCodecSuite } from './codec.js';
 import { runKernelSuite } from './kernels.js';
+import { runPipelinesSuite } from './pipelines.js';
 import { runServeSuite } from './serve.js';
 import { runTradingSuite } from './trading.js';
 
@@ -13,5 +15,7 @@ export const SUITES: Record<string, Suite> = {
   backtest: runBacktestSuite,
   trading: runTradingSuite,
   serve: runServeSuite,
+  pipelines: runPipelinesSuite,
+  codec: runCodecSuite,
   cli: runCliSuite,
 };

@@ -266,7 +266,9 @@ export const backtestCommand = new Command('backtest')
     }
     const [target] = targets;
     if (market) await noteOrigin(market, target.symbol!);
-    const loadInput = () => (target.symbol !== undefined ? barsFromStore(polars, market!, target.symbol, interval, range) : barsFromFile(polars, target.file!, { interval, range }));
+    // The input's sha256 appears in the JSON and the HTML report only: a table run does not hash its bars.
+    const fingerprint = ui.json || flags.report !== undefined;
+    const loadInput = () => (target.symbol !== undefined ? barsFromStore(polars, market!, target.symbol, interval, range, { fingerprint }) : barsFromFile(polars, target.file!, { interval, range, fingerprint }));
     const exportRun = (r: BacktestReport, bars: BarArrays, heatmap?: HeatmapInput) => {
       if (flags.trades) exportTrades(polars, r, flags.trades);
       if (flags.equity) exportEquity(polars, r, flags.equity);

@@ -5,7 +5,7 @@ import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
-import { SUITES } from '../bench/suites.js';
+import { SUITE_NAMES } from '../bench/suite-names.js';
 import { uiFrom } from './context.js';
 import { examples, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
@@ -60,10 +60,56 @@ function printServeResults(ui: Ui, cases: CaseResult[]): void {
   );
 }
 
+const mb = (v: unknown) => (typeof v === 'number' ? v.toFixed(0) : '');
+const met = (c: CaseResult) => (c.target_met === true ? 'yes' : c.target_met === false ? 'no' : '');
+
+/** The pipelines suite: polars against the plain-TypeScript baseline, time and peak RSS of each side. */
+function printPipelineResults(ui: Ui, cases: CaseResult[]): void {
+  printTable(
+    ui,
+    ['case', 'rows', 'polars ms', 'baseline ms', 'ratio', 'polars RSS MB', 'baseline RSS MB', 'target', 'met'],
+    cases.map((c) => [
+      c.name,
+      c.size.toLocaleString('en-US'),
+      fmt(c.median_ms),
+      fmt(c.baseline_median_ms as number),
+      fmt(c.ratio as number),
+      mb(c.peak_rss_mb),
+      mb(c.baseline_peak_rss_mb),
+      typeof c.target_rows_per_s === 'number' ? `≥ ${(c.target_rows_per_s / 1e6).toFixed(0)} M rows/s (${fmt((c.rows_per_s as number) / 1e6)} M)` : '',
+      met(c),
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+  );
+}
+
+/** The codec suite: bytes and encode+decode time per op of JSON and MessagePack, and JSON over MessagePack. */
+function printCodecResults(ui: Ui, cases: CaseResult[]): void {
+  printTable(
+    ui,
+    ['payload', 'JSON bytes', 'MsgPack bytes', 'size ×', 'JSON µs/op', 'MsgPack µs/op', 'speed ×'],
+    cases.map((c) => [
+      c.name,
+      String(c.json_bytes),
+      String(c.msgpack_bytes),
+      fmt(c.bytes_ratio as number),
+      fmt((c.json_ms as number) * 1000),
+      fmt((c.msgpack_ms as number) * 1000),
+      fmt(c.speed_ratio as number),
+    ]),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** Suites with a table of their own; the rest share the kernels' columns. */
+const OWN_TABLES: Record<string, (ui: Ui, cases: CaseResult[]) => void> = { serve: printServeResults, pipelines: printPipelineResults, codec: printCodecResults };
+
 function printResults(ui: Ui, allCases: CaseResult[]): void {
-  const serve = allCases.filter((c) => c.suite === 'serve');
-  const cases = allCases.filter((c) => c.suite !== 'serve');
-  if (serve.length) printServeResults(ui, serve);
+  for (const [suite, print] of Object.entries(OWN_TABLES)) {
+    const own = allCases.filter((c) => c.suite === suite);
+    if (own.length) print(ui, own);
+  }
+  const cases = allCases.filter((c) => !(c.suite in OWN_TABLES));
   if (cases.length === 0) return;
   // Cases with a target (issue-set goals, e.g. the backtest suite's) get a target column and whether it was met.
   const targets = cases.some((c) => typeof c.target_ms === 'number');
@@ -77,9 +123,9 @@ function printResults(ui: Ui, allCases: CaseResult[]): void {
 }
 
 export const benchCommand = new Command('bench')
-  .description('benchmarks of kernels (and later pipelines, backtests, trading), each checked against a reference before timing')
-  .option('--suite <name>', `suite to run: ${Object.keys(SUITES).join(', ')}, several joined by commas, or all`, 'kernels')
-  .option('--size <N>', 'elements per case', '1000000')
+  .description('benchmarks of kernels, backtests, trading, serve, polars pipelines and wire codecs, each checked against a reference before timing')
+  .option('--suite <names>', `suites to run, comma-separated: ${SUITE_NAMES.join(', ')} or all`, 'kernels')
+  .option('--size <N>', 'elements per case (pipelines: CSV/Parquet 10×N rows, group-by and as-of N/10, rolling N)', '1000000')
   .option('--repeat <R>', 'timed repetitions (the median is quoted)', '10')
   .option('--warmup <W>', 'untimed runs before timing', '3')
   .option('--peers', 'also time technicalindicators, trading-signals and @ixjb94/indicators on the same input')
@@ -101,12 +147,14 @@ export const benchCommand = new Command('bench')
       'cift bench --baseline bench/baseline.json --max-regression 25',
       'cift bench --compare today.json --baseline bench/baseline.json',
       'cift bench --suite serve --clients 1000 --idle 10000 --seconds 5 --json',
+      'cift bench --suite pipelines,codec --json',
+      'cift bench --suite pipelines --size 100000 --repeat 3',
     ]),
   )
   .action(async (flags: BenchFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const names = flags.suite === 'all' ? Object.keys(SUITES) : flags.suite.split(',').map((n) => n.trim());
-    for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
+    const names = flags.suite === 'all' ? [...SUITE_NAMES] : flags.suite.split(',').map((n) => n.trim());
+    for (const n of names) if (!SUITE_NAMES.includes(n)) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${SUITE_NAMES.join(', ')}, all`);
     const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const serve = parseFlags(ServeFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
@@ -120,6 +168,7 @@ export const benchCommand = new Command('bench')
       return;
     }
 
+    const { SUITES } = await import('../bench/suites.js');
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
       for (const n of names) {

@@ -63,6 +63,8 @@ function printRegistry(ui: Ui): void {
     warmup: k.warmup(k.params.map((p) => p.default)),
     summary: k.summary,
     reference: k.reference,
+    // A target reads rows after its own: a label for training, never a feature (strategies do not get it).
+    target: k.target === true,
   }));
   if (ui.json) return printJson(rows);
   printTable(
@@ -74,7 +76,7 @@ function printRegistry(ui: Ui): void {
       r.params.map((p) => `${p.name}=${p.default}`).join(' ') || '-',
       r.outputs.join(' '),
       r.warmup.join('/'),
-      `${r.summary}\n(${r.reference})`,
+      `${r.target ? '[target: reads the future] ' : ''}${r.summary}\n(${r.reference})`,
     ]),
   );
 }

@@ -54,7 +54,7 @@ export const COMMAND_TABLE: readonly CommandEntry[] = [
   {
     name: 'bench',
     term: 'bench [options]',
-    description: 'benchmarks of kernels (and later pipelines, backtests, trading), each checked against a reference before timing',
+    description: 'benchmarks of kernels, backtests, trading, serve, polars pipelines and wire codecs, each checked against a reference before timing',
     load: () => import('./bench.js').then((m) => m.benchCommand),
   },
   {

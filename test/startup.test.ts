@@ -8,6 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Help } from 'commander';
+import { SUITE_NAMES } from '../bench/suite-names.js';
+import { SUITES } from '../bench/suites.js';
 import { buildProgram } from '../commands/main.js';
 import { COMMAND_TABLE, commandNamed } from '../commands/table.js';
 import { ROOT, tempDir } from './helpers.js';
@@ -113,5 +115,9 @@ describe('the command table', () => {
       expect(entry.description, entry.name).toBe(loaded.description());
     }
     expect(full.commands.map((c) => c.name())).toEqual(COMMAND_TABLE.map((c) => c.name));
+  });
+
+  it('names the bench suites as bench/suites.ts registers them (bench --help reads the light list)', () => {
+    expect([...SUITE_NAMES]).toEqual(Object.keys(SUITES));
   });
 });

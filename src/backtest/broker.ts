@@ -198,7 +198,10 @@ export class Broker {
   equityAt(i: number): number {
     const c = this.bars.close[i];
     let eq = this.cash;
-    for (const t of this.trades) if (!t.closed) eq += t.size * (c - t.entryPrice);
+    // Indexed loops over trades here and below: they run on every bar, mostly before the JIT has optimised
+    // anything (a short backtest never gets there), where an array iterator per call costs far more than an index.
+    const trades = this.trades;
+    for (let k = 0; k < trades.length; k++) if (!trades[k].closed) eq += trades[k].size * (c - trades[k].entryPrice);
     return eq;
   }
 
@@ -206,13 +209,15 @@ export class Broker {
   private marginAvailable(i: number): number {
     const c = this.bars.close[i];
     let used = 0;
-    for (const t of this.trades) if (!t.closed) used += (Math.abs(t.size) * c) / this.leverage;
+    const trades = this.trades;
+    for (let k = 0; k < trades.length; k++) if (!trades[k].closed) used += (Math.abs(trades[k].size) * c) / this.leverage;
     return Math.max(0, this.equityAt(i) - used);
   }
 
   get position(): number {
     let p = 0;
-    for (const t of this.trades) if (!t.closed) p += t.size;
+    const trades = this.trades;
+    for (let k = 0; k < trades.length; k++) if (!trades[k].closed) p += trades[k].size;
     return p;
   }
 
@@ -335,7 +340,7 @@ export class Broker {
     while (this.queue.length !== 0 && this.processOrders()) {
       /* reprocess */
     }
-    this.dropClosedTrades();
+    if (this.tradesClosedInStep) this.dropClosedTrades();
     const eq = this.equityAt(i);
     this.equity[i] = eq;
     if (eq <= 0) {

@@ -45,7 +45,6 @@ export type StatKey = (typeof STAT_KEYS)[number];
 export type Stats = Partial<Record<StatKey, number | string>>;
 
 const NS_PER_DAY = 86_400e9;
-const NS_PER_DAY_BIG = 86_400_000_000_000n;
 const UNIT_NS = [86_400e9, 3_600e9, 60e9, 1e9, 1e6, 1e3, 1] as const;
 
 export interface StatsInput {
@@ -129,11 +128,61 @@ function resolutionNs(periodNs: number): number {
 /** Round a duration up to the data's resolution and express it in days. */
 const ceilDays = (ns: number, resolution: number): number => (Number.isNaN(ns) ? NaN : (Math.ceil(ns / resolution - 1e-9) * resolution) / NS_PER_DAY);
 
-/** Calendar bucket of an instant for pandas resample: 'D', 'W' (weeks ending Sunday), 'ME', 'YE'. */
-function bucketOf(ns: bigint, freq: 'D' | 'W' | 'ME' | 'YE'): number {
+/** 86,400e9 / 2¹⁶: a day in units of 65,536 ns. */
+const NS_PER_DAY_OVER_2_16 = 1_318_359_375;
+/** A day in ns less one ms: before 1970, an instant later than this in its day truncates to the next day's ms. */
+const LAST_MS_OF_DAY_NS = NS_PER_DAY - 1e6;
+
+/**
+ * Bar times read as plain numbers, exactly, without a BigInt per bar: each int64 is seen through its two 32-bit
+ * halves (an Int32Array over the same bytes). A BigInt element read costs ~25 ns and a BigInt division more;
+ * these are a few ns.
+ */
+class BarTimes {
+  private readonly words: Int32Array;
+  private readonly hi: number;
+  private readonly lo: number;
+  /** Set by day(): ns since midnight UTC of the bar last asked for, in [0, 86,400e9). */
+  nsOfDay = 0;
+
+  constructor(ts: BigInt64Array) {
+    this.words = new Int32Array(ts.buffer, ts.byteOffset, ts.length * 2);
+    // A BigInt64Array is in the platform's byte order, as is the Int32Array over the same bytes.
+    const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+    this.lo = littleEndian ? 0 : 1;
+    this.hi = 1 - this.lo;
+  }
+
+  /**
+   * ts[b] − ts[a] in ns, exactly Number(ts[b] − ts[a]): the high-word difference times 2³² and the low-word
+   * difference are both exact, so their one rounded sum is the exact difference rounded once, to nearest with
+   * ties to even, as the BigInt-to-Number conversion rounds it.
+   */
+  nsBetween(a: number, b: number): number {
+    const w = this.words;
+    return (w[2 * b + this.hi] - w[2 * a + this.hi]) * 4_294_967_296 + ((w[2 * b + this.lo] >>> 0) - (w[2 * a + this.lo] >>> 0));
+  }
+
+  /**
+   * The UTC day number of bar i, floor(ts / 86,400e9), as the BigInt floor division gives it; also sets nsOfDay.
+   * ts = high·2³² + low, so floor(ts / 2¹⁶) = high·2¹⁶ + (low >>> 16) exactly (|·| < 2⁴⁸). A day is
+   * 2¹⁶ · 1,318,359,375 ns, and the floor of that quotient is exact: its fraction is at most 1 − 1/1,318,359,375,
+   * far from rounding up to the next integer for quotients below 2¹⁸ (int64 ns span ±106,752 days).
+   */
+  day(i: number): number {
+    const high = this.words[2 * i + this.hi];
+    const low = this.words[2 * i + this.lo] >>> 0;
+    const top = high * 65_536 + (low >>> 16);
+    const day = Math.floor(top / NS_PER_DAY_OVER_2_16);
+    this.nsOfDay = (top - day * NS_PER_DAY_OVER_2_16) * 65_536 + (low & 0xffff);
+    return day;
+  }
+}
+
+/** Calendar bucket of a UTC day number for pandas resample: 'D', 'W' (weeks ending Sunday), 'ME', 'YE'. */
+function bucketOfDay(day: number, freq: 'D' | 'W' | 'ME' | 'YE'): number {
   // A day is 86,400 s = 86,400,000,000,000 ns. (It once read 86.4e9 ns, which made every hourly bar its own "day"
   // and inflated annualised figures on intraday data ~20×; daily bars hid it, one bar per day either way.)
-  const day = Number(ns / NS_PER_DAY_BIG) - (ns < 0n && ns % NS_PER_DAY_BIG !== 0n ? 1 : 0);
   if (freq === 'D') return day;
   if (freq === 'W') return Math.floor((day - 4) / 7); // 1970-01-05 (day 4) is a Monday
   const d = new Date(day * 86_400_000);
@@ -141,7 +190,7 @@ function bucketOf(ns: bigint, freq: 'D' | 'W' | 'ME' | 'YE'): number {
 }
 
 /** Drawdown periods between bars at a peak (dd = 0), the last bar counting as an end. */
-function drawdownPeriods(dd: Float64Array, ts: BigInt64Array): { durations: number[]; peaks: number[] } {
+function drawdownPeriods(dd: Float64Array, times: BarTimes): { durations: number[]; peaks: number[] } {
   const ends: number[] = [];
   for (let i = 0; i < dd.length; i++) if (dd[i] === 0) ends.push(i);
   if (ends[ends.length - 1] !== dd.length - 1) ends.push(dd.length - 1);
@@ -151,12 +200,110 @@ function drawdownPeriods(dd: Float64Array, ts: BigInt64Array): { durations: numb
     const prev = ends[k - 1];
     const cur = ends[k];
     if (cur <= prev + 1) continue;
-    durations.push(Number(ts[cur] - ts[prev]));
+    durations.push(times.nsBetween(prev, cur));
     let peak = -Infinity;
     for (let j = prev; j <= cur; j++) if (dd[j] > peak) peak = dd[j];
     peaks.push(peak);
   }
   return { durations, peaks };
+}
+
+/**
+ * Equity at the last bar of each calendar bucket (backtesting.py resamples equity and takes each bucket's last),
+ * and how many bars fall on a Saturday or Sunday: one pass over the bars' day numbers.
+ */
+function bucketEquity(times: BarTimes, n: number, equity: Float64Array, freq: 'D' | 'W' | 'ME' | 'YE'): { last: Float64Array; weekendBars: number } {
+  const last = new Float64Array(n);
+  let buckets = 0;
+  let weekendBars = 0;
+  let bucket = NaN;
+  let prevDay = NaN;
+  for (let i = 0; i < n; i++) {
+    const day = times.day(i);
+    // The weekday as new Date(Number(ts / 1_000_000n)) reads it: ms truncated toward zero, so before 1970 the last
+    // sub-ms of a day belongs to the next day. (day + 4) mod 7 is the weekday, 0 = Sunday: 1970-01-01 was a Thursday.
+    const weekdayDay = day < 0 && times.nsOfDay > LAST_MS_OF_DAY_NS ? day + 1 : day;
+    const dow = (((weekdayDay + 4) % 7) + 7) % 7;
+    if (dow === 0 || dow === 6) weekendBars++;
+    // A bucket changes only with the day (and months and years go through Date), so only then is it looked up.
+    if (day !== prevDay) {
+      prevDay = day;
+      const b = bucketOfDay(day, freq);
+      if (b !== bucket) {
+        buckets++;
+        bucket = b;
+      }
+    }
+    last[buckets - 1] = equity[i];
+  }
+  return { last: last.subarray(0, buckets), weekendBars };
+}
+
+/*
+ * The passes over every bar live in small functions of their own: in a one-shot CLI run each is optimised on its
+ * own (a quick compile of a small function) instead of computeStats being recompiled on-stack for every loop.
+ */
+
+/** dd = 1 − equity / running peak at each bar, and its largest value. */
+function drawdownsOf(equity: Float64Array): { dd: Float64Array; maxDd: number } {
+  const n = equity.length;
+  const dd = new Float64Array(n);
+  let peakEquity = -Infinity;
+  let maxDd = 0;
+  for (let i = 0; i < n; i++) {
+    if (equity[i] > peakEquity) peakEquity = equity[i];
+    dd[i] = 1 - equity[i] / peakEquity;
+    if (dd[i] > maxDd) maxDd = dd[i];
+  }
+  return { dd, maxDd };
+}
+
+/**
+ * Bars inside some trade's [entry, exit]: +1 at each entry, −1 after each exit, then a running sum. One pass over
+ * bars plus one over trades, however long or overlapping the trades are.
+ */
+function exposedBars(trades: TradeLog, n: number): number {
+  const opened = new Int32Array(n + 1);
+  for (let k = 0; k < trades.size.length; k++) {
+    opened[trades.entryBar[k]]++;
+    opened[trades.exitBar[k] + 1]--;
+  }
+  let exposed = 0;
+  let open = 0;
+  for (let i = 0; i < n; i++) {
+    open += opened[i];
+    if (open > 0) exposed++;
+  }
+  return exposed;
+}
+
+/** Largest equity, NaN bars skipped (unlike maxOf). */
+function peakOf(equity: Float64Array): number {
+  let eqMax = -Infinity;
+  for (let i = 0; i < equity.length; i++) if (equity[i] > eqMax) eqMax = equity[i];
+  return eqMax;
+}
+
+/** Beta of log equity returns on log market returns over every bar (np.cov, ddof 1); needs n > 2. */
+function betaOf(equity: Float64Array, close: Float64Array): number {
+  const n = equity.length;
+  const eqLog = new Float64Array(n - 1);
+  const mkLog = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) {
+    // Equity stands still between trades: a ratio of exactly 1, whose log is exactly 0, so the log is skipped.
+    const growth = equity[i] / equity[i - 1];
+    eqLog[i - 1] = growth === 1 ? 0 : Math.log(growth);
+    mkLog[i - 1] = Math.log(close[i] / close[i - 1]);
+  }
+  const me = mean(eqLog);
+  const mm = mean(mkLog);
+  let cov = 0;
+  let varM = 0;
+  for (let k = 0; k < n - 1; k++) {
+    cov += (eqLog[k] - me) * (mkLog[k] - mm);
+    varM += (mkLog[k] - mm) * (mkLog[k] - mm);
+  }
+  return cov / (n - 2) / (varM / (n - 2));
 }
 
 export function computeStats(input: StatsInput): Stats {
@@ -171,37 +318,15 @@ export function computeStats(input: StatsInput): Stats {
 
   const period = dataPeriodNs(ts);
   const resolution = resolutionNs(period);
+  const times = new BarTimes(ts);
 
-  // Drawdown: dd = 1 − eq / running max.
-  const dd = new Float64Array(n);
-  let peakEquity = -Infinity;
-  let maxDd = 0;
-  for (let i = 0; i < n; i++) {
-    if (equity[i] > peakEquity) peakEquity = equity[i];
-    dd[i] = 1 - equity[i] / peakEquity;
-    if (dd[i] > maxDd) maxDd = dd[i];
-  }
-  const periods = drawdownPeriods(dd, ts);
+  const { dd, maxDd } = drawdownsOf(equity);
+  const periods = drawdownPeriods(dd, times);
 
   const nTrades = trades.size.length;
-  // Bars inside some trade's [entry, exit]: +1 at each entry, −1 after each exit, then a running sum. One pass
-  // over bars plus one over trades, however long or overlapping the trades are.
-  const opened = new Int32Array(n + 1);
-  for (let k = 0; k < nTrades; k++) {
-    opened[trades.entryBar[k]]++;
-    opened[trades.exitBar[k] + 1]--;
-  }
-  let exposed = 0;
-  let open = 0;
-  for (let i = 0; i < n; i++) {
-    open += opened[i];
-    if (open > 0) exposed++;
-  }
-  s['Exposure Time [%]'] = (exposed / n) * 100;
+  s['Exposure Time [%]'] = (exposedBars(trades, n) / n) * 100;
   s['Equity Final [$]'] = equity[n - 1];
-  let eqMax = -Infinity;
-  for (let i = 0; i < n; i++) if (equity[i] > eqMax) eqMax = equity[i];
-  s['Equity Peak [$]'] = eqMax;
+  s['Equity Peak [$]'] = peakOf(equity);
   // Commissions of closed trades (a trade still open at the end is not counted, as in backtesting.py).
   let commissions = 0;
   for (const c of trades.commission) commissions += c;
@@ -214,23 +339,10 @@ export function computeStats(input: StatsInput): Stats {
 
   // Periodic returns of equity, as backtesting.py resamples them.
   const freqDays = Math.floor(period / NS_PER_DAY);
-  let weekendBars = 0;
-  for (let i = 0; i < n; i++) {
-    const dow = new Date(Number(ts[i] / 1_000_000n)).getUTCDay();
-    if (dow === 0 || dow === 6) weekendBars++;
-  }
+  const freq = freqDays === 7 ? 'W' : freqDays === 31 ? 'ME' : freqDays === 365 ? 'YE' : 'D';
+  const { last: lastPerBucket, weekendBars } = bucketEquity(times, n, equity, freq);
   const haveWeekends = weekendBars / n > (2 / 7) * 0.6;
   const annual = freqDays === 7 ? 52 : freqDays === 31 ? 12 : freqDays === 365 ? 1 : haveWeekends ? 365 : 252;
-  const freq = freqDays === 7 ? 'W' : freqDays === 31 ? 'ME' : freqDays === 365 ? 'YE' : 'D';
-  const lastPerBucket: number[] = [];
-  let bucket = NaN;
-  for (let i = 0; i < n; i++) {
-    const b = bucketOf(ts[i], freq);
-    if (b !== bucket) {
-      lastPerBucket.push(equity[i]);
-      bucket = b;
-    } else lastPerBucket[lastPerBucket.length - 1] = equity[i];
-  }
   const r: number[] = [];
   for (let k = 1; k < lastPerBucket.length; k++) {
     const v = lastPerBucket[k] / lastPerBucket[k - 1] - 1;
@@ -249,25 +361,7 @@ export function computeStats(input: StatsInput): Stats {
   s['Sortino Ratio'] = annReturn / (Math.sqrt(downside / r.length) * Math.sqrt(annual));
   s['Calmar Ratio'] = annReturn / (maxDd || NaN);
 
-  // Beta of log equity returns on log market returns over every bar (np.cov, ddof 1).
-  let beta = NaN;
-  if (n > 2) {
-    const eqLog = new Float64Array(n - 1);
-    const mkLog = new Float64Array(n - 1);
-    for (let i = 1; i < n; i++) {
-      eqLog[i - 1] = Math.log(equity[i] / equity[i - 1]);
-      mkLog[i - 1] = Math.log(close[i] / close[i - 1]);
-    }
-    const me = mean(eqLog);
-    const mm = mean(mkLog);
-    let cov = 0;
-    let varM = 0;
-    for (let k = 0; k < n - 1; k++) {
-      cov += (eqLog[k] - me) * (mkLog[k] - mm);
-      varM += (mkLog[k] - mm) * (mkLog[k] - mm);
-    }
-    beta = cov / (n - 2) / (varM / (n - 2));
-  }
+  const beta = n > 2 ? betaOf(equity, close) : NaN;
   s['Alpha [%]'] = totalReturn * 100 - beta * (buyHold * 100);
   s.Beta = beta;
   s['Max. Drawdown [%]'] = -maxDd * 100;
@@ -302,7 +396,7 @@ export function computeStats(input: StatsInput): Stats {
   s['Worst Trade [%]'] = minOf(rets) * 100;
   s['Avg. Trade [%]'] = geometricMean(rets) * 100;
   const tradeDurations = new Float64Array(nTrades);
-  for (let k = 0; k < nTrades; k++) tradeDurations[k] = Number(ts[trades.exitBar[k]] - ts[trades.entryBar[k]]);
+  for (let k = 0; k < nTrades; k++) tradeDurations[k] = times.nsBetween(trades.entryBar[k], trades.exitBar[k]);
   s['Max. Trade Duration'] = nTrades ? ceilDays(maxOf(tradeDurations), resolution) : NaN;
   s['Avg. Trade Duration'] = nTrades ? ceilDays(mean(tradeDurations), resolution) : NaN;
   s['Profit Factor'] = gains / (losses || NaN);

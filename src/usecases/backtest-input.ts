@@ -36,18 +36,23 @@ export function hashBars(b: BarArrays): string {
   return h.digest('hex');
 }
 
-function describe(bars: BarArrays, extra: { symbol?: string; file?: string; interval: string | null }): BacktestInput {
+/** Whether the input's sha256 is computed: on by default; off for a caller whose output never shows it. */
+export interface FingerprintOption {
+  fingerprint?: boolean;
+}
+
+function describe(bars: BarArrays, extra: { symbol?: string; file?: string; interval: string | null }, fingerprint = true): BacktestInput {
   const n = bars.ts.length;
   if (n < 2) throw new CiftError('NO_DATA', `only ${n} bar${n === 1 ? '' : 's'} to backtest on`, 'widen --from/--to or use a finer --interval');
-  return { bars, source: { ...extra, rows: n, first: formatTs(bars.ts[0]), last: formatTs(bars.ts[n - 1]), sha256: hashBars(bars) } };
+  return { bars, source: { ...extra, rows: n, first: formatTs(bars.ts[0]), last: formatTs(bars.ts[n - 1]), ...(fingerprint ? { sha256: hashBars(bars) } : {}) } };
 }
 
-export async function barsFromStore(polars: Polars, market: MarketData, symbol: string, interval: string | undefined, range: TimeRange): Promise<BacktestInput> {
-  const result = await loadBars(polars, market, { symbol, interval, range });
-  return describe(frameToBarArrays(polars, result.frame), { symbol, interval: result.interval ?? null });
+export async function barsFromStore(polars: Polars, market: MarketData, symbol: string, interval: string | undefined, range: TimeRange, opts: FingerprintOption = {}): Promise<BacktestInput> {
+  const result = await loadBars(polars, market, { symbol, interval, range, ohlcvOnly: true });
+  return describe(frameToBarArrays(polars, result.frame), { symbol, interval: result.interval ?? null }, opts.fingerprint);
 }
 
-export async function barsFromFile(polars: Polars, file: string, opts: { symbol?: string; interval?: string; range: TimeRange }): Promise<BacktestInput> {
+export async function barsFromFile(polars: Polars, file: string, opts: { symbol?: string; interval?: string; range: TimeRange } & FingerprintOption): Promise<BacktestInput> {
   const batches = await readTabularFile(file, { symbol: opts.symbol, defaultSymbol: 'DATA' });
   if (batches.length > 1) throw new CiftError('USAGE', `${file} holds ${batches.length} symbols`, 'backtest one at a time: ingest the file and use --symbol');
   const batch = batches[0];
@@ -62,5 +67,5 @@ export async function barsFromFile(polars: Polars, file: string, opts: { symbol?
     if (resolution !== undefined) assertResamplable(resolution, parsed, file);
     frame = aggregateBars(polars, frame, batch.kind === 'trades' ? 'trades' : 'bars', parsed);
   }
-  return describe(frameToBarArrays(polars, frame), { file, interval });
+  return describe(frameToBarArrays(polars, frame), { file, interval }, opts.fingerprint);
 }

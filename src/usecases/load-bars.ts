@@ -19,6 +19,11 @@ export interface BarsRequest {
   range?: TimeRange;
   /** Keep only rows inside this trading session; bars of a day or longer are labelled by exchange date. */
   session?: TradingSession;
+  /**
+   * The caller reads only ts and OHLCV (a backtest): stored bars come back as stored, without the null vwap and
+   * trades columns added to match aggregated bars (two 1M-row columns built for nothing otherwise).
+   */
+  ohlcvOnly?: boolean;
 }
 
 export interface BarsResult {
@@ -46,6 +51,7 @@ export async function loadBars(polars: Polars, market: MarketData, req: BarsRequ
     input = sessionInput(polars, input, req.session, interval, `${req.symbol} ${from}`);
   }
   if (interval === undefined) {
+    if (req.ohlcvOnly) return { frame: input, from, interval: undefined };
     const frame = input.drop('seq').withColumns(polars.lit(null).cast(polars.Float64).alias('vwap'), polars.lit(null).cast(polars.Int64).alias('trades'));
     return { frame, from, interval: undefined };
   }

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { regressions, summarize } from '../../bench/harness.js';
 import { cift, tempDir, writeText } from '../helpers.js';
@@ -62,6 +62,52 @@ describe('cift bench', () => {
     const sma = doc.cases.find((c: { name: string }) => c.name === 'sma(20)');
     expect(sma.peer, 'fields that do not apply are omitted').toBeUndefined();
     expect(JSON.parse(readFileSync(saved, 'utf8')).cases.length).toBe(doc.cases.length);
+  });
+
+  it('pipelines and codec suites (tiny sizes): each case checked, both sides timed in processes of their own, ratios and peak RSS reported', () => {
+    // The generated tick files are cached under TMPDIR/cift-bench-cache: this test's own folder.
+    const env = { TMPDIR: tmp.dir };
+    const r = cift(['bench', '--suite', 'pipelines,codec', '--size', '1000', '--repeat', '1', '--warmup', '0', '--json'], { home, env });
+    expect(r.status, r.stderr).toBe(0);
+    const cases = JSON.parse(r.stdout).cases as Array<Record<string, number & string & boolean>>;
+    const pipelines = cases.filter((c) => c.suite === 'pipelines');
+    expect(pipelines.map((c) => [c.name, c.size])).toEqual([
+      ['CSV read (ts,price,size,side)', 10_000],
+      ['Parquet read (the same ticks)', 10_000],
+      ['group-by: OHLCV per 1-minute bucket', 100],
+      ['as-of join: trades to the last quote (backward)', 100],
+      ['rolling mean(20)', 1000],
+    ]);
+    for (const c of pipelines) {
+      const rss = ['peak_rss_mb', 'setup_rss_mb', 'peak_rss_all_runs_mb', 'baseline_peak_rss_mb', 'baseline_setup_rss_mb', 'baseline_peak_rss_all_runs_mb'];
+      for (const k of ['median_ms', 'min_ms', 'max_ms', 'baseline_median_ms', 'ratio', ...rss]) expect(typeof c[k], `${c.name} ${k}`).toBe('number');
+      for (const k of rss) expect(c[k], `${c.name} ${k}: a Node process holds more than 20 MB`).toBeGreaterThan(20);
+      expect(c.ratio, 'ratio = baseline median / polars median').toBeCloseTo(c.baseline_median_ms / c.median_ms, 9);
+      expect(c.checked, `${c.name} says what was checked`).toEqual(expect.any(String));
+    }
+    const [csv, parquet, , asof, rolling] = pipelines;
+    expect(parquet.baseline_median_ms, 'the Parquet case reuses the CSV line parse as its baseline').toBe(csv.baseline_median_ms);
+    expect(asof.target_rows_per_s, 'issue 13: the as-of join at ≥ 5 M rows/s').toBe(5_000_000);
+    expect(asof.rows_per_s).toBeCloseTo(100 / (asof.median_ms / 1000), -1);
+    expect(asof.target_met).toBe(asof.rows_per_s >= 5_000_000);
+    expect(rolling.max_abs_diff).toBeLessThanOrEqual(1e-9);
+
+    const codec = cases.filter((c) => c.suite === 'codec');
+    expect(codec.map((c) => c.name)).toEqual(['tick batch (1,000 trades)', 'order event (filled market order)']);
+    for (const c of codec) {
+      expect(c.round_trip_checked).toBe(true);
+      expect(c.bytes_ratio).toBeCloseTo(c.json_bytes / c.msgpack_bytes, 9);
+      expect(c.speed_ratio).toBeCloseTo(c.json_ms / c.msgpack_ms, 9);
+      expect(c.median_ms, 'the quoted median is MessagePack\'s round trip').toBe(c.msgpack_ms);
+    }
+
+    // A cached file that is not what its generator wrote fails the check before anything is timed, naming the file.
+    const cached = join(tmp.dir, 'cift-bench-cache', 'ticks-10000-seed42.csv');
+    expect(existsSync(cached)).toBe(true);
+    writeFileSync(cached, readFileSync(cached, 'utf8').replace(/\n(\d+),/, '\n$1,0.01,1,B\n$1,'));
+    const bad = cift(['bench', '--suite', 'pipelines', '--size', '1000', '--repeat', '1', '--warmup', '0', '--json'], { home, env });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(`pipelines csv (polars): ${cached}: rows is 10001, the generator wrote 10000`);
   });
 
   it('--compare exits 1 naming the cases slower than the baseline by more than --max-regression, without timing anything', () => {

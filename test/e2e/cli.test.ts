@@ -21,7 +21,7 @@ describe('cift CLI', () => {
       expect(r.status, args.join(' ')).toBe(0);
       expect(r.stdout, args.join(' ')).toMatch(/Examples:\n {2}cift /);
     }
-  });
+  }, 180_000); // 22 processes: on a loaded machine a minute is not enough
 
   it('lists every feature kernel as a table and as JSON', () => {
     const table = cift(['features', '--list'], { home });
