@@ -34,7 +34,7 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
   const inv = 1 / n;
   // Per run of valid bars: a warm-up loop summing TR[1..n], then a tight steady-state loop; a NaN ends the run.
   let i = 0;
-  outer: while (i < len) {
+  while (i < len) {
     let count = 0; // TR values since the run started
     let prev = 0;
     let pc = NaN;
@@ -60,17 +60,27 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
         break;
       }
     }
-    for (; i < len; i++) {
-      const h = high[i];
-      const l = low[i];
-      const c = close[i];
-      if (h !== h || l !== l || c !== c) continue outer;
-      prev = prev * keep + (Math.max(h, pc) - Math.min(l, pc)) * inv;
-      pc = c;
-      y[i] = prev;
-    }
+    if (count === n) i = atrRun(high, low, close, y, i, len, prev, pc, keep, inv);
   }
   return y;
+}
+
+/**
+ * The steady-state smoothing from `from` until a bar with a NaN (returned: the caller's warm-up handles it) or
+ * `len`. A function of its own with everything passed in, so V8 optimises a body whose every operation ran with
+ * type feedback (see ema.ts's emaRun).
+ */
+function atrRun(high: Float64Array, low: Float64Array, close: Float64Array, y: Float64Array, from: number, len: number, prev: number, pc: number, keep: number, inv: number): number {
+  for (let i = from; i < len; i++) {
+    const h = high[i];
+    const l = low[i];
+    const c = close[i];
+    if (h !== h || l !== l || c !== c) return i;
+    prev = prev * keep + (Math.max(h, pc) - Math.min(l, pc)) * inv;
+    pc = c;
+    y[i] = prev;
+  }
+  return len;
 }
 
 /** Streaming ATR with the same numbers as atr(). */

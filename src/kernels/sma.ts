@@ -10,27 +10,52 @@ export function sma(x: Float64Array, n: number, out?: Float64Array): Float64Arra
   checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
-  let sum = 0;
-  let comp = 0;
-  let valid = 0; // consecutive non-NaN inputs ending at i
-  for (let i = 0; i < len; i++) {
+  // Per run of valid input: the first window here (short, cold), then the sliding loop in smaRun (see ema.ts's
+  // emaRun for why the hot loop is a function of its own) until a NaN or the end.
+  let i = 0;
+  while (i < len) {
+    let sum = 0;
+    let comp = 0;
+    let valid = 0;
+    for (; i < len; i++) {
+      const v = x[i];
+      if (v !== v) {
+        valid = 0;
+        sum = 0;
+        comp = 0;
+        y[i] = NaN;
+        continue;
+      }
+      const t1 = v - comp;
+      const t2 = sum + t1;
+      comp = t2 - sum - t1;
+      sum = t2;
+      if (++valid === n) {
+        y[i++] = sum / n;
+        break;
+      }
+      y[i] = NaN;
+    }
+    if (valid === n) i = smaRun(x, y, i, len, n, sum, comp);
+  }
+  return y;
+}
+
+/** The sliding window from `from` (the window ending at from−1 is full) until a NaN (returns the index after it) or `len`. */
+function smaRun(x: Float64Array, y: Float64Array, from: number, len: number, n: number, sum: number, comp: number): number {
+  for (let i = from; i < len; i++) {
     const v = x[i];
     if (v !== v) {
-      valid = 0;
-      sum = 0;
-      comp = 0;
       y[i] = NaN;
-      continue;
+      return i + 1;
     }
-    valid++;
-    const d = valid > n ? v - x[i - n] : v;
-    const t1 = d - comp;
+    const t1 = v - x[i - n] - comp;
     const t2 = sum + t1;
     comp = t2 - sum - t1;
     sum = t2;
-    y[i] = valid >= n ? sum / n : NaN;
+    y[i] = sum / n;
   }
-  return y;
+  return len;
 }
 
 /** Streaming SMA: update(x) returns the same numbers as sma() at each index; NaN until n values have arrived. */
