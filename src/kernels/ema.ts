@@ -1,12 +1,14 @@
-import { checkPeriod, outFor } from './util.js';
+import { checkPeriod, firstNaN, outFor } from './util.js';
 
 /** How the first EMA value is formed. */
 export type EmaSeed = 'sma' | 'first';
 
 /**
  * Exponential moving average with α = 2/(n+1). TA-Lib updates prev + α·(x − prev); this file computes the same
- * recursion as prev·(1 − α) + x·α, which TA-Lib's reference vectors (test/oracle) match to ~1e-13 and whose loop
- * carries one multiply-add instead of a subtract, multiply and add on its dependency chain.
+ * recursion as prev·c + x·α with c = 1 − α, two steps at a time: out[i] = prev·c + x[i]·α and
+ * out[i+1] = prev·c² + (x[i]·c + x[i+1])·α, so the loop's dependency chain carries one multiply-add per two
+ * values. TA-Lib's reference vectors (test/oracle) and the double-double reference (test/kernels) agree to 1e-10
+ * (measured ~1e-13). The pairs start at the seed; the streaming Ema keeps the same pairs, so both give the same bits.
  * seed 'sma' (default, TA-Lib EMA): the first value, at index n−1, is the mean of x[0..n−1]; out[0..n−2] = NaN.
  * seed 'first' (pandas ewm(span=n, adjust=False).mean()): out[0] = x[0]; no warm-up.
  * NaN policy: a NaN input gives NaN and restarts the EMA, which warms up again from the next value.
@@ -17,13 +19,20 @@ export function ema(x: Float64Array, n: number, out?: Float64Array, seed: EmaSee
   const y = outFor(len, out);
   const need = seed === 'sma' ? n : 1;
   const k = 2 / (n + 1);
-  // One run of valid input per turn: the seed (a short loop), then the recursion until a NaN or the end. The
-  // recursion is its own function taking everything as arguments, so V8 optimises a body whose every operation
-  // ran with type feedback; see emaRun.
+  // One run of valid input per turn: the seed (a short loop), then the recursion to the end without looking for
+  // NaN (a branch in that loop cost as much as the recursion). A NaN input makes every later output NaN, so the
+  // last output tells whether there was one; if so, the outputs before the first NaN stand, and the run restarts
+  // after it.
   let i = 0;
   while (i < len) {
     i = seedMean(x, y, i, len, need);
-    if (i < len) i = emaRun(x, y, i, len, y[i - 1], 1 - k, k);
+    if (i >= len) break;
+    emaRun(x, y, i, len, y[i - 1], 1 - k, k);
+    if (y[len - 1] === y[len - 1]) break;
+    const nan = firstNaN(x, i, len);
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    y[nan] = NaN;
+    i = nan + 1;
   }
   return y;
 }
@@ -55,22 +64,21 @@ function seedMean(x: Float64Array, y: Float64Array, from: number, len: number, n
 }
 
 /**
- * The steady-state recursion out[i] = prev·keep + x[i]·k from `from` until a NaN (written as NaN; the index after
- * it is returned so the caller re-seeds) or `len`. No calls and no property reads before the loop: on a first
- * call V8 collects type feedback only once the loop is under way, and an operation that ran before that point
- * makes the optimised code deoptimise on the next call and stay slow in some processes (issue 14).
+ * The recursion from `from` (prev = out[from − 1]) to `len`, in pairs (see ema). A function of its own, with
+ * everything passed in and nothing before its loop: on a first call V8 collects type feedback only once the loop
+ * is under way, and an operation that ran before that point makes the optimised code deoptimise on the next
+ * call and stay slow in some processes (issue 14). Kernels in this folder keep their hot loops this way.
  */
-function emaRun(x: Float64Array, y: Float64Array, from: number, len: number, prev: number, keep: number, k: number): number {
-  for (let i = from; i < len; i++) {
+function emaRun(x: Float64Array, y: Float64Array, from: number, len: number, prev: number, keep: number, k: number): void {
+  const keep2 = keep * keep;
+  let i = from;
+  for (; i + 1 < len; i += 2) {
     const v = x[i];
-    if (v !== v) {
-      y[i] = NaN;
-      return i + 1;
-    }
-    prev = prev * keep + v * k;
-    y[i] = prev;
+    y[i] = prev * keep + v * k;
+    prev = prev * keep2 + (v * keep + x[i + 1]) * k;
+    y[i + 1] = prev;
   }
-  return len;
+  if (i < len) y[i] = prev * keep + x[i] * k;
 }
 
 /** Streaming EMA with the same numbers as ema(). */
@@ -79,9 +87,14 @@ export class Ema {
   private readonly k: number;
   private readonly keep: number;
   private readonly need: number;
+  private readonly keep2: number;
   private count = 0;
   private sum = 0;
+  /** The EMA at the start of the current pair (see ema). */
   private prev = NaN;
+  /** Inside a pair: its first value, waiting for the second. */
+  private pending = false;
+  private first = 0;
 
   constructor(
     readonly n: number,
@@ -90,6 +103,7 @@ export class Ema {
     checkPeriod('n', n);
     this.k = 2 / (n + 1);
     this.keep = 1 - this.k;
+    this.keep2 = this.keep * this.keep;
     this.need = seed === 'sma' ? n : 1;
     this.warmup = this.need - 1;
   }
@@ -109,9 +123,16 @@ export class Ema {
       this.count++;
       if (this.count < this.need) return NaN;
       this.prev = this.sum / this.need;
+      this.pending = false;
       return this.prev;
     }
-    this.prev = this.prev * this.keep + v * this.k;
+    if (!this.pending) {
+      this.pending = true;
+      this.first = v;
+      return this.prev * this.keep + v * this.k;
+    }
+    this.pending = false;
+    this.prev = this.prev * this.keep2 + (this.first * this.keep + v) * this.k;
     return this.prev;
   }
 }

@@ -1,4 +1,4 @@
-import { checkPeriod, outFor } from './util.js';
+import { checkPeriod, firstNaN, outFor } from './util.js';
 
 /** TA-Lib's TA_IS_ZERO tolerance: RSI is 0 when average gain + loss is below it (no movement at all). */
 const ZERO = 1e-8;
@@ -47,7 +47,14 @@ export function rsi(x: Float64Array, n = 14, out?: Float64Array): Float64Array {
         break;
       }
     }
-    if (count === n) i = rsiRun(x, y, i, len, prevX, gain, loss, keep, half);
+    if (count < n || i >= len) break;
+    // The smoothing to the end without a NaN test (a NaN input turns every later output NaN, so the last output
+    // tells whether one came); if one did, the outputs before it stand and the warm-up restarts at it.
+    rsiRun(x, y, i, len, prevX, gain, loss, keep, half);
+    if (y[len - 1] === y[len - 1]) break;
+    const nan = firstNaN(x, i, len);
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    i = nan;
   }
   return y;
 }
@@ -58,11 +65,13 @@ function rsiOf(gain: number, loss: number): number {
   return total > -ZERO && total < ZERO ? 0 : (100 * gain) / total;
 }
 
-/** Wilder smoothing from `from` until a NaN (written NaN; returns the index of the NaN, where the caller re-seeds) or `len`. */
-function rsiRun(x: Float64Array, y: Float64Array, from: number, len: number, prevX: number, gain: number, loss: number, keep: number, half: number): number {
+/**
+ * Wilder smoothing from `from` to `len`. A function of its own with everything passed in and nothing before its
+ * loop, so V8 optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
+ */
+function rsiRun(x: Float64Array, y: Float64Array, from: number, len: number, prevX: number, gain: number, loss: number, keep: number, half: number): void {
   for (let i = from; i < len; i++) {
     const v = x[i];
-    if (v !== v) return i;
     const d = v - prevX;
     prevX = v;
     // Branch-free: up and down days are unpredictable, and a mispredicted branch costs more than the whole
@@ -73,7 +82,6 @@ function rsiRun(x: Float64Array, y: Float64Array, from: number, len: number, pre
     const total = gain + loss;
     y[i] = total > -ZERO && total < ZERO ? 0 : (100 * gain) / total;
   }
-  return len;
 }
 
 /** Streaming RSI with the same numbers as rsi(). */

@@ -38,6 +38,15 @@ export function checkSameLength(n: number, ...arrays: Float64Array[]): void {
   for (const a of arrays) if (a.length !== n) throw new RangeError(`inputs differ in length: ${a.length} vs ${n}`);
 }
 
+/**
+ * The index of the first NaN in x[from..len−1], or `len`. Recursive kernels (ema, rsi, atr) run their hot loop
+ * without a NaN test, since a NaN input turns every later output NaN; this finds where it came in.
+ */
+export function firstNaN(x: Float64Array, from: number, len: number): number {
+  for (let i = from; i < len; i++) if (x[i] !== x[i]) return i;
+  return len;
+}
+
 /** Sets out[0..k−1] to NaN (clamped to the array): the warm-up of kernels that look k rows back. */
 export function nanWarmup(out: Float64Array, k: number): void {
   out.fill(NaN, 0, Math.min(k, out.length));
