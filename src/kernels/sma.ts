@@ -1,4 +1,4 @@
-import { checkPeriod, outFor } from './util.js';
+import { checkPeriod, firstNaN, outFor } from './util.js';
 
 /**
  * Simple moving average: out[i] = mean(x[i−n+1..i]) (TA-Lib SMA, pandas rolling(n).mean()).
@@ -36,26 +36,28 @@ export function sma(x: Float64Array, n: number, out?: Float64Array): Float64Arra
       }
       y[i] = NaN;
     }
-    if (valid === n) i = smaRun(x, y, i, len, n, sum, comp);
+    if (valid < n || i >= len) break;
+    // Sliding to the end without a NaN test (a NaN input turns the sum, so every later output, NaN; the last
+    // output tells whether one came); if one did, the outputs before it stand, it gets NaN and the run restarts.
+    smaRun(x, y, i, len, n, sum, comp);
+    if (y[len - 1] === y[len - 1]) break;
+    const nan = firstNaN(x, i, len);
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    y[nan] = NaN;
+    i = nan + 1;
   }
   return y;
 }
 
-/** The sliding window from `from` (the window ending at from−1 is full) until a NaN (returns the index after it) or `len`. */
-function smaRun(x: Float64Array, y: Float64Array, from: number, len: number, n: number, sum: number, comp: number): number {
+/** The sliding window from `from` (the window ending at from−1 is full) to `len`; nothing runs before its loop (see ema.ts's emaRun). */
+function smaRun(x: Float64Array, y: Float64Array, from: number, len: number, n: number, sum: number, comp: number): void {
   for (let i = from; i < len; i++) {
-    const v = x[i];
-    if (v !== v) {
-      y[i] = NaN;
-      return i + 1;
-    }
-    const t1 = v - x[i - n] - comp;
+    const t1 = x[i] - x[i - n] - comp;
     const t2 = sum + t1;
     comp = t2 - sum - t1;
     sum = t2;
     y[i] = sum / n;
   }
-  return len;
 }
 
 /** Streaming SMA: update(x) returns the same numbers as sma() at each index; NaN until n values have arrived. */
