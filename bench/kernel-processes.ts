@@ -47,18 +47,19 @@ const medianOf = (values: number[]) => summarize(values).median;
 export function combineProcessResults(runs: CaseResult[]): CaseResult {
   const first = runs[0];
   const medians = runs.map((r) => r.median_ms);
-  const median = medianOf(medians);
+  const across = summarize(medians);
+  const median = across.median;
   const floorMedian = medianOf(runs.map((r) => r.floor_median_ms as number));
-  const spread = Math.max(...medians) / Math.min(...medians);
+  const spread = across.max / across.min;
   const combined: CaseResult = {
     ...first,
     median_ms: median,
-    min_ms: Math.min(...runs.map((r) => r.min_ms)),
-    max_ms: Math.max(...runs.map((r) => r.max_ms)),
+    min_ms: summarize(runs.map((r) => r.min_ms)).min,
+    max_ms: summarize(runs.map((r) => r.max_ms)).max,
     ns_per_element: (median * 1e6) / first.size,
     floor_median_ms: floorMedian,
     floor_ratio: median / floorMedian,
-    max_rel_error: Math.max(...runs.map((r) => r.max_rel_error ?? 0)),
+    max_rel_error: summarize(runs.map((r) => r.max_rel_error ?? 0)).max,
     processes: runs.length,
     process_median_ms: medians,
     process_spread: spread,

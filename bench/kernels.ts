@@ -47,9 +47,24 @@ export function kernelCases(size: number, seed = 42): KernelCase[] {
   const stride = Math.max(1, Math.floor(size / 100_000));
   const typical = typicalPrice(m.high, m.low, m.close);
   const direct = (f: (i: number) => number) => () => [Float64Array.from({ length: size }, (_, i) => f(i))];
+  let allocated: Float64Array = o1;
   return [
     { name: 'sma(20)', read: [m.close], write: [o1], run: () => sma(m.close, 20, o1), reference: () => [refSma(m.close, 20, stride)], sampled: true, tolerance: REL },
     { name: 'ema(20)', read: [m.close], write: [o1], run: () => ema(m.close, 20, o1), reference: () => [refEma(m.close, 20)], tolerance: REL },
+    {
+      // Without `out`: each call returns a new array, so the time includes the first touch of its fresh pages
+      // (issue 14). The floor still copies into preallocated arrays, so the ratio shows what allocating costs.
+      name: 'ema(20) new output',
+      read: [m.close],
+      get write() {
+        return [allocated];
+      },
+      run: () => {
+        allocated = ema(m.close, 20);
+      },
+      reference: () => [refEma(m.close, 20)],
+      tolerance: REL,
+    },
     { name: 'rsi(14)', read: [m.close], write: [o1], run: () => rsi(m.close, 14, o1), reference: () => [refRsi(m.close, 14)], tolerance: RSI_ABS },
     {
       name: 'macd(12,26,9)',
