@@ -71,14 +71,15 @@ function printResults(ui: Ui, allCases: CaseResult[]): void {
   // Cases with a target (issue-set goals, e.g. the backtest suite's) get a target column and whether it was met.
   const targets = cases.some((c) => typeof c.target_ms === 'number');
   const targetCells = (c: CaseResult): string[] => (targets ? [typeof c.target_ms === 'number' ? `≤ ${fmt(c.target_ms)}` : '', c.target_met === true ? 'yes' : c.target_met === false ? 'no' : ''] : []);
-  // --processes: the slowest process's median over the fastest's, against its target.
+  // --processes: the slowest process's median over the fastest's, against its target; the same over each
+  // process's fastest run, and the floor's (machine noise) beside it.
   const spreads = cases.some((c) => typeof c.process_spread === 'number');
-  const spreadCells = (c: CaseResult): string[] => (spreads ? [fmt(c.process_spread as number | undefined), c.spread_target_met === true ? 'yes' : c.spread_target_met === false ? 'no' : ''] : []);
+  const spreadCells = (c: CaseResult): string[] => (spreads ? [fmt(c.process_spread as number | undefined), c.spread_target_met === true ? 'yes' : c.spread_target_met === false ? 'no' : '', fmt(c.process_min_spread as number | undefined), fmt(c.floor_process_spread as number | undefined)] : []);
   printTable(
     ui,
-    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×', ...(targets ? ['target ms', 'met'] : []), ...(spreads ? ['spread ×', '≤ 1.25'] : [])],
+    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×', ...(targets ? ['target ms', 'met'] : []), ...(spreads ? ['spread ×', '≤ 1.25', 'min spread ×', 'floor spread ×'] : [])],
     cases.map((c) => [c.suite, c.name, c.size.toLocaleString('en-US'), fmt(c.median_ms), fmt(c.min_ms), fmt(c.ns_per_element), fmt(c.floor_ratio), c.peer ?? '', fmt(c.peer_ratio), ...targetCells(c), ...spreadCells(c)]),
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right', ...(targets ? (['right', 'left'] as const) : []), ...(spreads ? (['right', 'left'] as const) : [])],
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right', ...(targets ? (['right', 'left'] as const) : []), ...(spreads ? (['right', 'left', 'right', 'right'] as const) : [])],
   );
 }
 

@@ -34,6 +34,8 @@ describe('combining a kernel case measured in several processes', () => {
     expect(c.process_spread, 'slowest 2.0 over fastest 1.0').toBe(2);
     expect(c.process_spread_target).toBe(1.25);
     expect(c.spread_target_met).toBe(false);
+    expect(c.process_min_spread, 'fastest runs: 1.8 over 0.9').toBe(2);
+    expect(c.floor_process_spread, 'floors: 0.6 over 0.4').toBeCloseTo(1.5, 12);
   });
 
   it('meets the target at a spread of exactly 1.25 and keeps the worst reference error', () => {

@@ -18,7 +18,7 @@ export function rsi(x: Float64Array, n = 14, out?: Float64Array): Float64Array {
   const half = 0.5 / n;
   const keep = (n - 1) / n;
   // Per run of valid input: the seed here (n diffs, cold), then the smoothing loop in rsiRun (see ema.ts's emaRun
-  // for why the hot loop is a function of its own) until a NaN or the end.
+  // for why the hot loop is a function of its own).
   let i = 0;
   while (i < len) {
     let count = 0; // diffs seen since the last restart

@@ -4,6 +4,10 @@
  *   (returned, so `const y = sma(x, 20)` and `sma(x, 20, y)` both work). Outputs are NaN during warm-up.
  * - Parameters are validated once, before the loop; a programmer error throws a RangeError naming the argument.
  * - Loops are one pass over Float64Array, with no allocation per element and no closures.
+ * - The hot loop is a function of its own that takes everything as arguments and runs nothing before its loop;
+ *   checks, outFor and warm-ups stay in the exported function. V8 collects type feedback on a first call only
+ *   once a loop is under way, and optimised code that contains an operation run before then deoptimises on the
+ *   next call and, in some processes, is never optimised again (issue 14; ema.ts's emaRun).
  * This file imports nothing, as every kernel file must (test/architecture.test.ts).
  */
 
