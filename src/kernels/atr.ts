@@ -66,7 +66,14 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
     // The smoothing to the end without a NaN test: a NaN high, low or close turns every later output NaN (a NaN
     // close through the next bar's TR), so the last output and the last close tell whether one came; if so, the
     // outputs before it stand and the warm-up restarts at its bar.
-    atrRun(high, low, close, y, i, len, prev, pc, keep, inv);
+    // Whole pairs in atrRun; an odd last bar here (nothing may run after atrRun's loop either: the optimised
+    // loop's exit would carry no type feedback).
+    const end = i + ((len - i) & ~1);
+    atrRun(high, low, close, y, i, end, prev, pc, keep, keep * keep, inv);
+    if (end < len) {
+      const pcLast = close[end - 1];
+      y[end] = y[end - 1] * keep + (Math.max(high[end], pcLast) - Math.min(low[end], pcLast)) * inv;
+    }
     if (y[len - 1] === y[len - 1] && close[len - 1] === close[len - 1]) break;
     const nan = Math.min(firstNaN(high, i, len), firstNaN(low, i, len), firstNaN(close, i, len));
     if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
@@ -76,13 +83,23 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
 }
 
 /**
- * The steady-state smoothing from `from` to `len`, in pairs. A function of its own with everything passed in and
+ * The steady-state smoothing from `from` to `end`, in pairs (end − from is even). A function of its own with everything passed in and
  * nothing before its loop, so V8 optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
  */
-function atrRun(high: Float64Array, low: Float64Array, close: Float64Array, y: Float64Array, from: number, len: number, prev: number, pc: number, keep: number, inv: number): void {
-  const keep2 = keep * keep;
-  let i = from;
-  for (; i + 1 < len; i += 2) {
+function atrRun(
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  y: Float64Array,
+  from: number,
+  end: number,
+  prev: number,
+  pc: number,
+  keep: number,
+  keep2: number,
+  inv: number,
+): void {
+  for (let i = from; i < end; i += 2) {
     const c = close[i];
     const tr = Math.max(high[i], pc) - Math.min(low[i], pc);
     const tr2 = Math.max(high[i + 1], c) - Math.min(low[i + 1], c);
@@ -91,7 +108,6 @@ function atrRun(high: Float64Array, low: Float64Array, close: Float64Array, y: F
     y[i + 1] = prev;
     pc = close[i + 1];
   }
-  if (i < len) y[i] = prev * keep + (Math.max(high[i], pc) - Math.min(low[i], pc)) * inv;
 }
 
 /** Streaming ATR with the same numbers as atr(). */

@@ -59,6 +59,26 @@ export function levelOfi(bidPx: Float64Array, bidSz: Float64Array, askPx: Float6
     pa0 = Infinity;
     qa0 = 0;
   }
+  levelOfiLoop(bidPx, bidSz, askPx, askSz, y, len, pb0, qb0, pa0, qa0);
+  return y;
+}
+
+/**
+ * levelOfi's loop from row 1, given row 0's state: a function of its own with nothing before its loop, so V8
+ * optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
+ */
+function levelOfiLoop(
+  bidPx: Float64Array,
+  bidSz: Float64Array,
+  askPx: Float64Array,
+  askSz: Float64Array,
+  y: Float64Array,
+  len: number,
+  pb0: number,
+  qb0: number,
+  pa0: number,
+  qa0: number,
+): void {
   for (let i = 1; i < len; i++) {
     let pb = bidPx[i];
     let qb = bidSz[i];
@@ -78,7 +98,6 @@ export function levelOfi(bidPx: Float64Array, bidSz: Float64Array, askPx: Float6
     pa0 = pa;
     qa0 = qa;
   }
-  return y;
 }
 
 /**

@@ -27,7 +27,12 @@ export function ema(x: Float64Array, n: number, out?: Float64Array, seed: EmaSee
   while (i < len) {
     i = seedMean(x, y, i, len, need);
     if (i >= len) break;
-    emaRun(x, y, i, len, y[i - 1], 1 - k, k);
+    const keep = 1 - k;
+    // Whole pairs in emaRun; an odd last value here (nothing may run after emaRun's loop either: the optimised
+    // loop's exit would carry no type feedback).
+    const end = i + ((len - i) & ~1);
+    emaRun(x, y, i, end, y[i - 1], keep, keep * keep, k);
+    if (end < len) y[end] = y[end - 1] * keep + x[end] * k;
     if (y[len - 1] === y[len - 1]) break;
     const nan = firstNaN(x, i, len);
     if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
@@ -64,21 +69,18 @@ function seedMean(x: Float64Array, y: Float64Array, from: number, len: number, n
 }
 
 /**
- * The recursion from `from` (prev = out[from − 1]) to `len`, in pairs (see ema). A function of its own, with
+ * The recursion from `from` (prev = out[from − 1]) to `end`, in pairs (see ema; end − from is even). A function of its own, with
  * everything passed in and nothing before its loop: on a first call V8 collects type feedback only once the loop
  * is under way, and an operation that ran before that point makes the optimised code deoptimise on the next
  * call and stay slow in some processes (issue 14). Kernels in this folder keep their hot loops this way.
  */
-function emaRun(x: Float64Array, y: Float64Array, from: number, len: number, prev: number, keep: number, k: number): void {
-  const keep2 = keep * keep;
-  let i = from;
-  for (; i + 1 < len; i += 2) {
+function emaRun(x: Float64Array, y: Float64Array, from: number, end: number, prev: number, keep: number, keep2: number, k: number): void {
+  for (let i = from; i < end; i += 2) {
     const v = x[i];
     y[i] = prev * keep + v * k;
     prev = prev * keep2 + (v * keep + x[i + 1]) * k;
     y[i + 1] = prev;
   }
-  if (i < len) y[i] = prev * keep + x[i] * k;
 }
 
 /** Streaming EMA with the same numbers as ema(). */
