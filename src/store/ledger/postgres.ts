@@ -98,6 +98,21 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
         client.release();
       }
     },
+    script: async (sql) => {
+      const client = await pool.connect();
+      try {
+        // No parameters: the simple-query protocol, which takes several statements in one message.
+        const results = (await client.query(sql)) as unknown as { rows: Row[] } | Array<{ rows: Row[] }>;
+        return (Array.isArray(results) ? results : [results]).map((r) => r.rows);
+      } catch (e) {
+        // An error inside the script's BEGIN leaves the transaction open and aborted.
+        await client.query('ROLLBACK').catch(() => undefined);
+        if ((e as { code?: string }).code === '55P03') throw await lockedError();
+        throw e;
+      } finally {
+        client.release();
+      }
+    },
     close: () => pool.end(),
   };
 }

@@ -1,0 +1,184 @@
+/**
+ * A submit on PostgreSQL in one round trip. The risk decision is made in TypeScript (trading/risk), so it cannot
+ * run under the account lock without a round trip to read the account first; instead it is made on the account
+ * state as last seen (a "hint": account row, positions, reserved buying power, and a fingerprint of all three),
+ * and one message then locks the account, checks under the lock that the fingerprint is still the current one,
+ * and only then writes the order, fill, position, cash, movements and outbox events, reading the state after:
+ *
+ *   BEGIN; SELECT … FOR UPDATE; [client-id lock;] WITH checks, inserts and updates …; SELECT state; COMMIT
+ *
+ * Each statement of a simple-query message takes its own snapshot (READ COMMITTED), so the statements after the
+ * lock see everything the previous holder committed, exactly as the multi-statement transaction does. When the
+ * fingerprint no longer matches, nothing is written and the current state comes back for another try; the
+ * decision is therefore always one made on the state the order is recorded against.
+ *
+ * The simple-query protocol takes no parameters: every value is written as a literal (literal() below).
+ */
+import { fmt, type Dec } from '../../money.js';
+import type { Row } from './sql.js';
+
+/** The SQL types values are cast to (every literal is typed, so nothing depends on unknown-literal resolution). */
+type SqlType = 'text' | 'numeric' | 'bigint' | 'boolean' | 'double precision';
+
+/** A string as a PostgreSQL literal, as pg's escapeLiteral writes it (E'…' when it holds a backslash). */
+export function quote(s: string): string {
+  const body = s.replace(/'/g, "''");
+  return s.includes('\\') ? `E'${body.replace(/\\/g, '\\\\')}'` : `'${body}'`;
+}
+
+/** A value as a typed literal: Dec through fmt, bigint and number as their decimal text, null as a typed NULL. */
+export function literal(v: string | Dec | number | boolean | null | undefined, type: SqlType): string {
+  if (v === null || v === undefined) return `NULL::${type}`;
+  if (typeof v === 'boolean') return v ? 'TRUE' : 'FALSE';
+  if (type === 'numeric' && typeof v === 'bigint') return `${quote(fmt(v))}::numeric`;
+  if (typeof v === 'number' && !Number.isFinite(v)) throw new Error(`not a finite number: ${v}`);
+  return `${quote(String(v))}::${type}`;
+}
+
+/**
+ * An account's row `a` with what a decision reads besides: `h.held`, the buying power its resting orders hold, and
+ * its positions (`ps.rows` as row text, `ps.json` as exact decimal strings), each computed once.
+ */
+const stateFrom = (account: string) => `accounts a,
+     LATERAL (SELECT COALESCE(SUM(o.reserved), 0) AS held FROM orders o WHERE o.account = a.name AND o.status IN ('open', 'partially_filled')) h,
+     LATERAL (SELECT string_agg(p::text, ';' ORDER BY p.symbol) AS rows,
+                     json_agg(json_build_array(p.symbol, p.quantity::text, p.avg_cost::text, p.realized_pnl::text) ORDER BY p.symbol) AS json
+              FROM positions p WHERE p.account = a.name) ps
+   WHERE a.name = ${account}`;
+
+/**
+ * A fingerprint of everything a decision reads: the whole account row (its cash and every limit), every position
+ * row, and the reserved total. Any write that changes one of them changes it.
+ */
+const FINGERPRINT = `md5(a::text || '|' || COALESCE(ps.rows, '') || '|' || h.held::text)`;
+
+/** The account row, its positions, reserved total and fingerprint. */
+export const stateSelect = (account: string) => `SELECT a.*, h.held::text AS held_total, ps.json::text AS positions_json, ${FINGERPRINT} AS fingerprint FROM ${stateFrom(account)}`;
+
+/** The positions of a stateSelect row, as [symbol, quantity, avg_cost, realized_pnl] rows. */
+export function positionRows(r: Row): Array<[string, string, string, string]> {
+  return r.positions_json === null || r.positions_json === undefined ? [] : (JSON.parse(String(r.positions_json)) as Array<[string, string, string, string]>);
+}
+
+export interface OrderRow {
+  account: string;
+  clientOrderId: string;
+  symbol: string;
+  side: string;
+  type: string;
+  quantity: Dec;
+  status: string;
+  rejectCodes: string | null;
+  rejectReason: string | null;
+  createdNs: string;
+  limitPrice: Dec | undefined;
+  stopPrice: Dec | undefined;
+  tif: string;
+  filledQuantity: Dec;
+  filledAvgPrice: Dec | undefined;
+  reserved: Dec;
+  triggered: boolean;
+  placedNs: string;
+  expiresNs: string | undefined;
+  cursorNs: string;
+  cursorSeq: number;
+}
+
+export interface FillWrite {
+  symbol: string;
+  side: string;
+  quantity: Dec;
+  price: Dec;
+  fee: Dec;
+  priceSource: string;
+  filledNs: string;
+  /** The position after the fill, and whether a row for it exists already (update) or not (insert). */
+  position: { quantity: Dec; avgCost: Dec; realizedPnl: Dec; exists: boolean };
+  /** The account's cash after the fill. */
+  cash: Dec;
+  /** The two cash movements: the trade's net amount and the fee (negated). */
+  trade: Dec;
+  feeMovement: Dec;
+}
+
+export interface SubmitScript {
+  account: string;
+  /** The fingerprint the decision was made on. */
+  fingerprint: string;
+  /** Set when the client id was given: it is locked (as the transaction path does) and must still be unused. */
+  clientOrderId: string | undefined;
+  order: OrderRow;
+  fill: FillWrite | undefined;
+  /** Outbox events in id order; `payload` holds orderIdMark / fillIdMark where the ids go. */
+  events: Array<{ kind: string; payload: string }>;
+  createdNs: string;
+  orderIdMark: string;
+  fillIdMark: string;
+}
+
+/** The one-message submit (see the module comment). Its last three results: the write, the state, COMMIT. */
+export function submitScript(s: SubmitScript): string {
+  const acct = quote(s.account);
+  const now = literal(s.createdNs, 'bigint');
+  const o = s.order;
+  const orderValues = [
+    literal(o.account, 'text'),
+    literal(o.clientOrderId, 'text'),
+    literal(o.symbol, 'text'),
+    literal(o.side, 'text'),
+    literal(o.type, 'text'),
+    literal(o.quantity, 'numeric'),
+    literal(o.status, 'text'),
+    literal(o.rejectCodes, 'text'),
+    literal(o.rejectReason, 'text'),
+    literal(o.createdNs, 'bigint'),
+    literal(o.createdNs, 'bigint'),
+    literal(o.limitPrice, 'numeric'),
+    literal(o.stopPrice, 'numeric'),
+    literal(o.tif, 'text'),
+    literal(o.filledQuantity, 'numeric'),
+    literal(o.filledAvgPrice, 'numeric'),
+    literal(o.reserved, 'numeric'),
+    literal(o.triggered, 'boolean'),
+    literal(o.placedNs, 'bigint'),
+    literal(o.expiresNs, 'bigint'),
+    literal(o.cursorNs, 'bigint'),
+    literal(o.cursorSeq, 'double precision'),
+  ].join(', ');
+  const ctes = [
+    `ok AS (SELECT (SELECT ${FINGERPRINT} FROM ${stateFrom(acct)}) = ${quote(s.fingerprint)} AS fresh,
+       ${s.clientOrderId === undefined ? 'TRUE' : `NOT EXISTS (SELECT 1 FROM orders WHERE client_order_id = ${quote(s.clientOrderId)})`} AS id_free)`,
+    `o AS (INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns,
+       limit_price, stop_price, tif, filled_quantity, filled_avg_price, reserved, triggered, placed_ns, expires_ns, cursor_ns, cursor_seq)
+       SELECT ${orderValues} FROM ok WHERE ok.fresh AND ok.id_free RETURNING id)`,
+  ];
+  const f = s.fill;
+  if (f) {
+    const p = f.position;
+    ctes.push(
+      `f AS (INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns)
+         SELECT o.id, ${acct}, ${literal(f.symbol, 'text')}, ${literal(f.side, 'text')}, ${literal(f.quantity, 'numeric')}, ${literal(f.price, 'numeric')}, ${literal(f.fee, 'numeric')}, ${literal(f.priceSource, 'text')}, ${literal(f.filledNs, 'bigint')} FROM o RETURNING id)`,
+      p.exists
+        ? `p AS (UPDATE positions SET quantity = ${literal(p.quantity, 'numeric')}, avg_cost = ${literal(p.avgCost, 'numeric')}, realized_pnl = ${literal(p.realizedPnl, 'numeric')}, updated_ns = ${now}
+             WHERE account = ${acct} AND symbol = ${literal(f.symbol, 'text')} AND EXISTS (SELECT 1 FROM o))`
+        : `p AS (INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns)
+             SELECT ${acct}, ${literal(f.symbol, 'text')}, ${literal(p.quantity, 'numeric')}, ${literal(p.avgCost, 'numeric')}, ${literal(p.realizedPnl, 'numeric')}, ${now} FROM o)`,
+      `c AS (UPDATE accounts SET cash = ${literal(f.cash, 'numeric')} WHERE name = ${acct} AND EXISTS (SELECT 1 FROM o))`,
+      `m AS (INSERT INTO cash_movements (account, amount, kind, order_id, created_ns)
+         SELECT ${acct}, v.amount, v.kind, o.id, ${now} FROM o, (VALUES (1, 'trade', ${literal(f.trade, 'numeric')}), (2, 'fee', ${literal(f.feeMovement, 'numeric')})) v(k, kind, amount) ORDER BY v.k)`,
+    );
+  }
+  const fillId = f ? 'COALESCE((SELECT id FROM f)::text, \'\')' : "''";
+  const events = s.events.map((e, k) => `(${k}, ${literal(e.kind, 'text')}, ${literal(e.payload, 'text')})`).join(', ');
+  ctes.push(
+    `e AS (INSERT INTO order_events (account, order_id, kind, payload, created_ns)
+       SELECT ${acct}, o.id, v.kind, replace(replace(v.payload, ${quote(s.orderIdMark)}, o.id::text), ${quote(s.fillIdMark)}, ${fillId}), ${now}
+       FROM o, (VALUES ${events}) v(k, kind, payload) ORDER BY v.k)`,
+  );
+  const write = `WITH ${ctes.join(',\n')}
+    SELECT ok.fresh, ok.id_free, (SELECT id FROM o)::text AS order_id, ${f ? '(SELECT id FROM f)::text' : 'NULL::text'} AS fill_id FROM ok`;
+  const lock = `SELECT 1 FROM accounts WHERE name = ${acct} FOR UPDATE`;
+  // After the account lock, as the transaction path takes it: see dialect.ts clientIdLock.
+  const idLock = s.clientOrderId === undefined ? [] : [`SELECT pg_advisory_xact_lock(4242002, hashtext(${quote(s.clientOrderId)}))`];
+  return ['BEGIN', lock, ...idLock, write, stateSelect(acct), 'COMMIT'].join(';\n');
+}
