@@ -92,8 +92,8 @@ export interface FillWrite {
   fee: Dec;
   priceSource: string;
   filledNs: string;
-  /** The position after the fill, and whether a row for it exists already (update) or not (insert). */
-  position: { quantity: Dec; avgCost: Dec; realizedPnl: Dec; exists: boolean };
+  /** The position after the fill. */
+  position: { quantity: Dec; avgCost: Dec; realizedPnl: Dec };
   /** The account's cash after the fill. */
   cash: Dec;
   /** The two cash movements: the trade's net amount and the fee (negated). */
@@ -116,13 +116,60 @@ export interface SubmitScript {
   fillIdMark: string;
 }
 
-/** The one-message submit (see the module comment). Its last three results: the write, the state, COMMIT. */
+/** A statement each connection prepares once (PREPARE): planned once, executed by name with literal values. */
+export interface PreparedStatement {
+  name: string;
+  /** What follows `PREPARE name`: the parameter types and `AS` the statement. */
+  definition: string;
+}
+
+/** The state read (stateSelect) by name: $1 the account. */
+export const STATE_STATEMENT: PreparedStatement = { name: 'cift_account_state_v1', definition: `(text) AS ${stateSelect('$1')}` };
+
+/**
+ * The checked write, one statement for every kind of placement: the fill's parts are written only when $24 (a
+ * fill) holds, and the events come as arrays. Nothing is written unless the fingerprint ($2) is the account's
+ * current one and the client id ($3, NULL for a generated id) is unused. Returns fresh, id_free, order_id, fill_id.
+ */
+export const SUBMIT_STATEMENT: PreparedStatement = {
+  name: 'cift_submit_v1',
+  definition: `(text, text, text, text, text, text, text, numeric, text, text, text, bigint, numeric, numeric, text, numeric, numeric, numeric, boolean,
+      bigint, bigint, bigint, double precision, boolean, numeric, numeric, numeric, text, bigint, numeric, numeric, numeric, numeric, numeric, numeric,
+      text[], text[], text, text) AS
+    WITH ok AS (SELECT (SELECT ${FINGERPRINT} FROM ${stateFrom('$1')}) = $2 AS fresh,
+                       ($3::text IS NULL OR NOT EXISTS (SELECT 1 FROM orders WHERE client_order_id = $3)) AS id_free),
+    o AS (INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns,
+            limit_price, stop_price, tif, filled_quantity, filled_avg_price, reserved, triggered, placed_ns, expires_ns, cursor_ns, cursor_seq)
+          SELECT $1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23 FROM ok WHERE ok.fresh AND ok.id_free
+          RETURNING id),
+    f AS (INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns)
+          SELECT o.id, $1, $5, $6, $25, $26, $27, $28, $29 FROM o WHERE $24 RETURNING id),
+    p AS (INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns)
+          SELECT $1, $5, $30, $31, $32, $12 FROM o WHERE $24
+          ON CONFLICT (account, symbol) DO UPDATE SET quantity = EXCLUDED.quantity, avg_cost = EXCLUDED.avg_cost, realized_pnl = EXCLUDED.realized_pnl, updated_ns = EXCLUDED.updated_ns),
+    c AS (UPDATE accounts SET cash = $33 WHERE name = $1 AND $24 AND EXISTS (SELECT 1 FROM o)),
+    m AS (INSERT INTO cash_movements (account, amount, kind, order_id, created_ns)
+          SELECT $1, v.amount, v.kind, o.id, $12 FROM o, (VALUES (1, 'trade', $34), (2, 'fee', $35)) v(k, kind, amount) WHERE $24 ORDER BY v.k),
+    e AS (INSERT INTO order_events (account, order_id, kind, payload, created_ns)
+          SELECT $1, o.id, v.kind, replace(replace(v.payload, $38, o.id::text), $39, COALESCE((SELECT id FROM f)::text, '')), $12
+          FROM o, unnest($36, $37) WITH ORDINALITY v(kind, payload, k) ORDER BY v.k)
+    SELECT ok.fresh, ok.id_free, (SELECT id FROM o)::text AS order_id, (SELECT id FROM f)::text AS fill_id FROM ok`,
+};
+
+const textArray = (items: readonly string[]) => `ARRAY[${items.map((x) => literal(x, 'text')).join(', ')}]::text[]`;
+
+/**
+ * The one-message submit (see the module comment), executing SUBMIT_STATEMENT and STATE_STATEMENT (the caller
+ * has them prepared). Its last three results: the write, the state, COMMIT.
+ */
 export function submitScript(s: SubmitScript): string {
   const acct = quote(s.account);
-  const now = literal(s.createdNs, 'bigint');
   const o = s.order;
-  const orderValues = [
-    literal(o.account, 'text'),
+  const f = s.fill;
+  const args = [
+    literal(s.account, 'text'),
+    literal(s.fingerprint, 'text'),
+    literal(s.clientOrderId, 'text'),
     literal(o.clientOrderId, 'text'),
     literal(o.symbol, 'text'),
     literal(o.side, 'text'),
@@ -131,7 +178,6 @@ export function submitScript(s: SubmitScript): string {
     literal(o.status, 'text'),
     literal(o.rejectCodes, 'text'),
     literal(o.rejectReason, 'text'),
-    literal(o.createdNs, 'bigint'),
     literal(o.createdNs, 'bigint'),
     literal(o.limitPrice, 'numeric'),
     literal(o.stopPrice, 'numeric'),
@@ -144,41 +190,25 @@ export function submitScript(s: SubmitScript): string {
     literal(o.expiresNs, 'bigint'),
     literal(o.cursorNs, 'bigint'),
     literal(o.cursorSeq, 'double precision'),
-  ].join(', ');
-  const ctes = [
-    `ok AS (SELECT (SELECT ${FINGERPRINT} FROM ${stateFrom(acct)}) = ${quote(s.fingerprint)} AS fresh,
-       ${s.clientOrderId === undefined ? 'TRUE' : `NOT EXISTS (SELECT 1 FROM orders WHERE client_order_id = ${quote(s.clientOrderId)})`} AS id_free)`,
-    `o AS (INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns,
-       limit_price, stop_price, tif, filled_quantity, filled_avg_price, reserved, triggered, placed_ns, expires_ns, cursor_ns, cursor_seq)
-       SELECT ${orderValues} FROM ok WHERE ok.fresh AND ok.id_free RETURNING id)`,
+    literal(f !== undefined, 'boolean'),
+    literal(f?.quantity, 'numeric'),
+    literal(f?.price, 'numeric'),
+    literal(f?.fee, 'numeric'),
+    literal(f?.priceSource, 'text'),
+    literal(f?.filledNs, 'bigint'),
+    literal(f?.position.quantity, 'numeric'),
+    literal(f?.position.avgCost, 'numeric'),
+    literal(f?.position.realizedPnl, 'numeric'),
+    literal(f?.cash, 'numeric'),
+    literal(f?.trade, 'numeric'),
+    literal(f?.feeMovement, 'numeric'),
+    textArray(s.events.map((e) => e.kind)),
+    textArray(s.events.map((e) => e.payload)),
+    literal(s.orderIdMark, 'text'),
+    literal(s.fillIdMark, 'text'),
   ];
-  const f = s.fill;
-  if (f) {
-    const p = f.position;
-    ctes.push(
-      `f AS (INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns)
-         SELECT o.id, ${acct}, ${literal(f.symbol, 'text')}, ${literal(f.side, 'text')}, ${literal(f.quantity, 'numeric')}, ${literal(f.price, 'numeric')}, ${literal(f.fee, 'numeric')}, ${literal(f.priceSource, 'text')}, ${literal(f.filledNs, 'bigint')} FROM o RETURNING id)`,
-      p.exists
-        ? `p AS (UPDATE positions SET quantity = ${literal(p.quantity, 'numeric')}, avg_cost = ${literal(p.avgCost, 'numeric')}, realized_pnl = ${literal(p.realizedPnl, 'numeric')}, updated_ns = ${now}
-             WHERE account = ${acct} AND symbol = ${literal(f.symbol, 'text')} AND EXISTS (SELECT 1 FROM o))`
-        : `p AS (INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns)
-             SELECT ${acct}, ${literal(f.symbol, 'text')}, ${literal(p.quantity, 'numeric')}, ${literal(p.avgCost, 'numeric')}, ${literal(p.realizedPnl, 'numeric')}, ${now} FROM o)`,
-      `c AS (UPDATE accounts SET cash = ${literal(f.cash, 'numeric')} WHERE name = ${acct} AND EXISTS (SELECT 1 FROM o))`,
-      `m AS (INSERT INTO cash_movements (account, amount, kind, order_id, created_ns)
-         SELECT ${acct}, v.amount, v.kind, o.id, ${now} FROM o, (VALUES (1, 'trade', ${literal(f.trade, 'numeric')}), (2, 'fee', ${literal(f.feeMovement, 'numeric')})) v(k, kind, amount) ORDER BY v.k)`,
-    );
-  }
-  const fillId = f ? 'COALESCE((SELECT id FROM f)::text, \'\')' : "''";
-  const events = s.events.map((e, k) => `(${k}, ${literal(e.kind, 'text')}, ${literal(e.payload, 'text')})`).join(', ');
-  ctes.push(
-    `e AS (INSERT INTO order_events (account, order_id, kind, payload, created_ns)
-       SELECT ${acct}, o.id, v.kind, replace(replace(v.payload, ${quote(s.orderIdMark)}, o.id::text), ${quote(s.fillIdMark)}, ${fillId}), ${now}
-       FROM o, (VALUES ${events}) v(k, kind, payload) ORDER BY v.k)`,
-  );
-  const write = `WITH ${ctes.join(',\n')}
-    SELECT ok.fresh, ok.id_free, (SELECT id FROM o)::text AS order_id, ${f ? '(SELECT id FROM f)::text' : 'NULL::text'} AS fill_id FROM ok`;
   const lock = `SELECT 1 FROM accounts WHERE name = ${acct} FOR UPDATE`;
   // After the account lock, as the transaction path takes it: see dialect.ts clientIdLock.
   const idLock = s.clientOrderId === undefined ? [] : [`SELECT pg_advisory_xact_lock(4242002, hashtext(${quote(s.clientOrderId)}))`];
-  return ['BEGIN', lock, ...idLock, write, stateSelect(acct), 'COMMIT'].join(';\n');
+  return ['BEGIN', lock, ...idLock, `EXECUTE ${SUBMIT_STATEMENT.name}(${args.join(', ')})`, `EXECUTE ${STATE_STATEMENT.name}(${acct})`, 'COMMIT'].join(';\n');
 }

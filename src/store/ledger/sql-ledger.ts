@@ -9,7 +9,7 @@ import { applyFill as applyFillTo } from '../../trading/position-math.js';
 import { orderJson } from '../../usecases/views.js';
 import { clientIdLock, forUpdate } from './dialect.js';
 import { randomBytes } from 'node:crypto';
-import { positionRows, stateSelect, submitScript } from './one-trip.js';
+import { positionRows, STATE_STATEMENT, stateSelect, SUBMIT_STATEMENT, submitScript } from './one-trip.js';
 import { appendOrderEvent, appendOrderEvents, payloadText, type OrderEventKind } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import { RESTING_STATUSES } from './types.js';
@@ -475,7 +475,7 @@ export class SqlLedger implements Ledger {
             fee: f.fee,
             priceSource: f.priceSource,
             filledNs,
-            position: { ...f.position, exists: positions.some((p) => p.symbol === intent.symbol) },
+            position: f.position,
             cash: add(add(account.cash, f.cashDelta), neg(f.fee)),
             trade: f.cashDelta,
             feeMovement: neg(f.fee),
@@ -485,6 +485,7 @@ export class SqlLedger implements Ledger {
           orderIdMark: ORDER_ID_MARK,
           fillIdMark: FILL_ID_MARK,
         }),
+        [SUBMIT_STATEMENT, STATE_STATEMENT],
       );
       const [written] = results[results.length - 3];
       const [after] = results[results.length - 2];
