@@ -5,14 +5,18 @@
  * and one message then locks the account, checks under the lock that the fingerprint is still the current one,
  * and only then writes the order, fill, position, cash, movements and outbox events, reading the state after:
  *
- *   BEGIN; SELECT … FOR UPDATE; [client-id lock;] WITH checks, inserts and updates …; SELECT state; COMMIT
+ *   BEGIN; SELECT … FOR UPDATE; [client-id lock;] EXECUTE cift_submit_v1(…); EXECUTE cift_account_state_v1(…); COMMIT
+ *
+ * (the two statements are prepared once per connection, in the first such message, so they are not planned on
+ * every submit).
  *
  * Each statement of a simple-query message takes its own snapshot (READ COMMITTED), so the statements after the
  * lock see everything the previous holder committed, exactly as the multi-statement transaction does. When the
  * fingerprint no longer matches, nothing is written and the current state comes back for another try; the
  * decision is therefore always one made on the state the order is recorded against.
  *
- * The simple-query protocol takes no parameters: every value is written as a literal (literal() below).
+ * The simple-query protocol takes no parameters: every value is written as a literal (literal() below). What is
+ * left per submit on a quiet server is that one round trip, the statements' execution and the commit's WAL flush.
  */
 import { fmt, type Dec } from '../../money.js';
 import type { Row } from './sql.js';
