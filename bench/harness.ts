@@ -38,6 +38,8 @@ export interface BenchOptions {
   warmup: number;
   peers: boolean;
   onProgress?: (label: string) => void;
+  /** Kernels suite: run each case in this many fresh processes and report the spread (bench/kernel-processes.ts). */
+  processes?: number;
   /** Sizes of the `serve` suite (clients, idle connections, seconds per case); defaults in bench/serve.ts. */
   serve?: Partial<{ clients: number; idle: number; seconds: number; connections: number; orders: number }>;
 }

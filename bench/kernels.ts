@@ -10,6 +10,7 @@ import { bookPressure, mlofi, atr, bollinger, donchian, ema, logReturn, macd, mi
 import { syntheticMarket } from '../src/sources/synthetic.js';
 import { maxRelativeError, refAtr, refEma, refLogReturn, refMacd, refMicroprice, refMid, refRollingVwap, refRoc, refRsi, refSma, refSpread, refStd, refVwap } from './reference.js';
 import { time, type BenchOptions, type CaseResult } from './harness.js';
+import { runKernelSuiteInProcesses } from './kernel-processes.js';
 import { peersFor, type PeerRun } from './peers.js';
 import { readLobsterBook, syntheticBook, type BookArrays } from './book-data.js';
 
@@ -46,9 +47,24 @@ export function kernelCases(size: number, seed = 42): KernelCase[] {
   const stride = Math.max(1, Math.floor(size / 100_000));
   const typical = typicalPrice(m.high, m.low, m.close);
   const direct = (f: (i: number) => number) => () => [Float64Array.from({ length: size }, (_, i) => f(i))];
+  let allocated: Float64Array = o1;
   return [
     { name: 'sma(20)', read: [m.close], write: [o1], run: () => sma(m.close, 20, o1), reference: () => [refSma(m.close, 20, stride)], sampled: true, tolerance: REL },
     { name: 'ema(20)', read: [m.close], write: [o1], run: () => ema(m.close, 20, o1), reference: () => [refEma(m.close, 20)], tolerance: REL },
+    {
+      // Without `out`: each call returns a new array, so the time includes the first touch of its fresh pages
+      // (issue 14). The floor still copies into preallocated arrays, so the ratio shows what allocating costs.
+      name: 'ema(20) new output',
+      read: [m.close],
+      get write() {
+        return [allocated];
+      },
+      run: () => {
+        allocated = ema(m.close, 20);
+      },
+      reference: () => [refEma(m.close, 20)],
+      tolerance: REL,
+    },
     { name: 'rsi(14)', read: [m.close], write: [o1], run: () => rsi(m.close, 14, o1), reference: () => [refRsi(m.close, 14)], tolerance: RSI_ABS },
     {
       name: 'macd(12,26,9)',
@@ -241,53 +257,57 @@ function floorRun(c: KernelCase): () => void {
 }
 
 export async function runKernelSuite(opts: BenchOptions): Promise<CaseResult[]> {
+  if ((opts.processes ?? 1) > 1) return runKernelSuiteInProcesses(opts);
   const results: CaseResult[] = [];
-  for (const c of [...kernelCases(opts.size), ...bookKernelCases()]) {
-    opts.onProgress?.(`kernels: ${c.name} (checking)`);
-    const maxErr = checkCase(c);
-    opts.onProgress?.(`kernels: ${c.name}`);
-    const t = time(c.run, opts.repeat, opts.warmup);
-    const floor = time(floorRun(c), opts.repeat, opts.warmup);
-    const size = c.rows ?? opts.size;
-    const result: CaseResult = {
-      suite: 'kernels',
-      name: c.name,
-      size,
-      median_ms: t.median,
-      min_ms: t.min,
-      max_ms: t.max,
-      ns_per_element: (t.median * 1e6) / size,
-      floor_median_ms: floor.median,
-      floor_ratio: t.median / floor.median,
-      max_rel_error: maxErr,
-    };
-    if (c.levels !== undefined && c.targetNsPerLevelRow !== undefined) {
-      // The target is per level per row; as a time for this case's rows and levels it shows in the table too.
-      const perLevelRow = (t.median * 1e6) / (size * c.levels);
-      result.levels = c.levels;
-      result.ns_per_level_row = perLevelRow;
-      result.target_ns_per_level_row = c.targetNsPerLevelRow;
-      result.target_ms = (c.targetNsPerLevelRow * size * c.levels) / 1e6;
-      result.target_met = perLevelRow <= c.targetNsPerLevelRow;
-    }
-    if (opts.peers) {
-      const peers = await peersFor(c.name, opts.size);
-      const measured: Array<PeerRun & { median_ms: number; ratio: number; max_diff: number }> = [];
-      for (const p of peers) {
-        opts.onProgress?.(`kernels: ${c.name} vs ${p.peer}`);
-        const input = p.prepare();
-        const pt = time(() => p.run(input), Math.max(1, Math.min(opts.repeat, 3)), 1);
-        measured.push({ ...p, median_ms: pt.median, ratio: pt.median / t.median, max_diff: p.maxDiff(p.run(input), c.write) });
-      }
-      if (measured.length) {
-        const fastest = measured.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
-        result.peer = fastest.peer;
-        result.peer_ratio = fastest.ratio;
-        result.peer_max_diff = fastest.max_diff;
-        result.peers = measured.map((p) => ({ peer: p.peer, median_ms: p.median_ms, peer_ratio: p.ratio, max_diff: p.max_diff, convention: p.convention }));
-      }
-    }
-    results.push(result);
-  }
+  for (const c of [...kernelCases(opts.size), ...bookKernelCases()]) results.push(await measureKernelCase(c, opts));
   return results;
+}
+
+/** Checks one case against its reference, then times it, its floor and (with --peers) the peers. */
+export async function measureKernelCase(c: KernelCase, opts: BenchOptions): Promise<CaseResult> {
+  opts.onProgress?.(`kernels: ${c.name} (checking)`);
+  const maxErr = checkCase(c);
+  opts.onProgress?.(`kernels: ${c.name}`);
+  const t = time(c.run, opts.repeat, opts.warmup);
+  const floor = time(floorRun(c), opts.repeat, opts.warmup);
+  const size = c.rows ?? opts.size;
+  const result: CaseResult = {
+    suite: 'kernels',
+    name: c.name,
+    size,
+    median_ms: t.median,
+    min_ms: t.min,
+    max_ms: t.max,
+    ns_per_element: (t.median * 1e6) / size,
+    floor_median_ms: floor.median,
+    floor_ratio: t.median / floor.median,
+    max_rel_error: maxErr,
+  };
+  if (c.levels !== undefined && c.targetNsPerLevelRow !== undefined) {
+    // The target is per level per row; as a time for this case's rows and levels it shows in the table too.
+    const perLevelRow = (t.median * 1e6) / (size * c.levels);
+    result.levels = c.levels;
+    result.ns_per_level_row = perLevelRow;
+    result.target_ns_per_level_row = c.targetNsPerLevelRow;
+    result.target_ms = (c.targetNsPerLevelRow * size * c.levels) / 1e6;
+    result.target_met = perLevelRow <= c.targetNsPerLevelRow;
+  }
+  if (opts.peers) {
+    const peers = await peersFor(c.name, opts.size);
+    const measured: Array<PeerRun & { median_ms: number; ratio: number; max_diff: number }> = [];
+    for (const p of peers) {
+      opts.onProgress?.(`kernels: ${c.name} vs ${p.peer}`);
+      const input = p.prepare();
+      const pt = time(() => p.run(input), Math.max(1, Math.min(opts.repeat, 3)), 1);
+      measured.push({ ...p, median_ms: pt.median, ratio: pt.median / t.median, max_diff: p.maxDiff(p.run(input), c.write) });
+    }
+    if (measured.length) {
+      const fastest = measured.reduce((a, b) => (b.median_ms < a.median_ms ? b : a));
+      result.peer = fastest.peer;
+      result.peer_ratio = fastest.ratio;
+      result.peer_max_diff = fastest.max_diff;
+      result.peers = measured.map((p) => ({ peer: p.peer, median_ms: p.median_ms, peer_ratio: p.ratio, max_diff: p.max_diff, convention: p.convention }));
+    }
+  }
+  return result;
 }

@@ -8,6 +8,9 @@
  * < 2 ms embedded, < 3 ms PostgreSQL), checked open and reserving qty × limit; and the pure matcher's throughput
  * (≥ 200,000 quote updates/s against 1,000 resting orders), checked against fills counted by a plain loop.
  *
+ * Issue 14 tightens the submit goals to p50 ≤ 2 ms embedded and ≤ 1 ms on PostgreSQL (market and limit alike);
+ * the cases carry them as target_ms / target_met.
+ *
  * Nothing is written where a user keeps data: the embedded runs use a temporary folder, and PostgreSQL a scratch
  * database created on the server CIFT_DATABASE_URL names (else the local test server) and dropped afterwards,
  * on success and on failure. A PostgreSQL that cannot be reached fails the suite, saying how to skip it
@@ -48,7 +51,10 @@ async function measureSubmits(ledger: Ledger, store: ParquetTickStore, n: number
   const [pos] = await ledger.positions(account);
   if (fmt(pos.quantity) !== fmt(dec(String(n + 20)))) throw new Error(`${label}: position ${fmt(pos.quantity)} after ${n + 20} fills`);
   samples.sort((a, b) => a - b);
-  return { suite: 'trading', name: `order submit (${label})`, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99) };
+  // Issue 14: p50 ≤ 2 ms embedded, ≤ 1 ms on PostgreSQL (one round trip per submit).
+  const target = label === 'PostgreSQL' ? 1 : 2;
+  const median = percentile(samples, 50);
+  return { suite: 'trading', name: `order submit (${label})`, size: n, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: target, target_met: median <= target };
 }
 
 async function measureLimitSubmits(ledger: Ledger, store: ParquetTickStore, n: number, label: string): Promise<CaseResult> {
@@ -65,9 +71,10 @@ async function measureLimitSubmits(ledger: Ledger, store: ParquetTickStore, n: n
     if (r.order.status !== 'open' || fmt(r.order.reserved) !== '50.000000') throw new Error(`${label}: limit order ${r.order.id} ${r.order.status}, reserved ${fmt(r.order.reserved)}: ${r.order.rejectReason}`);
   }
   samples.sort((a, b) => a - b);
-  const target = label === 'PostgreSQL' ? 3 : 2;
+  // Issue 12 asked < 2 ms embedded and < 3 ms on PostgreSQL; issue 14 asks ≤ 1 ms of every PostgreSQL submit.
+  const target = label === 'PostgreSQL' ? 1 : 2;
   const median = percentile(samples, 50);
-  return { suite: 'trading', name: `limit order submit, resting (${label})`, size: n, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: target, target_met: median < target };
+  return { suite: 'trading', name: `limit order submit, resting (${label})`, size: n, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: target, target_met: median <= target };
 }
 
 /**

@@ -14,6 +14,7 @@ interface BenchFlags {
   size: string;
   repeat: string;
   warmup: string;
+  processes: string;
   peers?: boolean;
   baseline?: string;
   compare?: string;
@@ -29,6 +30,7 @@ interface BenchFlags {
 const BenchFlags = lazySchema((z) => z.object({
   size: positiveInt(),
   repeat: positiveInt(),
+  processes: positiveInt(),
   warmup: numberFlag('must be a whole number ≥ 0', (v) => Number.isInteger(v) && v >= 0),
   maxRegression: numberFlag('must be a percentage ≥ 0', (v) => v >= 0),
 }));
@@ -114,11 +116,15 @@ function printResults(ui: Ui, allCases: CaseResult[]): void {
   // Cases with a target (issue-set goals, e.g. the backtest suite's) get a target column and whether it was met.
   const targets = cases.some((c) => typeof c.target_ms === 'number');
   const targetCells = (c: CaseResult): string[] => (targets ? [typeof c.target_ms === 'number' ? `≤ ${fmt(c.target_ms)}` : '', c.target_met === true ? 'yes' : c.target_met === false ? 'no' : ''] : []);
+  // --processes: the slowest process's median over the fastest's, against its target; the same over each
+  // process's fastest run, and the floor's (machine noise) beside it.
+  const spreads = cases.some((c) => typeof c.process_spread === 'number');
+  const spreadCells = (c: CaseResult): string[] => (spreads ? [fmt(c.process_spread as number | undefined), c.spread_target_met === true ? 'yes' : c.spread_target_met === false ? 'no' : '', fmt(c.process_min_spread as number | undefined), fmt(c.floor_process_spread as number | undefined)] : []);
   printTable(
     ui,
-    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×', ...(targets ? ['target ms', 'met'] : [])],
-    cases.map((c) => [c.suite, c.name, c.size.toLocaleString('en-US'), fmt(c.median_ms), fmt(c.min_ms), fmt(c.ns_per_element), fmt(c.floor_ratio), c.peer ?? '', fmt(c.peer_ratio), ...targetCells(c)]),
-    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right', ...(targets ? (['right', 'left'] as const) : [])],
+    ['suite', 'case', 'size', 'median ms', 'min ms', 'ns/elem', 'floor ×', 'fastest peer', 'peer ×', ...(targets ? ['target ms', 'met'] : []), ...(spreads ? ['spread ×', '≤ 1.25', 'min spread ×', 'floor spread ×'] : [])],
+    cases.map((c) => [c.suite, c.name, c.size.toLocaleString('en-US'), fmt(c.median_ms), fmt(c.min_ms), fmt(c.ns_per_element), fmt(c.floor_ratio), c.peer ?? '', fmt(c.peer_ratio), ...targetCells(c), ...spreadCells(c)]),
+    ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left', 'right', ...(targets ? (['right', 'left'] as const) : []), ...(spreads ? (['right', 'left', 'right', 'right'] as const) : [])],
   );
 }
 
@@ -128,6 +134,7 @@ export const benchCommand = new Command('bench')
   .option('--size <N>', 'elements per case (pipelines: CSV/Parquet 10×N rows, group-by and as-of N/10, rolling N)', '1000000')
   .option('--repeat <R>', 'timed repetitions (the median is quoted)', '10')
   .option('--warmup <W>', 'untimed runs before timing', '3')
+  .option('--processes <N>', 'kernels suite: run each case in N fresh processes and report the spread of their medians (target ≤ 1.25×)', '1')
   .option('--peers', 'also time technicalindicators, trading-signals and @ixjb94/indicators on the same input')
   .option('--baseline <file>', 'compare with a saved --json document; exit 1 on a regression')
   .option('--compare <file>', 'with --baseline: compare this saved document instead of running the suites')
@@ -143,6 +150,7 @@ export const benchCommand = new Command('bench')
     examples([
       'cift bench',
       'cift bench --suite kernels --size 1000000 --peers --json',
+      'cift bench --suite kernels --processes 10 --json',
       'cift bench --size 10000000 --repeat 5 --save bench/baseline.json',
       'cift bench --baseline bench/baseline.json --max-regression 25',
       'cift bench --compare today.json --baseline bench/baseline.json',
@@ -155,7 +163,7 @@ export const benchCommand = new Command('bench')
     const ui = uiFrom(cmd);
     const names = flags.suite === 'all' ? [...SUITE_NAMES] : flags.suite.split(',').map((n) => n.trim());
     for (const n of names) if (!SUITE_NAMES.includes(n)) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${SUITE_NAMES.join(', ')}, all`);
-    const { size, repeat, warmup, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
+    const { size, repeat, warmup, processes, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const serve = parseFlags(ServeFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
     if (flags.save !== undefined) checkOutputPath(flags.save, '--save');
@@ -172,7 +180,7 @@ export const benchCommand = new Command('bench')
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
       for (const n of names) {
-        for (const c of await SUITES[n]({ size, repeat, warmup, peers: Boolean(flags.peers), serve, onProgress: (t) => progress.update(t) })) cases.push(c);
+        for (const c of await SUITES[n]({ size, repeat, warmup, processes, peers: Boolean(flags.peers), serve, onProgress: (t) => progress.update(t) })) cases.push(c);
       }
     });
     const doc: BenchDocument = { machine: machineInfo(), cases };

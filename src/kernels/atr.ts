@@ -1,4 +1,4 @@
-import { checkPeriod, checkSameLength, outFor } from './util.js';
+import { checkPeriod, checkSameLength, firstNaN, outFor } from './util.js';
 
 /**
  * True range (TA-Lib TRANGE): TR[i] = max(high−low, |high − close[i−1]|, |low − close[i−1]|) from index 1;
@@ -21,8 +21,10 @@ export function trueRange(high: Float64Array, low: Float64Array, close: Float64A
 
 /**
  * Average true range, Wilder smoothing with TA-Lib's seed (TA_ATR): the first ATR, at index n, is the mean of
- * TR[1..n]; then ATR = ATR·(n−1)/n + TR/n (TA-Lib's (ATR·(n−1) + TR)/n without a division on the loop's
- * dependency chain; the two agree to ~1 ulp per step). Warm-up: out[0..n−1] = NaN.
+ * TR[1..n]; then ATR = ATR·c + TR/n with c = (n−1)/n (TA-Lib's (ATR·(n−1) + TR)/n without a division on the
+ * loop's dependency chain; the two agree to ~1 ulp per step), two steps at a time as in ema.ts:
+ * out[i] = prev·c + TR[i]/n, out[i+1] = prev·c² + (TR[i]·c + TR[i+1])/n, pairs starting after the seed (the
+ * streaming Atr keeps the same pairs, so both give the same bits). Warm-up: out[0..n−1] = NaN.
  * NaN policy: a NaN in any input gives NaN and restarts the warm-up (the next bar has no previous close either).
  */
 export function atr(high: Float64Array, low: Float64Array, close: Float64Array, n = 14, out?: Float64Array): Float64Array {
@@ -34,7 +36,7 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
   const inv = 1 / n;
   // Per run of valid bars: a warm-up loop summing TR[1..n], then a tight steady-state loop; a NaN ends the run.
   let i = 0;
-  outer: while (i < len) {
+  while (i < len) {
     let count = 0; // TR values since the run started
     let prev = 0;
     let pc = NaN;
@@ -60,29 +62,74 @@ export function atr(high: Float64Array, low: Float64Array, close: Float64Array, 
         break;
       }
     }
-    for (; i < len; i++) {
-      const h = high[i];
-      const l = low[i];
-      const c = close[i];
-      if (h !== h || l !== l || c !== c) continue outer;
-      prev = prev * keep + (Math.max(h, pc) - Math.min(l, pc)) * inv;
-      pc = c;
-      y[i] = prev;
+    if (count < n || i >= len) break;
+    // The smoothing to the end without a NaN test: a NaN high, low or close turns every later output NaN (a NaN
+    // close through the next bar's TR), so the last output and the last close tell whether one came; if so, the
+    // outputs before it stand and the warm-up restarts at its bar.
+    // Whole pairs in atrRun; an odd last bar here (nothing may run after atrRun's loop either: the optimised
+    // loop's exit would carry no type feedback).
+    const end = i + ((len - i) & ~1);
+    atrRun(high, low, close, y, i, end, prev, pc, keep, keep * keep, inv);
+    if (end < len) {
+      const pcLast = close[end - 1];
+      y[end] = y[end - 1] * keep + (Math.max(high[end], pcLast) - Math.min(low[end], pcLast)) * inv;
     }
+    if (y[len - 1] === y[len - 1] && close[len - 1] === close[len - 1]) break;
+    const nan = Math.min(firstNaN(high, i, len), firstNaN(low, i, len), firstNaN(close, i, len));
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    i = nan;
   }
   return y;
+}
+
+/**
+ * The steady-state smoothing from `from` to `end`, in pairs (end − from is even). A function of its own with everything passed in and
+ * nothing before its loop, so V8 optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
+ */
+function atrRun(
+  high: Float64Array,
+  low: Float64Array,
+  close: Float64Array,
+  y: Float64Array,
+  from: number,
+  end: number,
+  prev: number,
+  pc: number,
+  keep: number,
+  keep2: number,
+  inv: number,
+): void {
+  for (let i = from; i < end; i += 2) {
+    const c = close[i];
+    const tr = Math.max(high[i], pc) - Math.min(low[i], pc);
+    const tr2 = Math.max(high[i + 1], c) - Math.min(low[i + 1], c);
+    y[i] = prev * keep + tr * inv;
+    prev = prev * keep2 + (tr * keep + tr2) * inv;
+    y[i + 1] = prev;
+    pc = close[i + 1];
+  }
 }
 
 /** Streaming ATR with the same numbers as atr(). */
 export class Atr {
   readonly warmup: number;
+  private readonly keep: number;
+  private readonly keep2: number;
+  private readonly inv: number;
   private count = 0;
+  /** The ATR at the start of the current pair (see atr). */
   private prev = 0;
   private pc = NaN;
+  /** Inside a pair: its first TR, waiting for the second. */
+  private pending = false;
+  private firstTr = 0;
 
   constructor(readonly n = 14) {
     checkPeriod('n', n);
     this.warmup = n;
+    this.keep = (n - 1) / n;
+    this.keep2 = this.keep * this.keep;
+    this.inv = 1 / n;
   }
 
   get ready(): boolean {
@@ -109,9 +156,16 @@ export class Atr {
     }
     if (this.count === n) {
       this.prev = (this.prev + tr) / n;
+      this.pending = false;
       return this.prev;
     }
-    this.prev = this.prev * ((n - 1) / n) + tr * (1 / n);
+    if (!this.pending) {
+      this.pending = true;
+      this.firstTr = tr;
+      return this.prev * this.keep + tr * this.inv;
+    }
+    this.pending = false;
+    this.prev = this.prev * this.keep2 + (this.firstTr * this.keep + tr) * this.inv;
     return this.prev;
   }
 }

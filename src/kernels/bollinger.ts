@@ -21,13 +21,18 @@ export function bollinger(
   const upper = outFor(len, outUpper, 'outUpper');
   // σ goes into `upper` first, then becomes the band in the same pass.
   rollingStd(x, n, upper, mid);
+  bandsLoop(lower, mid, upper, k, len);
+  return [lower, mid, upper];
+}
+
+/** σ in `upper` becomes the bands. A function of its own taking everything as arguments (see ema.ts's emaRun). */
+function bandsLoop(lower: Float64Array, mid: Float64Array, upper: Float64Array, k: number, len: number): void {
   for (let i = 0; i < len; i++) {
     const band = k * upper[i];
     const m = mid[i];
     lower[i] = m - band;
     upper[i] = m + band;
   }
-  return [lower, mid, upper];
 }
 
 /** Streaming Bollinger bands: update(x) returns [lower, mid, upper] (a reused tuple), as bollinger(). */

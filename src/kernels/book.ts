@@ -59,6 +59,26 @@ export function levelOfi(bidPx: Float64Array, bidSz: Float64Array, askPx: Float6
     pa0 = Infinity;
     qa0 = 0;
   }
+  levelOfiLoop(bidPx, bidSz, askPx, askSz, y, len, pb0, qb0, pa0, qa0);
+  return y;
+}
+
+/**
+ * levelOfi's loop from row 1, given row 0's state: a function of its own with nothing before its loop, so V8
+ * optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
+ */
+function levelOfiLoop(
+  bidPx: Float64Array,
+  bidSz: Float64Array,
+  askPx: Float64Array,
+  askSz: Float64Array,
+  y: Float64Array,
+  len: number,
+  pb0: number,
+  qb0: number,
+  pa0: number,
+  qa0: number,
+): void {
   for (let i = 1; i < len; i++) {
     let pb = bidPx[i];
     let qb = bidSz[i];
@@ -78,7 +98,6 @@ export function levelOfi(bidPx: Float64Array, bidSz: Float64Array, askPx: Float6
     pa0 = pa;
     qa0 = qa;
   }
-  return y;
 }
 
 /**
@@ -139,6 +158,15 @@ function weightedLevelOfi(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Le
 export function bookPressure(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, out?: Float64Array): Float64Array {
   const { levels, rows } = checkBook(bidPx, bidSz, askPx, askSz);
   const y = outFor(rows, out);
+  bookPressureLoop(bidPx, bidSz, askPx, askSz, y, levels, rows);
+  return y;
+}
+
+/**
+ * bookPressure's loop, a function of its own taking everything as arguments: V8 then optimises a body whose every
+ * operation ran with type feedback (see ema.ts's emaRun), the same in every process.
+ */
+function bookPressureLoop(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, y: Float64Array, levels: number, rows: number): void {
   for (let i = 0; i < rows; i++) {
     let b = 0;
     let a = 0;
@@ -149,7 +177,6 @@ export function bookPressure(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz:
     const total = b + a;
     y[i] = total === 0 ? NaN : (b - a) / total;
   }
-  return y;
 }
 
 /** Depth over N levels: Σ bid size and Σ ask size (an empty level counts 0; an empty side is 0). No warm-up. */

@@ -32,6 +32,29 @@ export function donchian(
   // suffixMax[k] = max(high[prev + k .. prev + n − 1]) for the previous block starting at `prev` (likewise lows).
   const suffixMax = new Float64Array(n);
   const suffixMin = new Float64Array(n);
+  // The first block's outputs combine its prefix with a previous block that does not exist (the zero scratch):
+  // they are computed like every other block's, keeping the loop free of a warm-up branch, then overwritten by
+  // the warm-up NaNs.
+  donchianLoop(high, low, lower, mid, upper, suffixMax, suffixMin, n, len);
+  const warm = Math.min(n - 1, len);
+  lower.fill(NaN, 0, warm);
+  mid.fill(NaN, 0, warm);
+  upper.fill(NaN, 0, warm);
+  return [lower, mid, upper];
+}
+
+/** donchian's blocks; a function of its own taking everything as arguments (see ema.ts's emaRun). */
+function donchianLoop(
+  high: Float64Array,
+  low: Float64Array,
+  lower: Float64Array,
+  mid: Float64Array,
+  upper: Float64Array,
+  suffixMax: Float64Array,
+  suffixMin: Float64Array,
+  n: number,
+  len: number,
+): void {
   for (let start = 0; start < len; start += n) {
     const end = Math.min(start + n, len);
     let hi = high[start];
@@ -39,10 +62,6 @@ export function donchian(
     for (let i = start; i < end; i++) {
       hi = Math.max(hi, high[i]);
       lo = Math.min(lo, low[i]);
-      if (i < n - 1) {
-        lower[i] = mid[i] = upper[i] = NaN;
-        continue;
-      }
       // The window starts at offset k of the previous block; k = n means it is exactly this block.
       const k = i - start + 1;
       const u = k < n ? Math.max(suffixMax[k], hi) : hi;
@@ -60,7 +79,6 @@ export function donchian(
       suffixMin[i - start] = lo;
     }
   }
-  return [lower, mid, upper];
 }
 
 /** Streaming Donchian channel: update(high, low) returns [lower, mid, upper] (a reused tuple), as donchian(). */

@@ -1,4 +1,4 @@
-import { KernelArgumentError, checkPeriod, outFor } from './util.js';
+import { KernelArgumentError, checkPeriod, firstNaN, outFor } from './util.js';
 
 /**
  * MACD with TA-Lib's alignment (TA_MACD). Both EMAs (α = 2/(p+1)) start at bar slow−1: the slow one seeded with
@@ -90,25 +90,49 @@ export function macd(
         hist[i] = NaN;
       }
     }
-    for (; i < len; i++) {
-      const v = x[i];
-      if (v !== v) {
-        line[i] = NaN;
-        sig[i] = NaN;
-        hist[i] = NaN;
-        i++;
-        continue outer;
-      }
-      emaFast = (v - emaFast) * kf + emaFast;
-      emaSlow = (v - emaSlow) * ks + emaSlow;
-      const mm = emaFast - emaSlow;
-      emaSig = (mm - emaSig) * kg + emaSig;
-      line[i] = mm;
-      sig[i] = emaSig;
-      hist[i] = mm - emaSig;
-    }
+    if (i >= len) break;
+    // The steady state to the end without a NaN test (a NaN input turns every later output NaN, so the last line
+    // value tells whether one came); if one did, the outputs before it stand, it gets NaN and the run restarts.
+    macdRun(x, line, sig, hist, i, len, emaFast, emaSlow, emaSig, kf, ks, kg);
+    if (line[len - 1] === line[len - 1]) break;
+    const nan = firstNaN(x, i, len);
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    line[nan] = NaN;
+    sig[nan] = NaN;
+    hist[nan] = NaN;
+    i = nan + 1;
   }
   return [line, sig, hist];
+}
+
+/**
+ * The steady state (all three EMAs running) from `from` to `len`. A function of its own with everything passed in
+ * and nothing before its loop, so V8 optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
+ */
+function macdRun(
+  x: Float64Array,
+  line: Float64Array,
+  sig: Float64Array,
+  hist: Float64Array,
+  from: number,
+  len: number,
+  emaFast: number,
+  emaSlow: number,
+  emaSig: number,
+  kf: number,
+  ks: number,
+  kg: number,
+): void {
+  for (let i = from; i < len; i++) {
+    const v = x[i];
+    emaFast = (v - emaFast) * kf + emaFast;
+    emaSlow = (v - emaSlow) * ks + emaSlow;
+    const mm = emaFast - emaSlow;
+    emaSig = (mm - emaSig) * kg + emaSig;
+    line[i] = mm;
+    sig[i] = emaSig;
+    hist[i] = mm - emaSig;
+  }
 }
 
 function checkMacdParams(fast: number, slow: number, signal: number): void {

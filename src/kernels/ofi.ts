@@ -27,16 +27,38 @@ export function ofi(bid: Float64Array, ask: Float64Array, bidSize: Float64Array,
   checkSameLength(len, ask, bidSize, askSize);
   const y = outFor(len, out);
   if (len > 0) y[0] = NaN;
+  // The first quote is read here, not in ofiLoop: nothing may run before its loop (see below).
+  if (len > 1) ofiLoop(bid, ask, bidSize, askSize, y, len, bid[0], bidSize[0], ask[0], askSize[0]);
+  return y;
+}
+
+/**
+ * ofi's loop: a function of its own taking everything as arguments, so V8 optimises a body whose every operation
+ * ran with type feedback (see ema.ts's emaRun), and branch-free: a NaN price reaches the output through
+ * 0·(sum of the four prices), which is ±0 for finite prices (adding it leaves e unchanged) and NaN otherwise.
+ * (ofiStep's comparisons are false for a NaN price, so without that term e would not be NaN.)
+ */
+function ofiLoop(
+  bid: Float64Array,
+  ask: Float64Array,
+  bidSize: Float64Array,
+  askSize: Float64Array,
+  y: Float64Array,
+  len: number,
+  pb0: number,
+  qb0: number,
+  pa0: number,
+  qa0: number,
+): void {
   for (let i = 1; i < len; i++) {
     const pb = bid[i];
-    const pb0 = bid[i - 1];
     const pa = ask[i];
-    const pa0 = ask[i - 1];
-    if (pb !== pb || pb0 !== pb0 || pa !== pa || pa0 !== pa0) {
-      y[i] = NaN;
-      continue;
-    }
-    y[i] = ofiStep(pb0, bidSize[i - 1], pb, bidSize[i], pa0, askSize[i - 1], pa, askSize[i]);
+    const qb = bidSize[i];
+    const qa = askSize[i];
+    y[i] = ofiStep(pb0, qb0, pb, qb, pa0, qa0, pa, qa) + 0 * (pb0 + pb + pa0 + pa);
+    pb0 = pb;
+    pa0 = pa;
+    qb0 = qb;
+    qa0 = qa;
   }
-  return y;
 }

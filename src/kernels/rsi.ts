@@ -1,4 +1,4 @@
-import { checkPeriod, outFor } from './util.js';
+import { checkPeriod, firstNaN, outFor } from './util.js';
 
 /** TA-Lib's TA_IS_ZERO tolerance: RSI is 0 when average gain + loss is below it (no movement at all). */
 const ZERO = 1e-8;
@@ -17,44 +17,71 @@ export function rsi(x: Float64Array, n = 14, out?: Float64Array): Float64Array {
   const y = outFor(len, out);
   const half = 0.5 / n;
   const keep = (n - 1) / n;
-  let count = 0; // diffs seen since the last restart
-  let gain = 0;
-  let loss = 0;
-  let prevX = NaN;
-  for (let i = 0; i < len; i++) {
-    const v = x[i];
-    if (v !== v || prevX !== prevX) {
-      // First value after a start or a NaN: no diff yet.
-      count = 0;
-      gain = 0;
-      loss = 0;
-      prevX = v;
+  // Per run of valid input: the seed here (n diffs, cold), then the smoothing loop in rsiRun (see ema.ts's emaRun
+  // for why the hot loop is a function of its own).
+  let i = 0;
+  while (i < len) {
+    let count = 0; // diffs seen since the last restart
+    let gain = 0;
+    let loss = 0;
+    let prevX = NaN;
+    for (; i < len; i++) {
+      const v = x[i];
       y[i] = NaN;
-      continue;
-    }
-    const d = v - prevX;
-    prevX = v;
-    count++;
-    if (count <= n) {
-      if (d > 0) gain += d;
-      else loss -= d;
-      if (count < n) {
-        y[i] = NaN;
+      if (v !== v || prevX !== prevX) {
+        // First value after a start or a NaN: no diff yet.
+        count = 0;
+        gain = 0;
+        loss = 0;
+        prevX = v;
         continue;
       }
-      gain /= n;
-      loss /= n;
-    } else {
-      // Branch-free: up and down days are unpredictable, and a mispredicted branch costs more than the whole
-      // update. (|d| + d)·(½/n) is exactly d/n for a gain and exactly 0 otherwise (doubling and halving are exact).
-      const a = Math.abs(d);
-      gain = gain * keep + (a + d) * half;
-      loss = loss * keep + (a - d) * half;
+      const d = v - prevX;
+      prevX = v;
+      if (d > 0) gain += d;
+      else loss -= d;
+      if (++count === n) {
+        gain /= n;
+        loss /= n;
+        y[i++] = rsiOf(gain, loss);
+        break;
+      }
     }
+    if (count < n || i >= len) break;
+    // The smoothing to the end without a NaN test (a NaN input turns every later output NaN, so the last output
+    // tells whether one came); if one did, the outputs before it stand and the warm-up restarts at it.
+    rsiRun(x, y, i, len, prevX, gain, loss, keep, half);
+    if (y[len - 1] === y[len - 1]) break;
+    const nan = firstNaN(x, i, len);
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    i = nan;
+  }
+  return y;
+}
+
+/** RSI from the smoothed gain and loss: 100·gain/(gain + loss), 0 when both are ~0. */
+function rsiOf(gain: number, loss: number): number {
+  const total = gain + loss;
+  return total > -ZERO && total < ZERO ? 0 : (100 * gain) / total;
+}
+
+/**
+ * Wilder smoothing from `from` to `len`. A function of its own with everything passed in and nothing before its
+ * loop, so V8 optimises a body whose every operation ran with type feedback (see ema.ts's emaRun).
+ */
+function rsiRun(x: Float64Array, y: Float64Array, from: number, len: number, prevX: number, gain: number, loss: number, keep: number, half: number): void {
+  for (let i = from; i < len; i++) {
+    const v = x[i];
+    const d = v - prevX;
+    prevX = v;
+    // Branch-free: up and down days are unpredictable, and a mispredicted branch costs more than the whole
+    // update. (|d| + d)·(½/n) is exactly d/n for a gain and exactly 0 otherwise (doubling and halving are exact).
+    const a = Math.abs(d);
+    gain = gain * keep + (a + d) * half;
+    loss = loss * keep + (a - d) * half;
     const total = gain + loss;
     y[i] = total > -ZERO && total < ZERO ? 0 : (100 * gain) / total;
   }
-  return y;
 }
 
 /** Streaming RSI with the same numbers as rsi(). */

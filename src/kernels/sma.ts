@@ -1,4 +1,4 @@
-import { checkPeriod, outFor } from './util.js';
+import { checkPeriod, firstNaN, outFor } from './util.js';
 
 /**
  * Simple moving average: out[i] = mean(x[i−n+1..i]) (TA-Lib SMA, pandas rolling(n).mean()).
@@ -10,27 +10,54 @@ export function sma(x: Float64Array, n: number, out?: Float64Array): Float64Arra
   checkPeriod('n', n);
   const len = x.length;
   const y = outFor(len, out);
-  let sum = 0;
-  let comp = 0;
-  let valid = 0; // consecutive non-NaN inputs ending at i
-  for (let i = 0; i < len; i++) {
-    const v = x[i];
-    if (v !== v) {
-      valid = 0;
-      sum = 0;
-      comp = 0;
+  // Per run of valid input: the first window here (short, cold), then the sliding loop in smaRun (see ema.ts's
+  // emaRun for why the hot loop is a function of its own) until a NaN or the end.
+  let i = 0;
+  while (i < len) {
+    let sum = 0;
+    let comp = 0;
+    let valid = 0;
+    for (; i < len; i++) {
+      const v = x[i];
+      if (v !== v) {
+        valid = 0;
+        sum = 0;
+        comp = 0;
+        y[i] = NaN;
+        continue;
+      }
+      const t1 = v - comp;
+      const t2 = sum + t1;
+      comp = t2 - sum - t1;
+      sum = t2;
+      if (++valid === n) {
+        y[i++] = sum / n;
+        break;
+      }
       y[i] = NaN;
-      continue;
     }
-    valid++;
-    const d = valid > n ? v - x[i - n] : v;
-    const t1 = d - comp;
+    if (valid < n || i >= len) break;
+    // Sliding to the end without a NaN test (a NaN input turns the sum, so every later output, NaN; the last
+    // output tells whether one came); if one did, the outputs before it stand, it gets NaN and the run restarts.
+    smaRun(x, y, i, len, n, sum, comp);
+    if (y[len - 1] === y[len - 1]) break;
+    const nan = firstNaN(x, i, len);
+    if (nan === len) break; // no NaN input: ±Infinity made the NaN, as IEEE arithmetic does
+    y[nan] = NaN;
+    i = nan + 1;
+  }
+  return y;
+}
+
+/** The sliding window from `from` (the window ending at from−1 is full) to `len`; nothing runs before its loop (see ema.ts's emaRun). */
+function smaRun(x: Float64Array, y: Float64Array, from: number, len: number, n: number, sum: number, comp: number): void {
+  for (let i = from; i < len; i++) {
+    const t1 = x[i] - x[i - n] - comp;
     const t2 = sum + t1;
     comp = t2 - sum - t1;
     sum = t2;
-    y[i] = valid >= n ? sum / n : NaN;
+    y[i] = sum / n;
   }
-  return y;
 }
 
 /** Streaming SMA: update(x) returns the same numbers as sma() at each index; NaN until n values have arrived. */

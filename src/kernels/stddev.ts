@@ -28,7 +28,7 @@ export function rollingMoments(x: Float64Array, n: number, sigma: Float64Array |
   // Per run of valid input: fill the first window, then alternate an exact two-pass anchor with up to
   // REANCHOR_EVERY sliding updates in a tight loop. A NaN ends the run.
   let i = 0;
-  outer: while (i < len) {
+  while (i < len) {
     let valid = 0;
     for (; i < len; i++) {
       if (x[i] !== x[i]) valid = 0;
@@ -38,42 +38,59 @@ export function rollingMoments(x: Float64Array, n: number, sigma: Float64Array |
       if (z) z[i] = NaN;
     }
     if (i >= len) break;
-    for (;;) {
-      // Two-pass over the window x[i−n+1..i].
-      let s = 0;
-      for (let j = i - n + 1; j <= i; j++) s += x[j];
-      let mean = s / n;
-      let m2 = 0;
-      for (let j = i - n + 1; j <= i; j++) {
-        const d = x[j] - mean;
-        m2 += d * d;
+    i = momentsRun(x, n, inv, sigma, mu, z, i, len);
+  }
+}
+
+/**
+ * From `i`, where the window x[i−n+1..i] is full and valid: an exact two-pass anchor, then up to REANCHOR_EVERY
+ * sliding updates, repeated until a NaN (written NaN; returns the index after it) or `len`. A function of its own
+ * with everything passed in, so V8 optimises a body whose every operation ran with type feedback (ema.ts's emaRun).
+ */
+function momentsRun(
+  x: Float64Array,
+  n: number,
+  inv: number,
+  sigma: Float64Array | undefined,
+  mu: Float64Array | undefined,
+  z: Float64Array | undefined,
+  i: number,
+  len: number,
+): number {
+  for (;;) {
+    // Two-pass over the window x[i−n+1..i].
+    let s = 0;
+    for (let j = i - n + 1; j <= i; j++) s += x[j];
+    let mean = s / n;
+    let m2 = 0;
+    for (let j = i - n + 1; j <= i; j++) {
+      const d = x[j] - mean;
+      m2 += d * d;
+    }
+    let sd = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+    if (sigma) sigma[i] = sd;
+    if (mu) mu[i] = mean;
+    if (z) z[i] = sd > 0 ? (x[i] - mean) / sd : 0;
+    i++;
+    const stop = Math.min(len, i + REANCHOR_EVERY);
+    for (; i < stop; i++) {
+      const v = x[i];
+      if (v !== v) {
+        if (sigma) sigma[i] = NaN;
+        if (mu) mu[i] = NaN;
+        if (z) z[i] = NaN;
+        return i + 1;
       }
-      let sd = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
+      const old = x[i - n];
+      const newMean = mean + (v - old) * inv;
+      m2 += (v - old) * (v - newMean + old - mean);
+      mean = newMean;
+      sd = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
       if (sigma) sigma[i] = sd;
       if (mu) mu[i] = mean;
-      if (z) z[i] = sd > 0 ? (x[i] - mean) / sd : 0;
-      i++;
-      const stop = Math.min(len, i + REANCHOR_EVERY);
-      for (; i < stop; i++) {
-        const v = x[i];
-        if (v !== v) {
-          if (sigma) sigma[i] = NaN;
-          if (mu) mu[i] = NaN;
-          if (z) z[i] = NaN;
-          i++;
-          continue outer;
-        }
-        const old = x[i - n];
-        const newMean = mean + (v - old) * inv;
-        m2 += (v - old) * (v - newMean + old - mean);
-        mean = newMean;
-        sd = m2 > 0 ? Math.sqrt(m2 * inv) : 0;
-        if (sigma) sigma[i] = sd;
-        if (mu) mu[i] = mean;
-        if (z) z[i] = sd > 0 ? (v - mean) / sd : 0;
-      }
-      if (i >= len) break outer;
+      if (z) z[i] = sd > 0 ? (v - mean) / sd : 0;
     }
+    if (i >= len) return len;
   }
 }
 

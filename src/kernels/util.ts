@@ -4,6 +4,10 @@
  *   (returned, so `const y = sma(x, 20)` and `sma(x, 20, y)` both work). Outputs are NaN during warm-up.
  * - Parameters are validated once, before the loop; a programmer error throws a RangeError naming the argument.
  * - Loops are one pass over Float64Array, with no allocation per element and no closures.
+ * - The hot loop is a function of its own that takes everything as arguments and runs nothing before its loop;
+ *   checks, outFor and warm-ups stay in the exported function. V8 collects type feedback on a first call only
+ *   once a loop is under way, and optimised code that contains an operation run before then deoptimises on the
+ *   next call and, in some processes, is never optimised again (issue 14; ema.ts's emaRun).
  * This file imports nothing, as every kernel file must (test/architecture.test.ts).
  */
 
@@ -36,6 +40,15 @@ export function checkPeriod(name: string, value: number, min = 1): void {
 
 export function checkSameLength(n: number, ...arrays: Float64Array[]): void {
   for (const a of arrays) if (a.length !== n) throw new RangeError(`inputs differ in length: ${a.length} vs ${n}`);
+}
+
+/**
+ * The index of the first NaN in x[from..len−1], or `len`. Recursive kernels (ema, rsi, atr) run their hot loop
+ * without a NaN test, since a NaN input turns every later output NaN; this finds where it came in.
+ */
+export function firstNaN(x: Float64Array, from: number, len: number): number {
+  for (let i = from; i < len; i++) if (x[i] !== x[i]) return i;
+  return len;
 }
 
 /** Sets out[0..k−1] to NaN (clamped to the array): the warm-up of kernels that look k rows back. */

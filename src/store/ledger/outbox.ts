@@ -16,6 +16,9 @@ export interface OrderEventRow {
   createdNs: bigint;
 }
 
+/** An event's payload as stored: JSON text, bigints as decimal strings. */
+export const payloadText = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
+
 export async function appendOrderEvent(tx: SqlRunner, e: OrderEventRow): Promise<void> {
   await appendOrderEvents(tx, [e]);
 }
@@ -26,10 +29,9 @@ export async function appendOrderEvent(tx: SqlRunner, e: OrderEventRow): Promise
  */
 export async function appendOrderEvents(tx: SqlRunner, events: readonly OrderEventRow[]): Promise<void> {
   if (events.length === 0) return;
-  const json = (v: unknown) => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
   const values = events.map((_, k) => `($${5 * k + 1}, $${5 * k + 2}, $${5 * k + 3}, $${5 * k + 4}, $${5 * k + 5})`).join(', ');
   await tx.query(
     `INSERT INTO order_events (account, order_id, kind, payload, created_ns) VALUES ${values}`,
-    events.flatMap((e) => [e.account, e.orderId, e.kind, json(e.payload), String(e.createdNs)]),
+    events.flatMap((e) => [e.account, e.orderId, e.kind, payloadText(e.payload), String(e.createdNs)]),
   );
 }

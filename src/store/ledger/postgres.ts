@@ -33,6 +33,9 @@ function createDbHint(url: string): string | undefined {
   }
 }
 
+/** Per pooled connection, the statements it has prepared (see SqlDatabase.script). */
+const preparedOn = new WeakMap<object, Set<string>>();
+
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<SqlDatabase> {
   const { default: pg } = await import('pg');
   const lockTimeoutMs = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
@@ -96,6 +99,28 @@ export async function openPostgres(url: string, opts: PostgresOptions = {}): Pro
         throw e;
       } finally {
         client.release();
+      }
+    },
+    script: async (sql, prepared = []) => {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        const done = preparedOn.get(client) ?? new Set<string>();
+        const missing = prepared.filter((p) => !done.has(p.name));
+        const text = [...missing.map((p) => `PREPARE ${p.name} ${p.definition}`), sql].join(';\n');
+        // No parameters: the simple-query protocol, which takes several statements in one message.
+        const results = (await client.query(text)) as unknown as { rows: Row[] } | Array<{ rows: Row[] }>;
+        for (const p of missing) done.add(p.name);
+        preparedOn.set(client, done);
+        return (Array.isArray(results) ? results : [results]).slice(missing.length).map((r) => r.rows);
+      } catch (e) {
+        // The error left the script's transaction open and aborted, and which statements got prepared is unclear:
+        // the connection is closed rather than returned to the pool.
+        broken = true;
+        if ((e as { code?: string }).code === '55P03') throw await lockedError();
+        throw e;
+      } finally {
+        client.release(broken);
       }
     },
     close: () => pool.end(),

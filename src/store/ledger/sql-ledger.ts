@@ -8,7 +8,9 @@ import { add, dec, div, fmt, mul, neg, sub, ZERO, type Dec } from '../../money.j
 import { applyFill as applyFillTo } from '../../trading/position-math.js';
 import { orderJson } from '../../usecases/views.js';
 import { clientIdLock, forUpdate } from './dialect.js';
-import { appendOrderEvent, appendOrderEvents, type OrderEventKind, type OrderEventRow } from './outbox.js';
+import { randomBytes } from 'node:crypto';
+import { positionRows, STATE_STATEMENT, stateSelect, SUBMIT_STATEMENT, submitScript } from './one-trip.js';
+import { appendOrderEvent, appendOrderEvents, payloadText, type OrderEventKind } from './outbox.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 import { RESTING_STATUSES } from './types.js';
 import type { Account, AccountLimits, ApiKey, ApiKeyIntent, AccountOpening, CashMovement, Decision, DecisionContext, Fill, FillDecision, Ledger, Order, OrderChange, OrderIntent, OrderStatus, OrderType, Position, Side, StoredOrderEvent, TimeInForce } from './types.js';
@@ -18,6 +20,17 @@ function normalize(d: Decision, quantity: Dec): Exclude<Decision, { status: 'fil
   if (d.status !== 'filled') return d;
   return { status: 'placed', final: 'filled', reserved: ZERO, triggered: false, fill: { quantity, price: d.price, fee: d.fee, priceSource: d.priceSource, position: d.position, cashDelta: d.cashDelta } };
 }
+
+/** How many times a one-trip submit (PostgreSQL) tries again on fresher state before taking the transaction path. */
+const ONE_TRIP_ATTEMPTS = 3;
+
+/**
+ * Where a one-trip submit's outbox payloads take the order and fill ids, which only the database assigns. Random
+ * per process, so no client text can hold it by chance (and a request that holds it anyway takes the other path).
+ */
+const ID_MARK = `cift-id-${randomBytes(12).toString('hex')}-`;
+const ORDER_ID_MARK = `${ID_MARK}order`;
+const FILL_ID_MARK = `${ID_MARK}fill`;
 
 /** How long a key found on a shared database (PostgreSQL) is trusted before it is looked up again. */
 const KEY_TRUST_MS = 1000;
@@ -142,6 +155,64 @@ function idempotentAnswer(existing: readonly Order[], intent: OrderIntent): { or
   throw idempotencyConflict(existing.find((o) => o.account === intent.account) ?? existing[0], intent);
 }
 
+/**
+ * The order a placement records and its outbox events in order (pure: both submit paths build them here). An
+ * order that rests is accepted as what it now is (open, its buying power reserved); one that fills or is canceled
+ * at once is accepted as placed, and its next event says what became of it.
+ */
+function placementViews(
+  intent: OrderIntent,
+  decision: Exclude<Decision, { status: 'filled' }>,
+  nowNs: bigint,
+  orderId: string,
+  fill: Fill | undefined,
+): { order: Order; events: Array<{ kind: OrderEventKind; order: Order }> } {
+  const placedNs = intent.placedNs ?? nowNs;
+  const base: Order = {
+    id: orderId,
+    account: intent.account,
+    clientOrderId: intent.clientOrderId,
+    symbol: intent.symbol,
+    side: intent.side,
+    type: intent.type ?? 'market',
+    quantity: intent.quantity,
+    status: 'accepted',
+    rejectCodes: [],
+    rejectReason: undefined,
+    createdNs: nowNs,
+    updatedNs: nowNs,
+    fill: undefined,
+    fills: [],
+    limitPrice: intent.limitPrice,
+    stopPrice: intent.stopPrice,
+    tif: intent.tif ?? 'day',
+    filledQuantity: ZERO,
+    filledAvgPrice: undefined,
+    reserved: ZERO,
+    triggered: decision.status === 'placed' && decision.triggered,
+    placedNs,
+    expiresNs: intent.expiresNs,
+    cursorNs: intent.cursorNs ?? placedNs,
+    cursorSeq: intent.cursorSeq ?? Number.MAX_SAFE_INTEGER,
+  };
+  if (decision.status === 'rejected') {
+    const order: Order = { ...base, status: 'rejected', rejectCodes: decision.codes, rejectReason: decision.reason };
+    return { order, events: [{ kind: 'rejected', order }] };
+  }
+  const events: Array<{ kind: OrderEventKind; order: Order }> = [];
+  const fillDecision = decision.fill;
+  let order: Order = { ...base, status: fillDecision ? (decision.final === 'filled' ? 'filled' : 'partially_filled') : decision.final, reserved: decision.reserved };
+  events.push({ kind: 'accepted', order: fillDecision || decision.final === 'canceled' ? base : order });
+  if (fillDecision && fill) {
+    order = { ...order, fill, fills: [fill], filledQuantity: fillDecision.quantity, filledAvgPrice: fillDecision.price };
+    events.push({ kind: order.status === 'filled' ? 'filled' : 'partially_filled', order });
+  }
+  if (decision.final === 'canceled') {
+    order = { ...order, status: 'canceled', reserved: ZERO };
+    events.push({ kind: 'canceled', order });
+  }
+  return { order, events };
+}
 
 const ORDER_SELECT = `SELECT o.*, f.id AS fill_id, f.quantity AS fill_quantity, f.price AS fill_price, f.fee AS fill_fee, f.price_source, f.filled_ns
   FROM orders o LEFT JOIN fills f ON f.order_id = o.id`;
@@ -153,6 +224,18 @@ interface AccountState {
   positions: Position[];
   /** Buying power held by the account's resting orders. */
   reserved: Dec;
+}
+
+/** An account's state as last read from PostgreSQL, with the fingerprint a one-trip submit checks it by. */
+interface StateHint {
+  state: AccountState;
+  fingerprint: string;
+}
+
+function toHint(r: Row): StateHint {
+  const account = toAccount(r);
+  const positions = positionRows(r).map(([symbol, quantity, avgCost, realizedPnl]) => ({ account: account.name, symbol, quantity: dec(quantity), avgCost: dec(avgCost), realizedPnl: dec(realizedPnl) }));
+  return { state: { account, positions, reserved: dec(str(r.held_total)) }, fingerprint: str(r.fingerprint) };
 }
 
 export class SqlLedger implements Ledger {
@@ -181,6 +264,12 @@ export class SqlLedger implements Ledger {
    */
   private readonly keysByHash = new Map<string, { key: ApiKey; at: number }>();
   private keyEpoch = 0;
+
+  /**
+   * On PostgreSQL, each account's state as last read, for one-trip submits. Only a guess: the submit checks it
+   * against the account under its lock and writes nothing when it is stale, so other writers never make it wrong.
+   */
+  private readonly hints = new Map<string, StateHint>();
 
   constructor(private readonly db: SqlDatabase) {}
 
@@ -237,6 +326,11 @@ export class SqlLedger implements Ledger {
   async getAccount(name: string): Promise<Account | undefined> {
     const known = this.db.exclusive ? this.committed.get(name) : undefined;
     if (known) return { ...known.account };
+    if (this.db.script) {
+      // The whole state in the same round trip: the submit that usually follows then needs no read of its own.
+      const hint = await this.readHint(name);
+      return hint ? { ...hint.state.account } : undefined;
+    }
     const rows = await this.db.query('SELECT * FROM accounts WHERE name = $1', [name]);
     return rows.length ? toAccount(rows[0]) : undefined;
   }
@@ -287,6 +381,10 @@ export class SqlLedger implements Ledger {
 
   async submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }> {
     try {
+      if (this.db.script) {
+        const answer = await this.submitInOneTrip(intent, decide);
+        if (answer) return answer;
+      }
       let seq = 0;
       let state: AccountState | undefined;
       const result = await this.db.transaction(async (tx) => {
@@ -301,6 +399,7 @@ export class SqlLedger implements Ledger {
     } catch (e) {
       this.states.delete(intent.account);
       this.committed.delete(intent.account);
+      this.hints.delete(intent.account);
       // Idempotency backstop: submitIn looks the client id up under the account lock, but a concurrent submit of
       // the same id can still win the insert (the unique (account, client_order_id) then rejects this one, and the
       // whole attempt rolled back). The winner is committed by now: answer as submitIn would have.
@@ -310,6 +409,97 @@ export class SqlLedger implements Ledger {
       }
       throw e;
     }
+  }
+
+  private async readHint(name: string): Promise<StateHint | undefined> {
+    const rows = await this.db.query(stateSelect('$1'), [name]);
+    const hint = rows.length ? toHint(rows[0]) : undefined;
+    if (hint) this.hints.set(name, hint);
+    else this.hints.delete(name);
+    return hint;
+  }
+
+  /**
+   * The submit in one round trip (PostgreSQL, one-trip.ts): decided on the account's last known state, recorded
+   * only if that is still its state under the lock; on stale state, decided again on the state the trip read.
+   * undefined: take the transaction path (no such account, the client id is already used, or the account keeps
+   * changing under us), which answers those cases as it always has.
+   */
+  private async submitInOneTrip(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean } | undefined> {
+    if ([intent.account, intent.clientOrderId, intent.symbol].some((t) => t.includes(ID_MARK))) return undefined;
+    let hint = this.hints.get(intent.account) ?? (await this.readHint(intent.account));
+    for (let attempt = 0; hint && attempt < ONE_TRIP_ATTEMPTS; attempt++) {
+      const { account, positions, reserved } = hint.state;
+      const decision = normalize(await decide({ account: { ...account }, positions: positions.map((p) => ({ ...p })), reserved }), intent.quantity);
+      if (decision.status === 'rejected' && decision.reason.includes(ID_MARK)) return undefined;
+      const now = nowNs();
+      const nowBig = BigInt(now);
+      const placedNs = intent.placedNs ?? nowBig;
+      const f = decision.status === 'placed' ? decision.fill : undefined;
+      const filledNs = f?.filledNs === undefined ? now : String(f.filledNs);
+      const markedFill: Fill | undefined = f && { id: FILL_ID_MARK, orderId: ORDER_ID_MARK, quantity: f.quantity, price: f.price, fee: f.fee, priceSource: f.priceSource, filledNs: BigInt(filledNs) };
+      const planned = placementViews(intent, decision, nowBig, ORDER_ID_MARK, markedFill);
+      const results = await this.db.script!(
+        submitScript({
+          account: intent.account,
+          fingerprint: hint.fingerprint,
+          clientOrderId: intent.clientOrderIdGenerated ? undefined : intent.clientOrderId,
+          order: {
+            account: intent.account,
+            clientOrderId: intent.clientOrderId,
+            symbol: intent.symbol,
+            side: intent.side,
+            type: intent.type ?? 'market',
+            quantity: intent.quantity,
+            status: decision.status === 'rejected' ? 'rejected' : decision.final,
+            rejectCodes: decision.status === 'rejected' ? decision.codes.join(',') : null,
+            rejectReason: decision.status === 'rejected' ? decision.reason : null,
+            createdNs: now,
+            limitPrice: intent.limitPrice,
+            stopPrice: intent.stopPrice,
+            tif: intent.tif ?? 'day',
+            filledQuantity: f?.quantity ?? ZERO,
+            filledAvgPrice: f?.price,
+            reserved: decision.status === 'placed' ? decision.reserved : ZERO,
+            triggered: decision.status === 'placed' && decision.triggered,
+            placedNs: String(placedNs),
+            expiresNs: intent.expiresNs === undefined ? undefined : String(intent.expiresNs),
+            cursorNs: String(intent.cursorNs ?? placedNs),
+            cursorSeq: intent.cursorSeq ?? Number.MAX_SAFE_INTEGER,
+          },
+          fill: f && {
+            symbol: intent.symbol,
+            side: intent.side,
+            quantity: f.quantity,
+            price: f.price,
+            fee: f.fee,
+            priceSource: f.priceSource,
+            filledNs,
+            position: f.position,
+            cash: add(add(account.cash, f.cashDelta), neg(f.fee)),
+            trade: f.cashDelta,
+            feeMovement: neg(f.fee),
+          },
+          events: planned.events.map((e) => ({ kind: e.kind, payload: payloadText(orderJson(e.order)) })),
+          createdNs: now,
+          orderIdMark: ORDER_ID_MARK,
+          fillIdMark: FILL_ID_MARK,
+        }),
+        [SUBMIT_STATEMENT, STATE_STATEMENT],
+      );
+      const [written] = results[results.length - 3];
+      const [after] = results[results.length - 2];
+      hint = after ? toHint(after) : undefined;
+      if (hint) this.hints.set(intent.account, hint);
+      else this.hints.delete(intent.account);
+      if (written.order_id !== null) {
+        const orderId = str(written.order_id);
+        const fill = markedFill && { ...markedFill, id: str(written.fill_id), orderId };
+        return { order: placementViews(intent, decision, nowBig, orderId, fill).order, duplicate: false };
+      }
+      if (written.fresh === true && written.id_free === false) return undefined;
+    }
+    return undefined;
   }
 
   private async lockedState(tx: SqlRunner, name: string): Promise<AccountState> {
@@ -378,57 +568,21 @@ export class SqlLedger implements Ledger {
       ],
     );
     const orderId = str(id);
-    const base: Order = {
-      id: orderId,
-      account: intent.account,
-      clientOrderId: intent.clientOrderId,
-      symbol: intent.symbol,
-      side: intent.side,
-      type,
-      quantity: intent.quantity,
-      status: 'accepted',
-      rejectCodes: [],
-      rejectReason: undefined,
-      createdNs: nowBig,
-      updatedNs: nowBig,
-      fill: undefined,
-      fills: [],
-      limitPrice: intent.limitPrice,
-      stopPrice: intent.stopPrice,
-      tif,
-      filledQuantity: ZERO,
-      filledAvgPrice: undefined,
-      reserved: ZERO,
-      triggered: decision.status === 'placed' && decision.triggered,
-      placedNs,
-      expiresNs: intent.expiresNs,
-      cursorNs: intent.cursorNs ?? placedNs,
-      cursorSeq: intent.cursorSeq ?? Number.MAX_SAFE_INTEGER,
-    };
     if (decision.status === 'rejected') {
-      const order: Order = { ...base, status: 'rejected', rejectCodes: decision.codes, rejectReason: decision.reason };
-      await appendOrderEvent(tx, { account: intent.account, orderId, kind: 'rejected', payload: orderJson(order), createdNs: nowBig });
+      const { order, events } = placementViews(intent, decision, nowBig, orderId, undefined);
+      await appendOrderEvents(tx, events.map((e) => ({ account: intent.account, orderId, kind: e.kind, payload: orderJson(e.order), createdNs: nowBig })));
       if (this.db.exclusive) this.states.set(intent.account, locked);
       return { order, duplicate: false };
     }
-    const events: OrderEventRow[] = [];
-    const event = (kind: OrderEventKind, o: Order) => events.push({ account: intent.account, orderId, kind, payload: orderJson(o), createdNs: nowBig });
     let state: AccountState = { ...locked, reserved: add(reserved, held) };
-    let order: Order = { ...base, status: fillDecision ? (decision.final === 'filled' ? 'filled' : 'partially_filled') : decision.final, reserved: held };
-    // An order that rests is accepted as what it now is (open, its buying power reserved); one that fills or is
-    // canceled at once is accepted as placed, and its next event says what became of it.
-    event('accepted', fillDecision || decision.final === 'canceled' ? base : order);
+    let fill: Fill | undefined;
     if (fillDecision) {
-      const fill = await this.recordFill(tx, state, { orderId, symbol: intent.symbol, side: intent.side }, fillDecision, now);
-      state = { ...fill.state };
-      order = { ...order, fill: fill.fill, fills: [fill.fill], filledQuantity: fillDecision.quantity, filledAvgPrice: fillDecision.price };
-      event(order.status === 'filled' ? 'filled' : 'partially_filled', order);
+      const recorded = await this.recordFill(tx, state, { orderId, symbol: intent.symbol, side: intent.side }, fillDecision, now);
+      state = { ...recorded.state };
+      fill = recorded.fill;
     }
-    if (decision.final === 'canceled') {
-      order = { ...order, status: 'canceled', reserved: ZERO };
-      event('canceled', order);
-    }
-    await appendOrderEvents(tx, events);
+    const { order, events } = placementViews(intent, decision, nowBig, orderId, fill);
+    await appendOrderEvents(tx, events.map((e) => ({ account: intent.account, orderId, kind: e.kind, payload: orderJson(e.order), createdNs: nowBig })));
     // Remembered before COMMIT: the embedded database runs one transaction at a time, and a failed COMMIT drops
     // the entry again (submit's catch).
     if (this.db.exclusive) this.states.set(intent.account, state);

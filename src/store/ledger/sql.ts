@@ -19,5 +19,12 @@ export interface SqlDatabase extends SqlRunner {
   readonly exclusive: boolean;
   /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  /**
+   * PostgreSQL only: several statements, values already inlined as literals (one-trip.ts), sent as one message
+   * and so answered in one round trip; the rows of each statement in order. `prepared` are statements the script
+   * EXECUTEs: each connection prepares them (in the same message) the first time it runs a script. The script
+   * brings its own BEGIN and COMMIT; on an error the rest is skipped and the connection is not used again.
+   */
+  script?(sql: string, prepared?: ReadonlyArray<{ name: string; definition: string }>): Promise<Row[][]>;
   close(): Promise<void>;
 }

@@ -188,7 +188,8 @@ export interface Ledger {
    * One transaction with the account locked: returns the existing order when the client order id was seen
    * before for the same account, symbol, side, type and quantity (duplicate = true), throws IDEMPOTENCY_CONFLICT
    * when it names a different order; otherwise records decide()'s outcome (the order, and for a fill the fill, the
-   * position, the cash and its movements) atomically.
+   * position, the cash and its movements) atomically. decide() must be free of side effects: it may be called
+   * more than once, and only the call made on the state the order is recorded against counts.
    */
   submit(intent: OrderIntent, decide: (ctx: DecisionContext) => Decision | Promise<Decision>): Promise<{ order: Order; duplicate: boolean }>;
   /** Cancels an order that can still be cancelled; throws ORDER_NOT_FOUND / ORDER_NOT_CANCELABLE otherwise. */
