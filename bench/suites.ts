@@ -1,6 +1,7 @@
 /** The suites `cift bench` can run, by name. */
 import type { BenchOptions, CaseResult } from './harness.js';
 import { runBacktestSuite } from './backtest.js';
+import { runCliSuite } from './cli.js';
 import { runCodecSuite } from './codec.js';
 import { runKernelSuite } from './kernels.js';
 import { runPipelinesSuite } from './pipelines.js';
@@ -16,4 +17,5 @@ export const SUITES: Record<string, Suite> = {
   serve: runServeSuite,
   pipelines: runPipelinesSuite,
   codec: runCodecSuite,
+  cli: runCliSuite,
 };

@@ -3,9 +3,8 @@
  * the grid (or the walk-forward windows) and renders the result. The best run is rendered by backtest.ts's own
  * renderers, handed in, so an optimised run reads exactly like a plain one.
  */
-import { z } from 'zod';
 import { BUILTINS_MODULE_URL } from '../strategies/index.js';
-import { parseFlags, positiveInt } from './flags.js';
+import { lazySchema, parseFlags, positiveInt } from './flags.js';
 import { parseConstraint } from '../src/backtest/constraint.js';
 import { heatmap, objectiveText, optimize, parseObjective, topCells, type CellRun, type GridPlan, type HeatmapCell, type OptimizeOutcome } from '../src/backtest/optimize.js';
 import { makeEvaluator } from '../src/backtest/optimize-pool.js';
@@ -43,15 +42,15 @@ export interface OptimizeRequest {
   walkForward?: WalkForwardSpec;
 }
 
-const OptimizerFlags = z.object({
+const OptimizerFlags = lazySchema((z) => z.object({
   method: z.enum(['grid', 'random'], { message: 'must be grid or random' }).optional(),
-  maxTries: positiveInt.optional(),
+  maxTries: positiveInt().optional(),
   seed: z
     .string()
     .refine((s) => /^\d+$/.test(s.trim()) && Number(s) <= 0xffffffff, { message: 'must be a whole number from 0 to 4294967295' })
     .transform(Number)
     .optional(),
-});
+}));
 
 /** The optimiser's flags, checked against the strategy; undefined when there is no --optimize. */
 export function optimizeRequest(f: OptimizeFlags, strategy: AnyStrategy, params: Params): OptimizeRequest | undefined {

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
-import { z } from 'zod';
-import { numberFlag, parseFlags } from './flags.js';
+import { lazySchema, numberFlag, parseFlags, type Z } from './flags.js';
 import type pl from 'nodejs-polars';
 import { BUILTIN_STRATEGIES } from '../strategies/index.js';
 import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
@@ -51,7 +50,8 @@ interface BacktestFlags extends SourceFlag, OptimizeFlags {
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-const commissionFlag = z.string().transform((text, ctx) => {
+const commissionFlag = (z: Z) =>
+  z.string().transform((text, ctx) => {
   const parts = text.split(',');
   const nums = parts.map((p) => (p.trim() === '' ? NaN : Number(p)));
   const rate = nums[nums.length - 1];
@@ -72,9 +72,9 @@ const commissionFlag = z.string().transform((text, ctx) => {
 });
 
 /** The broker flags: every number checked before the run, each error naming its flag. */
-const BrokerFlags = z.object({
+const BrokerFlags = lazySchema((z) => z.object({
   cash: numberFlag('must be positive', (v) => v > 0),
-  commission: commissionFlag,
+  commission: commissionFlag(z),
   spread: numberFlag('must be a relative spread in [0, 0.1)', (v) => v >= 0 && v < 0.1),
   margin: numberFlag('must be in (0, 1] (0.1 = 10:1 leverage)', (v) => v > 0 && v <= 1),
   slippage: numberFlag('must be basis points ≥ 0', (v) => v >= 0 && v < 10_000),
@@ -95,7 +95,7 @@ const BrokerFlags = z.object({
   tradeOnClose: z.boolean().optional(),
   exclusiveOrders: z.boolean().optional(),
   finalizeTrades: z.boolean().optional(),
-});
+}));
 
 /** Broker settings from flags. */
 export function brokerSettings(f: BacktestFlags): BrokerSettings {

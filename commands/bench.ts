@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { z } from 'zod';
-import { numberFlag, parseFlags, positiveInt } from './flags.js';
+import { lazySchema, numberFlag, parseFlags, positiveInt } from './flags.js';
 import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import { machineInfo, regressions, type BenchDocument, type CaseResult } from '../bench/harness.js';
-import { SUITES } from '../bench/suites.js';
+import { SUITE_NAMES } from '../bench/suite-names.js';
 import { uiFrom } from './context.js';
 import { examples, printJson, printTable, withSpinner, type Ui } from './ui.js';
 
@@ -28,22 +27,22 @@ interface BenchFlags {
   orders?: string;
 }
 
-const BenchFlags = z.object({
-  size: positiveInt,
-  repeat: positiveInt,
-  processes: positiveInt,
+const BenchFlags = lazySchema((z) => z.object({
+  size: positiveInt(),
+  repeat: positiveInt(),
+  processes: positiveInt(),
   warmup: numberFlag('must be a whole number ≥ 0', (v) => Number.isInteger(v) && v >= 0),
   maxRegression: numberFlag('must be a percentage ≥ 0', (v) => v >= 0),
-});
+}));
 
 /** The serve suite's sizes; each is optional (bench/serve.ts has the defaults). */
-const ServeFlags = z.object({
-  clients: positiveInt.optional(),
-  idle: positiveInt.optional(),
+const ServeFlags = lazySchema((z) => z.object({
+  clients: positiveInt().optional(),
+  idle: positiveInt().optional(),
   seconds: numberFlag('must be a number of seconds > 0', (v) => v > 0).optional(),
-  connections: positiveInt.optional(),
-  orders: positiveInt.optional(),
-});
+  connections: positiveInt().optional(),
+  orders: positiveInt().optional(),
+}));
 
 const fmt = (v: number | undefined, digits = 3) => (v === undefined || !Number.isFinite(v) ? '' : v >= 100 ? v.toFixed(1) : v.toPrecision(digits));
 
@@ -131,7 +130,7 @@ function printResults(ui: Ui, allCases: CaseResult[]): void {
 
 export const benchCommand = new Command('bench')
   .description('benchmarks of kernels, backtests, trading, serve, polars pipelines and wire codecs, each checked against a reference before timing')
-  .option('--suite <names>', `suites to run, comma-separated: ${Object.keys(SUITES).join(', ')} or all`, 'kernels')
+  .option('--suite <names>', `suites to run, comma-separated: ${SUITE_NAMES.join(', ')} or all`, 'kernels')
   .option('--size <N>', 'elements per case (pipelines: CSV/Parquet 10×N rows, group-by and as-of N/10, rolling N)', '1000000')
   .option('--repeat <R>', 'timed repetitions (the median is quoted)', '10')
   .option('--warmup <W>', 'untimed runs before timing', '3')
@@ -162,8 +161,8 @@ export const benchCommand = new Command('bench')
   )
   .action(async (flags: BenchFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    const names = flags.suite === 'all' ? Object.keys(SUITES) : flags.suite.split(',').map((n) => n.trim());
-    for (const n of names) if (!SUITES[n]) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${Object.keys(SUITES).join(', ')}, all`);
+    const names = flags.suite === 'all' ? [...SUITE_NAMES] : flags.suite.split(',').map((n) => n.trim());
+    for (const n of names) if (!SUITE_NAMES.includes(n)) throw new CiftError('USAGE', `unknown suite "${n}"`, `suites: ${SUITE_NAMES.join(', ')}, all`);
     const { size, repeat, warmup, processes, maxRegression } = parseFlags(BenchFlags, flags as unknown as Record<string, unknown>);
     const serve = parseFlags(ServeFlags, flags as unknown as Record<string, unknown>);
     const baseline = flags.baseline === undefined ? undefined : readBenchDocument(flags.baseline);
@@ -177,6 +176,7 @@ export const benchCommand = new Command('bench')
       return;
     }
 
+    const { SUITES } = await import('../bench/suites.js');
     const cases: CaseResult[] = [];
     await withSpinner(ui, 'benchmarking', async (progress) => {
       for (const n of names) {

@@ -1,20 +1,19 @@
 /** `cift events tail`: order events as the bus carries them (or the outbox, when the bus is in-process). */
 import { Command, Option } from 'commander';
-import { z } from 'zod';
 import { eventJson, openEventReader, type EventJson } from '../src/usecases/events.js';
 import { uiFrom } from './context.js';
-import { numberFlag, parseFlags, positiveInt } from './flags.js';
+import { lazySchema, numberFlag, parseFlags, positiveInt } from './flags.js';
 import { examples, paint, type Ui } from './ui.js';
 
-const TailFlags = z.object({
+const TailFlags = lazySchema((z) => z.object({
   from: z
     .string()
     .refine((v) => /^\d{1,19}$/.test(v), { message: 'must be an event id (a whole number ≥ 0)' })
     .transform((v) => BigInt(v))
     .optional(),
-  limit: positiveInt.optional(),
+  limit: positiveInt().optional(),
   lockTimeout: numberFlag('must be seconds ≥ 0', (v) => v >= 0),
-});
+}));
 
 interface Order {
   symbol?: string;

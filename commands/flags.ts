@@ -1,23 +1,43 @@
 /**
  * Flag validation with zod: each command declares its flags as a schema (shadcn's `optionsSchema.parse`), and
  * the first problem becomes one usage line naming the flag and the value the user typed.
+ *
+ * zod is ~95 modules (~60 ms to load): it is required on the first flag check, never for `--help`, `--version`
+ * or a command that validates nothing. So a schema is declared with lazySchema (built on first use), and the
+ * rule helpers below are called only inside such a builder.
  */
-import { z } from 'zod';
+import { createRequire } from 'node:module';
+import type * as Zod from 'zod';
 import { CiftError } from '../src/errors.js';
+
+export type Z = typeof Zod.z;
+
+let zod: Z | undefined;
+/** zod's `z`, required synchronously on first use (flag checks run inside sync helpers such as lockTimeoutMs). */
+export const loadZod = (): Z => (zod ??= (createRequire(import.meta.url)('zod') as typeof Zod).z);
+
+/** A schema built on its first use: `const Flags = lazySchema((z) => z.object({ … }))`. */
+export function lazySchema<S extends Zod.ZodType>(build: (z: Z) => S): () => S {
+  let schema: S | undefined;
+  return () => (schema ??= build(loadZod()));
+}
 
 /** Kebab-case flag name for a schema key: maxRegression → --max-regression. */
 const flagName = (key: PropertyKey): string => `--${String(key).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 /** A number flag given as text, with a rule sentence used in the error ("must be in (0, 1]"). */
 export const numberFlag = (rule: string, check: (v: number) => boolean) =>
-  z.string().refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && check(Number(s)), { message: rule }).transform(Number);
+  loadZod()
+    .string()
+    .refine((s) => s.trim() !== '' && Number.isFinite(Number(s)) && check(Number(s)), { message: rule })
+    .transform(Number);
 
-export const positiveInt = numberFlag('must be a positive whole number', (v) => Number.isInteger(v) && v >= 1);
+export const positiveInt = () => numberFlag('must be a positive whole number', (v) => Number.isInteger(v) && v >= 1);
 
 /** Parses commander's option bag; throws CiftError(USAGE) naming the first bad flag and its value. */
-export function parseFlags<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.output<S> {
-  const r = schema.safeParse(flags);
-  if (r.success) return r.data;
+export function parseFlags<S extends Zod.ZodType>(schema: S | (() => S), flags: Record<string, unknown>): Zod.z.output<S> {
+  const r = (typeof schema === 'function' ? schema() : schema).safeParse(flags);
+  if (r.success) return r.data as Zod.z.output<S>;
   const issue = r.error.issues[0];
   const key = issue.path[0];
   const value = key === undefined ? undefined : flags[key as string];

@@ -2,23 +2,20 @@
  * The cift program: global flags, one addCommand per command, and the one place errors become exit codes.
  * Exit 0 on success, 1 on a failure (a CiftError or anything unexpected), 2 on a usage error.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { VERSION as version } from '../src/version.js';
 import { isCiftError } from '../src/errors.js';
 import { onCacheFault } from '../src/store/cache/faults.js';
 import { closeCaches } from '../src/store/cache/open.js';
-import { backtestCommand } from './backtest.js';
-import { barsCommand } from './bars.js';
-import { benchCommand } from './bench.js';
-import { eventsCommand } from './events.js';
-import { featuresCommand } from './features.js';
-import { ingestCommand } from './ingest.js';
-import { orderCommand } from './order.js';
-import { riskCommand } from './risk.js';
-import { serveCommand } from './serve.js';
+import { COMMAND_TABLE, commandNamed } from './table.js';
 import { colorEnabled, examples, paint } from './ui.js';
 
-export function buildProgram(): Command {
+/**
+ * The program with the commands `argv` needs loaded: the one it names (all of them when `argv` is not given);
+ * every other command is a stub carrying what the root help lists (commands/table.ts).
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const wanted = argv === undefined ? undefined : commandNamed(argv.slice(2));
   const program = new Command('cift')
     .description('a command-line quant toolkit: ticks to bars, indicator kernels, backtests')
     .version(version, '-V, --version')
@@ -38,15 +35,11 @@ export function buildProgram(): Command {
         'cift features GOOG --set "rsi:14,macd,bbands:20:2" --export csv',
       ]),
     );
-  program.addCommand(ingestCommand);
-  program.addCommand(barsCommand);
-  program.addCommand(featuresCommand);
-  program.addCommand(backtestCommand);
-  program.addCommand(orderCommand);
-  program.addCommand(riskCommand);
-  program.addCommand(benchCommand);
-  program.addCommand(serveCommand);
-  program.addCommand(eventsCommand);
+  const terms = new Map(COMMAND_TABLE.map((c) => [c.name, c.term]));
+  program.configureHelp({ subcommandTerm: (cmd) => terms.get(cmd.name()) ?? new Help().subcommandTerm(cmd) });
+  for (const entry of COMMAND_TABLE) {
+    program.addCommand(argv === undefined || entry.name === wanted ? await entry.load() : new Command(entry.name).description(entry.description));
+  }
   // Usage errors print "cift: …" and exit 2; everything commander prints goes through here.
   const applyToAll = (cmd: Command) => {
     cmd.exitOverride();
@@ -91,7 +84,7 @@ export async function run(argv: string[]): Promise<void> {
     process.stderr.write(`cift: cache ${f.where} unavailable (${f.message}); reading from the ledger and the tick store\n`);
   });
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
     process.exitCode = 0;
   } catch (e) {
     process.exitCode = reportError(e, debug);

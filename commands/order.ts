@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
 import { add, dec, fmt, ZERO } from '../src/money.js';
@@ -14,15 +13,15 @@ import { forwardTarget } from '../src/usecases/trading-service.js';
 import { orderJson, type OrderJson } from '../src/usecases/views.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
-import { numberFlag, parseFlags } from './flags.js';
+import { lazySchema, numberFlag, parseFlags } from './flags.js';
 import { limitsCommand } from './risk.js';
-import { accountOption, accountService, decimalFlag, lockTimeoutOption, LOCK_TIMEOUT_RULE, marketOnce, plainService, type AccountFlags, type LedgerFlags } from './trading-options.js';
+import { accountOption, accountService, decimalFlag, lockTimeoutMs, lockTimeoutOption, lockTimeoutRule, marketOnce, plainService, type AccountFlags, type LedgerFlags } from './trading-options.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
 
 /** The order view, shared with the API (src/usecases/views.ts); re-exported for existing importers. */
 export { orderJson };
 
-const SubmitFlags = z.object({
+const SubmitFlags = lazySchema((z) => z.object({
   slippage: numberFlag('must be basis points in [0, 10000)', (v) => v >= 0 && v < 10_000),
   maxQuoteAge: numberFlag('must be seconds > 0', (v) => v > 0).optional(),
   clientId: z
@@ -30,7 +29,7 @@ const SubmitFlags = z.object({
     .refine((v) => v.trim() !== '', { message: 'is empty: give an id, or leave --client-id out for a generated one' })
     .refine((v) => v.length <= 128, { message: 'is longer than 128 characters' })
     .optional(),
-  lockTimeout: LOCK_TIMEOUT_RULE,
+  lockTimeout: lockTimeoutRule(),
   limit: decimalFlag('must be a price > 0', (v) => v > 0n).optional(),
   stop: decimalFlag('must be a price > 0', (v) => v > 0n).optional(),
   tif: z.enum(['day', 'gtc', 'ioc', 'fok'], { message: 'must be day, gtc, ioc or fok' }).optional(),
@@ -45,7 +44,7 @@ const SubmitFlags = z.object({
       return ns;
     })
     .optional(),
-});
+}));
 
 interface SubmitFlags extends AccountFlags, SourceFlag {
   clientId?: string;
@@ -187,7 +186,7 @@ const match = new Command('match')
   .action(async (symbolText: string | undefined, flags: LedgerFlags & SourceFlag, cmd: Command) => {
     const ui = uiFrom(cmd);
     const symbol = symbolText === undefined ? undefined : normalizeSymbol(symbolText);
-    const lockTimeout = parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout;
+    const lockTimeout = lockTimeoutMs(flags) / 1000;
     // Sent to the `cift serve` holding this home's ledger when one runs (POST /api/v1/trading/orders/match), as the
     // other order commands are; else matched here.
     const result = await plainService(ui, flags, marketOnce(ui, flags.source), flags.source).match(symbol);
@@ -207,7 +206,7 @@ const cancel = new Command('cancel')
     const ui = uiFrom(cmd);
     parseBusUrl(ui.settings.busUrl);
     const order = await accountService(ui, flags).cancel(flags.account, id);
-    await publishEvents(ui, parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout);
+    await publishEvents(ui, lockTimeoutMs(flags) / 1000);
     if (ui.json) printJson(order);
     else process.stdout.write(`canceled order ${order.id}${order.filled_quantity !== '0.000000' ? ` (${order.filled_quantity} filled before)` : ''}\n`);
   });
@@ -255,7 +254,7 @@ const portfolioCommand = new Command('portfolio')
     printTable(ui, ['account', 'value'], Object.entries(summary).map(([k, v]) => [k, v ?? '']), ['left', 'right']);
   });
 
-const CreateAccountFlags = z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() });
+const CreateAccountFlags = lazySchema((z) => z.object({ cash: decimalFlag('must be an amount ≥ 0', (v) => v >= 0n).optional() }));
 
 const createAccountCommand = new Command('create')
   .description('open a paper account with its own cash (default 100000) and the default limits')

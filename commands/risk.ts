@@ -4,7 +4,6 @@
  * API's (POST /api/v1/trading/risk/check, GET …/risk/max-order-size/:symbol).
  */
 import { Command, Option } from 'commander';
-import { z } from 'zod';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
 import { parseExact } from '../src/money.js';
@@ -16,16 +15,16 @@ import { DEFAULT_VAR_WINDOW, SCORE_FORMULA, VAR_METHOD, VAR_QUANTILE, type RiskR
 import { openRiskService, type RiskService } from '../src/usecases/risk-service.js';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { uiFrom } from './context.js';
-import { numberFlag, parseFlags, positiveInt } from './flags.js';
+import { lazySchema, numberFlag, parseFlags, positiveInt } from './flags.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { accountOption, accountService, decimalFlag, lockTimeoutMs, lockTimeoutOption, marketOnce, type AccountFlags } from './trading-options.js';
 import { examples, paint, printJson, printTable, type Ui } from './ui.js';
 
-const positiveAmount = decimalFlag('must be positive', (v) => v > 0n);
-const LimitFlags = z.object({
-  maxPosition: positiveAmount.optional(),
-  maxOrderNotional: positiveAmount.optional(),
-  maxLeverage: positiveAmount.optional(),
+const positiveAmount = () => decimalFlag('must be positive', (v) => v > 0n);
+const LimitFlags = lazySchema((z) => z.object({
+  maxPosition: positiveAmount().optional(),
+  maxOrderNotional: positiveAmount().optional(),
+  maxLeverage: positiveAmount().optional(),
   // "none" lifts the limit (null); a number is the share of equity, 0.25 = 25 %.
   maxConcentration: z
     .string()
@@ -38,7 +37,7 @@ const LimitFlags = z.object({
     })
     .optional(),
   feeRate: decimalFlag('must be a rate ≥ 0 (0.0005 = 5 bps)', (v) => v >= 0n).optional(),
-});
+}));
 
 interface LimitOptionFlags extends AccountFlags {
   maxPosition?: string;
@@ -74,10 +73,10 @@ export function limitsCommand(parent: 'risk' | 'order'): Command {
     });
 }
 
-const OrderFlags = z.object({
+const OrderFlags = lazySchema((z) => z.object({
   limit: decimalFlag('must be a positive price', (v) => v > 0n).optional(),
   slippage: numberFlag('must be basis points in [0, 10000)', (v) => v >= 0 && v < 10_000),
-});
+}));
 
 interface OrderFlagsIn extends AccountFlags, SourceFlag {
   limit?: string;
@@ -215,7 +214,7 @@ function printReport(ui: Ui, r: RiskReportJson): void {
   );
 }
 
-const ReportFlags = z.object({ window: positiveInt.refine((v) => v >= 2, { message: 'must be at least 2 days' }) });
+const ReportFlags = lazySchema((z) => z.object({ window: positiveInt().refine((v) => v >= 2, { message: 'must be at least 2 days' }) }));
 
 const reportCommand = new Command('report')
   .description('exposure, leverage, concentration, buying power, 1-day historical VaR/ES at 95 and 99 %, and a risk score')

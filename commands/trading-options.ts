@@ -3,13 +3,12 @@
  * lock-timeout options, exact decimal flags, and the trading service a command talks to.
  */
 import { Option } from 'commander';
-import { z } from 'zod';
 import { MarketData, type DataOrigin } from '../src/market-data.js';
 import { parseExact, type Dec } from '../src/money.js';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
 import { openTradingService, type TradingService } from '../src/usecases/trading-service.js';
-import { numberFlag, parseFlags } from './flags.js';
+import { lazySchema, loadZod, numberFlag, parseFlags } from './flags.js';
 import type { Ui } from './ui.js';
 
 export interface LedgerFlags {
@@ -20,18 +19,21 @@ export interface AccountFlags extends LedgerFlags {
   account: string;
 }
 
-export const LOCK_TIMEOUT_RULE = numberFlag('must be seconds ≥ 0', (v) => v >= 0);
+export const lockTimeoutRule = () => numberFlag('must be seconds ≥ 0', (v) => v >= 0);
+
+const LockTimeoutFlags = lazySchema((z) => z.object({ lockTimeout: lockTimeoutRule() }));
 
 /** Every order subcommand waits this long for another process using the ledger (CIFT_LOCK_TIMEOUT overrides the default). */
 export const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for a process that keeps the ledger busy (LEDGER_LOCKED after)').default('10').env('CIFT_LOCK_TIMEOUT');
 export const accountOption = () => new Option('--account <name>', 'paper account (create others with `cift order accounts create`)').default(DEFAULT_ACCOUNT);
 
 /** The --lock-timeout flag in milliseconds (USAGE naming the flag when it is not seconds ≥ 0). */
-export const lockTimeoutMs = (flags: LedgerFlags): number => parseFlags(z.object({ lockTimeout: LOCK_TIMEOUT_RULE }), flags as unknown as Record<string, unknown>).lockTimeout * 1000;
+export const lockTimeoutMs = (flags: LedgerFlags): number => parseFlags(LockTimeoutFlags, flags as unknown as Record<string, unknown>).lockTimeout * 1000;
 
 /** A decimal flag read exactly (no rounding, no overflow), with a rule sentence for the value's range. */
-export const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
-  z.string().transform((text, ctx) => {
+export const decimalFlag = (rule: string, check: (v: Dec) => boolean) => {
+  const z = loadZod();
+  return z.string().transform((text, ctx) => {
     const r = parseExact(text);
     if (!r.ok || !check(r.value)) {
       ctx.addIssue({ code: 'custom', message: r.ok ? rule : r.problem });
@@ -39,6 +41,8 @@ export const decimalFlag = (rule: string, check: (v: Dec) => boolean) =>
     }
     return r.value;
   });
+};
+
 
 /** Market data of the origin asked for, opened on first use and then kept (the local service and noteOrigin share it). */
 export function marketOnce(ui: Ui, source: DataOrigin | undefined): () => Promise<MarketData> {

@@ -2,8 +2,9 @@
  * Everything that reaches a person's terminal: tables, colour, spinners, JSON. Colour and spinners appear only
  * on a TTY, never with NO_COLOR or --no-color; machine output (--json, exports) never carries either.
  */
+import { createRequire } from 'node:module';
 import { styleText } from 'node:util';
-import Table from 'cli-table3';
+import type TableType from 'cli-table3';
 import type { Settings } from '../src/config.js';
 
 export interface Ui {
@@ -29,7 +30,11 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
 }
 
+// cli-table3 (and its string-width chain) is required on the first table only: `--help` and exports never draw one.
+const requireTable = (): typeof TableType => createRequire(import.meta.url)('cli-table3') as typeof TableType;
+
 export function renderTable(ui: Pick<Ui, 'color'>, head: string[], rows: Array<Array<string | number>>, align?: Array<'left' | 'right'>): string {
+  const Table = requireTable();
   const table = new Table({
     head: head.map((h) => paint(ui, 'bold', h)),
     style: { head: [], border: [] },

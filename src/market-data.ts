@@ -4,12 +4,13 @@
  * A command can ask for one origin (`--source stored|shipped`), and `originOf` says which one a symbol's data
  * comes from, with a one-line notice when both exist so the choice is never silent.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import type pl from 'nodejs-polars';
 import { assertHomeReadable, ensureHomeFolder, type Settings } from './config.js';
 import { CiftError, didYouMean, isCiftError } from './errors.js';
-import { loadPolars, type Polars } from './polars.js';
+import { lazyPolars, type Polars } from './polars.js';
+import { writeFileAtomic } from './io/atomic.js';
 import type { TickBatch, TickKind } from './schema.js';
 import { readTabularFile } from './sources/files.js';
 import { sliceByTime } from './frames.js';
@@ -52,11 +53,22 @@ export const BAR_KINDS: readonly TickKind[] = ['trades', 'bars', 'quotes'];
 /** Kinds a price can come from (what `order` reads: quote, else trade, else bar). */
 export const PRICE_KINDS: readonly TickKind[] = ['quotes', 'trades', 'bars'];
 
+/** In the data folder: the last bar of each shipped series, remembered across processes (BuiltinCatalog.lastBar). */
+export const SHIPPED_LAST_BARS_FILE = 'shipped-last-bars.json';
+
 /** Shipped CSVs of daily (or other) bars, one symbol per file named SYMBOL.csv. */
 class BuiltinCatalog {
   private readonly cache = new Map<string, TickBatch>();
 
-  constructor(private readonly dir: string) {}
+  /**
+   * `lastFile`: a JSON file (in the data folder) remembering each shipped series' last bar across processes, so
+   * `cift order buy AAPL 10` on the shipped bars does not parse the CSV (and load polars) every run. An entry
+   * counts only for the same package version and the same file size and modification time.
+   */
+  constructor(
+    private readonly dir: string,
+    private readonly lastFile?: string,
+  ) {}
 
   symbols(): string[] {
     if (!existsSync(this.dir)) return [];
@@ -79,10 +91,57 @@ class BuiltinCatalog {
   private readonly lastBars = new Map<string, LatestRow | undefined>();
   async lastBar(symbol: string, compute: (batch: TickBatch) => LatestRow | undefined): Promise<LatestRow | undefined> {
     if (!this.lastBars.has(symbol)) {
-      const batch = await this.batch(symbol);
-      this.lastBars.set(symbol, batch === undefined ? undefined : compute(batch));
+      const key = this.has(symbol) ? this.fileKey(symbol) : undefined;
+      const remembered = key === undefined ? undefined : this.rememberedLastBar(symbol, key);
+      if (remembered !== undefined) this.lastBars.set(symbol, remembered);
+      else {
+        const batch = await this.batch(symbol);
+        const last = batch === undefined ? undefined : compute(batch);
+        this.lastBars.set(symbol, last);
+        if (key !== undefined && last !== undefined) this.rememberLastBar(symbol, key, last);
+      }
     }
     return this.lastBars.get(symbol);
+  }
+
+  private fileKey(symbol: string): string | undefined {
+    try {
+      const st = statSync(join(this.dir, `${symbol}.csv`));
+      return `${VERSION}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private readLastFile(): Record<string, RememberedBar> {
+    if (this.lastFile === undefined) return {};
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(this.lastFile, 'utf8'));
+      return parsed !== null && typeof parsed === 'object' ? (parsed as Record<string, RememberedBar>) : {};
+    } catch {
+      return {}; // missing or unreadable: computed again (and rewritten)
+    }
+  }
+
+  private rememberedLastBar(symbol: string, key: string): LatestRow | undefined {
+    const entry = this.readLastFile()[symbol];
+    if (entry === undefined || entry.key !== key || typeof entry.ts !== 'string' || entry.values === null || typeof entry.values !== 'object') return undefined;
+    // Non-finite values (NaN for a missing vwap or trade count) are kept as text: JSON has no NaN.
+    const values: Record<string, number> = {};
+    for (const [name, v] of Object.entries(entry.values)) values[name] = Number(v);
+    return { ts: BigInt(entry.ts), values };
+  }
+
+  /** Best effort: a data folder that is missing or read-only just means the CSV is parsed again next time. */
+  private rememberLastBar(symbol: string, key: string, last: LatestRow): void {
+    if (this.lastFile === undefined || !existsSync(dirname(this.lastFile))) return;
+    const values: Record<string, number | string> = {};
+    for (const [name, v] of Object.entries(last.values)) values[name] = Number.isFinite(v) ? v : String(v);
+    try {
+      writeFileAtomic(this.lastFile, `${JSON.stringify({ ...this.readLastFile(), [symbol]: { key, ts: String(last.ts), values } })}\n`);
+    } catch {
+      // not remembered: the next process computes it again
+    }
   }
 
   async batch(symbol: string): Promise<TickBatch | undefined> {
@@ -94,6 +153,12 @@ class BuiltinCatalog {
     }
     return batch;
   }
+}
+
+interface RememberedBar {
+  key: string;
+  ts: string;
+  values: Record<string, number | string>;
 }
 
 /** The user's tick store as MarketData needs it: the TickStore port plus which kinds a symbol has (catalog only). */
@@ -115,9 +180,10 @@ export class MarketData implements TickStore {
 
   static async open(settings: Settings, opts: MarketDataOptions = {}): Promise<MarketData> {
     assertHomeReadable(settings);
-    const polars = await loadPolars();
+    // Loaded on the first frame read: an order on the shipped bars (remembered last bar) and a catalog look-up read none.
+    const polars = lazyPolars();
     const stored = new ParquetTickStore(polars, settings.ticksDir, { makeFolder: (dir, onCreate) => ensureHomeFolder(settings, dir, onCreate) });
-    return new MarketData(polars, stored, new BuiltinCatalog(settings.builtinDataDir), opts.source);
+    return new MarketData(polars, stored, new BuiltinCatalog(settings.builtinDataDir, join(settings.home, SHIPPED_LAST_BARS_FILE)), opts.source);
   }
 
   /** Over any tick store adapter (the Parquet one is what open() uses), with the shipped samples of `builtinDataDir`. */
