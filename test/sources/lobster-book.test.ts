@@ -238,6 +238,6 @@ describe.runIf(hasLobster)('LOBSTER AAPL level 1 (real data)', () => {
     expect(JSON.parse(bars.stdout)).toHaveLength(7);
     const features = cift(['features', 'AAPL', '--set', 'spread,ofi', '--interval', '1h', '--json'], { home });
     expect(features.status, features.stderr).toBe(0);
-    expect(Object.keys(JSON.parse(features.stdout)[0])).toEqual(['ts', 'bid', 'ask', 'bid_size', 'ask_size', 'spread', 'spread_bps', 'ofi']);
+    expect(Object.keys(JSON.parse(features.stdout)[0])).toEqual(['ts', 'seq', 'bid', 'ask', 'bid_size', 'ask_size', 'spread', 'spread_bps', 'ofi']);
   });
 });
