@@ -197,6 +197,6 @@ export async function runBacktestSuite(opts: BenchOptions): Promise<CaseResult[]
   results.push(opts.size === 1_000_000 ? againstBacktestingPy(synthetic, 10_840, 300) : synthetic);
   opts.onProgress?.(`backtest: statistics of sma-cross on ${opts.size} synthetic bars`);
   results.push(statsCase('statistics of sma-cross synthetic 1-minute bars', bars, settings, synthetic, Math.max(1, Math.min(opts.repeat, 5)), 1));
-  results.push(...(await cliCases(goog, bars, opts.size, opts.repeat, opts.onProgress)));
+  for (const c of await cliCases(goog, bars, opts.size, opts.repeat, opts.onProgress)) results.push(c);
   return results;
 }

@@ -42,7 +42,9 @@ function firstGoogWeek(): string {
   const week = rows.filter((r) => monday(r[0]) === monday(rows[0][0]));
   const nums = (k: number) => week.map((r) => Number(r[k]));
   const volume = nums(5).reduce((a, b) => a + b, 0);
-  return [monday(rows[0][0]), nums(1)[0], Math.max(...nums(2)), Math.min(...nums(3)), nums(4)[week.length - 1], volume].join(',');
+  const high = nums(2).reduce((a, b) => (b > a ? b : a), -Infinity);
+  const low = nums(3).reduce((a, b) => (b < a ? b : a), Infinity);
+  return [monday(rows[0][0]), nums(1)[0], high, low, nums(4)[week.length - 1], volume].join(',');
 }
 
 function cases(): CliCase[] {

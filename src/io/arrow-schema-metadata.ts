@@ -207,7 +207,7 @@ class FbBuilder {
     this.prep(4, 4);
     this.u32(0); // soffset to the vtable, filled in below
     const table = this.used();
-    const slots = fields.length ? Math.max(...fields.map((f) => f.slot)) + 1 : 0;
+    const slots = fields.reduce((most, f) => (f.slot + 1 > most ? f.slot + 1 : most), 0);
     for (let s = slots - 1; s >= 0; s--) this.u16(at.has(s) ? table - at.get(s)! : 0);
     this.u16(table - start);
     this.u16(4 + 2 * slots);
