@@ -12,7 +12,7 @@ import type pl from 'nodejs-polars';
 import { extname } from 'node:path';
 import { CiftError } from '../errors.js';
 import type { Polars } from '../polars.js';
-import { formatTs } from '../time.js';
+import { NsTimes } from '../ns-times.js';
 import { withArrowFileMetadata, withSchemaMessageMetadata } from './arrow-schema-metadata.js';
 import { writeAtomically, writeFileAtomic } from './atomic.js';
 import { isEmptyMetadata, mergeKeyValues, type FrameMetadata } from './key-value-metadata.js';
@@ -47,7 +47,8 @@ export function frameColumns(polars: Polars, frame: pl.DataFrame): Array<{ name:
       const ns = s.cast(polars.Datetime('ns')).cast(polars.Int64);
       const nullAt = new Set((ns.isNull().argTrue().toArray() as number[]));
       const raw = nullAt.size ? (ns.fillNull('zero').toTypedArray() as BigInt64Array) : (ns.toTypedArray() as BigInt64Array);
-      return { name, values: Array.from(raw, (v, i) => (nullAt.has(i) ? null : formatTs(v))) };
+      const iso = isoTimestamps(raw);
+      return { name, values: nullAt.size ? iso.map((v, i) => (nullAt.has(i) ? null : v)) : iso };
     }
     if (s.isNumeric()) {
       const nullAt = s.isNull().argTrue();
@@ -60,16 +61,68 @@ export function frameColumns(polars: Polars, frame: pl.DataFrame): Array<{ name:
   });
 }
 
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const three = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
+
+/**
+ * formatTs for a whole column, the same strings: ISO-8601 UTC with milliseconds, then the sub-millisecond digits
+ * without trailing zeros. formatTs costs ~3 µs a row (BigInt division, a Date, toISOString); here each row is
+ * split into day and ns-of-day without a BigInt (NsTimes), and the date text is made once per day.
+ */
+export function isoTimestamps(ns: BigInt64Array): string[] {
+  const times = new NsTimes(ns);
+  const out = new Array<string>(ns.length);
+  let lastDay = NaN;
+  let datePart = '';
+  for (let i = 0; i < ns.length; i++) {
+    const day = times.day(i);
+    if (day !== lastDay) {
+      lastDay = day;
+      datePart = new Date(day * 86_400_000).toISOString().slice(0, -13); // "2012-06-21T"
+    }
+    const t = times.nsOfDay;
+    const ms = Math.floor(t / 1e6);
+    const sub = t - ms * 1e6;
+    const s = Math.floor(ms / 1000);
+    let text = `${datePart}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}.${three(ms % 1000)}`;
+    if (sub !== 0) text += String(sub).padStart(6, '0').replace(/0+$/, '');
+    out[i] = `${text}Z`;
+  }
+  return out;
+}
+
 const csvCell = (v: string | number | null): string => {
   if (v === null) return '';
   if (typeof v === 'number') return String(v);
   return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 };
 
+/** One column's CSV cells: ts as ISO strings, numbers as JS prints them, null and NaN as an empty cell. */
+function csvCells(polars: Polars, frame: pl.DataFrame, name: string): string[] {
+  const s = frame.getColumn(name);
+  if (!s.isNumeric()) return frameColumns(polars, frame.select(name))[0].values.map(csvCell);
+  // One typed array with nulls as NaN (a single polars expression), then one string per cell: no boxed
+  // intermediate array and no per-row array of cells.
+  const x = s.nullCount() ? frame.select(polars.col(name).cast(polars.Float64).fillNull(polars.lit(NaN))).getColumn(name) : s.cast(polars.Float64);
+  const values = x.toTypedArray() as Float64Array;
+  const out = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    out[i] = v === v ? String(v) : '';
+  }
+  return out;
+}
+
 export function frameToCsv(polars: Polars, frame: pl.DataFrame): string {
-  const cols = frameColumns(polars, frame);
-  const lines = [cols.map((c) => csvCell(c.name)).join(',')];
-  for (let i = 0; i < frame.height; i++) lines.push(cols.map((c) => csvCell(c.values[i])).join(','));
+  const cols = frame.columns.map((name) => csvCells(polars, frame, name));
+  const lines = new Array<string>(frame.height + 1);
+  lines[0] = frame.columns.map(csvCell).join(',');
+  const width = cols.length;
+  for (let i = 0; i < frame.height; i++) {
+    let line = cols[0][i];
+    for (let k = 1; k < width; k++) line += `,${cols[k][i]}`;
+    lines[i + 1] = line;
+  }
   return `${lines.join('\n')}\n`;
 }
 
