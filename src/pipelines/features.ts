@@ -7,6 +7,7 @@ import { CiftError } from '../errors.js';
 import { timestampsOf } from '../frames.js';
 import { kernelInputs } from '../kernels/registry.js';
 import type { Polars } from '../polars.js';
+import { VALUE_COLUMNS } from '../schema.js';
 import { zoneOffsetMs } from '../time.js';
 import type { FeatureRequest } from './feature-set.js';
 
@@ -82,5 +83,5 @@ export function featuresPerBar(polars: Polars, perUpdate: pl.DataFrame, requests
 
 /** Quote features per bar, with the bar's last quote kept beside them. */
 export function quoteFeaturesPerBar(polars: Polars, quotes: pl.DataFrame, requests: readonly FeatureRequest[], interval: string): pl.DataFrame {
-  return featuresPerBar(polars, quotes, requests, interval, ['bid', 'ask', 'bid_size', 'ask_size']);
+  return featuresPerBar(polars, quotes, requests, interval, VALUE_COLUMNS.quotes);
 }

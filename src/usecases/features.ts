@@ -13,12 +13,12 @@ import { CiftError } from '../errors.js';
 import type { KernelSpec } from '../kernels/registry.js';
 import type { MarketData } from '../market-data.js';
 import type { FeatureRequest } from '../pipelines/feature-set.js';
-import { computeFeatures, featuresPerBar } from '../pipelines/features.js';
+import { computeFeatures, featuresPerBar, quoteFeaturesPerBar } from '../pipelines/features.js';
 import { tradeFeatures } from '../pipelines/trade-quotes.js';
 import { addMlColumns, type ColumnInfo, type MlColumnsRequest } from '../pipelines/ml-columns.js';
 import { filterSession, sessionRows, type TradingSession } from '../pipelines/session.js';
 import type { Polars } from '../polars.js';
-import { bookLevels } from '../schema.js';
+import { bookLevels, VALUE_COLUMNS } from '../schema.js';
 import type { TimeRange } from '../store/ticks/types.js';
 import type { FrameMetadata } from '../io/export.js';
 import { parseInterval } from '../time.js';
@@ -61,7 +61,6 @@ export interface FeatureTable {
 
 const BAR_INPUTS = ['ts', 'open', 'high', 'low', 'close', 'volume'];
 const BAR_VALUES = BAR_INPUTS.slice(1);
-const QUOTE_VALUES = ['bid', 'ask', 'bid_size', 'ask_size'];
 const KIND_WORD: Record<RowKind, string> = { bars: 'bar', quotes: 'quote', book: 'book', trades: 'trade' };
 const ROW_WORD: Record<RowKind, string> = { bars: 'bar', quotes: 'quote', book: 'book update', trades: 'trade' };
 const names = (rs: readonly FeatureRequest[]): string => rs.map((r) => r.spec.name).join(', ');
@@ -151,9 +150,14 @@ export async function buildFeatureTable(polars: Polars, market: MarketData, req:
       if (kind === 'bars') continue;
       const requests = byKind.get(kind)!;
       const updates = await perRow(polars, market, kind, symbol, requests, req);
+      const features = requests.flatMap((r) => r.columns);
       // Quote features on their own keep the bar's last quote beside them, as a bar keeps its close.
-      const keepLast = kind === 'quotes' && kinds.length === 1 && !wantsBarColumns ? QUOTE_VALUES : [];
-      perBar.push(featuresPerBar(polars, updates.select('ts', ...keepLast, ...requests.flatMap((r) => r.columns)), requests, interval, keepLast));
+      const keepQuote = kind === 'quotes' && kinds.length === 1 && !wantsBarColumns;
+      perBar.push(
+        keepQuote
+          ? quoteFeaturesPerBar(polars, updates.select('ts', ...VALUE_COLUMNS.quotes, ...features), requests, interval)
+          : featuresPerBar(polars, updates.select('ts', ...features), requests, interval),
+      );
       requests.forEach((r) => r.columns.forEach((c, j) => columns.set(c, featureInfo(r, j, kind, true))));
     }
     let base: pl.DataFrame;
