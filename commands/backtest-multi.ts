@@ -20,7 +20,7 @@ import { checkOutputPath } from '../src/io/output-path.js';
 import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import type { MarketData } from '../src/market-data.js';
 import type { Polars } from '../src/polars.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import type { TimeRange } from '../src/store/ticks/types.js';
 import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
 import { VERSION } from '../src/version.js';

@@ -5,7 +5,7 @@ import { describeSession, parseSession, sessionText } from '../src/pipelines/ses
 import { loadBars } from '../src/usecases/load-bars.js';
 import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';

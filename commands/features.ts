@@ -8,7 +8,7 @@ import { describeSession, parseSession } from '../src/pipelines/session.js';
 import { assertRowsLineUp, buildFeatureTable, featureMetadata, type FeatureTableRequest } from '../src/usecases/features.js';
 import { openStores } from '../src/usecases/stores.js';
 import { loadPolars } from '../src/polars.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import { assertTimeZone, parseInterval, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';
 import { emitFrame, outputFormat, type OutputFlags } from './output.js';

@@ -11,7 +11,7 @@ import { parseEncodingFlag } from '../src/sources/encoding.js';
 import { readTabularSources, type OpenOptions } from '../src/sources/files.js';
 import { readLobster } from '../src/sources/lobster.js';
 import { syntheticBatch } from '../src/sources/synthetic.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import { VENDOR_LAYOUTS, findPreset } from '../src/sources/vendors.js';
 import { parseBound, parseInterval } from '../src/time.js';
 import type { IngestItem, IngestOutcome, OverlapPolicy, SeriesSummary, SourceRef, StoredSource } from '../src/store/ticks/types.js';

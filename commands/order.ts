@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
 import { add, dec, fmt, ZERO } from '../src/money.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import { ORDER_STATUSES, type OrderStatus, type OrderType, type Side, type TimeInForce } from '../src/store/ledger/types.js';
 import { parseTimestamp } from '../src/time.js';
 import { checkAccountName } from '../src/trading/accounts.js';

@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
 import { parseExact } from '../src/money.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import type { AccountLimits, Side } from '../src/store/ledger/types.js';
 import { readQuantity } from '../src/usecases/orders.js';
 import type { RiskCheckJson } from '../src/usecases/risk.js';

@@ -8,7 +8,7 @@ import { CiftError } from '../src/errors.js';
 import type { LedgerStores } from '../src/usecases/stores.js';
 import { VERSION } from '../src/version.js';
 import { parseSpeed, type ReplaySpeed } from '../src/live/replay.js';
-import { normalizeSymbol } from '../src/sources/tabular.js';
+import { normalizeSymbol } from '../src/schema.js';
 import { parseBusUrl } from '../src/store/bus/url.js';
 import { formatTs, parseRange } from '../src/time.js';
 import { uiFrom } from './context.js';

@@ -4,15 +4,15 @@
  * A command can ask for one origin (`--source stored|shipped`), and `originOf` says which one a symbol's data
  * comes from, with a one-line notice when both exist so the choice is never silent.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type pl from 'nodejs-polars';
 import { assertHomeReadable, ensureHomeFolder, type Settings } from './config.js';
 import { CiftError, didYouMean, isCiftError } from './errors.js';
 import { lazyPolars, type Polars } from './polars.js';
 import { writeFileAtomic } from './io/atomic.js';
-import type { TickBatch, TickKind } from './schema.js';
-import { readTabularFile } from './sources/files.js';
+import { decodeBatch, encodeBatch } from './io/batch-file.js';
+import { SYMBOL_PATTERN, type TickBatch, type TickKind } from './schema.js';
 import { sliceByTime } from './frames.js';
 import { formatTs } from './time.js';
 import { VERSION } from './version.js';
@@ -55,6 +55,8 @@ export const PRICE_KINDS: readonly TickKind[] = ['quotes', 'trades', 'bars'];
 
 /** In the data folder: the last bar of each shipped series, remembered across processes (BuiltinCatalog.lastBar). */
 export const SHIPPED_LAST_BARS_FILE = 'shipped-last-bars.json';
+/** In the data folder: each shipped series as parsed, one SYMBOL.batch per series (BuiltinCatalog.batch). */
+export const SHIPPED_BATCH_DIR = 'shipped-parsed';
 
 /** Shipped CSVs of daily (or other) bars, one symbol per file named SYMBOL.csv. */
 class BuiltinCatalog {
@@ -64,10 +66,13 @@ class BuiltinCatalog {
    * `lastFile`: a JSON file (in the data folder) remembering each shipped series' last bar across processes, so
    * `cift order buy AAPL 10` on the shipped bars does not parse the CSV (and load polars) every run. An entry
    * counts only for the same package version and the same file size and modification time.
+   * `batchDir`: the same, for each whole series as parsed (src/io/batch-file.ts), so `cift bars GOOG` in a later
+   * process reads one binary file instead of running the CSV parser.
    */
   constructor(
     private readonly dir: string,
     private readonly lastFile?: string,
+    private readonly batchDir?: string,
   ) {}
 
   symbols(): string[] {
@@ -148,10 +153,37 @@ class BuiltinCatalog {
     if (!this.has(symbol)) return undefined;
     let batch = this.cache.get(symbol);
     if (!batch) {
-      [batch] = await readTabularFile(join(this.dir, `${symbol}.csv`), { symbol });
-      this.cache.set(symbol, batch);
+      const key = this.fileKey(symbol);
+      batch = key === undefined ? undefined : this.rememberedBatch(symbol, key);
+      if (batch === undefined) {
+        // Loaded here only: with the parsed series remembered, a process never loads the CSV reader's modules.
+        const { readTabularFile } = await import('./sources/files.js');
+        [batch] = await readTabularFile(join(this.dir, `${symbol}.csv`), { symbol });
+        if (key !== undefined) this.rememberBatch(symbol, key, batch!);
+      }
+      this.cache.set(symbol, batch!);
     }
     return batch;
+  }
+
+  private rememberedBatch(symbol: string, key: string): TickBatch | undefined {
+    if (this.batchDir === undefined) return undefined;
+    try {
+      return decodeBatch(readFileSync(join(this.batchDir, `${symbol}.batch`)), key);
+    } catch {
+      return undefined; // missing or unreadable: parsed again (and rewritten)
+    }
+  }
+
+  /** Best effort, as rememberLastBar: without a writable data folder the CSV is parsed again next time. */
+  private rememberBatch(symbol: string, key: string, batch: TickBatch): void {
+    if (this.batchDir === undefined || !existsSync(dirname(this.batchDir))) return;
+    try {
+      mkdirSync(this.batchDir, { recursive: true });
+      writeFileAtomic(join(this.batchDir, `${symbol}.batch`), encodeBatch(batch, key));
+    } catch {
+      // not remembered
+    }
   }
 }
 
@@ -183,7 +215,7 @@ export class MarketData implements TickStore {
     // Loaded on the first frame read: an order on the shipped bars (remembered last bar) and a catalog look-up read none.
     const polars = lazyPolars();
     const stored = new ParquetTickStore(polars, settings.ticksDir, { makeFolder: (dir, onCreate) => ensureHomeFolder(settings, dir, onCreate) });
-    return new MarketData(polars, stored, new BuiltinCatalog(settings.builtinDataDir, join(settings.home, SHIPPED_LAST_BARS_FILE)), opts.source);
+    return new MarketData(polars, stored, new BuiltinCatalog(settings.builtinDataDir, join(settings.home, SHIPPED_LAST_BARS_FILE), join(settings.home, SHIPPED_BATCH_DIR)), opts.source);
   }
 
   /** Over any tick store adapter (the Parquet one is what open() uses), with the shipped samples of `builtinDataDir`. */
@@ -206,7 +238,7 @@ export class MarketData implements TickStore {
       return await this.stored.remove(selector);
     } catch (e) {
       const symbol = selector.trim().toUpperCase();
-      if (isCiftError(e) && e.code === 'UNKNOWN_SOURCE' && /^[A-Z0-9][A-Z0-9._^=-]{0,31}$/.test(symbol) && this.builtin.has(symbol)) {
+      if (isCiftError(e) && e.code === 'UNKNOWN_SOURCE' && SYMBOL_PATTERN.test(symbol) && this.builtin.has(symbol)) {
         throw new CiftError('UNKNOWN_SOURCE', `nothing stored for "${symbol}": its data is the shipped sample (read-only)`, '`cift ingest --list` shows stored sources and their ids');
       }
       throw e;

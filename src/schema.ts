@@ -3,6 +3,20 @@
  * nanoseconds (polars Datetime('ns'), BigInt64Array in JS, never a float); `seq` is the row's position in its
  * source so rows with equal `ts` keep their order.
  */
+import { CiftError } from './errors.js';
+
+/** A stored symbol: upper case, and a safe alphabet, because symbols name directories. */
+export const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9._^=-]{0,31}$/;
+
+/** Symbols are stored upper-case; they name directories, so only a safe alphabet is allowed. */
+export function normalizeSymbol(text: string): string {
+  const symbol = text.trim().toUpperCase();
+  if (!SYMBOL_PATTERN.test(symbol)) {
+    throw new CiftError('USAGE', `symbol "${text}" is not valid`, 'use letters, digits and . _ - ^ = (at most 32)');
+  }
+  return symbol;
+}
+
 export const TICK_KINDS = ['trades', 'quotes', 'bars', 'book'] as const;
 export type TickKind = (typeof TICK_KINDS)[number];
 

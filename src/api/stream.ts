@@ -33,7 +33,7 @@ import { z } from 'zod';
 import { isCiftError } from '../errors.js';
 import type { EventHub, LiveEvent } from '../live/events.js';
 import type { MarketData } from '../market-data.js';
-import { normalizeSymbol } from '../sources/tabular.js';
+import { normalizeSymbol } from '../schema.js';
 import { formatTs } from '../time.js';
 import type { KeyIdentity, KeyResolver } from './app.js';
 import { presentedKey } from './auth.js';

@@ -16,11 +16,11 @@
  */
 import { basename } from 'node:path';
 import { CiftError } from '../errors.js';
-import { bookColumns, type TickBatch } from '../schema.js';
+import { bookColumns, normalizeSymbol, type TickBatch } from '../schema.js';
 import { NS_PER_MS, zoneOffsetMs } from '../time.js';
 import { LineReader } from './lines.js';
 import { assertDataFile, assertTextFile } from './sniff.js';
-import { normalizeSymbol, shown } from './tabular.js';
+import { shown } from './tabular.js';
 import { validateBatch } from './validate.js';
 
 export const LOBSTER_ZONE = 'America/New_York';

@@ -12,7 +12,7 @@
  */
 import type pl from 'nodejs-polars';
 import { CiftError } from '../errors.js';
-import { type TickBatch, type TickKind, VALUE_COLUMNS } from '../schema.js';
+import { type TickBatch, type TickKind, VALUE_COLUMNS, normalizeSymbol } from '../schema.js';
 import { type AmbiguousRule, type NonexistentRule, assertTimeZone, compileDateFormat } from '../time.js';
 import { resolveColumns, type ColumnNames, type MappingOptions } from './columns.js';
 import type { ReadDecisions } from './decisions.js';
@@ -174,11 +174,3 @@ function symbolPerRow(rows: Rows, column: string | undefined, given: string | un
   return groups;
 }
 
-/** Symbols are stored upper-case; they name directories, so only a safe alphabet is allowed. */
-export function normalizeSymbol(text: string): string {
-  const symbol = text.trim().toUpperCase();
-  if (!/^[A-Z0-9][A-Z0-9._^=-]{0,31}$/.test(symbol)) {
-    throw new CiftError('USAGE', `symbol "${text}" is not valid`, 'use letters, digits and . _ - ^ = (at most 32)');
-  }
-  return symbol;
-}

@@ -6,10 +6,7 @@
  */
 import type { Settings } from '../config.js';
 import { MarketData, type DataOrigin } from '../market-data.js';
-import { openLedger } from '../store/ledger/open.js';
 import type { Ledger } from '../store/ledger/types.js';
-import { AccountCache } from '../store/cache/account-cache.js';
-import { cachedLedger } from '../store/cache/cached-ledger.js';
 import { withPriceCache, type KeyedMarket } from '../store/cache/cached-market.js';
 import { MemoryCache } from '../store/cache/memory.js';
 import { ledgerNamespace, sharedCache, ticksNamespace, type CacheSettings } from '../store/cache/open.js';
@@ -45,6 +42,7 @@ type LedgerSettings = Pick<Settings, 'home' | 'databaseUrl'> & Partial<Pick<Sett
  * PostgreSQL without Redis is not cached: other processes write it and nothing would tell this one.
  */
 async function withAccountCache(ledger: Ledger, settings: LedgerSettings): Promise<Ledger> {
+  const [{ AccountCache }, { cachedLedger }] = await Promise.all([import('../store/cache/account-cache.js'), import('../store/cache/cached-ledger.js')]);
   if (settings.redisUrl) return cachedLedger(ledger, new AccountCache(await sharedCache({ redisUrl: settings.redisUrl }), ledgerNamespace(settings)));
   if (settings.databaseUrl) return ledger;
   return cachedLedger(ledger, new AccountCache(new MemoryCache({ maxEntries: 1000 }), ''));
@@ -64,6 +62,8 @@ export function cacheProbes(settings: { redisUrl?: string }): Record<string, () 
 export function openLedgerStores(settings: LedgerSettings, opts: StoreOptions = {}): LedgerStores {
   let held: Promise<Ledger> | undefined;
   const open = async () => {
+    // Imported here: a market-data-only command (bars, features, backtest) never loads the ledger's modules.
+    const { openLedger } = await import('../store/ledger/open.js');
     const ledger = await openLedger(settings, { lockTimeoutMs: opts.lockTimeoutMs });
     try {
       return await withAccountCache(ledger, settings);

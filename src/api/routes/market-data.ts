@@ -18,7 +18,7 @@ import type { MarketData } from '../../market-data.js';
 import { DATA_ORIGINS } from '../../market-data.js';
 import type { Polars } from '../../polars.js';
 import { TICK_KINDS, VALUE_COLUMNS } from '../../schema.js';
-import { normalizeSymbol } from '../../sources/tabular.js';
+import { normalizeSymbol } from '../../schema.js';
 import { parseInterval, parseTimestamp } from '../../time.js';
 import { loadBars } from '../../usecases/load-bars.js';
 import type { ApiServices } from '../app.js';

@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CiftError, isCiftError } from '../../errors.js';
 import { parseExact, type Dec } from '../../money.js';
-import { normalizeSymbol } from '../../sources/tabular.js';
+import { normalizeSymbol } from '../../schema.js';
 import { ORDER_STATUSES, type OrderStatus } from '../../store/ledger/types.js';
 import { parseTimestamp } from '../../time.js';
 import { publishMatchChanges, type OrderEvent } from '../../live/events.js';

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CiftError } from '../../errors.js';
-import { isTickKind, type TickKind } from '../../schema.js';
+import { SYMBOL_PATTERN, isTickKind, type TickKind } from '../../schema.js';
 import { CATALOG_FILE, parseDataFileName } from './names.js';
 import { storeFs } from './steps.js';
 import type { StoredSource } from './types.js';
@@ -52,7 +52,6 @@ export function damaged(path: string, why: string): CiftError {
 
 const NS_RE = /^-?\d+$/;
 const ID_RE = /^[0-9a-f]{16}$/;
-const SYMBOL_RE = /^[A-Z0-9][A-Z0-9._^=-]{0,31}$/;
 
 /** Checks the shape of a parsed catalog; the message names the first problem. */
 function check(value: unknown): string | undefined {
@@ -67,7 +66,7 @@ function check(value: unknown): string | undefined {
     if (typeof s !== 'object' || s === null) return `${at} is not an object`;
     if (typeof s.id !== 'string' || !ID_RE.test(s.id)) return `${at}: id is not 16 hex digits`;
     if (typeof s.kind !== 'string' || !isTickKind(s.kind)) return `${at}: kind is not trades, quotes, bars or book`;
-    if (typeof s.symbol !== 'string' || !SYMBOL_RE.test(s.symbol)) return `${at}: symbol is not valid`;
+    if (typeof s.symbol !== 'string' || !SYMBOL_PATTERN.test(s.symbol)) return `${at}: symbol is not valid`;
     if (typeof s.label !== 'string' || typeof s.origin !== 'string' || typeof s.writtenAt !== 'string') return `${at}: label, origin or writtenAt is not text`;
     if (!Number.isInteger(s.rows) || s.rows! < 0) return `${at}: rows is not a count`;
     if (typeof s.first !== 'string' || !NS_RE.test(s.first) || typeof s.last !== 'string' || !NS_RE.test(s.last)) return `${at}: first/last are not ns timestamps`;
