@@ -44,7 +44,11 @@ const SubmitFlags = lazySchema((z) => z.object({
       return ns;
     })
     .optional(),
-}));
+}), {
+  // commander's defaults (--slippage 0, --lock-timeout 10, --tif day; the rest unset): `cift order buy AAPL 10` loads no zod.
+  flags: { slippage: '0', maxQuoteAge: undefined, clientId: undefined, lockTimeout: '10', limit: undefined, stop: undefined, tif: 'day', at: undefined },
+  parsed: { slippage: 0, lockTimeout: 10, tif: 'day' },
+});
 
 interface SubmitFlags extends AccountFlags, SourceFlag {
   clientId?: string;

@@ -21,7 +21,7 @@ export interface AccountFlags extends LedgerFlags {
 
 export const lockTimeoutRule = () => numberFlag('must be seconds ≥ 0', (v) => v >= 0);
 
-const LockTimeoutFlags = lazySchema((z) => z.object({ lockTimeout: lockTimeoutRule() }));
+const LockTimeoutFlags = lazySchema((z) => z.object({ lockTimeout: lockTimeoutRule() }), { flags: { lockTimeout: '10' }, parsed: { lockTimeout: 10 } });
 
 /** Every order subcommand waits this long for another process using the ledger (CIFT_LOCK_TIMEOUT overrides the default). */
 export const lockTimeoutOption = () => new Option('--lock-timeout <seconds>', 'how long to wait for a process that keeps the ledger busy (LEDGER_LOCKED after)').default('10').env('CIFT_LOCK_TIMEOUT');

@@ -20,11 +20,11 @@ function sourceFiles(dir: string): string[] {
   return out;
 }
 
-const IMPORT_RE = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/gm;
+const IMPORT_RE = /^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|\brequire\w*\(\s*['"]([^'"]+)['"]\s*\)/gm;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(IMPORT_RE)].map((m) => m[1] ?? m[2]);
+  return [...text.matchAll(IMPORT_RE)].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
 /** Repo-relative path an import resolves to, or the package name. */
@@ -77,5 +77,7 @@ describe('architecture', () => {
 
   it('the rules see imports (the checker itself works)', () => {
     expect(importsOf(join(ROOT, 'src', 'market-data.ts'))).toContain('./store/ticks/parquet.js');
+    // A client required (CommonJS, src/store/require-client.ts) counts as imported.
+    expect(importsOf(join(ROOT, 'src', 'store', 'ledger', 'postgres.ts'))).toContain('pg');
   });
 });

@@ -76,7 +76,7 @@ describe('commands load only what their path needs', () => {
     expect([...DATABASES, ...HTTP, 'zod'].filter((p) => r.packages.has(p))).toEqual([]);
   });
 
-  it('cift order buy AAPL 10 (embedded, shipped bars): DuckDB and zod, but no polars once the last bar is remembered', () => {
+  it('cift order buy AAPL 10 (embedded, shipped bars): DuckDB, but no polars once the last bar is remembered, and no zod at default flags', () => {
     // A data folder that exists (as a cron job's does): the last bar is remembered only in an existing one.
     const home = join(tmp.dir, 'order-home');
     mkdirSync(home);
@@ -90,7 +90,12 @@ describe('commands load only what their path needs', () => {
     expect(first.stdout).toMatch(/^filled order 1: buy 10\.000000 AAPL @ 135\.350006 \(bar\)/);
     expect(second.stdout).toMatch(/^filled order 2: buy 10\.000000 AAPL @ 135\.350006 \(bar\)/);
     expect(second.packages.has('@duckdb/node-api')).toBe(true);
-    expect([...FRAMES, 'pg', 'ioredis', 'kafkajs', ...HTTP].filter((p) => second.packages.has(p))).toEqual([]);
+    expect([...FRAMES, 'pg', 'ioredis', 'kafkajs', ...HTTP, 'zod'].filter((p) => second.packages.has(p))).toEqual([]);
+    // A flag away from its default is checked by the schema: zod loads, and a bad value is refused before any order.
+    const bad = packagesLoaded(['order', 'buy', 'AAPL', '10', '--slippage', 'abc'], home);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--slippage "abc"/);
+    expect(bad.packages.has('zod')).toBe(true);
   });
 });
 

@@ -6,7 +6,9 @@
  * id — read() here does.
  */
 import { randomBytes } from 'node:crypto';
+import type * as KafkaJs from 'kafkajs';
 import type { Kafka, Producer, ICustomPartitioner } from 'kafkajs';
+import { requireClient } from '../require-client.js';
 import { CiftError } from '../../errors.js';
 import { decodeEvent, encodeEvent } from './codec.js';
 import type { Bus, BusEvent, Topic } from './types.js';
@@ -26,7 +28,7 @@ export function toKafkaMessages(events: readonly BusEvent[]): KafkaMessage[] {
 
 /** The partition kafkajs's default partitioner picks for `key` among `partitions` (what the producer does). */
 export async function partitionFor(key: string, partitions: number): Promise<number> {
-  const { Partitioners } = await import('kafkajs');
+  const { Partitioners } = requireClient('kafkajs') as typeof KafkaJs;
   const pick = Partitioners.DefaultPartitioner();
   const partitionMetadata = Array.from({ length: partitions }, (_, k) => ({ partitionId: k, leader: 0, replicas: [0], isr: [0], partitionErrorCode: 0 }));
   return pick({ topic: 'any', partitionMetadata, message: { key, value: null } });
@@ -44,7 +46,7 @@ export class KafkaBus implements Bus {
   ) {}
 
   static async open(brokers: string[], where: string): Promise<KafkaBus> {
-    const { Kafka, logLevel, Partitioners } = await import('kafkajs');
+    const { Kafka, logLevel, Partitioners } = requireClient('kafkajs') as typeof KafkaJs;
     const kafka = new Kafka({ clientId: 'cift', brokers, logLevel: logLevel.NOTHING, connectionTimeout: 1000, retry: { retries: 1, initialRetryTime: 100, maxRetryTime: 1000 } });
     return new KafkaBus(kafka, Partitioners.DefaultPartitioner, where);
   }

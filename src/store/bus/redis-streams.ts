@@ -5,7 +5,9 @@
  * dedup store. This relies on the relay publishing in id order with no later id ahead of an earlier one, which
  * Ledger.orderEvents guarantees (it reads only once every lower id is committed or gone).
  */
+import type * as IoRedis from 'ioredis';
 import type { Redis as RedisClient } from 'ioredis';
+import { requireClient } from '../require-client.js';
 import { CiftError } from '../../errors.js';
 import { decodeEvent, encodeEvent } from './codec.js';
 import type { Bus, BusEvent, Topic } from './types.js';
@@ -50,7 +52,7 @@ export class RedisStreamsBus implements Bus {
 
   /** Connects lazily (ioredis is loaded only here). Commands fail at once while the server is away, never queue. */
   static async open(url: string, prefix: string, where: string): Promise<RedisStreamsBus> {
-    const { Redis } = await import('ioredis');
+    const { Redis } = requireClient('ioredis') as typeof IoRedis;
     const client = new Redis(url, {
       lazyConnect: true,
       enableOfflineQueue: false,

@@ -6,7 +6,9 @@
  *
  * ioredis is imported when a cache is opened, not when this module is: commands that use no cache never load it.
  */
+import type * as IoRedis from 'ioredis';
 import type { Redis } from 'ioredis';
+import { requireClient } from '../require-client.js';
 import { CiftError } from '../../errors.js';
 import { reportCacheFault } from './faults.js';
 import type { Cache } from './types.js';
@@ -82,7 +84,7 @@ export class RedisCache implements Cache {
     checkRedisUrl(url);
     const where = redactRedisUrl(url);
     const timeout = opts.timeoutMs ?? 1000;
-    const { Redis: Client } = await import('ioredis');
+    const { Redis: Client } = requireClient('ioredis') as typeof IoRedis;
     const client = new Client(url, {
       lazyConnect: true,
       enableOfflineQueue: false,

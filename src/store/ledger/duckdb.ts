@@ -8,8 +8,10 @@
  * second, so a query issued while a transaction is open resolves and sees only committed data.
  */
 import { dirname } from 'node:path';
+import type * as DuckDBApi from '@duckdb/node-api';
 import { CiftError } from '../../errors.js';
 import { FolderError, makeDirectory } from '../../io/dirs.js';
+import { requireClient } from '../require-client.js';
 import { claimLockFile, describeHolder, releaseLockFile, tryTakeLockFile } from './lock-holder.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
 
@@ -173,7 +175,7 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
   if (openInProcess.has(path)) {
     throw new CiftError('LEDGER_LOCKED', `LEDGER_LOCKED: the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
   }
-  const { DuckDBInstance, JsonDuckDBValueConverter } = await import('@duckdb/node-api');
+  const { DuckDBInstance, JsonDuckDBValueConverter } = requireClient('@duckdb/node-api') as typeof DuckDBApi;
   const instance = await openWhenFree(DuckDBInstance as unknown as DuckInstanceFactory, path, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   let writer: DuckConnection;
   let reader: DuckConnection;

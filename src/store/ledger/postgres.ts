@@ -7,7 +7,9 @@
  * then fails with LEDGER_LOCKED naming the session holding the account rows; every cift session labels itself
  * with its pid and command line (application_name) so that name says which process to stop.
  */
+import type * as PgApi from 'pg';
 import { CiftError } from '../../errors.js';
+import { requireClient } from '../require-client.js';
 import { DEFAULT_LOCK_TIMEOUT_MS } from './duckdb.js';
 import { commandLine } from './lock-holder.js';
 import type { Row, SqlDatabase, SqlRunner } from './sql.js';
@@ -37,7 +39,7 @@ function createDbHint(url: string): string | undefined {
 const preparedOn = new WeakMap<object, Set<string>>();
 
 export async function openPostgres(url: string, opts: PostgresOptions = {}): Promise<SqlDatabase> {
-  const { default: pg } = await import('pg');
+  const pg = requireClient('pg') as typeof PgApi;
   const lockTimeoutMs = opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const pool = new pg.Pool({
     connectionString: url,

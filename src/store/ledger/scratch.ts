@@ -4,12 +4,14 @@
  * throws. A benchmark must never leave orders in the database a user trades in.
  */
 import { randomBytes } from 'node:crypto';
+import type * as PgApi from 'pg';
 import { CiftError } from '../../errors.js';
+import { requireClient } from '../require-client.js';
 
 const redact = (url: string): string => url.replace(/\/\/([^:@/]+):[^@/]+@/, '//$1:***@');
 
 export async function withScratchPostgres<T>(url: string, work: (scratchUrl: string) => Promise<T>): Promise<T> {
-  const { default: pg } = await import('pg');
+  const pg = requireClient('pg') as typeof PgApi;
   const name = `cift_bench_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: url });
   admin.on('error', () => undefined);
