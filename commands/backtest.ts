@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { lazySchema, numberFlag, parseFlags, type Z } from './flags.js';
 import type pl from 'nodejs-polars';
 import { BUILTIN_STRATEGIES } from '../strategies/index.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { EXPORT_FORMATS } from '../src/io/export.js';
 import { CiftError } from '../src/errors.js';
 import { describeSession, parseSession, sessionText } from '../src/pipelines/session.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { lazySchema, numberFlag, parseFlags, positiveInt } from './flags.js';
 import { CiftError } from '../src/errors.js';
 import { writeFileAtomic } from '../src/io/atomic.js';

@@ -1,5 +1,5 @@
 /** Builds the Ui (settings + output mode) from the global flags commander collected. */
-import type { Command } from 'commander';
+import type { Command } from './commander.js';
 import { resolveSettings } from '../src/config.js';
 import { colorEnabled, type Ui } from './ui.js';
 

@@ -1,5 +1,5 @@
 /** `cift events tail`: order events as the bus carries them (or the outbox, when the bus is in-process). */
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { eventJson, openEventReader, type EventJson } from '../src/usecases/events.js';
 import { uiFrom } from './context.js';
 import { lazySchema, numberFlag, parseFlags, positiveInt } from './flags.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { CiftError } from '../src/errors.js';
 import { EXPORT_FORMATS } from '../src/io/export.js';
 import { KERNEL_VARIANTS, kernelInputs, kernelOutputs } from '../src/kernels/registry.js';

@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs';
 import { basename } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { CiftError } from '../src/errors.js';
 import { MarketData } from '../src/market-data.js';
 import { isTickKind, type TickKind } from '../src/schema.js';

@@ -2,7 +2,7 @@
  * The cift program: global flags, one addCommand per command, and the one place errors become exit codes.
  * Exit 0 on success, 1 on a failure (a CiftError or anything unexpected), 2 on a usage error.
  */
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help } from './commander.js';
 import { VERSION as version } from '../src/version.js';
 import { isCiftError } from '../src/errors.js';
 import { onCacheFault } from '../src/store/cache/faults.js';

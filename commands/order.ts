@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
 import { add, dec, fmt, ZERO } from '../src/money.js';

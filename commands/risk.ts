@@ -3,7 +3,7 @@
  * historical VaR/ES. Parse → use-case (src/usecases/risk.ts, risk-report.ts) → render; the JSON bodies are the
  * API's (POST /api/v1/trading/risk/check, GET …/risk/max-order-size/:symbol).
  */
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { CiftError } from '../src/errors.js';
 import { PRICE_KINDS } from '../src/market-data.js';
 import { parseExact } from '../src/money.js';

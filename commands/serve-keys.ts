@@ -2,7 +2,7 @@
  * `cift serve keys create|list|revoke`: API keys for the trading routes of `cift serve`. A new key is printed once
  * (only its SHA-256 is stored); lists show its id and prefix, never the key or its hash.
  */
-import { Command, Option } from 'commander';
+import { Command, Option } from './commander.js';
 import { checkAccountName } from '../src/trading/accounts.js';
 import { DEFAULT_ACCOUNT } from '../src/trading/orders.js';
 import { openKeysService } from '../src/usecases/keys-service.js';

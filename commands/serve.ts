@@ -3,7 +3,7 @@
  * (src/api) and listens; SIGINT/SIGTERM stop accepting, let in-flight requests finish, close the stores, exit 0.
  * fastify and prom-client are imported inside the action so `cift --help` stays fast.
  */
-import { Command } from 'commander';
+import { Command } from './commander.js';
 import { CiftError } from '../src/errors.js';
 import type { LedgerStores } from '../src/usecases/stores.js';
 import { VERSION } from '../src/version.js';

@@ -2,7 +2,7 @@
  * `--source stored|shipped` for every command that reads a symbol, and the one stderr line saying which origin
  * was used when a symbol has both (never on stdout, so --json and exports stay clean).
  */
-import { Option } from 'commander';
+import { Option } from './commander.js';
 import { BAR_KINDS, DATA_ORIGINS, type DataOrigin, type MarketData } from '../src/market-data.js';
 import type { TickKind } from '../src/schema.js';
 

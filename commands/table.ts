@@ -4,7 +4,7 @@
  * its options and actions need); the others stay stubs, so `cift --help`, `--version` and every single command
  * start without the module graph of the rest. test/startup.test.ts checks each entry against its loaded command.
  */
-import type { Command } from 'commander';
+import type { Command } from './commander.js';
 
 export interface CommandEntry {
   name: string;

@@ -2,7 +2,7 @@
  * Flags and service wiring shared by the paper-trading commands (`cift order`, `cift risk`): the account and
  * lock-timeout options, exact decimal flags, and the trading service a command talks to.
  */
-import { Option } from 'commander';
+import { Option } from './commander.js';
 import { MarketData, type DataOrigin } from '../src/market-data.js';
 import { parseExact, type Dec } from '../src/money.js';
 import { checkAccountName } from '../src/trading/accounts.js';
