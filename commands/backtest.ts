@@ -95,7 +95,11 @@ const BrokerFlags = lazySchema((z) => z.object({
   tradeOnClose: z.boolean().optional(),
   exclusiveOrders: z.boolean().optional(),
   finalizeTrades: z.boolean().optional(),
-}));
+}), {
+  // commander's defaults (--cash 10000, --commission 0, --spread 0, --margin 1, --slippage 0, no switches): no zod.
+  flags: { cash: '10000', commission: '0', spread: '0', margin: '1', slippage: '0', fractional: undefined, tradeOnClose: undefined, exclusiveOrders: undefined, finalizeTrades: undefined },
+  parsed: { cash: 10000, commission: { rate: 0, fixed: 0 }, spread: 0, margin: 1, slippage: 0, fractional: 1 },
+});
 
 /** Broker settings from flags. */
 export function brokerSettings(f: BacktestFlags): BrokerSettings {

@@ -50,3 +50,32 @@ export class NsTimes {
   }
 }
 
+const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
+const three = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
+
+/**
+ * formatTs for a whole column, the same strings: ISO-8601 UTC with milliseconds, then the sub-millisecond digits
+ * without trailing zeros. formatTs costs ~3 µs a row (BigInt division, a Date, toISOString); here each row is
+ * split into day and ns-of-day without a BigInt (NsTimes), and the date text is made once per day.
+ */
+export function isoTimestamps(ns: BigInt64Array): string[] {
+  const times = new NsTimes(ns);
+  const out = new Array<string>(ns.length);
+  let lastDay = NaN;
+  let datePart = '';
+  for (let i = 0; i < ns.length; i++) {
+    const day = times.day(i);
+    if (day !== lastDay) {
+      lastDay = day;
+      datePart = new Date(day * 86_400_000).toISOString().slice(0, -13); // "2012-06-21T"
+    }
+    const t = times.nsOfDay;
+    const ms = Math.floor(t / 1e6);
+    const sub = t - ms * 1e6;
+    const s = Math.floor(ms / 1000);
+    let text = `${datePart}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}.${three(ms % 1000)}`;
+    if (sub !== 0) text += String(sub).padStart(6, '0').replace(/0+$/, '');
+    out[i] = `${text}Z`;
+  }
+  return out;
+}

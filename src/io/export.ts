@@ -12,7 +12,10 @@ import type pl from 'nodejs-polars';
 import { extname } from 'node:path';
 import { CiftError } from '../errors.js';
 import type { Polars } from '../polars.js';
-import { NsTimes } from '../ns-times.js';
+import { isoTimestamps } from '../ns-times.js';
+
+/** The column formatter lives with NsTimes (the backtest's trade records use it too); exported here as before. */
+export { isoTimestamps };
 import { withArrowFileMetadata, withSchemaMessageMetadata } from './arrow-schema-metadata.js';
 import { writeAtomically, writeFileAtomic } from './atomic.js';
 import { isEmptyMetadata, mergeKeyValues, type FrameMetadata } from './key-value-metadata.js';
@@ -59,36 +62,6 @@ export function frameColumns(polars: Polars, frame: pl.DataFrame): Array<{ name:
     }
     return { name, values: (s.toArray() as unknown[]).map((v) => (v === null || v === undefined ? null : String(v))) };
   });
-}
-
-const two = (n: number): string => (n < 10 ? `0${n}` : String(n));
-const three = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : String(n));
-
-/**
- * formatTs for a whole column, the same strings: ISO-8601 UTC with milliseconds, then the sub-millisecond digits
- * without trailing zeros. formatTs costs ~3 µs a row (BigInt division, a Date, toISOString); here each row is
- * split into day and ns-of-day without a BigInt (NsTimes), and the date text is made once per day.
- */
-export function isoTimestamps(ns: BigInt64Array): string[] {
-  const times = new NsTimes(ns);
-  const out = new Array<string>(ns.length);
-  let lastDay = NaN;
-  let datePart = '';
-  for (let i = 0; i < ns.length; i++) {
-    const day = times.day(i);
-    if (day !== lastDay) {
-      lastDay = day;
-      datePart = new Date(day * 86_400_000).toISOString().slice(0, -13); // "2012-06-21T"
-    }
-    const t = times.nsOfDay;
-    const ms = Math.floor(t / 1e6);
-    const sub = t - ms * 1e6;
-    const s = Math.floor(ms / 1000);
-    let text = `${datePart}${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}.${three(ms % 1000)}`;
-    if (sub !== 0) text += String(sub).padStart(6, '0').replace(/0+$/, '');
-    out[i] = `${text}Z`;
-  }
-  return out;
 }
 
 const csvCell = (v: string | number | null): string => {
