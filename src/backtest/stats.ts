@@ -103,12 +103,13 @@ export function geometricMean(returns: ArrayLike<number>): number {
 }
 
 /** Median spacing of the last 100 bars (backtesting.py's _data_period), in ns. */
-function dataPeriodNs(ts: BigInt64Array): number {
-  const from = Math.max(0, ts.length - 100);
-  const diffs: number[] = [];
-  for (let i = from + 1; i < ts.length; i++) diffs.push(Number(ts[i] - ts[i - 1]));
-  if (diffs.length === 0) return NaN;
-  diffs.sort((a, b) => a - b);
+function dataPeriodNs(times: BarTimes, n: number): number {
+  const from = Math.max(0, n - 100);
+  if (n - from < 2) return NaN;
+  // Exactly Number(ts[i] − ts[i−1]) (nsBetween), sorted numerically (a typed array sorts by value, no comparator).
+  const diffs = new Float64Array(n - from - 1);
+  for (let i = from + 1; i < n; i++) diffs[i - from - 1] = times.nsBetween(i - 1, i);
+  diffs.sort();
   const mid = diffs.length >> 1;
   return diffs.length % 2 ? diffs[mid] : (diffs[mid - 1] + diffs[mid]) / 2;
 }
@@ -242,14 +243,21 @@ function betaOf(equity: Float64Array, close: Float64Array): number {
   const n = equity.length;
   const eqLog = new Float64Array(n - 1);
   const mkLog = new Float64Array(n - 1);
+  // The sums run in index order, as mean() adds them, so me and mm are mean(eqLog) and mean(mkLog) to the bit.
+  let sumE = 0;
+  let sumM = 0;
   for (let i = 1; i < n; i++) {
     // Equity stands still between trades: a ratio of exactly 1, whose log is exactly 0, so the log is skipped.
     const growth = equity[i] / equity[i - 1];
-    eqLog[i - 1] = growth === 1 ? 0 : Math.log(growth);
-    mkLog[i - 1] = Math.log(close[i] / close[i - 1]);
+    const e = growth === 1 ? 0 : Math.log(growth);
+    const m = Math.log(close[i] / close[i - 1]);
+    eqLog[i - 1] = e;
+    mkLog[i - 1] = m;
+    sumE += e;
+    sumM += m;
   }
-  const me = mean(eqLog);
-  const mm = mean(mkLog);
+  const me = sumE / (n - 1);
+  const mm = sumM / (n - 1);
   let cov = 0;
   let varM = 0;
   for (let k = 0; k < n - 1; k++) {
@@ -269,9 +277,9 @@ export function computeStats(input: StatsInput): Stats {
   const durationNs = Number(ts[n - 1] - ts[0]);
   s.Duration = durationNs / NS_PER_DAY;
 
-  const period = dataPeriodNs(ts);
-  const resolution = resolutionNs(period);
   const times = new BarTimes(ts);
+  const period = dataPeriodNs(times, n);
+  const resolution = resolutionNs(period);
 
   const { dd, maxDd } = drawdownsOf(equity);
   const periods = drawdownPeriods(dd, times);
@@ -296,11 +304,13 @@ export function computeStats(input: StatsInput): Stats {
   const { last: lastPerBucket, weekendBars } = bucketEquity(times, n, equity, freq);
   const haveWeekends = weekendBars / n > (2 / 7) * 0.6;
   const annual = freqDays === 7 ? 52 : freqDays === 31 ? 12 : freqDays === 365 ? 1 : haveWeekends ? 365 : 252;
-  const r: number[] = [];
+  const periodic = new Float64Array(Math.max(0, lastPerBucket.length - 1));
+  let kept = 0;
   for (let k = 1; k < lastPerBucket.length; k++) {
     const v = lastPerBucket[k] / lastPerBucket[k - 1] - 1;
-    if (!Number.isNaN(v)) r.push(v);
+    if (!Number.isNaN(v)) periodic[kept++] = v;
   }
+  const r = periodic.subarray(0, kept);
   const g = r.length ? geometricMean(r) : 0;
   const annReturn = (1 + g) ** annual - 1;
   s['Return (Ann.) [%]'] = annReturn * 100;
@@ -310,7 +320,7 @@ export function computeStats(input: StatsInput): Stats {
   s['CAGR [%]'] = durationDays ? ((equity[n - 1] / equity[0]) ** (365.25 / durationDays) - 1) * 100 : NaN;
   s['Sharpe Ratio'] = (annReturn * 100) / (annVol * 100 || NaN);
   let downside = 0;
-  for (const v of r) if (v < 0) downside += v * v;
+  for (let k = 0; k < r.length; k++) if (r[k] < 0) downside += r[k] * r[k];
   s['Sortino Ratio'] = annReturn / (Math.sqrt(downside / r.length) * Math.sqrt(annual));
   s['Calmar Ratio'] = annReturn / (maxDd || NaN);
 
