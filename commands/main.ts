@@ -6,7 +6,7 @@ import { Command, CommanderError, Help } from './commander.js';
 import { VERSION as version } from '../src/version.js';
 import { isCiftError } from '../src/errors.js';
 import { onCacheFault } from '../src/store/cache/faults.js';
-import { closeCaches } from '../src/store/cache/open.js';
+import { closeCaches } from '../src/store/cache/opened.js';
 import { COMMAND_TABLE, commandNamed } from './table.js';
 import { colorEnabled, examples, paint } from './ui.js';
 

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
-import { resolve, join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve, join } from 'node:path';
 import { CiftError } from './errors.js';
+import { packageRoot } from './version.js';
 import { FolderError, makeDirectory, unusableFolder } from './io/dirs.js';
 
 /** Everything a command needs to know about where things live. Flags win over CIFT_* env, env over defaults. */
@@ -26,12 +26,7 @@ export interface SettingsFlags {
 }
 
 /** The package root: two levels above this file both in src/ (tsx) and in dist/src/ (compiled). */
-export function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  // src/config.ts → root; dist/src/config.js → root
-  dir = resolve(dir, '..');
-  return dir.endsWith('dist') ? resolve(dir, '..') : dir;
-}
+export { packageRoot };
 
 export function resolveSettings(flags: SettingsFlags = {}, env: NodeJS.ProcessEnv = process.env): Settings {
   const homeFrom = flags.home !== undefined ? '--home' : env.CIFT_HOME ? 'CIFT_HOME' : 'default';

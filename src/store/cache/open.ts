@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Settings } from '../../config.js';
 import { MemoryCache } from './memory.js';
+import { closeCaches, opened } from './opened.js';
 import type { Cache } from './types.js';
 
 export type CacheSettings = Pick<Settings, 'home'> & { redisUrl?: string };
@@ -14,7 +15,6 @@ export type CacheSettings = Pick<Settings, 'home'> & { redisUrl?: string };
 /** Every Redis key cift writes starts with this. */
 export const REDIS_PREFIX = 'cift:';
 
-const opened = new Map<string, Promise<Cache>>();
 
 /** The shared cache for these settings: Redis when a URL is set, else the process's in-process LRU. */
 export function sharedCache(settings: { redisUrl?: string }): Promise<Cache> {
@@ -27,12 +27,7 @@ export function sharedCache(settings: { redisUrl?: string }): Promise<Cache> {
   return cache;
 }
 
-/** Closes every cache this process opened (a Redis client would otherwise keep reconnecting and the process alive). */
-export async function closeCaches(): Promise<void> {
-  const all = [...opened.values()];
-  opened.clear();
-  await Promise.all(all.map((c) => c.then((x) => x.close(), () => undefined)));
-}
+export { closeCaches };
 
 const id = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 12);
 
