@@ -158,24 +158,42 @@ function weightedLevelOfi(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Le
 export function bookPressure(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, out?: Float64Array): Float64Array {
   const { levels, rows } = checkBook(bidPx, bidSz, askPx, askSz);
   const y = outFor(rows, out);
-  bookPressureLoop(bidPx, bidSz, askPx, askSz, y, levels, rows);
+  pressureInto(bidPx, bidSz, askPx, askSz, y, new Float64Array(rows), levels, rows);
   return y;
 }
 
-/**
- * bookPressure's loop, a function of its own taking everything as arguments: V8 then optimises a body whose every
- * operation ran with type feedback (see ema.ts's emaRun), the same in every process.
- */
-function bookPressureLoop(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, y: Float64Array, levels: number, rows: number): void {
+/** bookPressure into y, with the ask sums in `askDepth` (a caller's scratch of ≥ rows): both sides' depth, then the ratio. */
+function pressureInto(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels, y: Float64Array, askDepth: Float64Array, levels: number, rows: number): void {
+  sideDepth(bidPx, bidSz, y, levels, rows);
+  sideDepth(askPx, askSz, askDepth, levels, rows);
+  pressureLoop(y, askDepth, rows);
+}
+
+function pressureLoop(y: Float64Array, askDepth: Float64Array, rows: number): void {
   for (let i = 0; i < rows; i++) {
-    let b = 0;
-    let a = 0;
-    for (let k = 0; k < levels; k++) {
-      if (bidPx[k][i] === bidPx[k][i]) b += bidSz[k][i];
-      if (askPx[k][i] === askPx[k][i]) a += askSz[k][i];
-    }
+    const b = y[i];
+    const a = askDepth[i];
     const total = b + a;
     y[i] = total === 0 ? NaN : (b - a) / total;
+  }
+}
+
+/**
+ * Σ size over the levels of one side, per row, into `acc`: a pass per level, each adding that level's size to
+ * every row (an empty level, NaN price, adds +0). Row i's sum is 0 + size_1 + size_2 + … in level order, the same
+ * additions in the same order as a row-by-row sum, so the same bits; level by level reads each column once, in
+ * order, instead of 2·N columns a row at a time (~3× faster on the GOOG L10 day).
+ */
+function sideDepth(px: Levels, sz: Levels, acc: Float64Array, levels: number, rows: number): void {
+  acc.fill(0, 0, rows);
+  for (let k = 0; k < levels; k++) addLevelSizes(px[k], sz[k], acc, rows);
+}
+
+/** One level's loop, a function of its own (see ema.ts's emaRun): the same optimised code in every process. */
+function addLevelSizes(px: Float64Array, sz: Float64Array, acc: Float64Array, rows: number): void {
+  for (let i = 0; i < rows; i++) {
+    const p = px[i];
+    acc[i] += p === p ? sz[i] : 0;
   }
 }
 
@@ -184,16 +202,8 @@ export function depth(bidPx: Levels, bidSz: Levels, askPx: Levels, askSz: Levels
   const { levels, rows } = checkBook(bidPx, bidSz, askPx, askSz);
   const yb = outFor(rows, outBid, 'outBid');
   const ya = outFor(rows, outAsk, 'outAsk');
-  for (let i = 0; i < rows; i++) {
-    let b = 0;
-    let a = 0;
-    for (let k = 0; k < levels; k++) {
-      if (bidPx[k][i] === bidPx[k][i]) b += bidSz[k][i];
-      if (askPx[k][i] === askPx[k][i]) a += askSz[k][i];
-    }
-    yb[i] = b;
-    ya[i] = a;
-  }
+  sideDepth(bidPx, bidSz, yb, levels, rows);
+  sideDepth(askPx, askSz, ya, levels, rows);
   return [yb, ya];
 }
 
@@ -405,10 +415,13 @@ abstract class BookRowStream {
 /** Streaming bookPressure: update(row) → the row's pressure, as bookPressure(). */
 export class BookPressure extends BookRowStream {
   private readonly out = new Float64Array(2);
+  /** The ask sums' scratch, kept: an update allocates nothing. */
+  private readonly askDepth = new Float64Array(2);
   update(row: ArrayLike<number>): number {
     const w = this.w;
     w.push(row);
-    bookPressure(w.bidPx, w.bidSz, w.askPx, w.askSz, this.out);
+    const { levels, rows } = checkBook(w.bidPx, w.bidSz, w.askPx, w.askSz);
+    pressureInto(w.bidPx, w.bidSz, w.askPx, w.askSz, this.out, this.askDepth, levels, rows);
     return this.out[1];
   }
 }
