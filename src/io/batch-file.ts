@@ -11,6 +11,7 @@
 import type { TickBatch, TickKind } from '../schema.js';
 
 const MAGIC = 'CIFTBT01';
+const COLUMN_NAME = /^[a-z][a-z0-9_]*$/;
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 interface BatchHeader {
@@ -57,6 +58,8 @@ export function decodeBatch(bytes: Uint8Array, key: string): TickBatch | undefin
     return undefined;
   }
   if (header.key !== key || !Number.isInteger(header.rows) || header.rows < 0 || !Array.isArray(header.columns)) return undefined;
+  // Column names become object keys: only the canonical snake_case names are taken (never "__proto__").
+  if (!header.columns.every((c) => typeof c === 'string' && COLUMN_NAME.test(c))) return undefined;
   const rows = header.rows;
   const dataStart = align8(headerEnd);
   if (buf.length !== dataStart + 8 * rows * (2 + header.columns.length)) return undefined;

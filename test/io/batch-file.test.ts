@@ -66,6 +66,12 @@ describe('encodeBatch / decodeBatch', () => {
     expect(decodeBatch(damaged, 'k1')).toBeUndefined();
     expect(decodeBatch(new TextEncoder().encode('Date,Open\n2020-01-01,1\n'), 'k1')).toBeUndefined();
     expect(decodeBatch(new Uint8Array(0), 'k1')).toBeUndefined();
+    // Column names become object keys: anything but a canonical snake_case name is refused.
+    for (const name of ['__proto__', 'Open', 'bid px']) {
+      const values: Record<string, Float64Array> = Object.create(null);
+      values[name] = batch.values.open!;
+      expect(decodeBatch(encodeBatch({ ...batch, values }, 'k1'), 'k1'), name).toBeUndefined();
+    }
   });
 });
 
