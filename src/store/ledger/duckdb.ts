@@ -199,6 +199,7 @@ function planStable(sql: string, params: readonly unknown[]): { sql: string; par
 
 /** Whether the statement needs planStable's rewrite: a NULL value, or a parameter written more than once. */
 function needsRewrite(sql: string, params: readonly unknown[]): boolean {
+  if (params.length === 0) return false;
   for (const p of params) if (p === null || p === undefined) return true;
   return (sql.match(/\$\d+/g)?.length ?? 0) !== params.length;
 }
