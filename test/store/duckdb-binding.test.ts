@@ -66,4 +66,10 @@ describe('embedded SQL port: parameter binding', () => {
     const matched = await db.query('SELECT k FROM b WHERE k = $1 OR (k = $1 + 1 AND $2 IS NULL)', [30, null]);
     expect(matched).toEqual([{ k: 30 }]);
   });
+
+  it('refuses a statement given fewer values than it has parameters, NULLs among them or not', async () => {
+    await expect(db.transaction((tx) => tx.query('INSERT INTO b (k, d, n) VALUES ($1, $2, $3)', [40, null]))).rejects.toThrow();
+    await expect(db.transaction((tx) => tx.query('INSERT INTO b (k, d, n) VALUES ($1, $2, $3)', [41, '1']))).rejects.toThrow();
+    expect(await db.query('SELECT k FROM b WHERE k IN (40, 41)')).toEqual([]);
+  });
 });
