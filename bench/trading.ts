@@ -25,6 +25,8 @@ import { CiftError } from '../src/errors.js';
 import { dec, fmt } from '../src/money.js';
 import { loadPolars } from '../src/polars.js';
 import { ParquetTickStore } from '../src/store/ticks/parquet.js';
+import { openDuckDb } from '../src/store/ledger/duckdb.js';
+import { migrate } from '../src/store/ledger/migrate.js';
 import { openLedger } from '../src/store/ledger/open.js';
 import { withScratchPostgres } from '../src/store/ledger/scratch.js';
 import type { Ledger } from '../src/store/ledger/types.js';
@@ -75,6 +77,60 @@ async function measureLimitSubmits(ledger: Ledger, store: ParquetTickStore, n: n
   const target = label === 'PostgreSQL' ? 1 : 2;
   const median = percentile(samples, 50);
   return { suite: 'trading', name: `limit order submit, resting (${label})`, size: n, median_ms: median, min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99), target_ms: target, target_met: median <= target };
+}
+
+/**
+ * What the embedded submit cannot go below (issue 14): the writes of a market order's transaction (the order and
+ * its fill, each RETURNING its id; the position; the cash; the two cash movements; the two outbox events) replayed
+ * through the SQL port, with no risk check, price read or JSON built; and a bare BEGIN; one INSERT; COMMIT. The
+ * gap between these and the submit above is the ledger's own work; the floor itself is DuckDB's (a write costs
+ * ~0.2-0.5 ms, an UPDATE with parameters is planned again on every run, COMMIT writes and syncs the WAL).
+ */
+async function measureEmbeddedFloor(dir: string, n: number): Promise<CaseResult[]> {
+  const db = await openDuckDb(join(dir, 'floor.duckdb'));
+  try {
+    await migrate(db);
+    const ns = '1700000000000000000';
+    await db.transaction(async (tx) => {
+      await tx.query("INSERT INTO accounts (name, currency, cash, fee_rate, max_position_qty, max_order_notional, max_leverage, created_ns) VALUES ('floor', 'USD', 100000000, 0, 100000000, 100000000, 1, $1)", [ns]);
+      await tx.query("INSERT INTO positions (account, symbol, quantity, avg_cost, realized_pnl, updated_ns) VALUES ('floor', 'BENCH', 0, 0, 0, $1)", [ns]);
+    });
+    const payload = JSON.stringify({ id: '1', account: 'floor', symbol: 'BENCH', side: 'buy', type: 'market', quantity: '1.000000', status: 'filled', filled_avg_price: '100.010000' });
+    let k = 0;
+    const marketWrites = () =>
+      db.transaction(async (tx) => {
+        k++;
+        const [order] = await tx.query(
+          `INSERT INTO orders (account, client_order_id, symbol, side, type, quantity, status, reject_codes, reject_reason, created_ns, updated_ns,
+                               limit_price, stop_price, tif, filled_quantity, filled_avg_price, reserved, triggered, placed_ns, expires_ns, cursor_ns, cursor_seq)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id`,
+          ['floor', `floor-${k}`, 'BENCH', 'buy', 'market', '1.000000', 'filled', null, null, ns, null, null, 'day', '1.000000', '100.010000', '0.000000', false, ns, null, ns, Number.MAX_SAFE_INTEGER],
+        );
+        await tx.query('INSERT INTO fills (order_id, account, symbol, side, quantity, price, fee, price_source, filled_ns) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id', [String(order.id), 'floor', 'BENCH', 'buy', '1.000000', '100.010000', '0.000000', 'ask', ns]);
+        await tx.query('UPDATE positions SET quantity = $3, avg_cost = $4, realized_pnl = $5, updated_ns = $6 WHERE account = $1 AND symbol = $2', ['floor', 'BENCH', `${k}.000000`, '100.010000', '0.000000', ns]);
+        await tx.query('UPDATE accounts SET cash = $2 WHERE name = $1', ['floor', (100_000_000 - k * 100.01).toFixed(6)]);
+        await tx.query("INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, 'trade', $4, $5), ($1, $3, 'fee', $4, $5)", ['floor', '-100.010000', '0.000000', String(order.id), ns]);
+        await tx.query('INSERT INTO order_events (account, order_id, kind, payload, created_ns) VALUES ($1, $2, $3, $4, $5), ($6, $7, $8, $9, $10)', ['floor', String(order.id), 'accepted', payload, ns, 'floor', String(order.id), 'filled', payload, ns]);
+      });
+    const bareInsert = () => db.transaction((tx) => tx.query("INSERT INTO cash_movements (account, amount, kind, order_id, created_ns) VALUES ($1, $2, 'deposit', NULL, $3)", ['floor', '1.000000', ns]));
+    const time = async (work: () => Promise<unknown>, name: string): Promise<CaseResult> => {
+      for (let w = 0; w < 20; w++) await work();
+      const samples: number[] = [];
+      for (let s = 0; s < n; s++) {
+        const t0 = process.hrtime.bigint();
+        await work();
+        samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      }
+      samples.sort((a, b) => a - b);
+      return { suite: 'trading', name, size: n, median_ms: percentile(samples, 50), min_ms: samples[0], max_ms: samples[samples.length - 1], p99_ms: percentile(samples, 99) };
+    };
+    const results = [await time(marketWrites, "submit floor: a market order's writes, nothing else (embedded DuckDB)"), await time(bareInsert, 'submit floor: BEGIN; one INSERT; COMMIT (embedded DuckDB)')];
+    const [{ n: fills }] = await db.query("SELECT count(*) AS n FROM fills WHERE account = 'floor'");
+    if (Number(fills) !== n + 20) throw new Error(`submit floor: ${fills} fills after ${n + 20} transactions`);
+    return results;
+  } finally {
+    await db.close();
+  }
 }
 
 /**
@@ -171,6 +227,7 @@ export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]>
     } finally {
       await embedded.close();
     }
+    results.push(...(await measureEmbeddedFloor(dir, n)));
     if (process.env.CIFT_BENCH_POSTGRES !== 'off') {
       const url = process.env.CIFT_DATABASE_URL || process.env.CIFT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
       opts.onProgress?.('trading: submits on PostgreSQL (scratch database)');

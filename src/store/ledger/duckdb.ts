@@ -19,7 +19,16 @@ type DuckValue = unknown;
 type DuckChunk = { readonly rowCount: number; visitRowValues(row: number, visit: (value: DuckValue, row: number, column: number, type: unknown) => void): void };
 /** A result the engine has already materialised: its chunks are read synchronously, no further round trip. */
 type Materialized = { readonly chunkCount: number; getChunk(index: number): DuckChunk; deduplicatedColumnNames(): string[] };
-type Prepared = { bind(values: unknown[]): void; run(): Promise<Materialized> };
+/** A parameter's type as the statement's plan expects it (width and scale: DECIMAL only). */
+type ParameterType = { readonly typeId: number; readonly width?: number; readonly scale?: number };
+type Prepared = {
+  readonly parameterCount: number;
+  parameterType(index: number): ParameterType;
+  bindValue(index: number, value: unknown, type?: ParameterType): void;
+  run(): Promise<Materialized>;
+};
+/** The package's DECIMAL value, whose width and scale say exactly which DECIMAL type it is. */
+type DecimalValueClass = new (value: bigint, width: number, scale: number) => unknown;
 type Converter = (value: DuckValue, type: unknown, converter: Converter) => unknown;
 type DuckConnection = {
   run(sql: string): Promise<Materialized>;
@@ -124,10 +133,93 @@ async function openWhenFree(factory: DuckInstanceFactory, path: string, timeoutM
   }
 }
 
-/** One connection's statement runner: statements with parameters are prepared once and reused (DuckDB spends
- * most of a small query parsing and planning it), and calls run one after another. */
-function runnerOn(connection: DuckConnection, json: Converter) {
-  const prepared = new Map<string, Prepared>();
+/** DuckDB's type ids (DuckDBTypeId in @duckdb/node-api) of the parameter types the ledger binds. */
+const BOOLEAN = 1;
+const INTEGER = 4;
+const BIGINT = 5;
+const DOUBLE = 11;
+const VARCHAR = 17;
+const DECIMAL = 19;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const INTEGER_TEXT = /^-?\d+$/;
+const DECIMAL_TEXT = /^(-?)(\d+)(?:\.(\d+))?$/;
+
+/**
+ * `value` as the JS value node-api binds as exactly the parameter's type, or undefined when it cannot say so
+ * exactly (the value is then bound as it is and DuckDB casts it, as it always did). Why this matters: DuckDB
+ * re-plans a prepared statement on every run whose bound value types differ from its parameter types (a DECIMAL
+ * given as text, a BIGINT as text or as INTEGER), which costs as much as not preparing it.
+ */
+function exactly(value: unknown, type: ParameterType, Decimal: DecimalValueClass): unknown {
+  switch (type.typeId) {
+    case VARCHAR:
+      return typeof value === 'string' ? value : undefined;
+    case BOOLEAN:
+      return typeof value === 'boolean' ? value : undefined;
+    case DOUBLE:
+      return typeof value === 'number' ? value : undefined;
+    case INTEGER:
+      return typeof value === 'number' && Number.isInteger(value) && value >= -2_147_483_648 && value <= 2_147_483_647 ? value : undefined;
+    case BIGINT: {
+      const big = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : typeof value === 'string' && INTEGER_TEXT.test(value) ? BigInt(value) : undefined;
+      return big !== undefined && big >= INT64_MIN && big <= INT64_MAX ? big : undefined;
+    }
+    case DECIMAL: {
+      const { width, scale } = type;
+      if (width === undefined || scale === undefined) return undefined;
+      const text = typeof value === 'string' ? value : typeof value === 'bigint' || (typeof value === 'number' && Number.isFinite(value)) ? String(value) : undefined;
+      const m = text === undefined ? null : DECIMAL_TEXT.exec(text);
+      // More fraction digits than the scale (DuckDB rounds them) or more digits than the width (DuckDB reports the
+      // overflow): left to DuckDB's own cast.
+      if (!m || (m[3] ?? '').length > scale) return undefined;
+      const digits = `${m[2]}${(m[3] ?? '').padEnd(scale, '0')}`.replace(/^0+(?=\d)/, '');
+      return digits.length > width ? undefined : new Decimal(BigInt(`${m[1]}${digits}`), width, scale);
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The statement rewritten so DuckDB can run its prepared plan as it is (see exactly): each NULL parameter becomes
+ * a NULL literal (a NULL is bound with no type, never the parameter's), and a parameter used twice becomes one
+ * parameter per use (DuckDB re-plans a statement that uses a parameter more than once on every run). Returns the
+ * new text and the values in its order. The same statement: a NULL parameter and a NULL literal mean the same in
+ * every expression, and both uses of a parameter still take the one value.
+ */
+function planStable(sql: string, params: readonly unknown[]): { sql: string; params: unknown[] } {
+  const values: unknown[] = [];
+  const text = sql.replace(/\$(\d+)/g, (_, n: string) => {
+    // A missing value stays an error, as DuckDB reports it, rather than becoming a NULL.
+    if (Number(n) > params.length) throw new Error(`no value for parameter $${n} (${params.length} given)`);
+    const value = params[Number(n) - 1];
+    if (value === null || value === undefined) return 'NULL';
+    values.push(value);
+    return `$${values.length}`;
+  });
+  return { sql: text, params: values };
+}
+
+/** Whether the statement needs planStable's rewrite: a NULL value, or a parameter written more than once. */
+function needsRewrite(sql: string, params: readonly unknown[]): boolean {
+  if (params.length === 0) return false;
+  for (const p of params) if (p === null || p === undefined) return true;
+  return (sql.match(/\$\d+/g)?.length ?? 0) !== params.length;
+}
+
+/** A value bound with no declared type, as the port always bound them: fractions as text (DECIMAL columns). */
+const untyped = (p: unknown): unknown => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p);
+
+/**
+ * One connection's statement runner: statements with parameters are prepared once and reused (DuckDB spends
+ * most of a small query parsing and planning it), and calls run one after another. A prepared INSERT then runs
+ * without planning, when its values are bound as exactly its parameter types (exactly, planStable). DuckDB 1.5
+ * plans an UPDATE with parameters, and a statement with a parameter in its WHERE clause, again on every run
+ * whatever the binding (~0.2 ms each); nothing here avoids that, and a literal statement costs the same.
+ */
+function runnerOn(connection: DuckConnection, json: Converter, Decimal: DecimalValueClass) {
+  const prepared = new Map<string, { statement: Prepared; types: Array<ParameterType | undefined> }>();
   // What getRowObjectsJson() gives (DECIMAL and BIGINT as strings), read from the materialised chunks directly:
   // runAndReadAll() would fetch each chunk, and the final empty one, through the thread pool (~0.1 ms a statement).
   const rowsOf = (result: Materialized): Row[] => {
@@ -148,12 +240,28 @@ function runnerOn(connection: DuckConnection, json: Converter) {
   /** `prepare`: keep the statement prepared even without parameters (BEGIN and COMMIT: no parse each time). */
   const run = async (sql: string, params: readonly unknown[] = [], prepare = params.length > 0): Promise<Row[]> => {
     if (!prepare) return rowsOf(await connection.run(sql));
-    let statement = prepared.get(sql);
-    if (statement === undefined) {
-      statement = await connection.prepare(sql);
-      prepared.set(sql, statement);
+    if (needsRewrite(sql, params)) ({ sql, params } = planStable(sql, params));
+    let entry = prepared.get(sql);
+    if (entry === undefined) {
+      const statement = await connection.prepare(sql);
+      const types: Array<ParameterType | undefined> = [];
+      for (let k = 1; k <= statement.parameterCount; k++) {
+        try {
+          types.push(statement.parameterType(k));
+        } catch {
+          types.push(undefined); // a type DuckDB could not infer (`SELECT $1`): the value is bound as it is
+        }
+      }
+      entry = { statement, types };
+      prepared.set(sql, entry);
     }
-    if (params.length > 0) statement.bind(params.map((p) => (p === null ? null : typeof p === 'number' && !Number.isInteger(p) ? String(p) : p)) as unknown[]);
+    const { statement, types } = entry;
+    for (let k = 0; k < params.length; k++) {
+      const type = types[k];
+      const exact = type === undefined ? undefined : exactly(params[k], type, Decimal);
+      if (exact === undefined) statement.bindValue(k + 1, untyped(params[k]));
+      else statement.bindValue(k + 1, exact, type);
+    }
     return rowsOf(await statement.run());
   };
   let queue: Promise<unknown> = Promise.resolve();
@@ -175,7 +283,7 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
   if (openInProcess.has(path)) {
     throw new CiftError('LEDGER_LOCKED', `LEDGER_LOCKED: the ledger ${path} is already open in this process (pid ${process.pid})`, 'share the open ledger instead of opening it twice');
   }
-  const { DuckDBInstance, JsonDuckDBValueConverter } = requireClient('@duckdb/node-api') as typeof DuckDBApi;
+  const { DuckDBInstance, DuckDBDecimalValue, JsonDuckDBValueConverter } = requireClient('@duckdb/node-api') as typeof DuckDBApi;
   const instance = await openWhenFree(DuckDBInstance as unknown as DuckInstanceFactory, path, opts.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
   let writer: DuckConnection;
   let reader: DuckConnection;
@@ -190,8 +298,9 @@ export async function openDuckDb(path: string, opts: DuckDbOptions = {}): Promis
   openInProcess.add(path);
 
   const json = JsonDuckDBValueConverter as unknown as Converter;
-  const transactions = runnerOn(writer, json);
-  const queries = runnerOn(reader, json);
+  const Decimal = DuckDBDecimalValue as unknown as DecimalValueClass;
+  const transactions = runnerOn(writer, json, Decimal);
+  const queries = runnerOn(reader, json, Decimal);
   const inTransaction: SqlRunner = { query: (sql, params) => transactions.run(sql, params) };
 
   return {
