@@ -3,7 +3,7 @@ import { lazySchema, numberFlag, parseFlags, type Z } from './flags.js';
 import type pl from 'nodejs-polars';
 import { BUILTIN_STRATEGIES } from '../strategies/index.js';
 import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
-import { backtest, type BacktestReport } from '../src/backtest/report-data.js';
+import { backtest, tradeRecords, type BacktestReport } from '../src/backtest/report-data.js';
 import { STAT_KEYS } from '../src/backtest/stats.js';
 import { jsonSafe } from '../src/backtest/html-text.js';
 import type { HeatmapInput } from '../src/backtest/html-report.js';
@@ -121,34 +121,40 @@ export function brokerSettings(f: BacktestFlags): BrokerSettings {
 
 const fmtStat = (v: number | string | undefined): string => (v === undefined ? '' : typeof v === 'string' ? v : Number.isNaN(v) ? 'n/a' : Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) >= 1000 ? 2 : 4));
 
-function printReport(ui: Ui, r: Pick<BacktestReport, 'stats' | 'trades'>): void {
+/**
+ * The statistics table, then the first and last three trades. With the run's own trade log (a report from
+ * backtest()), only the shown trades' records are built and the tallies come from the log.
+ */
+function printReport(ui: Ui, r: Pick<BacktestReport, 'stats' | 'trades'> & Partial<Pick<BacktestReport, 'result' | 'equity'>>): void {
   const rows = STAT_KEYS.filter((k) => r.stats[k] !== undefined).map((k) => {
     const v = r.stats[k];
     const label = /Duration$/.test(k) ? `${k} [days]` : k;
     return [label, fmtStat(v)];
   });
   printTable(ui, ['statistic', 'value'], rows, ['left', 'right']);
-  const n = r.trades.length;
+  const log = r.result?.trades;
+  const n = log ? log.size.length : r.trades.length;
   if (n === 0) {
     process.stdout.write('no trades\n');
     return;
   }
-  const shown = n <= 6 ? r.trades.map((_, k) => k) : [0, 1, 2, n - 3, n - 2, n - 1];
+  const shown = n <= 6 ? Array.from({ length: n }, (_, k) => k) : [0, 1, 2, n - 3, n - 2, n - 1];
+  const records = log && r.equity ? tradeRecords(r.result!, r.equity.ts, shown) : shown.map((k) => r.trades[k]);
   // Stop-loss and take-profit columns only when some trade had one.
-  const levels = r.trades.some((t) => t.SL !== null || t.TP !== null);
+  const levels = log ? log.sl.some((v) => !Number.isNaN(v)) || log.tp.some((v) => !Number.isNaN(v)) : r.trades.some((t) => t.SL !== null || t.TP !== null);
   const level = (v: number | null): string => (v === null ? '' : v.toFixed(4));
   printTable(
     ui,
     ['#', 'side', 'size', 'entry', 'exit', 'entry price', 'exit price', ...(levels ? ['SL', 'TP'] : []), 'P&L', 'return %', 'exit by', 'reason'],
-    shown.map((k) => {
-      const t = r.trades[k];
+    shown.map((k, j) => {
+      const t = records[j];
       const pnl = t.PnL.toFixed(2);
       const reason = [t.Reason, t.ExitNote].filter((x) => x !== null).join(' → ');
       return [k, t.Size > 0 ? 'long' : 'short', t.Size, t.EntryTime.slice(0, 19), t.ExitTime.slice(0, 19), t.EntryPrice.toFixed(4), t.ExitPrice.toFixed(4), ...(levels ? [level(t.SL), level(t.TP)] : []), t.PnL >= 0 ? paint(ui, 'green', pnl) : paint(ui, 'red', pnl), (t.ReturnPct * 100).toFixed(2), t.ExitReason, reason];
     }),
     ['right', 'left', 'right', 'left', 'left', 'right', 'right', ...(levels ? (['right', 'right'] as const) : []), 'right', 'right', 'left', 'left'],
   );
-  const wins = r.trades.filter((t) => t.PnL > 0).length;
+  const wins = log ? log.pnl.filter((v) => v > 0).length : r.trades.filter((t) => t.PnL > 0).length;
   process.stdout.write(`${formatCount(n)} trades (${wins} won, ${n - wins} lost)${n > 6 ? '; first and last 3 shown, all with --trades FILE or --json' : ''}\n`);
 }
 

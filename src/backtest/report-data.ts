@@ -44,22 +44,24 @@ export interface BacktestReport {
   result: BacktestResult;
 }
 
-export function tradeRecords(result: Pick<BacktestResult, 'trades'>, ts: BigInt64Array): TradeRecord[] {
+/** The records of every trade, or of the trades `which` lists (in that order: what a table shows of a long run). */
+export function tradeRecords(result: Pick<BacktestResult, 'trades'>, ts: BigInt64Array, which?: readonly number[]): TradeRecord[] {
   const t = result.trades;
+  const picked = which ?? Array.from(t.size, (_, k) => k);
   // Entry and exit times formatted a column at a time (formatTs's strings, without a BigInt and a Date per trade:
   // a 1M-bar run has ~40k trades), and durations as exact ns differences.
-  const n = t.size.length;
+  const n = picked.length;
   const entryTs = new BigInt64Array(n);
   const exitTs = new BigInt64Array(n);
-  for (let k = 0; k < n; k++) {
-    entryTs[k] = ts[t.entryBar[k]];
-    exitTs[k] = ts[t.exitBar[k]];
+  for (let j = 0; j < n; j++) {
+    entryTs[j] = ts[t.entryBar[picked[j]]];
+    exitTs[j] = ts[t.exitBar[picked[j]]];
   }
   const entryTime = isoTimestamps(entryTs);
   const exitTime = isoTimestamps(exitTs);
   const times = new NsTimes(ts);
-  return t.size.map((size, k) => ({
-    Size: size,
+  return picked.map((k, j) => ({
+    Size: t.size[k],
     EntryBar: t.entryBar[k],
     ExitBar: t.exitBar[k],
     EntryPrice: t.entryPrice[k],
@@ -67,8 +69,8 @@ export function tradeRecords(result: Pick<BacktestResult, 'trades'>, ts: BigInt6
     PnL: t.pnl[k],
     Commission: t.commission[k],
     ReturnPct: t.returnPct[k],
-    EntryTime: entryTime[k],
-    ExitTime: exitTime[k],
+    EntryTime: entryTime[j],
+    ExitTime: exitTime[j],
     Duration: times.nsBetween(t.entryBar[k], t.exitBar[k]) / 86_400e9,
     SL: Number.isNaN(t.sl[k]) ? null : t.sl[k],
     TP: Number.isNaN(t.tp[k]) ? null : t.tp[k],
@@ -96,9 +98,8 @@ export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyNa
   const { ts, close } = input.bars;
   const stats = computeStats({ trades: result.trades, equity: result.equity, ts, close, warmup: result.warmup });
   const drawdownPct = drawdownOf(result.equity);
-  return {
+  const report = {
     stats,
-    trades: tradeRecords(result, ts),
     params,
     settings,
     run: {
@@ -113,5 +114,10 @@ export function backtest(input: BacktestInput, strategy: AnyStrategy, strategyNa
     },
     equity: { ts, equity: result.equity, drawdownPct },
     result,
-  };
+  } as Omit<BacktestReport, 'trades'> as BacktestReport;
+  // The records are built when first read (JSON, exports, the HTML report; a worker's reply clones them): a table
+  // run shows six of them, and a 1M-bar run has ~40k, whose objects and strings cost ~30 ms and ~40 ms of GC.
+  let records: TradeRecord[] | undefined;
+  Object.defineProperty(report, 'trades', { enumerable: true, configurable: true, get: () => (records ??= tradeRecords(result, ts)) });
+  return report;
 }
