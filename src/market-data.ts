@@ -4,13 +4,14 @@
  * A command can ask for one origin (`--source stored|shipped`), and `originOf` says which one a symbol's data
  * comes from, with a one-line notice when both exist so the choice is never silent.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type pl from 'nodejs-polars';
 import { assertHomeReadable, ensureHomeFolder, type Settings } from './config.js';
 import { CiftError, didYouMean, isCiftError } from './errors.js';
 import { lazyPolars, type Polars } from './polars.js';
 import { writeFileAtomic } from './io/atomic.js';
+import { makeDirectory } from './io/dirs.js';
 import { decodeBatch, encodeBatch } from './io/batch-file.js';
 import { SYMBOL_PATTERN, type TickBatch, type TickKind } from './schema.js';
 import { sliceByTime } from './frames.js';
@@ -179,7 +180,7 @@ class BuiltinCatalog {
   private rememberBatch(symbol: string, key: string, batch: TickBatch): void {
     if (this.batchDir === undefined || !existsSync(dirname(this.batchDir))) return;
     try {
-      mkdirSync(this.batchDir, { recursive: true });
+      makeDirectory(this.batchDir);
       writeFileAtomic(join(this.batchDir, `${symbol}.batch`), encodeBatch(batch, key));
     } catch {
       // not remembered
