@@ -227,7 +227,7 @@ export async function runTradingSuite(opts: BenchOptions): Promise<CaseResult[]>
     } finally {
       await embedded.close();
     }
-    results.push(...(await measureEmbeddedFloor(dir, n)));
+    for (const floorCase of await measureEmbeddedFloor(dir, n)) results.push(floorCase);
     if (process.env.CIFT_BENCH_POSTGRES !== 'off') {
       const url = process.env.CIFT_DATABASE_URL || process.env.CIFT_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
       opts.onProgress?.('trading: submits on PostgreSQL (scratch database)');
