@@ -6,7 +6,7 @@
  * the label inserted before the extension (trades.csv → trades-AAPL.csv), and `--equity` also the combination's
  * curve (equity-equal-weight.csv); the combination has no report of its own (it has no bars to draw).
  */
-import { basename, extname } from 'node:path';
+import { extname } from 'node:path';
 import { computeStats } from '../src/backtest/stats.js';
 import { combineEqualWeight } from '../src/backtest/portfolio-combine.js';
 import { drawdownOf, tradeRecords, type BacktestReport } from '../src/backtest/report-data.js';
@@ -15,51 +15,21 @@ import { BUILTINS_MODULE_URL } from '../strategies/index.js';
 import type { RunOptions } from '../src/backtest/engine.js';
 import type { AnyStrategy } from '../src/backtest/strategy.js';
 import type { BacktestInput, BrokerSettings, Params } from '../src/backtest/types.js';
-import { CiftError } from '../src/errors.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import type { MarketData } from '../src/market-data.js';
 import type { Polars } from '../src/polars.js';
-import { normalizeSymbol } from '../src/schema.js';
 import type { TimeRange } from '../src/store/ticks/types.js';
 import { barsFromFile, barsFromStore } from '../src/usecases/backtest-input.js';
 import { VERSION } from '../src/version.js';
 import { noteOrigin } from './source-flag.js';
 import { printTable, withSpinner, type Ui } from './ui.js';
+import type { RunTarget } from './backtest-targets.js';
 
-/** One input of a run: a symbol or a file, and the label its table row and output files carry. */
-export interface RunTarget {
-  symbol?: string;
-  file?: string;
-  label: string;
-}
+export { runTargets, type RunTarget } from './backtest-targets.js';
 
 /** The label of the combination's row, JSON entry and equity file. */
 export const COMBINATION_LABEL = 'equal-weight';
-
-/** The inputs `--symbol A,B` or `--data … --data …` name, checked: exactly one of the flags, no empty or repeated entry. */
-export function runTargets(symbolText: string | undefined, dataFiles: readonly string[]): RunTarget[] {
-  if ((symbolText === undefined) === (dataFiles.length === 0)) throw new CiftError('USAGE', 'give exactly one of --symbol or --data', 'e.g. --symbol GOOG, --symbol AAPL,GOOG or --data a.csv --data b.csv');
-  const targets: RunTarget[] =
-    symbolText !== undefined
-      ? symbolText.split(',').map((part) => {
-          if (part.trim() === '') throw new CiftError('USAGE', `--symbol "${symbolText}" has an empty name`, 'separate symbols with single commas, e.g. --symbol AAPL,GOOG');
-          const symbol = normalizeSymbol(part.trim());
-          return { symbol, label: symbol };
-        })
-      : dataFiles.map((file) => ({ file, label: basename(file).replace(/\..*$/, '') || basename(file) }));
-  const flag = symbolText !== undefined ? '--symbol' : '--data';
-  const seen = new Map<string, RunTarget>();
-  for (const t of targets) {
-    const before = seen.get(t.label);
-    if (before) {
-      const same = (before.symbol ?? before.file) === (t.symbol ?? t.file);
-      throw new CiftError('USAGE', same ? `${flag} ${t.symbol ?? t.file} is given twice` : `--data ${before.file} and ${t.file} would both be labelled ${t.label}`, same ? undefined : 'rename one of the files');
-    }
-    seen.set(t.label, t);
-  }
-  return targets;
-}
 
 /** `path` with `-label` before its extension: trades.csv → trades-AAPL.csv. */
 export function labelledPath(path: string, label: string): string {

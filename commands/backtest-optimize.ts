@@ -5,6 +5,9 @@
  */
 import { BUILTINS_MODULE_URL } from '../strategies/index.js';
 import { lazySchema, parseFlags, positiveInt } from './flags.js';
+import { assertNoOptimizerFlags, type OptimizeFlags } from './backtest-targets.js';
+
+export type { OptimizeFlags } from './backtest-targets.js';
 import { parseConstraint } from '../src/backtest/constraint.js';
 import { heatmap, objectiveText, optimize, parseObjective, topCells, type CellRun, type GridPlan, type HeatmapCell, type OptimizeOutcome } from '../src/backtest/optimize.js';
 import { makeEvaluator } from '../src/backtest/optimize-pool.js';
@@ -21,17 +24,6 @@ import type { Polars } from '../src/polars.js';
 import { seededRandom } from '../src/sources/synthetic.js';
 import { VERSION } from '../src/version.js';
 import { formatCount, printJson, printTable, withSpinner, type Ui } from './ui.js';
-
-export interface OptimizeFlags {
-  optimize: string[];
-  constraint?: string;
-  maximize?: string;
-  method?: string;
-  maxTries?: string;
-  seed?: string;
-  heatmap?: string;
-  walkForward?: string;
-}
 
 /** The checked optimiser flags: what to run, before any data is read. */
 export interface OptimizeRequest {
@@ -54,11 +46,7 @@ const OptimizerFlags = lazySchema((z) => z.object({
 
 /** The optimiser's flags, checked against the strategy; undefined when there is no --optimize. */
 export function optimizeRequest(f: OptimizeFlags, strategy: AnyStrategy, params: Params): OptimizeRequest | undefined {
-  if (f.optimize.length === 0) {
-    const stray = (['constraint', 'maximize', 'method', 'maxTries', 'seed', 'heatmap', 'walkForward'] as const).find((k) => f[k] !== undefined);
-    if (stray) throw new CiftError('USAGE', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} needs --optimize`, 'e.g. --optimize fast=5:30:5 --optimize slow=10:80:10');
-    return undefined;
-  }
+  if (f.optimize.length === 0) return assertNoOptimizerFlags(f);
   const { method = 'grid', maxTries, seed = 0 } = parseFlags(OptimizerFlags, f as unknown as Record<string, unknown>);
   if (method === 'random' && maxTries === undefined) throw new CiftError('USAGE', '--method random needs --max-tries N', 'e.g. --method random --max-tries 100 --seed 1');
   const axes = parseGrid(f.optimize, strategy.params, strategy.bounds);

@@ -13,16 +13,13 @@ import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
 import { checkOutputPath } from '../src/io/output-path.js';
 import { openStores } from '../src/usecases/stores.js';
-import { checkReportPath, writeHtmlReport } from '../src/usecases/backtest-report.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
-import { backtestMany, runTargets } from './backtest-multi.js';
-import { printStrategyList } from './backtest-list.js';
+import { assertNoOptimizerFlags, runTargets, type OptimizeFlags } from './backtest-targets.js';
 import { uiFrom } from './context.js';
 import { noteOrigin, sourceOption, type SourceFlag } from './source-flag.js';
 import { examples, formatCount, paint, printTable, withSpinner, type Ui } from './ui.js';
-import { optimizeRequest, runOptimized, type OptimizeFlags } from './backtest-optimize.js';
 
 interface BacktestFlags extends SourceFlag, OptimizeFlags {
   strategy?: string;
@@ -250,13 +247,15 @@ export const backtestCommand = new Command('backtest')
   )
   .action(async (flags: BacktestFlags, cmd: Command) => {
     const ui = uiFrom(cmd);
-    if (flags.list) return printStrategyList(ui);
+    // The list, several inputs, the optimiser and the HTML report each load their modules only when asked for.
+    if (flags.list) return (await import('./backtest-list.js')).printStrategyList(ui);
     if (flags.strategy === undefined) throw new CiftError('USAGE', 'missing --strategy', 'e.g. --strategy sma-cross; `cift backtest --list` shows the built-ins');
     const targets = runTargets(flags.symbol, flags.data);
     const settings = brokerSettings(flags);
     const { strategy, name, path: strategyFile } = await loadStrategy(flags.strategy, BUILTIN_STRATEGIES);
     const params = resolveParams(strategy.params, flags.param, strategy.bounds);
-    const optimizing = optimizeRequest(flags, strategy, params);
+    const optimizer = flags.optimize.length > 0 ? await import('./backtest-optimize.js') : undefined;
+    const optimizing = optimizer ? optimizer.optimizeRequest(flags, strategy, params) : assertNoOptimizerFlags(flags);
     if (optimizing && targets.length > 1) throw new CiftError('USAGE', `--optimize runs on one input, not ${targets.length}`, 'optimise one --symbol or --data at a time');
     const interval = flags.interval === undefined ? undefined : parseInterval(flags.interval).text;
     const range = parseRange(flags.from, flags.to);
@@ -265,14 +264,15 @@ export const backtestCommand = new Command('backtest')
       checkOutputPath(path, flag);
       exportFormat(path, flag);
     }
-    if (flags.report !== undefined) checkReportPath(flags.report);
+    const reports = flags.report !== undefined ? await import('../src/usecases/backtest-report.js') : undefined;
+    if (flags.report !== undefined) reports!.checkReportPath(flags.report);
     const polars = await loadPolars();
     if (flags.symbol === undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
     const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
     const options = { checkLookahead: Boolean(flags.checkLookahead), strategyFile };
     if (targets.length > 1) {
       const context = { ui, polars, market, interval, range, strategy, strategySpec: flags.strategy, strategyName: name, params, settings, options, trades: flags.trades, equity: flags.equity, report: flags.report };
-      return backtestMany(targets, context, { printJsonReport, exportTrades, exportEquity });
+      return (await import('./backtest-multi.js')).backtestMany(targets, context, { printJsonReport, exportTrades, exportEquity });
     }
     const [target] = targets;
     if (market) await noteOrigin(market, target.symbol!);
@@ -282,12 +282,12 @@ export const backtestCommand = new Command('backtest')
     const exportRun = (r: BacktestReport, bars: BarArrays, heatmap?: HeatmapInput) => {
       if (flags.trades) exportTrades(polars, r, flags.trades);
       if (flags.equity) exportEquity(polars, r, flags.equity);
-      if (flags.report) writeHtmlReport(flags.report, r, bars, heatmap);
+      if (flags.report) reports!.writeHtmlReport(flags.report, r, bars, heatmap);
     };
     if (optimizing) {
       const exports = [flags.trades && '--trades', flags.equity && '--equity'].filter((f): f is string => Boolean(f));
       const context = { ui, polars, loadInput, strategy, strategySpec: flags.strategy, name, strategyFile, settings, checkLookahead: Boolean(flags.checkLookahead), exports };
-      return runOptimized(optimizing, context, { printReport, printJsonReport, exportRun });
+      return optimizer!.runOptimized(optimizing, context, { printReport, printJsonReport, exportRun });
     }
     const { input, report } = await withSpinner(ui, `backtesting ${name}`, async () => {
       const input = await loadInput();

@@ -11,7 +11,6 @@ import { aggregateBars, assertResamplable, barResolution } from '../pipelines/ba
 import { numericColumn } from '../pipelines/features.js';
 import { loadBars } from './load-bars.js';
 import type { Polars } from '../polars.js';
-import { readTabularFile } from '../sources/files.js';
 import { batchToFrame } from '../store/ticks/parquet.js';
 import type { TimeRange } from '../store/ticks/types.js';
 import { formatTs, parseInterval } from '../time.js';
@@ -53,6 +52,8 @@ export async function barsFromStore(polars: Polars, market: MarketData, symbol: 
 }
 
 export async function barsFromFile(polars: Polars, file: string, opts: { symbol?: string; interval?: string; range: TimeRange } & FingerprintOption): Promise<BacktestInput> {
+  // The CSV/Parquet reader's modules load only for a file input, never for a stored symbol.
+  const { readTabularFile } = await import('../sources/files.js');
   const batches = await readTabularFile(file, { symbol: opts.symbol, defaultSymbol: 'DATA' });
   if (batches.length > 1) throw new CiftError('USAGE', `${file} holds ${batches.length} symbols`, 'backtest one at a time: ingest the file and use --symbol');
   const batch = batches[0];
