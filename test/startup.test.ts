@@ -100,6 +100,22 @@ describe('commands load only what their path needs', () => {
   });
 });
 
+describe('a plain backtest loads only its own path', () => {
+  it('cift backtest --strategy sma-cross --symbol GOOG: no CSV reader, optimiser, multi-input or HTML report modules, no database client', () => {
+    // The first run in a data folder parses data/GOOG.csv and keeps the parsed series; the second reads that.
+    const home = join(tmp.dir, 'backtest-home');
+    mkdirSync(home);
+    expect(packagesLoaded(['backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG'], home).files.some((f) => f.includes('/dist/src/sources/files.js'))).toBe(true);
+    const r = packagesLoaded(['backtest', '--strategy', 'sma-cross', '--symbol', 'GOOG'], home);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/# Trades/);
+    const own = r.files.filter((f) => f.includes('/dist/')).map((f) => f.replace(/.*\/dist\//, ''));
+    const unneeded = own.filter((f) => /^src\/sources\/|^src\/backtest\/(html-report|report-chart|optimize|optimize-pool|run-many|walk-forward)\.js$|^commands\/backtest-(multi|optimize|list)\.js$|^src\/usecases\/backtest-report\.js$/.test(f));
+    expect(unneeded).toEqual([]);
+    expect([...DATABASES, ...HTTP, 'zod'].filter((p) => r.packages.has(p))).toEqual([]);
+  });
+});
+
 describe('the command table', () => {
   it('names the command a command line runs', () => {
     expect(commandNamed(['bars', 'GOOG'])).toBe('bars');
