@@ -12,7 +12,7 @@ import { DEFAULT_BROKER, type BarArrays, type BrokerSettings } from '../src/back
 import { CiftError } from '../src/errors.js';
 import { formatFromPath, writeFrame } from '../src/io/export.js';
 import { checkOutputPath } from '../src/io/output-path.js';
-import { openStores } from '../src/usecases/stores.js';
+import { MarketData } from '../src/market-data.js';
 import { loadPolars, type Polars } from '../src/polars.js';
 import { parseInterval, parseRange } from '../src/time.js';
 import { VERSION } from '../src/version.js';
@@ -268,7 +268,8 @@ export const backtestCommand = new Command('backtest')
     if (flags.report !== undefined) reports!.checkReportPath(flags.report);
     const polars = await loadPolars();
     if (flags.symbol === undefined && flags.source !== undefined) throw new CiftError('USAGE', '--source chooses between stored and shipped data of a --symbol; it does not apply to --data');
-    const market = flags.symbol !== undefined ? (await openStores(ui.settings, { source: flags.source })).market : undefined;
+    // Frames only: no ledger and no price cache (what openStores adds for the trading commands).
+    const market = flags.symbol !== undefined ? await MarketData.open(ui.settings, { source: flags.source }) : undefined;
     const options = { checkLookahead: Boolean(flags.checkLookahead), strategyFile };
     if (targets.length > 1) {
       const context = { ui, polars, market, interval, range, strategy, strategySpec: flags.strategy, strategyName: name, params, settings, options, trades: flags.trades, equity: flags.equity, report: flags.report };

@@ -3,7 +3,7 @@ import { EXPORT_FORMATS } from '../src/io/export.js';
 import { CiftError } from '../src/errors.js';
 import { describeSession, parseSession, sessionText } from '../src/pipelines/session.js';
 import { loadBars } from '../src/usecases/load-bars.js';
-import { openStores } from '../src/usecases/stores.js';
+import { MarketData } from '../src/market-data.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/schema.js';
 import { parseInterval, parseRange } from '../src/time.js';
@@ -54,7 +54,8 @@ export const barsCommand = new Command('bars')
     const range = parseRange(opts.from, opts.to);
     const format = outputFormat(opts);
     const polars = await loadPolars();
-    const { market } = await openStores(ui.settings, { source: opts.source });
+    // Frames only: no ledger and no price cache (what openStores adds for the trading commands).
+    const market = await MarketData.open(ui.settings, { source: opts.source });
     await noteOrigin(market, symbol);
     const result = await withSpinner(ui, `building ${symbol} bars`, () => loadBars(polars, market, { symbol, interval: opts.interval, range, session }));
     const title = `${symbol} ${result.interval ?? 'stored'} bars from ${result.from}${session ? `, session ${sessionText(session)}` : ''}`;

@@ -6,7 +6,7 @@ import { parseFeatureSet } from '../src/pipelines/feature-set.js';
 import { parseColumnSpecs, parseTargets } from '../src/pipelines/ml-columns.js';
 import { describeSession, parseSession } from '../src/pipelines/session.js';
 import { assertRowsLineUp, buildFeatureTable, featureMetadata, type FeatureTableRequest } from '../src/usecases/features.js';
-import { openStores } from '../src/usecases/stores.js';
+import { MarketData } from '../src/market-data.js';
 import { loadPolars } from '../src/polars.js';
 import { normalizeSymbol } from '../src/schema.js';
 import { assertTimeZone, parseInterval, parseRange } from '../src/time.js';
@@ -130,7 +130,8 @@ export const featuresCommand = new Command('features')
     assertRowsLineUp(requests, interval);
     const ml = mlRequest(opts);
     const polars = await loadPolars();
-    const { market } = await openStores(ui.settings, { source: opts.source });
+    // Frames only: no ledger and no price cache (what openStores adds for the trading commands).
+    const market = await MarketData.open(ui.settings, { source: opts.source });
     if (requests.some((r) => r.spec.on === 'bars') || ml !== undefined) await noteOrigin(market, symbol);
     const table = await withSpinner(ui, `computing ${requests.length} features for ${symbol}`, () =>
       buildFeatureTable(polars, market, { symbol, requests, interval, range, vwapTz, ml, dropna: opts.dropna === true, session }),
