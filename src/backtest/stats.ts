@@ -143,10 +143,9 @@ function bucketOfDay(day: number, freq: 'D' | 'W' | 'ME' | 'YE'): number {
   return freq === 'ME' ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
 }
 
-/** Drawdown periods between bars at a peak (dd = 0), the last bar counting as an end. */
-function drawdownPeriods(dd: Float64Array, times: BarTimes): { durations: number[]; peaks: number[] } {
-  const ends: number[] = [];
-  for (let i = 0; i < dd.length; i++) if (dd[i] === 0) ends.push(i);
+/** Drawdown periods between bars at a peak (`atPeak`: the bars with dd = 0, in order), the last bar counting as an end. */
+function drawdownPeriods(dd: Float64Array, atPeak: Int32Array, times: BarTimes): { durations: number[]; peaks: number[] } {
+  const ends: number[] = Array.from(atPeak);
   if (ends[ends.length - 1] !== dd.length - 1) ends.push(dd.length - 1);
   const durations: number[] = [];
   const peaks: number[] = [];
@@ -198,44 +197,50 @@ function bucketEquity(times: BarTimes, n: number, equity: Float64Array, freq: 'D
  * own (a quick compile of a small function) instead of computeStats being recompiled on-stack for every loop.
  */
 
-/** dd = 1 − equity / running peak at each bar, and its largest value. */
-function drawdownsOf(equity: Float64Array): { dd: Float64Array; maxDd: number } {
-  const n = equity.length;
-  const dd = new Float64Array(n);
-  let peakEquity = -Infinity;
-  let maxDd = 0;
-  for (let i = 0; i < n; i++) {
-    if (equity[i] > peakEquity) peakEquity = equity[i];
-    dd[i] = 1 - equity[i] / peakEquity;
-    if (dd[i] > maxDd) maxDd = dd[i];
-  }
-  return { dd, maxDd };
+interface EquityPass {
+  /** dd = 1 − equity / running peak at each bar. */
+  dd: Float64Array;
+  /** Its largest value (0 when equity never falls). */
+  maxDd: number;
+  /** Largest equity, NaN bars skipped (unlike maxOf): the running peak at the last bar. */
+  peak: number;
+  /** The bars at a peak (dd = 0), in order: where drawdown periods end. */
+  atPeak: Int32Array;
+  /** Bars inside some trade's [entry, exit]. */
+  exposed: number;
 }
 
 /**
- * Bars inside some trade's [entry, exit]: +1 at each entry, −1 after each exit, then a running sum. One pass over
- * bars plus one over trades, however long or overlapping the trades are.
+ * One pass over the bars for everything the equity curve gives: drawdowns, the peak, the bars at a peak and the
+ * exposure (in a one-shot CLI run each pass over a million bars starts interpreted, so passes are shared). Each
+ * value is computed as its own loop would: the same comparisons and the same arithmetic, bar by bar.
+ * Exposure: +1 at each entry and −1 after each exit (one pass over the trades), then a running sum over the bars,
+ * however long or overlapping the trades are.
  */
-function exposedBars(trades: TradeLog, n: number): number {
+function equityPass(equity: Float64Array, trades: TradeLog): EquityPass {
+  const n = equity.length;
   const opened = new Int32Array(n + 1);
   for (let k = 0; k < trades.size.length; k++) {
     opened[trades.entryBar[k]]++;
     opened[trades.exitBar[k] + 1]--;
   }
+  const dd = new Float64Array(n);
+  const atPeak = new Int32Array(n);
+  let peaks = 0;
+  let peakEquity = -Infinity;
+  let maxDd = 0;
   let exposed = 0;
   let open = 0;
   for (let i = 0; i < n; i++) {
+    if (equity[i] > peakEquity) peakEquity = equity[i];
+    const d = 1 - equity[i] / peakEquity;
+    dd[i] = d;
+    if (d > maxDd) maxDd = d;
+    if (d === 0) atPeak[peaks++] = i;
     open += opened[i];
     if (open > 0) exposed++;
   }
-  return exposed;
-}
-
-/** Largest equity, NaN bars skipped (unlike maxOf). */
-function peakOf(equity: Float64Array): number {
-  let eqMax = -Infinity;
-  for (let i = 0; i < equity.length; i++) if (equity[i] > eqMax) eqMax = equity[i];
-  return eqMax;
+  return { dd, maxDd, peak: peakEquity, atPeak: atPeak.subarray(0, peaks), exposed };
 }
 
 /** Beta of log equity returns on log market returns over every bar (np.cov, ddof 1); needs n > 2. */
@@ -281,13 +286,13 @@ export function computeStats(input: StatsInput): Stats {
   const period = dataPeriodNs(times, n);
   const resolution = resolutionNs(period);
 
-  const { dd, maxDd } = drawdownsOf(equity);
-  const periods = drawdownPeriods(dd, times);
+  const { dd, maxDd, peak, atPeak, exposed } = equityPass(equity, trades);
+  const periods = drawdownPeriods(dd, atPeak, times);
 
   const nTrades = trades.size.length;
-  s['Exposure Time [%]'] = (exposedBars(trades, n) / n) * 100;
+  s['Exposure Time [%]'] = (exposed / n) * 100;
   s['Equity Final [$]'] = equity[n - 1];
-  s['Equity Peak [$]'] = peakOf(equity);
+  s['Equity Peak [$]'] = peak;
   // Commissions of closed trades (a trade still open at the end is not counted, as in backtesting.py).
   let commissions = 0;
   for (const c of trades.commission) commissions += c;
