@@ -26,8 +26,6 @@ import { noteOrigin } from './source-flag.js';
 import { printTable, withSpinner, type Ui } from './ui.js';
 import type { RunTarget } from './backtest-targets.js';
 
-export { runTargets, type RunTarget } from './backtest-targets.js';
-
 /** The label of the combination's row, JSON entry and equity file. */
 export const COMBINATION_LABEL = 'equal-weight';
 

@@ -6,8 +6,6 @@
 import { BUILTINS_MODULE_URL } from '../strategies/index.js';
 import { lazySchema, parseFlags, positiveInt } from './flags.js';
 import { assertNoOptimizerFlags, type OptimizeFlags } from './backtest-targets.js';
-
-export type { OptimizeFlags } from './backtest-targets.js';
 import { parseConstraint } from '../src/backtest/constraint.js';
 import { heatmap, objectiveText, optimize, parseObjective, topCells, type CellRun, type GridPlan, type HeatmapCell, type OptimizeOutcome } from '../src/backtest/optimize.js';
 import { makeEvaluator } from '../src/backtest/optimize-pool.js';

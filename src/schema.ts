@@ -8,7 +8,7 @@ import { CiftError } from './errors.js';
 /** A stored symbol: upper case, and a safe alphabet, because symbols name directories. */
 export const SYMBOL_PATTERN = /^[A-Z0-9][A-Z0-9._^=-]{0,31}$/;
 
-/** Symbols are stored upper-case; they name directories, so only a safe alphabet is allowed. */
+/** `text` as a stored symbol (trimmed, upper case); USAGE when SYMBOL_PATTERN does not allow it. */
 export function normalizeSymbol(text: string): string {
   const symbol = text.trim().toUpperCase();
   if (!SYMBOL_PATTERN.test(symbol)) {

@@ -143,10 +143,8 @@ function bucketOfDay(day: number, freq: 'D' | 'W' | 'ME' | 'YE'): number {
   return freq === 'ME' ? d.getUTCFullYear() * 12 + d.getUTCMonth() : d.getUTCFullYear();
 }
 
-/** Drawdown periods between bars at a peak (`atPeak`: the bars with dd = 0, in order), the last bar counting as an end. */
-function drawdownPeriods(dd: Float64Array, atPeak: Int32Array, times: BarTimes): { durations: number[]; peaks: number[] } {
-  const ends: number[] = Array.from(atPeak);
-  if (ends[ends.length - 1] !== dd.length - 1) ends.push(dd.length - 1);
+/** Drawdown periods between consecutive `ends` (equityPass's periodEnds). */
+function drawdownPeriods(dd: Float64Array, ends: Int32Array, times: BarTimes): { durations: number[]; peaks: number[] } {
   const durations: number[] = [];
   const peaks: number[] = [];
   for (let k = 1; k < ends.length; k++) {
@@ -204,14 +202,14 @@ interface EquityPass {
   maxDd: number;
   /** Largest equity, NaN bars skipped (unlike maxOf): the running peak at the last bar. */
   peak: number;
-  /** The bars at a peak (dd = 0), in order: where drawdown periods end. */
-  atPeak: Int32Array;
+  /** Where drawdown periods end: the bars at a peak (dd = 0), in order, then the last bar if it is not one. */
+  periodEnds: Int32Array;
   /** Bars inside some trade's [entry, exit]. */
   exposed: number;
 }
 
 /**
- * One pass over the bars for everything the equity curve gives: drawdowns, the peak, the bars at a peak and the
+ * One pass over the bars for everything the equity curve gives: drawdowns, the peak, where drawdown periods end and the
  * exposure (in a one-shot CLI run each pass over a million bars starts interpreted, so passes are shared). Each
  * value is computed as its own loop would: the same comparisons and the same arithmetic, bar by bar.
  * Exposure: +1 at each entry and −1 after each exit (one pass over the trades), then a running sum over the bars,
@@ -225,8 +223,8 @@ function equityPass(equity: Float64Array, trades: TradeLog): EquityPass {
     opened[trades.exitBar[k] + 1]--;
   }
   const dd = new Float64Array(n);
-  const atPeak = new Int32Array(n);
-  let peaks = 0;
+  const periodEnds = new Int32Array(n + 1);
+  let ends = 0;
   let peakEquity = -Infinity;
   let maxDd = 0;
   let exposed = 0;
@@ -236,11 +234,12 @@ function equityPass(equity: Float64Array, trades: TradeLog): EquityPass {
     const d = 1 - equity[i] / peakEquity;
     dd[i] = d;
     if (d > maxDd) maxDd = d;
-    if (d === 0) atPeak[peaks++] = i;
+    if (d === 0) periodEnds[ends++] = i;
     open += opened[i];
     if (open > 0) exposed++;
   }
-  return { dd, maxDd, peak: peakEquity, atPeak: atPeak.subarray(0, peaks), exposed };
+  if (ends === 0 || periodEnds[ends - 1] !== n - 1) periodEnds[ends++] = n - 1;
+  return { dd, maxDd, peak: peakEquity, periodEnds: periodEnds.subarray(0, ends), exposed };
 }
 
 /** Beta of log equity returns on log market returns over every bar (np.cov, ddof 1); needs n > 2. */
@@ -286,8 +285,8 @@ export function computeStats(input: StatsInput): Stats {
   const period = dataPeriodNs(times, n);
   const resolution = resolutionNs(period);
 
-  const { dd, maxDd, peak, atPeak, exposed } = equityPass(equity, trades);
-  const periods = drawdownPeriods(dd, atPeak, times);
+  const { dd, maxDd, peak, periodEnds, exposed } = equityPass(equity, trades);
+  const periods = drawdownPeriods(dd, periodEnds, times);
 
   const nTrades = trades.size.length;
   s['Exposure Time [%]'] = (exposed / n) * 100;

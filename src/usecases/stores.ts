@@ -42,9 +42,9 @@ type LedgerSettings = Pick<Settings, 'home' | 'databaseUrl'> & Partial<Pick<Sett
  * PostgreSQL without Redis is not cached: other processes write it and nothing would tell this one.
  */
 async function withAccountCache(ledger: Ledger, settings: LedgerSettings): Promise<Ledger> {
+  if (settings.databaseUrl && !settings.redisUrl) return ledger;
   const [{ AccountCache }, { cachedLedger }] = await Promise.all([import('../store/cache/account-cache.js'), import('../store/cache/cached-ledger.js')]);
   if (settings.redisUrl) return cachedLedger(ledger, new AccountCache(await sharedCache({ redisUrl: settings.redisUrl }), ledgerNamespace(settings)));
-  if (settings.databaseUrl) return ledger;
   return cachedLedger(ledger, new AccountCache(new MemoryCache({ maxEntries: 1000 }), ''));
 }
 
